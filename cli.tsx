@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Parses the command line and picks a mode. Everything heavy (Ink, the engine) is imported only
+// by the mode that needs it, so --help and --version answer at once.
+import {parseArgs} from 'node:util';
+import {readFileSync} from 'node:fs';
+
+const HELP = `kubepki — plan, generate, verify and ship the TLS PKI of a Kubernetes cluster
+
+Usage:
+  kubepki                                    the interactive wizard (needs a terminal)
+  kubepki --plain                            the same questions as plain line prompts
+  kubepki --config FILE                      the wizard, pre-filled from FILE
+  kubepki example                            print an example config (YAML)
+  kubepki plan --config FILE [--json]        print the certificate plan; writes nothing
+  kubepki generate --config FILE --out DIR [--force]
+                                             write keys, certificates, kubeconfigs, node
+                                             bundles, verify.sh and distribute.sh
+  kubepki verify DIR                         check a generated directory: chains, keys,
+                                             usages, SANs, expiry, file modes
+
+Options:
+  -c, --config FILE   cluster description (YAML or JSON; see kubepki example)
+  -o, --out DIR       output directory; must be absent or empty unless --force
+  -f, --force         regenerate an existing output directory, keeping its CAs
+      --json          plan as JSON
+      --plain         line prompts instead of the full-screen wizard
+  -h, --help          this help
+  -V, --version       the version
+
+Exit codes: 0 done, 1 failed, 2 bad usage or input (nothing written), 130 interrupted.
+`;
+
+function version(): string {
+  // Bundled: package.json sits one level up from dist/cli.js; unbundled (tests): beside cli.tsx.
+  for (const rel of ['../package.json', './package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {version: string}).version;
+    } catch {
+      // try the next location
+    }
+  }
+  return 'unknown';
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`kubepki: ${message}\nRun kubepki --help for usage.\n`);
+  return 2;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: {type: 'string', short: 'c'},
+        out: {type: 'string', short: 'o'},
+        force: {type: 'boolean', short: 'f'},
+        json: {type: 'boolean'},
+        plain: {type: 'boolean'},
+        help: {type: 'boolean', short: 'h'},
+        version: {type: 'boolean', short: 'V'},
+      },
+    });
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const {values, positionals} = parsed;
+  if (values.help) { process.stdout.write(HELP); return 0; }
+  if (values.version) { process.stdout.write(`${version()}\n`); return 0; }
+
+  const [command, ...rest] = positionals;
+  const {runCommand} = await import('./source/commands/run.js');
+  if (command === undefined) {
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    if (!interactive) {
+      return usageError(values.config
+        ? `no terminal for the wizard: to write files without questions run kubepki generate --config ${values.config} --out DIR`
+        : 'no terminal for the wizard (stdin or stdout is not a TTY). Give a config instead: kubepki example > cluster.yaml, then kubepki generate --config cluster.yaml --out DIR');
+    }
+    return runCommand({command: 'wizard', config: values.config, plain: values.plain ?? false});
+  }
+  switch (command) {
+    case 'example':
+      if (rest.length) return usageError(`example takes no arguments (got ${rest.join(' ')})`);
+      return runCommand({command});
+    case 'plan':
+      if (!values.config) return usageError('plan needs --config FILE (kubepki example prints one)');
+      if (rest.length) return usageError(`unexpected argument ${rest[0]}`);
+      return runCommand({command, config: values.config, json: values.json ?? false});
+    case 'generate':
+      if (!values.config) return usageError('generate needs --config FILE (kubepki example prints one)');
+      if (!values.out) return usageError('generate needs --out DIR, the directory to write');
+      if (rest.length) return usageError(`unexpected argument ${rest[0]}`);
+      return runCommand({command, config: values.config, out: values.out, force: values.force ?? false});
+    case 'verify':
+      if (rest.length !== 1) return usageError('verify needs exactly one DIR (a directory written by kubepki generate)');
+      return runCommand({command, dir: rest[0]!});
+    default:
+      return usageError(`unknown command ${command}`);
+  }
+}
+
+// `kubepki plan ... | head` closes the pipe early: that is not an error.
+process.stdout.on('error', error => {
+  if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+main(process.argv.slice(2)).then(
+  code => { process.exitCode = code; },
+  error => {
+    process.stderr.write(`kubepki: ${(error as Error).stack ?? error}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,17 @@
+import {buildPlan} from '../plan/plan.js';
+import {specFromFile} from '../spec/load.js';
+import {PLAN_COLUMNS, planRows, planSummary} from '../text/plan-table.js';
+import {renderTable} from '../text/table.js';
+import {EXIT, type Io} from './io.js';
+
+export function runPlan(io: Io, config: string, json: boolean): number {
+  const plan = buildPlan(specFromFile(config));
+  if (json) {
+    io.out(`${JSON.stringify(plan, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.out(`${renderTable(PLAN_COLUMNS, planRows(plan), io.columns)}\n\n`);
+  io.out(planSummary(plan).map(l => `${l}\n`).join(''));
+  for (const w of plan.warnings) io.out(`warning: ${w}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,39 @@
+import type {Plan} from '../plan/types.js';
+
+/** The manifest.json contract: other tools and the tests read it, so its field names are fixed. */
+export function buildManifest(plan: Plan, generatedAt: Date) {
+  return {
+    apiVersion: 'kubepki/v1',
+    kind: 'Manifest',
+    generatedAt: generatedAt.toISOString(),
+    cluster: plan.cluster,
+    endpoint: plan.endpoint.url,
+    layout: plan.layout,
+    topology: plan.topology,
+    keyType: plan.keyType,
+    authorities: plan.authorities.map(a => ({
+      id: a.id, cn: a.cn, cert: a.cert, key: a.key,
+      installs: [...a.certInstalls, ...a.keyInstalls],
+    })),
+    certificates: plan.certificates.map(c => ({
+      id: c.id, node: c.node, cn: c.cn, organizations: c.organizations, signer: c.signer, usages: c.usages,
+      dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, validityHours: c.validityHours, cert: c.cert, key: c.key,
+      installs: [...c.certInstalls, ...c.keyInstalls],
+    })),
+    kubeconfigs: plan.kubeconfigs.map(k => ({
+      id: k.id, node: k.node, user: k.user, cluster: k.cluster, context: k.context, server: k.server, file: k.file,
+      installs: k.installs,
+    })),
+    serviceAccount: {
+      key: plan.serviceAccount.key, publicKey: plan.serviceAccount.publicKey,
+      installs: [...plan.serviceAccount.keyInstalls, ...plan.serviceAccount.publicKeyInstalls],
+    },
+    nodes: Object.fromEntries(plan.nodes.map(n => [n.name, {
+      ip: n.ip, roles: n.roles,
+      bundle: `nodes/${n.name}`,
+      files: plan.bundles[n.name]!.map(f => ({path: f.target, source: f.source, secret: f.secret})),
+    }])),
+  };
+}
+
+export type Manifest = ReturnType<typeof buildManifest>;

@@ -1,0 +1,106 @@
+// Turns a plan into material in memory: every key, certificate and kubeconfig, keyed by its
+// path in the master copy. Keys are made concurrently; certificates are signed as soon as
+// their key and their signer exist.
+import type {AuthorityId, Plan} from '../plan/types.js';
+import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
+import {generateRsaKey, type KeyPairPem} from './keys.js';
+import {renderKubeconfig} from './kubeconfig.js';
+
+export interface MaterialFile {
+  path: string;
+  content: string;
+  secret: boolean;
+}
+
+export interface ProgressEvent {
+  done: number;
+  total: number;
+  /** What just finished, e.g. "etcd-server cp1". */
+  item: string;
+}
+
+export interface ExistingAuthority {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface GenerateOptions {
+  now?: Date;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Authorities kept from an earlier run: reused, never regenerated. */
+  existing?: Partial<Record<AuthorityId, ExistingAuthority>>;
+}
+
+/** kubeadm backdates certificates by five minutes so a node whose clock lags still accepts them. */
+const BACKDATE_MS = 5 * 60 * 1000;
+const HOUR_MS = 3600 * 1000;
+
+export async function generateMaterial(plan: Plan, options: GenerateOptions = {}): Promise<MaterialFile[]> {
+  const now = options.now ?? new Date();
+  const notBefore = new Date(now.getTime() - BACKDATE_MS);
+  const existing = options.existing ?? {};
+  const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length;
+  let done = 0;
+  const key = (item: string): Promise<KeyPairPem> =>
+    generateRsaKey(plan.keyBits).then(pair => {
+      options.onProgress?.({done: ++done, total, item});
+      return pair;
+    });
+
+  const files: MaterialFile[] = [];
+  const pems = new Map<string, string>();
+  const put = (path: string, content: string, secret: boolean) => {
+    files.push({path, content, secret});
+    pems.set(path, content);
+  };
+
+  // Queue authority keys first: every leaf waits for its signer.
+  const issuers = new Map<AuthorityId, Promise<Issuer>>();
+  for (const authority of plan.authorities) {
+    const kept = existing[authority.id];
+    issuers.set(authority.id, (kept ? Promise.resolve({privateKey: kept.keyPem}) : key(`${authority.id} (CA)`)).then(pair => {
+      if (kept) {
+        put(authority.cert, kept.certPem, false);
+        put(authority.key, kept.keyPem, true);
+        return loadIssuer(kept.certPem, kept.keyPem);
+      }
+      const notAfter = new Date(now.getTime() + authority.validityHours * HOUR_MS);
+      const {pem, issuer} = createAuthority({
+        subject: {cn: authority.cn, organizations: []},
+        publicKeyPem: (pair as KeyPairPem).publicKey,
+        dnsNames: authority.dnsNames, ipAddresses: [], notBefore, notAfter,
+      }, pair.privateKey);
+      put(authority.cert, pem, false);
+      put(authority.key, pair.privateKey, true);
+      return issuer;
+    }));
+  }
+
+  const leaves = plan.certificates.map(async c => {
+    const [pair, issuer] = await Promise.all([key(c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
+    // A reused CA may expire before the requested validity: never outlive the signer.
+    const wanted = now.getTime() + c.validityHours * HOUR_MS;
+    const notAfter = new Date(Math.min(wanted, issuer.cert.validity.notAfter.getTime()));
+    const pem = createLeaf({
+      subject: {cn: c.cn, organizations: c.organizations},
+      publicKeyPem: pair.publicKey,
+      dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, notBefore, notAfter,
+    }, c.usages, issuer);
+    put(c.cert, pem, false);
+    put(c.key, pair.privateKey, true);
+  });
+
+  const serviceAccount = key('service-account key').then(pair => {
+    put(plan.serviceAccount.key, pair.privateKey, true);
+    put(plan.serviceAccount.publicKey, pair.publicKey, false);
+  });
+
+  await Promise.all([...issuers.values(), ...leaves, serviceAccount]);
+
+  for (const k of plan.kubeconfigs) {
+    const cert = plan.certificates.find(c => c.id === k.certificate.id && c.node === k.certificate.node)!;
+    const ca = plan.authorities.find(a => a.id === k.authority)!;
+    put(k.file, renderKubeconfig(k, pems.get(ca.cert)!, pems.get(cert.cert)!, pems.get(cert.key)!), true);
+  }
+  return files;
+}

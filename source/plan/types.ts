@@ -1,0 +1,104 @@
+import type {AuthorityTopology, KeyType, Layout, NodeSpec} from '../spec/types.js';
+
+export type AuthorityId = 'ca' | 'etcd-ca' | 'front-proxy-ca';
+export type Usage = 'serverAuth' | 'clientAuth';
+export type CertificateId =
+  | 'apiserver' | 'apiserver-kubelet-client' | 'apiserver-etcd-client' | 'front-proxy-client'
+  | 'etcd-healthcheck-client' | 'admin' | 'super-admin' | 'kube-controller-manager'
+  | 'kube-scheduler' | 'kube-proxy' | 'etcd-server' | 'etcd-peer' | 'kubelet-client' | 'kubelet-server';
+export type KubeconfigId = 'admin' | 'super-admin' | 'kube-controller-manager' | 'kube-scheduler' | 'kube-proxy' | 'kubelet';
+
+/** What a learner reads about each item: the wizard's detail view and `plan --json` show it. */
+export interface Explanation {
+  purpose: string;
+  presentedBy: string;
+  verifiedBy: string;
+  readBy: string[];
+  names: string;
+}
+
+/** Where one file of the master copy lands on one node. */
+export interface Install {
+  node: string;
+  path: string;
+}
+
+export interface AuthorityPlan {
+  id: AuthorityId;
+  cn: string;
+  dnsNames: string[];
+  validityHours: number;
+  cert: string;
+  key: string;
+  certInstalls: Install[];
+  keyInstalls: Install[];
+  signs: string[];
+  why: Explanation;
+}
+
+export interface CertificatePlan {
+  id: CertificateId;
+  node: string | null;
+  cn: string;
+  organizations: string[];
+  signer: AuthorityId;
+  usages: Usage[];
+  dnsNames: string[];
+  ipAddresses: string[];
+  validityHours: number;
+  cert: string;
+  key: string;
+  certInstalls: Install[];
+  keyInstalls: Install[];
+  why: Explanation;
+}
+
+export interface KubeconfigPlan {
+  id: KubeconfigId;
+  node: string | null;
+  cluster: string;
+  user: string;
+  context: string;
+  server: string;
+  /** The certificate embedded as the client identity, and the authority embedded as trust. */
+  certificate: {id: CertificateId; node: string | null};
+  authority: AuthorityId;
+  file: string;
+  installs: Install[];
+  why: string;
+}
+
+export interface ServiceAccountPlan {
+  key: string;
+  publicKey: string;
+  keyInstalls: Install[];
+  publicKeyInstalls: Install[];
+  why: string;
+}
+
+/** One file a node receives: a copy of `source` (relative to OUT) placed at absolute `target`. */
+export interface BundleFile {
+  source: string;
+  target: string;
+  secret: boolean;
+}
+
+export interface Plan {
+  cluster: string;
+  endpoint: {host: string; port: number; url: string};
+  serviceIp: string;
+  layout: Layout;
+  topology: AuthorityTopology;
+  keyType: KeyType;
+  keyBits: number;
+  nodes: NodeSpec[];
+  sshUser: string;
+  authorities: AuthorityPlan[];
+  certificates: CertificatePlan[];
+  kubeconfigs: KubeconfigPlan[];
+  serviceAccount: ServiceAccountPlan;
+  bundles: Record<string, BundleFile[]>;
+  warnings: string[];
+  /** Keys to generate: one per authority, one per certificate, the service-account key. */
+  keyCount: number;
+}

@@ -1,0 +1,249 @@
+import {
+  AUTHORITY_TOPOLOGIES, DEFAULTS, KEY_TYPES, LAYOUTS, ROLES,
+  type ClusterSpec, type NodeSpec, type Role,
+} from './types.js';
+import {canonicalIp, ipFamily, isDnsLabel, isDnsName, parseCidr} from './net.js';
+import {parseDurationHours} from './duration.js';
+
+export type FieldPath = (string | number)[];
+
+export interface Issue {
+  path: FieldPath;
+  message: string;
+}
+
+export type Validation = {ok: true; spec: ClusterSpec} | {ok: false; issues: Issue[]};
+
+export function formatPath(path: FieldPath): string {
+  return path.reduce<string>((text, part) =>
+    typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part, '') || '(top level)';
+}
+
+export const formatIssue = (issue: Issue) => `${formatPath(issue.path)}: ${issue.message}`;
+
+const show = (value: unknown) => JSON.stringify(value);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads one object field by field. Every problem is recorded with its path, so the
+ * user sees all of them at once, each naming the field.
+ */
+class Reader {
+  constructor(readonly issues: Issue[]) {}
+
+  object(value: unknown, path: FieldPath, keys: readonly string[]): Record<string, unknown> | undefined {
+    if (value === undefined || value === null) return {};
+    if (!isRecord(value)) {
+      this.issues.push({path, message: `must be a mapping, got ${show(value)}`});
+      return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      if (!keys.includes(key)) {
+        this.issues.push({path: [...path, key], message: `unknown key (expected one of: ${keys.join(', ')})`});
+      }
+    }
+    return value;
+  }
+
+  string(value: unknown, path: FieldPath, fallback?: string): string | undefined {
+    if (value === undefined || value === null) {
+      if (fallback === undefined) this.issues.push({path, message: 'is required'});
+      return fallback;
+    }
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.issues.push({path, message: `must be a non-empty string, got ${show(value)}`});
+      return undefined;
+    }
+    return value.trim();
+  }
+
+  oneOf<T extends string>(value: unknown, path: FieldPath, allowed: readonly T[], fallback: T): T | undefined {
+    const text = this.string(value, path, fallback);
+    if (text === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(text)) {
+      this.issues.push({path, message: `${show(text)} is not one of: ${allowed.join(', ')}`});
+      return undefined;
+    }
+    return text as T;
+  }
+
+  list(value: unknown, path: FieldPath): unknown[] | undefined {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.issues.push({path, message: `must be a list, got ${show(value)}`});
+      return undefined;
+    }
+    return value;
+  }
+
+  add(path: FieldPath, message: string) {
+    this.issues.push({path, message});
+  }
+}
+
+const hostMessage = (host: string) => `${show(host)} is neither an IPv4/IPv6 address nor a DNS name`;
+
+/** The single validator all front ends call. Input is whatever YAML/JSON parsing produced. */
+export function validate(raw: unknown): Validation {
+  const issues: Issue[] = [];
+  const r = new Reader(issues);
+  const top = r.object(raw, [], ['apiVersion', 'kind', 'name', 'endpoint', 'network', 'nodes', 'pki', 'extraSANs', 'ssh']);
+  if (!top) return {ok: false, issues};
+
+  r.oneOf(top.apiVersion, ['apiVersion'], ['kubepki/v1'], 'kubepki/v1');
+  r.oneOf(top.kind, ['kind'], ['Cluster'], 'Cluster');
+
+  const name = r.string(top.name, ['name'], DEFAULTS.name);
+  if (name !== undefined && !isDnsLabel(name)) {
+    r.add(['name'], `${show(name)} is not an RFC 1123 label (lower-case letters, digits and '-', at most 63)`);
+  }
+
+  const nodes = readNodes(r, top.nodes);
+
+  const endpointRaw = r.object(top.endpoint, ['endpoint'], ['host', 'port']);
+  const firstControlPlane = nodes?.find(n => n.roles.includes('control-plane'));
+  let host = endpointRaw && r.string(endpointRaw.host, ['endpoint', 'host'], firstControlPlane?.ip ?? '');
+  if (host === '') {
+    r.add(['endpoint', 'host'], 'is required (a load balancer address, or the first control-plane node\'s IP)');
+    host = undefined;
+  } else if (host !== undefined && !ipFamily(host) && !isDnsName(host)) {
+    r.add(['endpoint', 'host'], hostMessage(host));
+  }
+  let port: number | undefined = DEFAULTS.port;
+  if (endpointRaw && endpointRaw.port !== undefined && endpointRaw.port !== null) {
+    const p = endpointRaw.port;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) {
+      r.add(['endpoint', 'port'], `${show(p)} is not a port number (1-65535)`);
+      port = undefined;
+    } else port = p;
+  }
+
+  const networkRaw = r.object(top.network, ['network'], ['serviceCIDR', 'clusterDomain']);
+  const serviceCIDR = networkRaw && r.string(networkRaw.serviceCIDR, ['network', 'serviceCIDR'], DEFAULTS.serviceCIDR);
+  if (serviceCIDR !== undefined) checkServiceCidr(r, serviceCIDR, firstControlPlane?.ip);
+  const clusterDomain = networkRaw && r.string(networkRaw.clusterDomain, ['network', 'clusterDomain'], DEFAULTS.clusterDomain);
+  if (clusterDomain !== undefined && !isDnsName(clusterDomain)) {
+    r.add(['network', 'clusterDomain'], `${show(clusterDomain)} is not a DNS domain`);
+  }
+
+  const pkiRaw = r.object(top.pki, ['pki'], ['authorities', 'key', 'validity', 'layout']);
+  const authorities = pkiRaw && r.oneOf(pkiRaw.authorities, ['pki', 'authorities'], AUTHORITY_TOPOLOGIES, DEFAULTS.authorities);
+  const key = pkiRaw && r.oneOf(pkiRaw.key, ['pki', 'key'], KEY_TYPES, DEFAULTS.key);
+  const layout = pkiRaw && r.oneOf(pkiRaw.layout, ['pki', 'layout'], LAYOUTS, DEFAULTS.layout);
+  const validityRaw = pkiRaw && r.object(pkiRaw.validity, ['pki', 'validity'], ['ca', 'certificate']);
+  const caValidity = validityRaw && readDuration(r, validityRaw.ca, ['pki', 'validity', 'ca'], DEFAULTS.caValidity);
+  const certValidity = validityRaw && readDuration(r, validityRaw.certificate, ['pki', 'validity', 'certificate'], DEFAULTS.certificateValidity);
+  if (caValidity && certValidity && caValidity.hours < certValidity.hours) {
+    r.add(['pki', 'validity', 'ca'], `${caValidity.text} is shorter than the certificate validity ${certValidity.text}: a certificate cannot outlive the CA that signed it`);
+  }
+
+  const extraSANs: string[] = [];
+  const sansRaw = r.list(top.extraSANs, ['extraSANs']);
+  sansRaw?.forEach((san, i) => {
+    if (typeof san !== 'string' || (!ipFamily(san) && !isDnsName(san, true))) {
+      r.add(['extraSANs', i], typeof san === 'string' ? hostMessage(san) : `must be a string, got ${show(san)}`);
+    } else extraSANs.push(san);
+  });
+
+  const sshRaw = r.object(top.ssh, ['ssh'], ['user']);
+  const sshUser = sshRaw && r.string(sshRaw.user, ['ssh', 'user'], DEFAULTS.sshUser);
+  if (sshUser !== undefined && !/^[a-z_][a-z0-9_.-]{0,31}$/i.test(sshUser)) {
+    r.add(['ssh', 'user'], `${show(sshUser)} is not a user name`);
+  }
+
+  if (issues.length > 0) return {ok: false, issues};
+  return {
+    ok: true,
+    spec: {
+      apiVersion: 'kubepki/v1',
+      kind: 'Cluster',
+      name: name!,
+      endpoint: {host: host!, port: port!},
+      network: {serviceCIDR: serviceCIDR!, clusterDomain: clusterDomain!},
+      nodes: nodes!,
+      pki: {
+        authorities: authorities!,
+        key: key!,
+        validity: {ca: caValidity!.text, certificate: certValidity!.text},
+        layout: layout!,
+      },
+      extraSANs,
+      ssh: {user: sshUser!},
+    },
+  };
+}
+
+function readDuration(r: Reader, value: unknown, path: FieldPath, fallback: string) {
+  const text = r.string(typeof value === 'number' ? String(value) : value, path, fallback);
+  if (text === undefined) return undefined;
+  const hours = parseDurationHours(text);
+  if (hours === undefined) {
+    r.add(path, `${show(text)} is not a duration (write hours, days or years: 8760h, 365d, 10y)`);
+    return undefined;
+  }
+  return {text, hours};
+}
+
+function checkServiceCidr(r: Reader, text: string, controlPlaneIp: string | undefined) {
+  const path = ['network', 'serviceCIDR'];
+  const parsed = parseCidr(text);
+  if (!parsed.ok) return r.add(path, `${show(text)} ${parsed.reason}`);
+  const {family, prefix} = parsed.cidr;
+  // Too small: the apiserver takes the first address and needs room for Services.
+  if (family === 4 && prefix > 28) return r.add(path, `${show(text)} is too small: /${prefix} leaves no room for Services (use /28 or larger, e.g. /24)`);
+  if (family === 6 && prefix > 124) return r.add(path, `${show(text)} is too small: use /124 or larger`);
+  // kube-apiserver refuses IPv6 service ranges of more than 20 host bits.
+  if (family === 6 && prefix < 108) return r.add(path, `${show(text)} is too large: kube-apiserver accepts at most /108 for IPv6`);
+  const cpFamily = controlPlaneIp ? ipFamily(controlPlaneIp) : undefined;
+  if (cpFamily && cpFamily !== family) {
+    r.add(path, `${show(text)} is IPv${family} but the control plane's address ${controlPlaneIp} is IPv${cpFamily}: the service range must be of the same family`);
+  }
+}
+
+function readNodes(r: Reader, value: unknown): NodeSpec[] | undefined {
+  if (value === undefined || value === null) {
+    r.add(['nodes'], 'is required: list the nodes, at least one with role control-plane');
+    return undefined;
+  }
+  const list = r.list(value, ['nodes']);
+  if (!list) return undefined;
+  const nodes: NodeSpec[] = [];
+  const names = new Map<string, number>();
+  const ips = new Map<string, number>();
+  let valid = true;
+  list.forEach((item, i) => {
+    const path = ['nodes', i];
+    const raw = r.object(item, path, ['name', 'ip', 'roles']);
+    if (!raw) { valid = false; return; }
+    const name = r.string(raw.name, [...path, 'name']);
+    if (name !== undefined) {
+      if (!isDnsLabel(name)) {
+        r.add([...path, 'name'], `${show(name)} is not an RFC 1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63)`);
+      } else if (names.has(name)) {
+        r.add([...path, 'name'], `${show(name)} is already the name of nodes[${names.get(name)}]`);
+      } else names.set(name, i);
+    }
+    const ip = r.string(raw.ip, [...path, 'ip']);
+    if (ip !== undefined) {
+      if (!ipFamily(ip)) r.add([...path, 'ip'], `${show(ip)} is not an IPv4 or IPv6 address`);
+      else if (ips.has(canonicalIp(ip))) r.add([...path, 'ip'], `${show(ip)} is already the IP of nodes[${ips.get(canonicalIp(ip))}]`);
+      else ips.set(canonicalIp(ip), i);
+    }
+    const rolesRaw = r.list(raw.roles, [...path, 'roles']);
+    const roles: Role[] = [];
+    rolesRaw?.forEach((role, j) => {
+      if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+        r.add([...path, 'roles', j], `${show(role)} is not one of: ${ROLES.join(', ')}`);
+      } else if (!roles.includes(role as Role)) roles.push(role as Role);
+    });
+    if (rolesRaw && rolesRaw.length === 0) r.add([...path, 'roles'], `must name at least one of: ${ROLES.join(', ')}`);
+    if (name === undefined || ip === undefined || !rolesRaw) valid = false;
+    nodes.push({name: name ?? '', ip: ip ?? '', roles: ROLES.filter(role => roles.includes(role))});
+  });
+  if (list.length === 0) r.add(['nodes'], 'is empty: list at least one node with role control-plane');
+  else if (!nodes.some(n => n.roles.includes('control-plane'))) {
+    r.add(['nodes'], 'has no node with role control-plane: the apiserver must run somewhere');
+  }
+  return valid ? nodes : undefined;
+}

@@ -1,0 +1,3 @@
+export async function runInteractive(_options: {config?: string; plain: boolean}): Promise<number> {
+  throw new Error('wizard: under construction');
+}

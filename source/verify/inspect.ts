@@ -1,0 +1,158 @@
+// `kubepki verify DIR`: the checks of verify.sh done in-process, plus expiry and file modes.
+import {X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
+import {readFileSync, readdirSync, statSync, existsSync} from 'node:fs';
+import {join} from 'node:path';
+import {parse} from 'yaml';
+import {InputError} from '../spec/load.js';
+import type {Manifest} from '../output/manifest.js';
+
+export interface Finding {
+  file: string;
+  check: string;
+  ok: boolean;
+  detail: string;
+  daysLeft?: number;
+}
+
+const EKU = {serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2'} as const;
+const DAY_MS = 86_400_000;
+
+export function readManifest(dir: string): Manifest {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) throw new InputError([`${dir}: no manifest.json here; is this a directory written by kubepki generate?`]);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch (error) {
+    throw new InputError([`${path}: not valid JSON (${(error as Error).message})`]);
+  }
+}
+
+export function inspectDirectory(dir: string, now = new Date()): Finding[] {
+  const manifest = readManifest(dir);
+  const findings: Finding[] = [];
+  const read = (rel: string) => readFileSync(join(dir, rel));
+  const certOf = new Map<string, X509Certificate>();
+  const loadCert = (rel: string) => {
+    let cert = certOf.get(rel);
+    if (!cert) { cert = new X509Certificate(read(rel)); certOf.set(rel, cert); }
+    return cert;
+  };
+  const attempt = (file: string, check: string, body: () => string | {detail: string; daysLeft: number}) => {
+    try {
+      const result = body();
+      findings.push(typeof result === 'string' ? {file, check, ok: true, detail: result} : {file, check, ok: true, ...result});
+    } catch (error) {
+      findings.push({file, check, ok: false, detail: (error as Error).message.split('\n')[0]!});
+    }
+  };
+  const daysLeft = (cert: X509Certificate) => Math.floor((new Date(cert.validTo).getTime() - now.getTime()) / DAY_MS);
+  const keyMatches = (cert: X509Certificate, keyFile: string) => {
+    const key = createPrivateKey(read(keyFile));
+    const fromKey = createPublicKey(key).export({type: 'spki', format: 'der'});
+    if (!fromKey.equals(cert.publicKey.export({type: 'spki', format: 'der'}))) throw new Error(`${keyFile} does not match the certificate`);
+  };
+
+  for (const a of manifest.authorities) {
+    attempt(a.cert, 'authority', () => {
+      const cert = loadCert(a.cert);
+      if (!cert.ca) throw new Error('not a CA certificate (basicConstraints CA:FALSE)');
+      if (!cert.verify(cert.publicKey)) throw new Error('self-signature does not verify');
+      keyMatches(cert, a.key);
+      const days = daysLeft(cert);
+      if (days < 0) throw new Error(`expired on ${cert.validTo}`);
+      return {detail: `CA ${a.id}, key matches`, daysLeft: days};
+    });
+  }
+
+  for (const c of manifest.certificates) {
+    const label = c.node ? `${c.id} (${c.node})` : c.id;
+    attempt(c.cert, label, () => {
+      const signer = manifest.authorities.find(a => a.id === c.signer);
+      if (!signer) throw new Error(`signer ${c.signer} is not in the manifest`);
+      const cert = loadCert(c.cert);
+      const ca = loadCert(signer.cert);
+      if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error(`not signed by ${c.signer} (${signer.cert})`);
+      if (cert.ca) throw new Error('is a CA certificate');
+      const ekus = cert.keyUsage ?? [];
+      for (const usage of c.usages) if (!ekus.includes(EKU[usage])) throw new Error(`lacks extended key usage ${usage}`);
+      for (const dns of c.dnsNames) if (cert.checkHost(dns, {wildcards: false, subject: 'never'}) === undefined) throw new Error(`not valid for DNS name ${dns}`);
+      for (const ip of c.ipAddresses) if (cert.checkIP(ip) === undefined) throw new Error(`not valid for IP ${ip}`);
+      const subject = cert.subject;
+      if (!subject.split('\n').includes(`CN=${c.cn}`)) throw new Error(`subject is ${subject.replaceAll('\n', ', ')}, expected CN=${c.cn}`);
+      for (const o of c.organizations) if (!subject.split('\n').includes(`O=${o}`)) throw new Error(`subject lacks O=${o}`);
+      keyMatches(cert, c.key);
+      const days = daysLeft(cert);
+      if (days < 0) throw new Error(`expired on ${cert.validTo}`);
+      if (new Date(cert.validFrom).getTime() > now.getTime()) throw new Error(`not valid before ${cert.validFrom}`);
+      return {detail: `${c.usages.join('+')}, ${c.dnsNames.length + c.ipAddresses.length} SANs, key matches`, daysLeft: days};
+    });
+  }
+
+  for (const k of manifest.kubeconfigs) {
+    const label = `${k.id} kubeconfig${k.node ? ` (${k.node})` : ''}`;
+    attempt(k.file, label, () => {
+      const doc = parse(read(k.file).toString('utf8'));
+      const user = doc?.users?.[0]?.user;
+      const cluster = doc?.clusters?.[0]?.cluster;
+      if (!user || !cluster) throw new Error('no user or cluster entry');
+      if (cluster.server !== k.server) throw new Error(`server is ${cluster.server}, expected ${k.server}`);
+      const ca = new X509Certificate(Buffer.from(cluster['certificate-authority-data'], 'base64'));
+      const cert = new X509Certificate(Buffer.from(user['client-certificate-data'], 'base64'));
+      if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error('client certificate not signed by the embedded CA');
+      const key = createPrivateKey(Buffer.from(user['client-key-data'], 'base64'));
+      if (!createPublicKey(key).export({type: 'spki', format: 'der'}).equals(cert.publicKey.export({type: 'spki', format: 'der'}))) {
+        throw new Error('embedded key does not match the embedded certificate');
+      }
+      if (!cert.subject.split('\n').includes(`CN=${k.user}`)) throw new Error(`client certificate is not for ${k.user}`);
+      return {detail: `${k.user} → ${k.server}`, daysLeft: daysLeft(cert)};
+    });
+  }
+
+  attempt(manifest.serviceAccount.key, 'service-account keys', () => {
+    const fromKey = createPublicKey(createPrivateKey(read(manifest.serviceAccount.key))).export({type: 'spki', format: 'der'});
+    const pub = createPublicKey(read(manifest.serviceAccount.publicKey)).export({type: 'spki', format: 'der'});
+    if (!fromKey.equals(pub)) throw new Error(`${manifest.serviceAccount.publicKey} does not match the private key`);
+    return 'public key matches';
+  });
+
+  findings.push(...modeFindings(dir, manifest));
+  return findings;
+}
+
+/** Private material 0600, every directory 0700, and no CA key outside the control plane. */
+function modeFindings(dir: string, manifest: Manifest): Finding[] {
+  const findings: Finding[] = [];
+  const secret = new Set<string>([
+    ...manifest.authorities.map(a => a.key), ...manifest.certificates.map(c => c.key),
+    ...manifest.kubeconfigs.map(k => k.file), manifest.serviceAccount.key,
+  ]);
+  for (const [name, node] of Object.entries(manifest.nodes)) {
+    for (const f of node.files) if (f.secret) secret.add(`nodes/${name}${f.path}`);
+  }
+  const bad: string[] = [];
+  const walk = (rel: string) => {
+    const info = statSync(join(dir, rel));
+    if (info.isDirectory()) {
+      if ((info.mode & 0o777) !== 0o700) bad.push(`${rel || '.'}/ is ${(info.mode & 0o777).toString(8)}, expected 700`);
+      for (const entry of readdirSync(join(dir, rel))) walk(rel ? `${rel}/${entry}` : entry);
+    } else if (secret.has(rel) && (info.mode & 0o777) !== 0o600) {
+      bad.push(`${rel} is ${(info.mode & 0o777).toString(8)}, expected 600`);
+    }
+  };
+  walk('');
+  findings.push({file: '.', check: 'file modes', ok: bad.length === 0, detail: bad.length ? bad.slice(0, 3).join('; ') + (bad.length > 3 ? ` (+${bad.length - 3} more)` : '') : `${secret.size} private files 600, directories 700`});
+
+  const caKeys = new Set(manifest.authorities.map(a => a.key));
+  for (const [name, node] of Object.entries(manifest.nodes)) {
+    const leaked = node.roles.includes('control-plane') ? [] : node.files.filter(f => caKeys.has(f.source)).map(f => f.path);
+    const others = node.files.filter(f => f.secret && /^pki\/nodes\/([^/]+)\//.test(f.source) && f.source.split('/')[2] !== name).map(f => f.path);
+    const stale = node.files.filter(f => {
+      const copy = join(dir, 'nodes', name, f.path);
+      return !existsSync(copy) || !readFileSync(copy).equals(readFileSync(join(dir, f.source)));
+    }).map(f => f.path);
+    const problems = [...leaked.map(p => `must not hold CA key ${p}`), ...others.map(p => `must not hold another node's key ${p}`), ...stale.map(p => `${p} missing or differs from its master copy`)];
+    findings.push({file: `nodes/${name}`, check: 'bundle', ok: problems.length === 0,
+      detail: problems.length ? problems.join('; ') : `${node.files.length} files as planned, no foreign keys`});
+  }
+  return findings;
+}
