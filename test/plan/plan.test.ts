@@ -1,0 +1,202 @@
+import {describe, expect, it} from 'vitest';
+import {buildPlan} from '../../source/plan/plan.js';
+import type {CertificatePlan, Plan} from '../../source/plan/types.js';
+import {LAYOUTS, TOPOLOGIES, specFor, specWith} from '../helpers/cluster.js';
+
+const cert = (plan: Plan, id: string, node: string | null = null): CertificatePlan => {
+  const found = plan.certificates.find(c => c.id === id && c.node === node);
+  if (!found) throw new Error(`no ${id} ${node ?? ''} in plan`);
+  return found;
+};
+
+/** Identities from ../shared/reference/kubernetes-pki.md, per layout. */
+const IDENTITIES = {
+  kubeadm: {
+    apiserver: ['kube-apiserver', []],
+    'apiserver-kubelet-client': ['kube-apiserver-kubelet-client', ['kubeadm:cluster-admins']],
+    'apiserver-etcd-client': ['kube-apiserver-etcd-client', []],
+    'front-proxy-client': ['front-proxy-client', []],
+    'etcd-healthcheck-client': ['kube-etcd-healthcheck-client', []],
+    admin: ['kubernetes-admin', ['kubeadm:cluster-admins']],
+    'super-admin': ['kubernetes-super-admin', ['system:masters']],
+    'kube-controller-manager': ['system:kube-controller-manager', []],
+    'kube-scheduler': ['system:kube-scheduler', []],
+    'kube-proxy': ['system:kube-proxy', ['system:node-proxier']],
+  },
+  'hard-way': {
+    apiserver: ['kubernetes', []],
+    'apiserver-kubelet-client': ['kube-apiserver-kubelet-client', ['system:masters']],
+    'apiserver-etcd-client': ['kube-apiserver-etcd-client', []],
+    'front-proxy-client': ['front-proxy-client', []],
+    'etcd-healthcheck-client': ['kube-etcd-healthcheck-client', []],
+    admin: ['admin', ['system:masters']],
+    'kube-controller-manager': ['system:kube-controller-manager', ['system:kube-controller-manager']],
+    'kube-scheduler': ['system:kube-scheduler', ['system:kube-scheduler']],
+    'kube-proxy': ['system:kube-proxy', ['system:node-proxier']],
+  },
+} as const;
+
+const EXPECTED_SIGNERS = {
+  single: {etcd: 'ca', frontProxy: 'ca', authorities: ['ca']},
+  'etcd-separate': {etcd: 'etcd-ca', frontProxy: 'ca', authorities: ['ca', 'etcd-ca']},
+  kubeadm: {etcd: 'etcd-ca', frontProxy: 'front-proxy-ca', authorities: ['ca', 'etcd-ca', 'front-proxy-ca']},
+} as const;
+
+describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('plan: %s CAs, %s layout', (topology, layout) => {
+  const plan = buildPlan(specFor(topology, layout));
+
+  it('has exactly the authorities of the topology', () => {
+    expect(plan.authorities.map(a => a.id)).toEqual(EXPECTED_SIGNERS[topology].authorities);
+  });
+
+  it('gives every cluster-wide certificate its exact CN and O', () => {
+    const expected = IDENTITIES[layout];
+    const clusterWide = plan.certificates.filter(c => c.node === null);
+    expect(clusterWide.map(c => c.id).sort()).toEqual(Object.keys(expected).sort());
+    for (const [id, [cn, o]] of Object.entries(expected)) {
+      expect(cert(plan, id).cn, id).toBe(cn);
+      expect(cert(plan, id).organizations, id).toEqual(o);
+    }
+  });
+
+  it('signs each certificate with the right authority', () => {
+    const s = EXPECTED_SIGNERS[topology];
+    for (const c of plan.certificates) {
+      const expected = ['etcd-server', 'etcd-peer', 'apiserver-etcd-client', 'etcd-healthcheck-client'].includes(c.id) ? s.etcd
+        : c.id === 'front-proxy-client' ? s.frontProxy : 'ca';
+      expect(c.signer, `${c.id} ${c.node}`).toBe(expected);
+    }
+  });
+
+  it('puts the exact SANs in the apiserver certificate', () => {
+    const apiserver = cert(plan, 'apiserver');
+    expect(apiserver.usages).toEqual(['serverAuth']);
+    expect(apiserver.dnsNames).toEqual(['cp1', 'cp2', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
+    const ips = ['192.168.56.21', '192.168.56.22', '10.32.0.1', '192.168.56.20'];
+    expect(apiserver.ipAddresses).toEqual(layout === 'hard-way' ? [...ips, '127.0.0.1'] : ips);
+  });
+
+  it('makes etcd and kubelet certificates per node with their names', () => {
+    for (const node of ['cp1', 'cp2']) {
+      const ip = node === 'cp1' ? '192.168.56.21' : '192.168.56.22';
+      for (const id of ['etcd-server', 'etcd-peer']) {
+        const c = cert(plan, id, node);
+        expect(c.cn).toBe(node);
+        expect(c.usages).toEqual(['serverAuth', 'clientAuth']);
+        expect(c.dnsNames).toEqual([node, 'localhost']);
+        expect(c.ipAddresses).toEqual([ip, '127.0.0.1', '::1']);
+      }
+    }
+    expect(plan.certificates.filter(c => c.id === 'etcd-server').map(c => c.node)).toEqual(['cp1', 'cp2']);
+    for (const [node, ip] of [['cp1', '192.168.56.21'], ['worker1', '192.168.56.23'], ['worker2', '192.168.56.24']] as const) {
+      const client = cert(plan, 'kubelet-client', node);
+      expect([client.cn, client.organizations, client.usages]).toEqual([`system:node:${node}`, ['system:nodes'], ['clientAuth']]);
+      const server = cert(plan, 'kubelet-server', node);
+      expect([server.cn, server.dnsNames, server.ipAddresses, server.usages]).toEqual([node, [node], [ip], ['serverAuth']]);
+    }
+  });
+
+  it('has the kubeconfigs of the contract with context user@cluster', () => {
+    const ids = plan.kubeconfigs.map(k => `${k.id}${k.node ? `@${k.node}` : ''}`);
+    expect(ids).toEqual([
+      'admin', ...(layout === 'kubeadm' ? ['super-admin'] : []),
+      'kube-controller-manager@cp1', 'kube-controller-manager@cp2', 'kube-scheduler@cp1', 'kube-scheduler@cp2', 'kube-proxy',
+      'kubelet@cp1', 'kubelet@cp2', 'kubelet@worker1', 'kubelet@worker2',
+    ]);
+    for (const k of plan.kubeconfigs) expect(k.context).toBe(`${k.user}@kubernetes`);
+    expect(plan.kubeconfigs.find(k => k.id === 'kubelet' && k.node === 'worker1')!.user).toBe('system:node:worker1');
+    expect(plan.kubeconfigs.find(k => k.id === 'admin')!.server).toBe('https://192.168.56.20:6443');
+    expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler' && k.node === 'cp2')!.server).toBe('https://192.168.56.22:6443');
+  });
+
+  it('never gives a worker a CA key or another node\'s key', () => {
+    const caKeys = new Set(plan.authorities.map(a => a.key));
+    for (const worker of ['worker1', 'worker2']) {
+      const bundle = plan.bundles[worker]!;
+      expect(bundle.filter(f => caKeys.has(f.source))).toEqual([]);
+      const foreign = bundle.filter(f => f.secret && f.source.startsWith('pki/nodes/') && !f.source.startsWith(`pki/nodes/${worker}/`));
+      expect(foreign).toEqual([]);
+      expect(bundle.some(f => f.source === plan.authorities[0]!.cert)).toBe(true);
+    }
+    expect(plan.bundles.cp1!.some(f => f.source === plan.authorities.find(a => a.id === 'ca')!.key)).toBe(true);
+  });
+
+  it('is pure: the same spec gives the same plan', () => {
+    expect(buildPlan(specFor(topology, layout))).toEqual(plan);
+  });
+});
+
+describe('plan details', () => {
+  it('uses kubeadm paths in the kubeadm layout', () => {
+    const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
+    const targets = plan.bundles.cp1!.map(f => f.target);
+    for (const path of ['/etc/kubernetes/pki/ca.crt', '/etc/kubernetes/pki/ca.key', '/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/pki/etcd/ca.crt',
+      '/etc/kubernetes/pki/etcd/server.crt', '/etc/kubernetes/pki/etcd/peer.key', '/etc/kubernetes/pki/front-proxy-ca.crt', '/etc/kubernetes/pki/sa.key',
+      '/etc/kubernetes/pki/sa.pub', '/etc/kubernetes/admin.conf', '/etc/kubernetes/super-admin.conf', '/etc/kubernetes/controller-manager.conf',
+      '/etc/kubernetes/scheduler.conf', '/etc/kubernetes/kubelet.conf']) {
+      expect(targets).toContain(path);
+    }
+    expect(plan.bundles.worker1!.map(f => f.target).sort()).toEqual([
+      '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/pki/ca.crt', '/var/lib/kube-proxy/kubeconfig.conf',
+      '/var/lib/kubelet/pki/kubelet.crt', '/var/lib/kubelet/pki/kubelet.key',
+    ]);
+  });
+
+  it('uses The Hard Way names in the hard-way layout', () => {
+    const plan = buildPlan(specFor('single', 'hard-way'));
+    expect(cert(plan, 'apiserver').cert).toBe('pki/kube-api-server.crt');
+    expect(cert(plan, 'kubelet-client', 'worker1').cert).toBe('pki/nodes/worker1/worker1.crt');
+    expect(plan.serviceAccount.key).toBe('pki/service-accounts.key');
+    expect(plan.bundles.worker1!.map(f => f.target).sort()).toEqual([
+      '/var/lib/kube-proxy/kubeconfig', '/var/lib/kubelet/ca.crt', '/var/lib/kubelet/kubeconfig', '/var/lib/kubelet/kubelet.crt', '/var/lib/kubelet/kubelet.key',
+    ]);
+    expect(plan.bundles.cp1!.map(f => f.target)).toContain('/etc/etcd/etcd-server.crt');
+  });
+
+  it('in a single-CA kubeadm layout, installs the one CA where etcd and the front proxy look for theirs', () => {
+    const plan = buildPlan(specFor('single', 'kubeadm'));
+    const cp1 = plan.bundles.cp1!;
+    expect(cp1.find(f => f.target === '/etc/kubernetes/pki/etcd/ca.crt')!.source).toBe('pki/ca.crt');
+    expect(cp1.find(f => f.target === '/etc/kubernetes/pki/front-proxy-ca.crt')!.source).toBe('pki/ca.crt');
+  });
+
+  it('runs etcd on explicit etcd nodes, which get no CA key', () => {
+    const plan = buildPlan(specWith(c => {
+      c.nodes = [
+        {name: 'cp1', ip: '10.0.0.1', roles: ['control-plane']},
+        {name: 'etcd1', ip: '10.0.0.11', roles: ['etcd']},
+        {name: 'etcd2', ip: '10.0.0.12', roles: ['etcd']},
+        {name: 'etcd3', ip: '10.0.0.13', roles: ['etcd']},
+      ];
+      c.endpoint.host = '10.0.0.1';
+    }));
+    expect(plan.certificates.filter(c => c.id === 'etcd-peer').map(c => c.node)).toEqual(['etcd1', 'etcd2', 'etcd3']);
+    expect(plan.certificates.filter(c => c.id === 'kubelet-client').map(c => c.node)).toEqual(['cp1']);
+    expect(plan.bundles.etcd1!.filter(f => f.source.endsWith('ca.key'))).toEqual([]);
+    expect(plan.bundles.etcd1!.map(f => f.target).sort()).toEqual([
+      '/etc/kubernetes/pki/etcd/ca.crt', '/etc/kubernetes/pki/etcd/healthcheck-client.crt', '/etc/kubernetes/pki/etcd/healthcheck-client.key',
+      '/etc/kubernetes/pki/etcd/peer.crt', '/etc/kubernetes/pki/etcd/peer.key', '/etc/kubernetes/pki/etcd/server.crt', '/etc/kubernetes/pki/etcd/server.key',
+    ]);
+    expect(plan.warnings.join(' ')).toMatch(/endpoint 10\.0\.0\.1 is the control-plane node cp1/);
+  });
+
+  it('handles IPv6 clusters: service IP, SANs and bracketed URLs', () => {
+    const plan = buildPlan(specWith(c => {
+      c.nodes = [{name: 'cp1', ip: 'fd00::21', roles: ['control-plane', 'etcd']}, {name: 'w1', ip: 'fd00::23', roles: ['worker']}];
+      c.endpoint.host = 'api.example.com';
+      c.network.serviceCIDR = 'fd00:10::/112';
+      c.extraSANs = ['fd00::99', '*.api.example.com'];
+    }));
+    expect(plan.serviceIp).toBe('fd00:10::1');
+    expect(cert(plan, 'apiserver').ipAddresses).toEqual(['fd00::21', 'fd00:10::1', 'fd00::99']);
+    expect(cert(plan, 'apiserver').dnsNames).toContain('api.example.com');
+    expect(cert(plan, 'apiserver').dnsNames).toContain('*.api.example.com');
+    expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler')!.server).toBe('https://[fd00::21]:6443');
+  });
+
+  it('counts keys: CAs + certificates + the service-account key', () => {
+    const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
+    // 3 CAs + 10 cluster-wide + 2 per etcd node (2) + 2 per kubelet node (4) + sa
+    expect(plan.keyCount).toBe(3 + 10 + 4 + 8 + 1);
+  });
+});
