@@ -35,6 +35,8 @@ ${copies.join('\n')}
 #   -n, --dry-run      print the commands instead of running them
 #
 # Nodes are reached by name: map the names to addresses in ~/.ssh/config or /etc/hosts.
+# Remote paths are built here from --root, so expanding them on this side is intended:
+# shellcheck disable=SC2029
 set -euo pipefail
 cd "$(dirname "\${BASH_SOURCE[0]}")"
 
@@ -43,7 +45,7 @@ root_template=""
 opts=()
 selected=()
 dry=""
-usage() { sed -n '2,13p' "\${BASH_SOURCE[0]}" | sed 's/^# \\{0,1\\}//'; }
+usage() { sed -n '2,14p' "\${BASH_SOURCE[0]}" | sed 's/^# \\{0,1\\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     -u|--user) user=\${2:?--user needs a value}; shift 2 ;;

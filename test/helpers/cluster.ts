@@ -7,7 +7,8 @@ import type {AuthorityTopology, ClusterSpec, Layout} from '../../source/spec/typ
 import {writeCluster, type WriteResult} from '../../source/commands/generate.js';
 
 /** The example config with overrides, validated: what a user's file would give. */
-export function specWith(mutate: (config: typeof EXAMPLE_CONFIG) => void = () => {}): ClusterSpec {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests write invalid shapes on purpose
+export function specWith(mutate: (config: any) => void = () => {}): ClusterSpec {
   const config = structuredClone(EXAMPLE_CONFIG);
   mutate(config);
   const result = validate(config);

@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,3 +23,17 @@ export function run(command: string, args: string[], options: {cwd?: string; inp
 export const kubepki = (args: string[], options: {cwd?: string; input?: string} = {}) => run(process.execPath, [CLI, ...args], options);
 
 export const openssl = (args: string[], cwd?: string) => run('openssl', args, {cwd});
+
+/** Like run(), without blocking the event loop: for clients of servers that live in the test process. */
+export function runAsync(command: string, args: string[], options: {env?: NodeJS.ProcessEnv; timeout?: number} = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', d => { stdout += d; });
+    child.stderr.on('data', d => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 60_000);
+    child.on('error', reject);
+    child.on('close', status => { clearTimeout(timer); resolve({status, stdout, stderr}); });
+  });
+}

@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
 import {readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import tls from 'node:tls';
+import {handshake as tlsHandshake, type HandshakeOptions} from '../helpers/tls.js';
 import {generated, specFor, LAYOUTS, TOPOLOGIES} from '../helpers/cluster.js';
 import {openssl} from '../helpers/run.js';
 import type {Manifest} from '../../source/output/manifest.js';
@@ -97,36 +97,13 @@ describe('TLS handshake with generated certificates', () => {
   let out: Awaited<ReturnType<typeof generated>>;
   beforeAll(async () => { out = await generated(specFor('kubeadm', 'kubeadm')); });
   afterAll(() => out?.remove());
-  const read = (rel: string) => readFileSync(join(out.dir, rel));
 
-  /** Serve with `server`, requiring a client certificate from `clientCa`; connect as `client`. */
-  async function handshake(opts: {serverCert: string; serverKey: string; clientCa: string; serverCa: string; client?: [string, string]; servername: string}) {
-    const server = tls.createServer({
-      cert: read(opts.serverCert), key: read(opts.serverKey), ca: read(opts.clientCa), requestCert: true, rejectUnauthorized: false,
-    }, socket => {
-      // Verified by the server's TLS stack; we only report its verdict instead of hanging up.
-      if (!socket.authorized) return void socket.end(`REFUSED ${socket.authorizationError}`);
-      const peer = socket.getPeerCertificate();
-      socket.end(`${peer.subject?.CN}|${[peer.subject?.O].flat().join(',')}`);
-    });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as {port: number}).port;
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const socket = tls.connect({
-          host: '127.0.0.1', port, servername: opts.servername, ca: read(opts.serverCa),
-          cert: opts.client && read(opts.client[0]), key: opts.client && read(opts.client[1]),
-        });
-        let data = '';
-        socket.setTimeout(10_000, () => socket.destroy(new Error('timed out')));
-        socket.on('data', d => { data += d; });
-        socket.on('end', () => (data.startsWith('REFUSED') ? reject(new Error(`server refused the client: ${data}`)) : resolve(data)));
-        socket.on('error', reject);
-      });
-    } finally {
-      server.close();
-    }
-  }
+  const handshake = (opts: HandshakeOptions) => tlsHandshake({
+    ...opts,
+    serverCert: join(out.dir, opts.serverCert), serverKey: join(out.dir, opts.serverKey),
+    clientCa: join(out.dir, opts.clientCa), serverCa: join(out.dir, opts.serverCa),
+    client: opts.client && [join(out.dir, opts.client[0]), join(out.dir, opts.client[1])],
+  });
 
   it('a client with the admin certificate reaches the apiserver certificate by its service name', async () => {
     const seen = await handshake({
