@@ -267,3 +267,13 @@ export const KUBECONFIGS: KubeconfigKind[] = [
 
 export const SERVICE_ACCOUNT_WHY =
   'Not a certificate: kube-controller-manager signs service-account tokens with sa.key (--service-account-private-key-file) and kube-apiserver checks them with sa.pub (--service-account-key-file).';
+
+/** For the topology step: which certificates each authority signs under a topology. */
+export function signingSummary(topology: keyof typeof SIGNER_FOR, layout: Layout = 'kubeadm'): {authority: AuthorityId; certificates: CertificateId[]}[] {
+  const signers = SIGNER_FOR[topology];
+  const ids = [...new Set(Object.values(signers))];
+  return ids.map(authority => ({
+    authority,
+    certificates: CERTIFICATES.filter(c => c.layouts.includes(layout) && signers[c.signedBy] === authority).map(c => c.id),
+  }));
+}

@@ -37,20 +37,69 @@ function kubeconfigHolders(plan: Plan, id: string, node: string | null): string 
 }
 
 export const PLAN_COLUMNS: Column<PlanRow>[] = [
-  {header: 'FILE', value: r => r.file, shrink: true},
-  {header: 'CN', value: r => r.cn, shrink: true},
-  {header: 'O', value: r => r.o, shrink: true},
+  {header: 'FILE', value: r => r.file, shrink: 1, min: 16},
+  {header: 'CN', value: r => r.cn, shrink: 2, min: 14},
+  {header: 'O', value: r => r.o, shrink: 3, min: 8},
   {header: 'SIGNER', value: r => r.signer},
-  {header: 'SANS', value: r => r.sans, shrink: true},
-  {header: 'NODES', value: r => r.nodes, shrink: true},
+  {header: 'SANS', value: r => r.sans, shrink: 5, min: 6},
+  {header: 'NODES', value: r => r.nodes, shrink: 4, min: 8},
 ];
 
 export function planSummary(plan: Plan): string[] {
   const perCa = plan.authorities.map(a => `${a.id} signs ${plan.certificates.filter(c => c.signer === a.id).length}`).join(', ');
-  const perNode = plan.nodes.map(n => `${n.name} ${plan.bundles[n.name]!.length}`).join(', ');
+  const shown = plan.nodes.slice(0, 6).map(n => `${n.name} ${plan.bundles[n.name]!.length}`);
+  const perNode = shown.join(', ') + (plan.nodes.length > 6 ? ` and ${plan.nodes.length - 6} more` : '');
   return [
     `${plan.authorities.length} CA${plan.authorities.length > 1 ? 's' : ''}, ${plan.certificates.length} certificates, ${plan.kubeconfigs.length} kubeconfigs, 1 service-account key pair; ${plan.keyCount} RSA-${plan.keyBits} keys to generate.`,
     `Per CA: ${perCa}.`,
     `Files per node: ${perNode}.`,
   ];
+}
+
+/** The detail view of one row: why it exists, who presents and verifies it, where it goes. */
+export function planRowDetails(plan: Plan, row: PlanRow): {title: string; lines: [string, string][]} {
+  if (row.kind === 'authority') {
+    const a = plan.authorities[row.index]!;
+    return {
+      title: `${a.cert} — certificate authority ${a.id}`,
+      lines: [
+        ['What', a.why.purpose],
+        ['Signs', a.signs.join(', ')],
+        ['Trusted by', a.why.verifiedBy],
+        ['Read by', a.why.readBy.join('; ')],
+        ['Why it matters', a.why.names],
+        ['Key goes to', a.keyInstalls.length ? [...new Set(a.keyInstalls.map(i => i.node))].join(', ') : 'nobody: it stays in the master copy'],
+        ['Installed at', summariseInstalls(a.certInstalls)],
+      ],
+    };
+  }
+  const c = plan.certificates[row.index]!;
+  return {
+    title: `${c.cert} — ${c.id}${c.node ? ` for ${c.node}` : ''}`,
+    lines: [
+      ['What', c.why.purpose],
+      ['Subject', `CN=${c.cn}${c.organizations.map(o => `, O=${o}`).join('')}`],
+      ['Signed by', c.signer],
+      ['Usage', c.usages.join(', ')],
+      ['SANs', [...c.dnsNames, ...c.ipAddresses].join(', ') || 'none (a client certificate is checked by its CN/O, not by name)'],
+      ['Presented by', c.why.presentedBy],
+      ['Verified by', c.why.verifiedBy],
+      ['Read by', c.why.readBy.join('; ')],
+      ['Why the names', c.why.names],
+      ['Installed at', c.certInstalls.length ? summariseInstalls([...c.certInstalls, ...c.keyInstalls]) : 'embedded in a kubeconfig'],
+    ],
+  };
+}
+
+function summariseInstalls(installs: {node: string; path: string}[]): string {
+  const byPath = new Map<string, string[]>();
+  for (const i of installs) byPath.set(i.path, [...(byPath.get(i.path) ?? []), i.node]);
+  return [...byPath].map(([path, nodes]) => `${nodes.length > 3 ? `${nodes.length} nodes` : nodes.join(',')}:${path}`).join('; ');
+}
+
+/** Where ca.key goes: the one sentence every learner should leave with. */
+export function caKeyHolders(plan: Plan): string {
+  const ca = plan.authorities.find(a => a.id === 'ca')!;
+  const holders = [...new Set(ca.keyInstalls.map(i => i.node))];
+  return `ca.key goes only to the control plane (${holders.length > 4 ? `${holders.length} nodes` : holders.join(', ')}); workers get ca.crt alone.`;
 }

@@ -4,8 +4,10 @@
 export interface Column<T> {
   header: string;
   value: (row: T) => string;
-  /** Columns that give up width first when the table is too wide. */
-  shrink?: boolean;
+  /** When the table is too wide, columns with a higher number give up width first… */
+  shrink?: number;
+  /** …down to this width. */
+  min?: number;
 }
 
 export function truncate(text: string, width: number): string {
@@ -17,15 +19,14 @@ export function columnWidths<T>(columns: Column<T>[], rows: T[], maxWidth = Infi
   const widths = columns.map(c => Math.max(c.header.length, ...rows.map(r => c.value(r).length)));
   const gap = 2 * (columns.length - 1);
   let excess = widths.reduce((a, b) => a + b, 0) + gap - maxWidth;
-  // Take width from shrinkable columns, widest first, down to a floor of 6.
-  while (excess > 0) {
-    let widest = -1;
-    columns.forEach((c, i) => {
-      if ((c.shrink ?? false) && widths[i]! > 6 && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
-    });
-    if (widest < 0) break;
-    widths[widest]!--;
-    excess--;
+  // Take width from the most expendable column first, down to its minimum, then the next.
+  const order = columns.map((c, i) => i).filter(i => columns[i]!.shrink !== undefined)
+    .sort((a, b) => columns[b]!.shrink! - columns[a]!.shrink!);
+  for (const i of order) {
+    const floor = Math.min(widths[i]!, columns[i]!.min ?? 6);
+    const take = Math.min(Math.max(0, excess), widths[i]! - floor);
+    widths[i]! -= take;
+    excess -= take;
   }
   return widths;
 }

@@ -1,3 +1,62 @@
-export async function runInteractive(_options: {config?: string; plain: boolean}): Promise<number> {
-  throw new Error('wizard: under construction');
+// Starts the interactive front end: the Ink wizard, or plain prompts with --plain. Ink is
+// imported here only, so the other commands never load it.
+import {readdirSync, statSync} from 'node:fs';
+import {EXIT} from '../commands/io.js';
+import {finalReport, writeCluster, type WriteResult} from '../commands/generate.js';
+import {discardStaging} from '../output/write.js';
+import {exampleSpec} from '../spec/example.js';
+import {specFromFile} from '../spec/load.js';
+import type {ClusterSpec} from '../spec/types.js';
+import type {ProgressEvent} from '../pki/generate.js';
+import {draftFromSpec} from './draft.js';
+
+export interface InteractiveOptions {
+  config?: string;
+  plain: boolean;
+}
+
+/** Why OUT cannot be used (it holds files, or is a file), checked before any key is made. */
+export function outputProblem(out: string): string | undefined {
+  try {
+    const info = statSync(out);
+    if (!info.isDirectory()) return `${out} exists and is not a directory`;
+    if (readdirSync(out).length > 0) return `${out} already holds files; choose a new or empty directory`;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Generation with staging tracked, so an interrupt can remove a half-written directory. */
+export function trackedGenerate() {
+  let staging: string | undefined;
+  return {
+    generate: (spec: ClusterSpec, out: string, onProgress: (e: ProgressEvent) => void): Promise<WriteResult> =>
+      writeCluster(spec, out, {onProgress, onStaging: dir => { staging = dir; }}),
+    cleanup: async () => { if (staging) await discardStaging(staging); },
+  };
+}
+
+export async function runInteractive(options: InteractiveOptions): Promise<number> {
+  const spec = options.config ? specFromFile(options.config) : exampleSpec();
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+  const tracked = trackedGenerate();
+
+  if (options.plain) {
+    const {runPlain} = await import('../plain/plain.js');
+    const outcome = await runPlain(spec, {generate: tracked.generate, checkOut: outputProblem});
+    if (outcome.code === 130) await tracked.cleanup();
+    return outcome.code;
+  }
+
+  const {startWizard} = await import('./render.js');
+  const outcome = await startWizard(draftFromSpec(spec), {generate: tracked.generate, checkOut: outputProblem});
+  if (outcome.code === 130) {
+    await tracked.cleanup();
+    process.stderr.write('kubepki: interrupted; nothing was written.\n');
+    // Key generation may still be running in the thread pool: leave now.
+    process.exit(EXIT.interrupted);
+  }
+  if (outcome.code === 0) process.stdout.write(`\n${finalReport(outcome.result)}`);
+  return outcome.code;
 }

@@ -1,0 +1,140 @@
+// The wizard's questions as plain line prompts (@inquirer/prompts): for screen readers, dumb
+// terminals and logged sessions. Same draft, same validator, same result.
+import {checkbox, input, select} from '@inquirer/prompts';
+import {buildPlan} from '../plan/plan.js';
+import {signingSummary} from '../plan/catalog.js';
+import {layoutExample} from '../plan/layouts.js';
+import {AUTHORITY_TOPOLOGIES, KEY_TYPES, LAYOUTS, ROLES, type ClusterSpec, type Role} from '../spec/types.js';
+import {PLAN_COLUMNS, caKeyHolders, planRows, planSummary} from '../text/plan-table.js';
+import {renderTable} from '../text/table.js';
+import {finalReport, type WriteResult} from '../commands/generate.js';
+import type {ProgressEvent} from '../pki/generate.js';
+import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../ui/draft.js';
+import {stepErrors, type StepId} from '../ui/flow.js';
+import {serviceIpPreview} from '../ui/NetworkStep.js';
+import {clusterLesson} from '../ui/ClusterStep.js';
+import {nodesLesson} from '../ui/NodesStep.js';
+import {networkLesson} from '../ui/NetworkStep.js';
+import {authoritiesLesson} from '../ui/AuthoritiesStep.js';
+import {keysLesson} from '../ui/KeysStep.js';
+import {layoutLesson} from '../ui/LayoutStep.js';
+import {outputLesson} from '../ui/OutputStep.js';
+
+/** Where prompts read and write: injectable, so tests drive them with streams. */
+export type Context = Parameters<typeof input>[1];
+
+export interface PlainDeps {
+  generate: (spec: ClusterSpec, out: string, onProgress: (e: ProgressEvent) => void) => Promise<WriteResult>;
+  checkOut: (out: string) => string | undefined;
+  context?: Context;
+}
+
+export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{code: 0 | 1 | 130}> {
+  const ctx = deps.context;
+  const output = ctx?.output ?? process.stdout;
+  const say = (text: string) => output.write(`${text}\n`);
+  const draft: Draft = draftFromSpec(spec);
+  try {
+    // Ask one step's questions again until its fields validate.
+    const step = async (id: StepId, lesson: string, ask: () => Promise<void>, extra: () => Record<string, string> = () => ({})) => {
+      say(`\n== ${lesson}`);
+      for (;;) {
+        await ask();
+        const errors = {...stepErrors(id, draft), ...extra()};
+        if (Object.keys(errors).length === 0) return;
+        for (const [path, message] of Object.entries(errors)) say(`✗ ${path}: ${message}`);
+      }
+    };
+    const text = (message: string, value: string) => input({message, default: value}, ctx);
+
+    await step('cluster', clusterLesson, async () => {
+      draft.name = await text('Cluster name', draft.name);
+      draft.endpointHost = await text('API endpoint host (load balancer or first control-plane node)', draft.endpointHost);
+      draft.endpointPort = await text('API endpoint port', draft.endpointPort);
+    });
+
+    await step('nodes', nodesLesson, async () => {
+      for (;;) {
+        say(draft.nodes.map((n, i) => `  ${i + 1}. ${n.name} ${n.ip} ${n.roles.join(', ')}`).join('\n'));
+        const action = await select({message: 'Nodes', choices: [
+          {name: 'Continue', value: 'continue'}, {name: 'Add a node', value: 'add'},
+          ...draft.nodes.map((n, i) => ({name: `Edit ${n.name}`, value: `edit:${i}`})),
+          ...draft.nodes.map((n, i) => ({name: `Remove ${n.name}`, value: `remove:${i}`})),
+        ]}, ctx);
+        if (action === 'continue') return;
+        if (action.startsWith('remove:')) { draft.nodes.splice(Number(action.slice(7)), 1); continue; }
+        const index = action === 'add' ? draft.nodes.length : Number(action.slice(5));
+        const before: DraftNode = draft.nodes[index] ?? {name: `node${index + 1}`, ip: '', roles: ['worker']};
+        for (;;) {
+          const node: DraftNode = {
+            name: await text('Node name (what its kubelet registers as)', before.name),
+            ip: await text('Node IP', before.ip),
+            roles: await checkbox({message: 'Roles', choices: ROLES.map(r => ({name: r, value: r, checked: before.roles.includes(r)}))}, ctx) as Role[],
+          };
+          const list = [...draft.nodes];
+          list[index] = node;
+          const result = validateDraft({...draft, nodes: list});
+          const problems = result.ok ? [] : Object.entries(issuesByField(result.issues)).filter(([p]) => p.startsWith(`nodes[${index}]`));
+          if (problems.length === 0) { draft.nodes = list; break; }
+          for (const [path, message] of problems) say(`✗ ${path}: ${message}`);
+          Object.assign(before, node);
+        }
+      }
+    });
+
+    await step('network', networkLesson, async () => {
+      draft.serviceCIDR = await text('Service CIDR', draft.serviceCIDR);
+      say(serviceIpPreview(draft.serviceCIDR));
+      draft.clusterDomain = await text('Cluster domain', draft.clusterDomain);
+      draft.extraSANs = await text('Extra SANs for the apiserver (comma-separated)', draft.extraSANs);
+    });
+
+    await step('authorities', authoritiesLesson, async () => {
+      draft.authorities = await select({message: 'CA topology', default: draft.authorities, choices: AUTHORITY_TOPOLOGIES.map(t => ({
+        name: t, value: t,
+        description: signingSummary(t, draft.layout).map(s => `${s.authority} signs: ${s.certificates.join(', ')}`).join('\n'),
+      }))}, ctx);
+      for (const s of signingSummary(draft.authorities, draft.layout)) say(`  ${s.authority} signs: ${s.certificates.join(', ')}`);
+    });
+
+    await step('keys', keysLesson, async () => {
+      draft.key = await select({message: 'Key type', default: draft.key, choices: KEY_TYPES.map(k => ({name: k, value: k}))}, ctx);
+      draft.caValidity = await text('CA validity (87600h, 3650d, 10y)', draft.caValidity);
+      draft.certificateValidity = await text('Certificate validity', draft.certificateValidity);
+    });
+
+    await step('layout', layoutLesson, async () => {
+      draft.layout = await select({message: 'Layout', default: draft.layout, choices: LAYOUTS.map(l => ({name: `${l} (e.g. ${layoutExample(l)})`, value: l}))}, ctx);
+    });
+
+    await step('output', outputLesson, async () => {
+      draft.out = await text('Output directory', draft.out);
+      draft.sshUser = await text('SSH user', draft.sshUser);
+    }, (): Record<string, string> => {
+      const problem = draft.out.trim() === '' ? 'is required' : deps.checkOut(draft.out.trim());
+      return problem ? {out: problem} : {};
+    });
+
+    const result = validateDraft(draft);
+    if (!result.ok) {
+      for (const [path, message] of Object.entries(issuesByField(result.issues))) say(`✗ ${path}: ${message}`);
+      return {code: 1};
+    }
+    const plan = buildPlan(result.spec);
+    say(`\n${renderTable(PLAN_COLUMNS, planRows(plan))}\n`);
+    for (const line of [...planSummary(plan), caKeyHolders(plan), ...plan.warnings.map(w => `warning: ${w}`)]) say(line);
+    const go = await select({message: 'Generate these files now?', choices: [{name: 'Generate', value: true}, {name: 'Quit without writing', value: false}]}, ctx);
+    if (!go) return {code: 0};
+    let last = -1;
+    const written = await deps.generate(result.spec, draft.out.trim(), e => {
+      const tenth = Math.floor((e.done / e.total) * 10);
+      if (tenth !== last) { last = tenth; say(`generating keys ${e.done}/${e.total}`); }
+    });
+    say(`\n${finalReport(written)}`);
+    return {code: 0};
+  } catch (error) {
+    // @inquirer/prompts rejects with ExitPromptError on Ctrl+C.
+    if ((error as Error).name === 'ExitPromptError' || (error as Error).name === 'AbortPromptError') return {code: 130};
+    throw error;
+  }
+}

@@ -1,0 +1,91 @@
+import React, {useEffect, useMemo, useReducer, useRef, useState} from 'react';
+import {useApp, useInput} from 'ink';
+import {buildPlan} from '../plan/plan.js';
+import type {ClusterSpec} from '../spec/types.js';
+import type {WriteResult} from '../commands/generate.js';
+import type {ProgressEvent} from '../pki/generate.js';
+import {AuthoritiesStep, authoritiesLesson} from './AuthoritiesStep.js';
+import {ClusterStep, clusterLesson} from './ClusterStep.js';
+import {DoneStep} from './DoneStep.js';
+import type {Draft} from './draft.js';
+import {STEPS, STEP_TITLES, initialState, wizardReducer} from './flow.js';
+import {GenerateStep, type Progress} from './GenerateStep.js';
+import {KeysStep, keysLesson} from './KeysStep.js';
+import {LayoutStep, layoutLesson} from './LayoutStep.js';
+import {NetworkStep, networkLesson} from './NetworkStep.js';
+import {NodesStep, nodesLesson} from './NodesStep.js';
+import {OutputStep, outputLesson} from './OutputStep.js';
+import {PlanStep, planLesson} from './PlanStep.js';
+import {Screen} from './Screen.js';
+
+/** I/O the wizard needs, injected so tests can run it without touching real paths. */
+export interface WizardDeps {
+  generate: (spec: ClusterSpec, out: string, onProgress: (e: ProgressEvent) => void) => Promise<WriteResult>;
+  /** Why an output directory cannot be used, or undefined when it can. */
+  checkOut: (out: string) => string | undefined;
+}
+
+export type WizardOutcome = {code: 0; result: WriteResult} | {code: 130} | {code: 1; error: string};
+
+const FOOTERS: Record<string, string> = {
+  form: 'Enter: next · ↑/↓: move · Esc: back · Ctrl+C: quit',
+  nodes: '↑/↓: select · Enter/e: edit · a: add · d: delete · Esc: back · Ctrl+C: quit',
+  select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
+  plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
+  generate: 'Ctrl+C: stop (nothing is left behind)',
+  done: 'Enter: quit',
+};
+
+/** The root: owns the step state and the one exit() call. */
+export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDeps; onOutcome: (o: WizardOutcome) => void}) {
+  const {exit} = useApp();
+  const [state, dispatch] = useReducer(wizardReducer, initial, initialState);
+  const [progress, setProgress] = useState<Progress>({done: 0, total: 0, item: '', elapsedMs: 0});
+  const [result, setResult] = useState<WriteResult>();
+  const finished = useRef(false);
+  const plan = useMemo(() => (state.spec ? buildPlan(state.spec) : undefined), [state.spec]);
+
+  const finish = (outcome: WizardOutcome) => {
+    if (finished.current) return;
+    finished.current = true;
+    onOutcome(outcome);
+    exit();
+  };
+
+  useInput((input, key) => {
+    if (key.ctrl && input === 'c') finish({code: 130});
+  });
+
+  useEffect(() => {
+    if (state.step !== 'generate' || !state.spec) return;
+    const started = Date.now();
+    setProgress({done: 0, total: plan?.keyCount ?? 0, item: '', elapsedMs: 0});
+    deps.generate(state.spec, state.draft.out.trim(), e => setProgress({...e, elapsedMs: Date.now() - started}))
+      .then(r => { setResult(r); dispatch({type: 'generated'}); })
+      .catch((error: Error & {lines?: string[]}) => dispatch({type: 'failed', message: error.lines?.join('; ') ?? error.message}));
+  }, [state.step]);
+
+  const props = {
+    state,
+    edit: (change: Partial<Draft>) => dispatch({type: 'edit', change}),
+    next: (extraErrors?: Record<string, string>) => dispatch({type: 'next', extraErrors}),
+    back: () => dispatch({type: 'back'}),
+  };
+  const n = STEPS.indexOf(state.step) + 1;
+  const screen = (lesson: string | undefined, footer: string, body: React.ReactNode) => (
+    <Screen step={n} total={STEPS.length} title={STEP_TITLES[state.step]} lesson={lesson} footer={footer}>{body}</Screen>
+  );
+
+  switch (state.step) {
+    case 'cluster': return screen(clusterLesson, FOOTERS.form!, <ClusterStep {...props} />);
+    case 'nodes': return screen(nodesLesson, FOOTERS.nodes!, <NodesStep {...props} />);
+    case 'network': return screen(networkLesson, FOOTERS.form!, <NetworkStep {...props} />);
+    case 'authorities': return screen(authoritiesLesson, FOOTERS.select!, <AuthoritiesStep {...props} />);
+    case 'keys': return screen(keysLesson, FOOTERS.form!, <KeysStep {...props} />);
+    case 'layout': return screen(layoutLesson, FOOTERS.select!, <LayoutStep {...props} />);
+    case 'output': return screen(outputLesson, FOOTERS.form!, <OutputStep {...props} checkOut={deps.checkOut} />);
+    case 'plan': return screen(planLesson, FOOTERS.plan!, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
+    case 'generate': return screen(undefined, FOOTERS.generate!, <GenerateStep progress={progress} out={state.draft.out} />);
+    case 'done': return screen(undefined, FOOTERS.done!, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} />);
+  }
+}

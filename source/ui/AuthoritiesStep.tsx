@@ -1,0 +1,36 @@
+import React, {useState} from 'react';
+import {Box, Text, useInput} from 'ink';
+import SelectInput from 'ink-select-input';
+import {signingSummary} from '../plan/catalog.js';
+import {AUTHORITY_TOPOLOGIES, type AuthorityTopology} from '../spec/types.js';
+import type {StepProps} from './steps.js';
+
+export const authoritiesLesson =
+  'A CA signs certificates; whoever trusts it accepts them. Separate CAs for etcd and the front proxy mean a certificate from the cluster CA cannot open etcd or pose as the front proxy.';
+
+const LABELS: Record<AuthorityTopology, string> = {
+  single: 'single — one CA signs everything',
+  'etcd-separate': 'etcd-separate — a second CA just for etcd',
+  kubeadm: 'kubeadm — three CAs: cluster, etcd, front proxy (kubeadm\'s default)',
+};
+
+export function AuthoritiesStep({state, edit, next, back}: StepProps) {
+  const [highlighted, setHighlighted] = useState<AuthorityTopology>(state.draft.authorities);
+  useInput((_input, key) => { if (key.escape) back(); });
+  const items = AUTHORITY_TOPOLOGIES.map(t => ({key: t, label: LABELS[t], value: t}));
+  return (
+    <Box flexDirection="column">
+      <SelectInput
+        items={items}
+        initialIndex={AUTHORITY_TOPOLOGIES.indexOf(state.draft.authorities)}
+        onHighlight={item => setHighlighted(item.value)}
+        onSelect={item => { edit({authorities: item.value}); next(); }}
+      />
+      <Box marginTop={1} flexDirection="column">
+        {signingSummary(highlighted, state.draft.layout).map(({authority, certificates}) => (
+          <Text key={authority} wrap="wrap"><Text bold>{authority}</Text> signs: {certificates.join(', ')}</Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}

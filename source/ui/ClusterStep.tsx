@@ -1,0 +1,23 @@
+import React from 'react';
+import {Form} from './Form.js';
+import type {StepProps} from './steps.js';
+
+export function ClusterStep({state, edit, next, back}: StepProps) {
+  const d = state.draft;
+  return (
+    <Form
+      fields={[
+        {kind: 'text', key: 'name', label: 'Cluster name', value: d.name, hint: 'The cluster name inside every kubeconfig'},
+        {kind: 'text', key: 'endpoint.host', label: 'API endpoint host', value: d.endpointHost, hint: 'A load balancer, or the first control-plane node (IP or DNS name)'},
+        {kind: 'text', key: 'endpoint.port', label: 'API endpoint port', value: d.endpointPort},
+      ]}
+      errors={state.errors}
+      onChange={(key, value) => edit(key === 'name' ? {name: value} : key === 'endpoint.host' ? {endpointHost: value} : {endpointPort: value})}
+      onSubmit={() => next()}
+      onBack={back}
+    />
+  );
+}
+
+export const clusterLesson =
+  'Everything outside the cluster reaches the apiserver through this endpoint, so it goes into the apiserver certificate as a SAN: a client dialling a name the certificate lacks fails with "x509: certificate is valid for X, not Y".';

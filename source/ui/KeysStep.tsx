@@ -1,0 +1,24 @@
+import React from 'react';
+import {Form} from './Form.js';
+import {KEY_TYPES} from '../spec/types.js';
+import type {StepProps} from './steps.js';
+
+export const keysLesson =
+  'RSA-2048 is what kubeadm uses; larger keys are slower to make and to use. CAs live long (10 years by default); leaf certificates expire sooner (1 year) and are renewed with the same CA.';
+
+export function KeysStep({state, edit, next, back}: StepProps) {
+  const d = state.draft;
+  return (
+    <Form
+      fields={[
+        {kind: 'choice', key: 'pki.key', label: 'Key type', value: d.key, options: KEY_TYPES, hint: '←/→ to change'},
+        {kind: 'text', key: 'pki.validity.ca', label: 'CA validity', value: d.caValidity, hint: 'hours, days or years: 87600h, 3650d, 10y'},
+        {kind: 'text', key: 'pki.validity.certificate', label: 'Certificate validity', value: d.certificateValidity},
+      ]}
+      errors={state.errors}
+      onChange={(key, value) => edit(key === 'pki.key' ? {key: value as typeof d.key} : key === 'pki.validity.ca' ? {caValidity: value} : {certificateValidity: value})}
+      onSubmit={() => next()}
+      onBack={back}
+    />
+  );
+}

@@ -1,0 +1,30 @@
+import React from 'react';
+import {Form} from './Form.js';
+import {firstServiceIp, parseCidr} from '../spec/net.js';
+import type {StepProps} from './steps.js';
+
+export const networkLesson =
+  'Pods reach the apiserver through the `kubernetes` Service, whose ClusterIP is the first address of the service CIDR: that IP and the Service\'s DNS names (kubernetes.default.svc.<domain>) must be in the apiserver certificate.';
+
+export function serviceIpPreview(cidr: string): string {
+  const parsed = parseCidr(cidr.trim());
+  return parsed.ok ? `service IP ${firstServiceIp(parsed.cidr)}: a SAN of the apiserver certificate` : '';
+}
+
+export function NetworkStep({state, edit, next, back}: StepProps) {
+  const d = state.draft;
+  return (
+    <Form
+      fields={[
+        {kind: 'text', key: 'network.serviceCIDR', label: 'Service CIDR', value: d.serviceCIDR, hint: 'kube-apiserver --service-cluster-ip-range'},
+        {kind: 'text', key: 'network.clusterDomain', label: 'Cluster domain', value: d.clusterDomain},
+        {kind: 'text', key: 'extraSANs', label: 'Extra SANs', value: d.extraSANs, hint: 'More names or IPs for the apiserver, comma-separated (a future load balancer?)'},
+      ]}
+      errors={Object.fromEntries(Object.entries(state.errors).map(([k, v]) => [k.replace(/^extraSANs\[\d+\]$/, 'extraSANs'), v]))}
+      live={{'network.serviceCIDR': serviceIpPreview(d.serviceCIDR)}}
+      onChange={(key, value) => edit(key === 'network.serviceCIDR' ? {serviceCIDR: value} : key === 'network.clusterDomain' ? {clusterDomain: value} : {extraSANs: value})}
+      onSubmit={() => next()}
+      onBack={back}
+    />
+  );
+}

@@ -1,0 +1,141 @@
+import React, {useState} from 'react';
+import {Box, Text, useInput} from 'ink';
+import {ROLES, type Role} from '../spec/types.js';
+import {issuesByField, validateDraft, type DraftNode} from './draft.js';
+import type {StepProps} from './steps.js';
+
+export const nodesLesson =
+  'Each node that runs a kubelet gets a client certificate with CN system:node:<name> and O system:nodes: the Node authorizer only accepts that form and lets a kubelet touch only its own Node, so the name must be the one the kubelet registers with. Only control-plane nodes receive CA keys.';
+
+/** Rows shown at once: a 500-node list stays responsive and fits 24 lines. */
+const WINDOW = 8;
+
+export function NodesStep({state, edit, next, back}: StepProps) {
+  const nodes = state.draft.nodes;
+  // Start on "continue": pressing Enter through the wizard keeps the nodes as they are.
+  const [cursor, setCursor] = useState(nodes.length);
+  const [editing, setEditing] = useState<{index: number; node: DraftNode} | undefined>();
+  const rows = nodes.length + 1; // the last row is "continue"
+
+  useInput((input, key) => {
+    if (key.escape) return back();
+    if (key.upArrow) return setCursor(c => Math.max(0, c - 1));
+    if (key.downArrow) return setCursor(c => Math.min(rows - 1, c + 1));
+    if (key.pageUp) return setCursor(c => Math.max(0, c - WINDOW));
+    if (key.pageDown) return setCursor(c => Math.min(rows - 1, c + WINDOW));
+    if (input === 'a') {
+      const n = nodes.length + 1;
+      return setEditing({index: nodes.length, node: {name: `node${n}`, ip: '', roles: ['worker']}});
+    }
+    if (input === 'd' && cursor < nodes.length) {
+      edit({nodes: nodes.filter((_, i) => i !== cursor)});
+      return setCursor(c => Math.min(c, nodes.length - 1));
+    }
+    if ((key.return || input === 'e') && cursor < nodes.length) return setEditing({index: cursor, node: {...nodes[cursor]!}});
+    if (key.return && cursor === nodes.length) return next();
+  }, {isActive: !editing});
+
+  if (editing) {
+    return (
+      <NodeEditor
+        title={editing.index < nodes.length ? `Edit ${nodes[editing.index]!.name}` : 'Add a node'}
+        initial={editing.node}
+        validate={node => {
+          const list = [...nodes];
+          list[editing.index] = node;
+          const result = validateDraft({...state.draft, nodes: list});
+          if (result.ok) return {};
+          const prefix = `nodes[${editing.index}].`;
+          return Object.fromEntries(Object.entries(issuesByField(result.issues))
+            .filter(([path]) => path.startsWith(prefix))
+            .map(([path, message]) => [path.slice(prefix.length).replace(/\[\d+\]$/, ''), message]));
+        }}
+        onSave={node => {
+          const list = [...nodes];
+          list[editing.index] = node;
+          edit({nodes: list});
+          setCursor(editing.index);
+          setEditing(undefined);
+        }}
+        onCancel={() => setEditing(undefined)}
+      />
+    );
+  }
+
+  const start = Math.max(0, Math.min(cursor - Math.floor(WINDOW / 2), rows - WINDOW));
+  const visible = nodes.map((n, i) => ({n, i})).slice(start, start + WINDOW);
+  const nodeErrors = Object.entries(state.errors);
+  return (
+    <Box flexDirection="column">
+      {start > 0 ? <Text dimColor>  ↑ {start} more</Text> : null}
+      {visible.map(({n, i}) => (
+        <Text key={i} inverse={i === cursor}>
+          {i === cursor ? '› ' : '  '}{n.name.padEnd(16)} {n.ip.padEnd(16)} {n.roles.join(', ')}
+        </Text>
+      ))}
+      {start + WINDOW < nodes.length ? <Text dimColor>  ↓ {nodes.length - start - WINDOW} more</Text> : null}
+      <Text inverse={cursor === nodes.length} color="green">{cursor === nodes.length ? '› ' : '  '}Continue with {nodes.length} node{nodes.length === 1 ? '' : 's'} →</Text>
+      {nodeErrors.map(([path, message]) => <Text key={path} color="red">✗ {path}: {message}</Text>)}
+    </Box>
+  );
+}
+
+interface EditorProps {
+  title: string;
+  initial: DraftNode;
+  validate: (node: DraftNode) => Record<string, string>;
+  onSave: (node: DraftNode) => void;
+  onCancel: () => void;
+}
+
+function NodeEditor({title, initial, validate, onSave, onCancel}: EditorProps) {
+  const [node, setNode] = useState(initial);
+  const [focus, setFocus] = useState(0);
+  const [roleCursor, setRoleCursor] = useState(0);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const text = (['name', 'ip'] as const)[focus];
+
+  useInput((input, key) => {
+    if (key.escape) return onCancel();
+    if (key.upArrow) return setFocus(f => Math.max(0, f - 1));
+    if (key.downArrow || key.tab) return setFocus(f => Math.min(2, f + 1));
+    if (key.return) {
+      if (focus < 2) return setFocus(f => f + 1);
+      const found = validate(node);
+      if (Object.keys(found).length > 0) return setErrors(found);
+      return onSave(node);
+    }
+    if (focus === 2) {
+      if (key.leftArrow) return setRoleCursor(r => (r + ROLES.length - 1) % ROLES.length);
+      if (key.rightArrow) return setRoleCursor(r => (r + 1) % ROLES.length);
+      if (input === ' ') {
+        const role: Role = ROLES[roleCursor]!;
+        setErrors({});
+        return setNode(n => ({...n, roles: n.roles.includes(role) ? n.roles.filter(r => r !== role) : ROLES.filter(r => r === role || n.roles.includes(r))}));
+      }
+      return;
+    }
+    if (!text) return;
+    if (key.backspace || key.delete) { setErrors({}); return setNode(n => ({...n, [text]: n[text].slice(0, -1)})); }
+    if (key.ctrl || key.meta || key.leftArrow || key.rightArrow) return;
+    if (input) { setErrors({}); setNode(n => ({...n, [text]: n[text] + input})); }
+  });
+
+  const line = (i: number, label: string, value: React.ReactNode, error?: string) => (
+    <Box flexDirection="column">
+      <Text color={focus === i ? 'cyan' : undefined}>{focus === i ? '› ' : '  '}{label.padEnd(6)} {value}</Text>
+      {error ? <Text color="red">         ✗ {error}</Text> : null}
+    </Box>
+  );
+  return (
+    <Box flexDirection="column">
+      <Text bold>{title}</Text>
+      {line(0, 'name', <Text>{node.name}{focus === 0 ? <Text inverse> </Text> : ''}</Text>, errors.name)}
+      {line(1, 'IP', <Text>{node.ip}{focus === 1 ? <Text inverse> </Text> : ''}</Text>, errors.ip)}
+      {line(2, 'roles', <Text>{ROLES.map((r, i) => (
+        <Text key={r} inverse={focus === 2 && i === roleCursor}>{node.roles.includes(r) ? '[x]' : '[ ]'} {r}  </Text>
+      ))}</Text>, errors.roles)}
+      <Text dimColor>Enter: next field / save · ←/→ and Space: toggle a role · Esc: cancel</Text>
+    </Box>
+  );
+}

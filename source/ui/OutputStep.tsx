@@ -1,0 +1,25 @@
+import React from 'react';
+import {Form} from './Form.js';
+import type {StepProps} from './steps.js';
+
+export const outputLesson =
+  'Everything is written here: pki/ is the master copy with the CA keys (back it up, keep it off the nodes), nodes/<node>/ is what each node receives. distribute.sh copies the bundles over ssh as this user.';
+
+export function OutputStep({state, edit, next, back, checkOut}: StepProps & {checkOut: (out: string) => string | undefined}) {
+  const d = state.draft;
+  return (
+    <Form
+      fields={[
+        {kind: 'text', key: 'out', label: 'Output directory', value: d.out, hint: 'Must be new or empty: nothing is ever overwritten'},
+        {kind: 'text', key: 'ssh.user', label: 'SSH user', value: d.sshUser},
+      ]}
+      errors={state.errors}
+      onChange={(key, value) => edit(key === 'out' ? {out: value} : {sshUser: value})}
+      onSubmit={() => {
+        const problem = d.out.trim() === '' ? 'is required' : checkOut(d.out.trim());
+        next(problem ? {out: problem} : undefined);
+      }}
+      onBack={back}
+    />
+  );
+}

@@ -1,0 +1,23 @@
+import React from 'react';
+import {Box, Text} from 'ink';
+
+interface Props {
+  step: number;
+  total: number;
+  title: string;
+  /** One or two lines that teach what this choice means. */
+  lesson?: string;
+  footer: string;
+  children: React.ReactNode;
+}
+
+export function Screen({step, total, title, lesson, footer, children}: Props) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>kubepki · {step}/{total} · {title}</Text>
+      {lesson ? <Text dimColor wrap="wrap">{lesson}</Text> : null}
+      <Box marginTop={1} flexDirection="column">{children}</Box>
+      <Box marginTop={1}><Text dimColor>{footer}</Text></Box>
+    </Box>
+  );
+}

@@ -1,0 +1,83 @@
+// The wizard's answers as the user types them (strings), and the way back and forth between
+// them and the config the shared validator reads. No React here.
+import {DEFAULTS, type ClusterSpec, type Role} from '../spec/types.js';
+import {formatPath, validate, type Issue} from '../spec/validate.js';
+
+export interface DraftNode {
+  name: string;
+  ip: string;
+  roles: Role[];
+}
+
+export interface Draft {
+  name: string;
+  endpointHost: string;
+  endpointPort: string;
+  serviceCIDR: string;
+  clusterDomain: string;
+  extraSANs: string;
+  nodes: DraftNode[];
+  authorities: ClusterSpec['pki']['authorities'];
+  key: ClusterSpec['pki']['key'];
+  caValidity: string;
+  certificateValidity: string;
+  layout: ClusterSpec['pki']['layout'];
+  out: string;
+  sshUser: string;
+}
+
+export function draftFromSpec(spec: ClusterSpec, out = 'kubepki-out'): Draft {
+  return {
+    name: spec.name,
+    endpointHost: spec.endpoint.host,
+    endpointPort: String(spec.endpoint.port),
+    serviceCIDR: spec.network.serviceCIDR,
+    clusterDomain: spec.network.clusterDomain,
+    extraSANs: spec.extraSANs.join(', '),
+    nodes: spec.nodes.map(n => ({name: n.name, ip: n.ip, roles: [...n.roles]})),
+    authorities: spec.pki.authorities,
+    key: spec.pki.key,
+    caValidity: spec.pki.validity.ca,
+    certificateValidity: spec.pki.validity.certificate,
+    layout: spec.pki.layout,
+    out,
+    sshUser: spec.ssh.user,
+  };
+}
+
+const splitList = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+/** The draft as a config document; a port that is not digits stays a string so the validator names it. */
+export function draftToConfig(draft: Draft) {
+  const port = /^\d+$/.test(draft.endpointPort.trim()) ? Number(draft.endpointPort) : draft.endpointPort;
+  const blank = (text: string) => (text.trim() === '' ? undefined : text);
+  return {
+    apiVersion: 'kubepki/v1',
+    kind: 'Cluster',
+    name: draft.name,
+    endpoint: {host: draft.endpointHost, port},
+    network: {serviceCIDR: draft.serviceCIDR, clusterDomain: draft.clusterDomain},
+    nodes: draft.nodes.map(n => ({name: n.name, ip: n.ip, roles: n.roles})),
+    pki: {
+      authorities: draft.authorities, key: draft.key,
+      validity: {ca: blank(draft.caValidity) ?? DEFAULTS.caValidity, certificate: blank(draft.certificateValidity) ?? DEFAULTS.certificateValidity},
+      layout: draft.layout,
+    },
+    extraSANs: splitList(draft.extraSANs),
+    ssh: {user: draft.sshUser},
+  };
+}
+
+export type DraftValidation = {ok: true; spec: ClusterSpec} | {ok: false; issues: Issue[]};
+
+export const validateDraft = (draft: Draft): DraftValidation => validate(draftToConfig(draft));
+
+/** Issues as field → message, keeping the first message for each field. */
+export function issuesByField(issues: Issue[]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const issue of issues) {
+    const key = formatPath(issue.path);
+    errors[key] ??= issue.message;
+  }
+  return errors;
+}

@@ -1,0 +1,12 @@
+import React from 'react';
+import {render} from 'ink';
+import {App, type WizardDeps, type WizardOutcome} from './App.js';
+import type {Draft} from './draft.js';
+
+/** Mount the wizard; resolves with what the user chose once Ink has restored the terminal. */
+export async function startWizard(initial: Draft, deps: WizardDeps): Promise<WizardOutcome> {
+  let outcome: WizardOutcome = {code: 130};
+  const instance = render(<App initial={initial} deps={deps} onOutcome={o => { outcome = o; }} />, {exitOnCtrlC: false});
+  await instance.waitUntilExit();
+  return outcome;
+}
