@@ -5,7 +5,7 @@ import {buildPlan} from '../plan/plan.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type ExistingAuthority, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
-import {commitStaging, createStaging, discardStaging, inspectOutput, OutputRefused, PUBLIC_MODE, SCRIPT_MODE, writeStaging} from '../output/write.js';
+import {commitStaging, createStaging, discardStaging, discardStagingNow, inspectOutput, OutputRefused, PUBLIC_MODE, SCRIPT_MODE, writeStaging} from '../output/write.js';
 import {renderDistributeScript, distributionCommands} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {checkCommand, checkCount, opensslChecks} from '../scripts/checks.js';
@@ -105,8 +105,9 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
   const spec = specFromFile(config);
   let staging: string | undefined;
   const onSigint = () => {
-    if (staging) void discardStaging(staging).finally(() => process.exit(EXIT.interrupted));
-    else process.exit(EXIT.interrupted);
+    if (staging) discardStagingNow(staging);
+    io.err('\nkubepki: interrupted; nothing was written.\n');
+    process.exit(EXIT.interrupted);
   };
   process.once('SIGINT', onSigint);
   const started = Date.now();

@@ -2,7 +2,7 @@
 // private temporary directory beside OUT and is renamed into place at the end, so an interrupted
 // run leaves either nothing or a complete result.
 import {chmod, mkdir, readdir, rename, rm, stat, writeFile} from 'node:fs/promises';
-import {existsSync} from 'node:fs';
+import {existsSync, rmSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import type {Plan} from '../plan/types.js';
@@ -90,4 +90,12 @@ export async function commitStaging(staging: string, out: string): Promise<void>
 
 export async function discardStaging(staging: string) {
   if (existsSync(staging)) await rm(staging, {recursive: true, force: true});
+}
+
+/**
+ * For interrupt handlers: synchronous, so it does not wait behind key generation in the thread
+ * pool, and completes before the process exits.
+ */
+export function discardStagingNow(staging: string) {
+  rmSync(staging, {recursive: true, force: true});
 }

@@ -3,7 +3,7 @@
 // their key and their signer exist.
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
-import {generateRsaKey, type KeyPairPem} from './keys.js';
+import {createKeyGenerator, type KeyPairPem} from './keys.js';
 import {renderKubeconfig} from './kubeconfig.js';
 
 export interface MaterialFile {
@@ -41,8 +41,9 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const existing = options.existing ?? {};
   const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length;
   let done = 0;
+  const generateRsaKey = createKeyGenerator(plan.keyBits);
   const key = (item: string): Promise<KeyPairPem> =>
-    generateRsaKey(plan.keyBits).then(pair => {
+    generateRsaKey().then(pair => {
       options.onProgress?.({done: ++done, total, item});
       return pair;
     });

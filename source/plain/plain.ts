@@ -35,25 +35,29 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
   const say = (text: string) => output.write(`${text}\n`);
   const draft: Draft = draftFromSpec(spec);
   try {
-    // Ask one step's questions again until its fields validate.
-    const step = async (id: StepId, lesson: string, ask: () => Promise<void>, extra: () => Record<string, string> = () => ({})) => {
+    type Question = [field: string, ask: () => Promise<void>];
+    /** Ask a step's questions, then again only those whose field has an error, until none has. */
+    const step = async (id: StepId, lesson: string, questions: Question[], extra: () => Record<string, string> = () => ({})) => {
       say(`\n== ${lesson}`);
+      let pending = questions;
       for (;;) {
-        await ask();
+        for (const [, ask] of pending) await ask();
         const errors = {...stepErrors(id, draft), ...extra()};
         if (Object.keys(errors).length === 0) return;
         for (const [path, message] of Object.entries(errors)) say(`✗ ${path}: ${message}`);
+        const failing = questions.filter(([field]) => Object.keys(errors).some(path => path === field || path.startsWith(`${field}[`)));
+        pending = failing.length > 0 ? failing : questions;
       }
     };
     const text = (message: string, value: string) => input({message, default: value}, ctx);
 
-    await step('cluster', clusterLesson, async () => {
-      draft.name = await text('Cluster name', draft.name);
-      draft.endpointHost = await text('API endpoint host (load balancer or first control-plane node)', draft.endpointHost);
-      draft.endpointPort = await text('API endpoint port', draft.endpointPort);
-    });
+    await step('cluster', clusterLesson, [
+      ['name', async () => { draft.name = await text('Cluster name', draft.name); }],
+      ['endpoint.host', async () => { draft.endpointHost = await text('API endpoint host (load balancer or first control-plane node)', draft.endpointHost); }],
+      ['endpoint.port', async () => { draft.endpointPort = await text('API endpoint port', draft.endpointPort); }],
+    ]);
 
-    await step('nodes', nodesLesson, async () => {
+    await step('nodes', nodesLesson, [['nodes', async () => {
       for (;;) {
         say(draft.nodes.map((n, i) => `  ${i + 1}. ${n.name} ${n.ip} ${n.roles.join(', ')}`).join('\n'));
         const action = await select({message: 'Nodes', choices: [
@@ -80,37 +84,39 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
           Object.assign(before, node);
         }
       }
-    });
+    }]]);
 
-    await step('network', networkLesson, async () => {
-      draft.serviceCIDR = await text('Service CIDR', draft.serviceCIDR);
-      say(serviceIpPreview(draft.serviceCIDR));
-      draft.clusterDomain = await text('Cluster domain', draft.clusterDomain);
-      draft.extraSANs = await text('Extra SANs for the apiserver (comma-separated)', draft.extraSANs);
-    });
+    await step('network', networkLesson, [
+      ['network.serviceCIDR', async () => {
+        draft.serviceCIDR = await text('Service CIDR', draft.serviceCIDR);
+        say(serviceIpPreview(draft.serviceCIDR));
+      }],
+      ['network.clusterDomain', async () => { draft.clusterDomain = await text('Cluster domain', draft.clusterDomain); }],
+      ['extraSANs', async () => { draft.extraSANs = await text('Extra SANs for the apiserver (comma-separated)', draft.extraSANs); }],
+    ]);
 
-    await step('authorities', authoritiesLesson, async () => {
+    await step('authorities', authoritiesLesson, [['pki.authorities', async () => {
       draft.authorities = await select({message: 'CA topology', default: draft.authorities, choices: AUTHORITY_TOPOLOGIES.map(t => ({
         name: t, value: t,
         description: signingSummary(t, draft.layout).map(s => `${s.authority} signs: ${s.certificates.join(', ')}`).join('\n'),
       }))}, ctx);
       for (const s of signingSummary(draft.authorities, draft.layout)) say(`  ${s.authority} signs: ${s.certificates.join(', ')}`);
-    });
+    }]]);
 
-    await step('keys', keysLesson, async () => {
-      draft.key = await select({message: 'Key type', default: draft.key, choices: KEY_TYPES.map(k => ({name: k, value: k}))}, ctx);
-      draft.caValidity = await text('CA validity (87600h, 3650d, 10y)', draft.caValidity);
-      draft.certificateValidity = await text('Certificate validity', draft.certificateValidity);
-    });
+    await step('keys', keysLesson, [
+      ['pki.key', async () => { draft.key = await select({message: 'Key type', default: draft.key, choices: KEY_TYPES.map(k => ({name: k, value: k}))}, ctx); }],
+      ['pki.validity.ca', async () => { draft.caValidity = await text('CA validity (87600h, 3650d, 10y)', draft.caValidity); }],
+      ['pki.validity.certificate', async () => { draft.certificateValidity = await text('Certificate validity', draft.certificateValidity); }],
+    ]);
 
-    await step('layout', layoutLesson, async () => {
+    await step('layout', layoutLesson, [['pki.layout', async () => {
       draft.layout = await select({message: 'Layout', default: draft.layout, choices: LAYOUTS.map(l => ({name: `${l} (e.g. ${layoutExample(l)})`, value: l}))}, ctx);
-    });
+    }]]);
 
-    await step('output', outputLesson, async () => {
-      draft.out = await text('Output directory', draft.out);
-      draft.sshUser = await text('SSH user', draft.sshUser);
-    }, (): Record<string, string> => {
+    await step('output', outputLesson, [
+      ['out', async () => { draft.out = await text('Output directory', draft.out); }],
+      ['ssh.user', async () => { draft.sshUser = await text('SSH user', draft.sshUser); }],
+    ], (): Record<string, string> => {
       const problem = draft.out.trim() === '' ? 'is required' : deps.checkOut(draft.out.trim());
       return problem ? {out: problem} : {};
     });

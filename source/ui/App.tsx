@@ -33,14 +33,14 @@ const FOOTERS: Record<string, string> = {
   select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
   plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
   generate: 'Ctrl+C: stop (nothing is left behind)',
-  done: 'Enter: quit',
+  done: 'Enter: quit and print every command',
 };
 
 /** The root: owns the step state and the one exit() call. */
 export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDeps; onOutcome: (o: WizardOutcome) => void}) {
   const {exit} = useApp();
   const [state, dispatch] = useReducer(wizardReducer, initial, initialState);
-  const [progress, setProgress] = useState<Progress>({done: 0, total: 0, item: '', elapsedMs: 0});
+  const [progress, setProgress] = useState<Progress>({done: 0, total: 0, item: '', startedAt: Date.now()});
   const [result, setResult] = useState<WriteResult>();
   const finished = useRef(false);
   const plan = useMemo(() => (state.spec ? buildPlan(state.spec) : undefined), [state.spec]);
@@ -58,9 +58,9 @@ export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDep
 
   useEffect(() => {
     if (state.step !== 'generate' || !state.spec) return;
-    const started = Date.now();
-    setProgress({done: 0, total: plan?.keyCount ?? 0, item: '', elapsedMs: 0});
-    deps.generate(state.spec, state.draft.out.trim(), e => setProgress({...e, elapsedMs: Date.now() - started}))
+    const startedAt = Date.now();
+    setProgress({done: 0, total: plan?.keyCount ?? 0, item: '', startedAt});
+    deps.generate(state.spec, state.draft.out.trim(), e => setProgress({...e, startedAt}))
       .then(r => { setResult(r); dispatch({type: 'generated'}); })
       .catch((error: Error & {lines?: string[]}) => dispatch({type: 'failed', message: error.lines?.join('; ') ?? error.message}));
   }, [state.step]);

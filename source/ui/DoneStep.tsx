@@ -1,35 +1,35 @@
 import React from 'react';
 import {Box, Text, useInput, useStdout} from 'ink';
 import type {WriteResult} from '../commands/generate.js';
-import {checkCommand, opensslChecks} from '../scripts/checks.js';
+import {checkCommand, opensslChecks, type Check} from '../scripts/checks.js';
 import {distributionCommands} from '../scripts/distribute-script.js';
-import {truncate} from '../text/table.js';
+
+/** The most telling check of a group: a SAN check if there is one (it teaches -verify_ip), else a purpose check. */
+function exampleCheck(checks: Check[]): Check {
+  const verify = checks.filter((c): c is Extract<Check, {kind: 'verify'}> => c.kind === 'verify' && c.argv.includes('-purpose'));
+  return verify.find(c => c.argv.includes('-verify_ip')) ?? verify.sort((a, b) => checkCommand(a).length - checkCommand(b).length)[0] ?? checks[0]!;
+}
 
 export function DoneStep({result, onExit}: {result: WriteResult; onExit: () => void}) {
   const {stdout} = useStdout();
-  const width = Math.max(40, (stdout?.columns ?? 80) - 1);
   const height = stdout?.rows ?? 24;
   useInput((input, key) => { if (key.return || key.escape || input === 'q') onExit(); });
   const groups = opensslChecks(result.plan);
-  const ships = distributionCommands(result.plan);
-  const nodeLines = Math.max(1, height - 12 - groups.length);
-  const line = (text: string) => truncate(text, width);
+  const total = groups.reduce((n, g) => n + g.checks.length, 0);
+  // The shortest scp line of each node: a whole command fits on a line or two.
+  const ships = distributionCommands(result.plan).map(d => ({node: d.node, scp: d.lines.filter(l => l.startsWith('scp')).sort((a, b) => a.length - b.length)[0] ?? d.lines[0]!, count: d.lines.length}));
+  // What is left of the screen after the fixed lines, at most two lines per node.
+  const room = Math.max(1, Math.floor((height - 16) / 2));
   return (
     <Box flexDirection="column">
-      <Text color="green">{line(`✓ Wrote ${result.plan.certificates.length + result.plan.authorities.length} certificates and ${result.plan.kubeconfigs.length} kubeconfigs to ${result.out}`)}</Text>
-      <Text bold>{line(`Verify with openssl (cd ${result.out}; all checks: bash verify.sh):`)}</Text>
-      {groups.map(g => {
-        const example = g.checks.find(c => c.kind === 'verify' && c.argv.includes('-purpose')) ?? g.checks[0]!;
-        const more = g.checks.length > 1 ? ` (+${g.checks.length - 1})` : '';
-        return <Text key={g.title}>{truncate(`  ${g.authority}: ${checkCommand(example)}`, width - more.length)}<Text dimColor>{more}</Text></Text>;
-      })}
-      <Text bold>{line('Ship with scp (all of it: bash distribute.sh [NODE...]):')}</Text>
-      {ships.slice(0, nodeLines).map(s => (
-        <Text key={s.node}>{line(`  ${s.node}: ${s.lines[1] ?? s.lines[0]}`)}</Text>
-      ))}
-      {ships.length > nodeLines ? <Text dimColor>{`  … and ${ships.length - nodeLines} more nodes`}</Text> : null}
-      <Text>{line(`Saved: verify.sh, distribute.sh, cluster.yaml (run again: kubepki --config ${result.out}/cluster.yaml)`)}</Text>
-      <Text dimColor>Enter: quit and print every command</Text>
+      <Text color="green">✓ Wrote {result.plan.certificates.length + result.plan.authorities.length} certificates and {result.plan.kubeconfigs.length} kubeconfigs to</Text>
+      <Text>  {result.out}</Text>
+      <Text bold>Verify, from that directory ({total} checks in all: bash verify.sh):</Text>
+      {groups.map(g => <Text key={g.title} wrap="wrap">  {checkCommand(exampleCheck(g.checks))}</Text>)}
+      <Text bold>Ship to the nodes (every command: bash distribute.sh [NODE...]):</Text>
+      {ships.slice(0, room).map(s => <Text key={s.node} wrap="wrap">  {s.scp}</Text>)}
+      {ships.length > room ? <Text dimColor>  … and {ships.length - room} more nodes</Text> : null}
+      <Text>Saved verify.sh, distribute.sh and your answers in cluster.yaml.</Text>
     </Box>
   );
 }

@@ -1,11 +1,11 @@
-import React from 'react';
+import React, {useEffect, useState} from 'react';
 import {Box, Text} from 'ink';
 
 export interface Progress {
   done: number;
   total: number;
   item: string;
-  elapsedMs: number;
+  startedAt: number;
 }
 
 export function progressBar(done: number, total: number, width = 30): string {
@@ -14,10 +14,16 @@ export function progressBar(done: number, total: number, width = 30): string {
 }
 
 export function GenerateStep({progress, out}: {progress: Progress; out: string}) {
+  // Keys can take seconds each (RSA-4096): keep the clock moving between them.
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, []);
   return (
     <Box flexDirection="column">
       <Text>Writing to {out} (into a private directory first; renamed into place when complete)</Text>
-      <Text>{progressBar(progress.done, progress.total)} {progress.done}/{progress.total} keys · {(progress.elapsedMs / 1000).toFixed(1)}s</Text>
+      <Text>{progressBar(progress.done, progress.total)} {progress.done}/{progress.total} keys · {(Math.max(0, now - progress.startedAt) / 1000).toFixed(1)}s</Text>
       <Text dimColor>{progress.item ? `last: ${progress.item}` : 'starting…'}</Text>
       <Text dimColor>Ctrl+C stops and leaves nothing behind.</Text>
     </Box>

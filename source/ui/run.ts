@@ -3,7 +3,7 @@
 import {readdirSync, statSync} from 'node:fs';
 import {EXIT} from '../commands/io.js';
 import {finalReport, writeCluster, type WriteResult} from '../commands/generate.js';
-import {discardStaging} from '../output/write.js';
+import {discardStagingNow} from '../output/write.js';
 import {exampleSpec} from '../spec/example.js';
 import {specFromFile} from '../spec/load.js';
 import type {ClusterSpec} from '../spec/types.js';
@@ -33,7 +33,7 @@ export function trackedGenerate() {
   return {
     generate: (spec: ClusterSpec, out: string, onProgress: (e: ProgressEvent) => void): Promise<WriteResult> =>
       writeCluster(spec, out, {onProgress, onStaging: dir => { staging = dir; }}),
-    cleanup: async () => { if (staging) await discardStaging(staging); },
+    cleanup: () => { if (staging) discardStagingNow(staging); },
   };
 }
 
@@ -45,14 +45,14 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   if (options.plain) {
     const {runPlain} = await import('../plain/plain.js');
     const outcome = await runPlain(spec, {generate: tracked.generate, checkOut: outputProblem});
-    if (outcome.code === 130) await tracked.cleanup();
+    if (outcome.code === 130) tracked.cleanup();
     return outcome.code;
   }
 
   const {startWizard} = await import('./render.js');
   const outcome = await startWizard(draftFromSpec(spec), {generate: tracked.generate, checkOut: outputProblem});
   if (outcome.code === 130) {
-    await tracked.cleanup();
+    tracked.cleanup();
     process.stderr.write('kubepki: interrupted; nothing was written.\n');
     // Key generation may still be running in the thread pool: leave now.
     process.exit(EXIT.interrupted);

@@ -1,0 +1,81 @@
+// The built CLI driven in a real 80×24 terminal, from the first screen to the last.
+import {afterAll, describe, expect, it} from 'vitest';
+import {existsSync, readdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {stringify} from 'yaml';
+import {Terminal} from '../helpers/tmux.js';
+import {tempDir} from '../helpers/cluster.js';
+import {run} from '../helpers/run.js';
+import {inspectDirectory} from '../../source/verify/inspect.js';
+import {EXAMPLE_CONFIG} from '../../source/spec/example.js';
+
+const tmp = tempDir('kubepki-tty-');
+afterAll(() => tmp.remove());
+
+describe('the wizard in a real terminal', () => {
+  it('Enter through every step, g, Enter: a verified directory and the commands on the final screen', async () => {
+    const term = new Terminal(tmp.path);
+    try {
+      let screen = await term.waitFor('the first screen', s => s.includes('1/10 · Cluster and API endpoint'));
+      expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
+      screen = await term.press('Enter', 14);
+      expect(screen).toMatch(/8\/10 · Certificate plan/);
+      expect(screen).toMatch(/ca\.key goes only to the control plane/);
+      await term.press('g');
+      screen = await term.waitFor('the final screen', s => s.includes('10/10 · Done'), 60_000);
+      const flat = screen.replace(/\s+/g, ' ');
+      expect(flat).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_ip 192\.168\.56\.21 pki\/apiserver\.crt/);
+      expect(flat).toMatch(/openssl verify -CAfile pki\/etcd\/ca\.crt -purpose sslserver -verify_ip \S+ pki\/nodes\/cp1\/etcd\/server\.crt/);
+      expect(flat).toMatch(/scp -p nodes\/worker2\/\S+ root@worker2:\//);
+      expect(flat).toMatch(/Saved verify\.sh, distribute\.sh and your answers in cluster\.yaml/);
+      expect(screen.split('\n').length).toBeLessThanOrEqual(24);
+      term.send('Enter');
+      expect(await term.exitCode()).toBe(0);
+      const out = join(tmp.path, 'kubepki-out');
+      expect(inspectDirectory(out).filter(f => !f.ok)).toEqual([]);
+      const script = run('bash', [join(out, 'verify.sh')]);
+      expect(script.status, script.stderr).toBe(0);
+    } finally {
+      term.close();
+    }
+  });
+
+  it('Ctrl+C during generation exits 130, restores the terminal and leaves nothing behind', async () => {
+    const cwd = join(tmp.path, 'interrupt');
+    const config = join(tmp.path, 'slow.yaml');
+    // RSA-4096 keys take long enough to interrupt generation midway.
+    writeFileSync(config, stringify({...EXAMPLE_CONFIG, pki: {...EXAMPLE_CONFIG.pki, key: 'rsa-4096'}}));
+    run('mkdir', ['-p', cwd]);
+    const term = new Terminal(cwd, ['--config', config]);
+    try {
+      await term.waitFor('the first screen', s => s.includes('1/10'));
+      await term.press('Enter', 14);
+      term.send('g');
+      await term.waitFor('generation under way', s => /\d+\/26 keys/.test(s));
+      term.send('C-c');
+      expect(await term.exitCode()).toBe(130);
+      const screen = await term.waitFor('the message', s => s.includes('interrupted'));
+      expect(screen).toMatch(/nothing was written/);
+      expect(readdirSync(cwd).filter(f => !f.startsWith('.exit-'))).toEqual([]);
+      expect(existsSync(join(cwd, 'kubepki-out'))).toBe(false);
+    } finally {
+      term.close();
+    }
+  });
+
+  it('honours NO_COLOR', async () => {
+    const colored = new Terminal(tmp.path);
+    const plain = new Terminal(tmp.path, [], {NO_COLOR: '1'});
+    try {
+      const withColor = await colored.waitFor('first screen', s => s.includes('1/10')) && colored.screen(true);
+      await plain.waitFor('first screen', s => s.includes('1/10'));
+      const without = plain.screen(true);
+      expect(withColor).toMatch(/\u001B\[3\dm/);
+      expect(without).not.toMatch(/\u001B\[3\dm/);
+      expect(without).toMatch(/Cluster name/);
+    } finally {
+      colored.close();
+      plain.close();
+    }
+  });
+});

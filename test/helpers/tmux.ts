@@ -1,0 +1,56 @@
+// The built CLI in a real pseudo-terminal of a fixed size (tmux), on a private tmux server.
+import {existsSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {requireCommand, waitFor} from './processes.js';
+import {CLI, run} from './run.js';
+
+export class Terminal {
+  private readonly socket = `kubepki-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  private readonly tmux = requireCommand('tmux', 'tmux');
+  readonly exitFile: string;
+
+  constructor(readonly cwd: string, args: string[] = [], env: Record<string, string> = {}) {
+    this.exitFile = join(cwd, `.exit-${this.socket}`);
+    const exports = Object.entries(env).map(([k, v]) => `export ${k}=${v}; `).join('');
+    // The test runner's CI=false/FORCE_COLOR=0 are for Ink in-process; a terminal user has neither.
+    const command = `unset CI FORCE_COLOR; ${exports}${process.execPath} ${CLI} ${args.join(' ')}; echo $? > ${this.exitFile}; sleep 120`; // keep the pane to read it
+    const r = run(this.tmux, ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'k', '-x', '80', '-y', '24', '-c', cwd, command]);
+    if (r.status !== 0) throw new Error(`tmux did not start: ${r.stderr}`);
+  }
+
+  screen(escapes = false): string {
+    return run(this.tmux, ['-L', this.socket, 'capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'k']).stdout.replace(/\n$/, '');
+  }
+
+  async waitFor(what: string, predicate: (screen: string) => boolean, timeoutMs = 15_000): Promise<string> {
+    let last = '';
+    await waitFor(what, () => predicate((last = this.screen())), timeoutMs, 50).catch(error => {
+      throw new Error(`${(error as Error).message}; screen:\n${last}`);
+    });
+    return last;
+  }
+
+  /** Send a key and wait until the screen shows its effect (bounded). */
+  async press(key: string, times = 1): Promise<string> {
+    let screen = this.screen();
+    for (let i = 0; i < times; i++) {
+      const before = screen;
+      run(this.tmux, ['-L', this.socket, 'send-keys', '-t', 'k', key]);
+      screen = await this.waitFor(`the screen to change after ${key}`, s => s !== before);
+    }
+    return screen;
+  }
+
+  send(key: string) {
+    run(this.tmux, ['-L', this.socket, 'send-keys', '-t', 'k', key]);
+  }
+
+  async exitCode(timeoutMs = 15_000): Promise<number> {
+    await waitFor('the CLI to exit', () => existsSync(this.exitFile) && readFileSync(this.exitFile, 'utf8').trim() !== '', timeoutMs);
+    return Number(readFileSync(this.exitFile, 'utf8').trim());
+  }
+
+  close() {
+    run(this.tmux, ['-L', this.socket, 'kill-server']);
+  }
+}

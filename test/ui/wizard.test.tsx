@@ -1,0 +1,249 @@
+import React from 'react';
+import {afterAll, describe, expect, it} from 'vitest';
+import {render} from 'ink-testing-library';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {App, type WizardDeps, type WizardOutcome} from '../../source/ui/App.js';
+import {draftFromSpec, type Draft} from '../../source/ui/draft.js';
+import {exampleSpec} from '../../source/spec/example.js';
+import {writeCluster} from '../../source/commands/generate.js';
+import {outputProblem} from '../../source/ui/run.js';
+import {inspectDirectory} from '../../source/verify/inspect.js';
+import {PlanStep} from '../../source/ui/PlanStep.js';
+import {buildPlan} from '../../source/plan/plan.js';
+import {specWith, tempDir} from '../helpers/cluster.js';
+import {KEY, press, settle, type, waitForFrame} from '../helpers/ink.js';
+
+const tmp = tempDir('kubepki-wizard-');
+afterAll(() => tmp.remove());
+
+/** Real generation, with relative output directories placed in the test's temporary directory. */
+const realDeps: WizardDeps = {
+  generate: (spec, out, onProgress) => writeCluster(spec, join(tmp.path, out), {onProgress}),
+  checkOut: out => outputProblem(join(tmp.path, out)),
+};
+
+function wizard(initial: Partial<Draft> = {}, deps = realDeps) {
+  const outcomes: WizardOutcome[] = [];
+  const ui = render(<App initial={{...draftFromSpec(exampleSpec()), ...initial}} deps={deps} onOutcome={o => outcomes.push(o)} />);
+  return {ui, outcomes};
+}
+
+/** From the first screen to the plan with Enter only: 3 cluster fields, nodes, 3 network, CA, 3 keys, layout, 2 output. */
+async function enterToPlan(ui: ReturnType<typeof render>) {
+  await settle(ui, 'Cluster and API endpoint');
+  await press(ui, KEY.enter, 14);
+  return waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
+}
+
+describe('wizard steps', () => {
+  it('cluster: teaches why the endpoint matters; bad port shown inline and not advancing', async () => {
+    const {ui} = wizard();
+    let frame = await settle(ui, 'Cluster and API endpoint');
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/goes into the apiserver certificate as a SAN/);
+    await press(ui, KEY.down, 2);
+    await press(ui, KEY.backspace, 4);
+    await type(ui, 'x1');
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/1\/10 · Cluster and API endpoint/);
+    expect(frame).toMatch(/✗ "x1" is not a port number \(1-65535\)/);
+    ui.unmount();
+  });
+
+  it('Esc goes back one step keeping every answer', async () => {
+    const {ui} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.backspace, 'kubernetes'.length);
+    await type(ui, 'lab');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('2/10 · Nodes'), 'nodes step');
+    const frame = await press(ui, KEY.escape);
+    expect(frame).toMatch(/1\/10 · Cluster and API endpoint/);
+    expect(frame).toMatch(/Cluster name\s+lab/);
+    ui.unmount();
+  });
+
+  it('nodes: add, a duplicate IP shown inline and not saved, fix it, remove another', async () => {
+    const {ui} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    let frame = await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'nodes list');
+    expect(frame).toMatch(/CN\s+system:node:<name>/);
+    expect(frame).toMatch(/Only control-plane nodes receive CA keys/);
+    frame = await press(ui, 'a');
+    expect(frame).toMatch(/Add a node/);
+    await press(ui, KEY.down);
+    await type(ui, '192.168.56.23');
+    await press(ui, KEY.enter);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/✗ "192\.168\.56\.23" is already the IP of nodes\[2\]/);
+    await press(ui, KEY.up);
+    await press(ui, KEY.backspace);
+    await type(ui, '5');
+    await press(ui, KEY.enter);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/node5\s+192\.168\.56\.25\s+worker/);
+    expect(frame).toMatch(/Continue with 5 nodes/);
+    await press(ui, KEY.up);
+    frame = await press(ui, 'd');
+    expect(frame).toMatch(/Continue with 4 nodes/);
+    expect(frame).not.toMatch(/worker2/);
+    ui.unmount();
+  });
+
+  it('network: the apiserver service IP follows the CIDR as it is typed', async () => {
+    const {ui} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 4);
+    let frame = await waitForFrame(ui, f => f.includes('Service network'), 'network step');
+    expect(frame).toMatch(/service IP 10\.32\.0\.1/);
+    await press(ui, KEY.backspace, '32.0.0/24'.length);
+    frame = await type(ui, '96.0.0/12');
+    expect(frame).toMatch(/service IP 10\.96\.0\.1/);
+    ui.unmount();
+  });
+
+  it('CA topology: each choice shows which CA signs what', async () => {
+    const {ui} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 7);
+    let frame = await waitForFrame(ui, f => f.includes('Certificate authorities'), 'CA step');
+    expect(frame).toMatch(/etcd-ca signs: apiserver-etcd-client, etcd-healthcheck-client, etcd-server, etcd-peer/);
+    expect(frame).toMatch(/front-proxy-ca signs: front-proxy-client/);
+    frame = await press(ui, KEY.up, 2);
+    expect(frame).toMatch(/ca signs: apiserver, .*apiserver-etcd-client/s);
+    expect(frame).not.toMatch(/etcd-ca signs/);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Keys and validity/);
+    frame = await press(ui, KEY.right);
+    expect(frame).toMatch(/\[rsa-3072\]/);
+    frame = await press(ui, KEY.escape);
+    expect(frame).toMatch(/❯ single/);
+    ui.unmount();
+  });
+
+  it('layout shows an example path of each; output refuses an occupied directory', async () => {
+    mkdirSync(join(tmp.path, 'occupied'));
+    writeFileSync(join(tmp.path, 'occupied', 'x'), 'x');
+    const {ui} = wizard({out: 'occupied'});
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 11);
+    let frame = await waitForFrame(ui, f => f.includes('File layout'), 'layout');
+    expect(frame).toMatch(/kubeadm\s+e\.g\. \/etc\/kubernetes\/pki\/apiserver\.crt/);
+    expect(frame).toMatch(/hard-way\s+e\.g\. \/var\/lib\/kubernetes\/kube-api-server\.crt/);
+    await press(ui, KEY.enter);
+    await press(ui, KEY.enter);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Output and SSH/);
+    expect(frame).toMatch(/✗ .*occupied already holds files/);
+    ui.unmount();
+  });
+
+  it('plan: the table, scrolling, details that teach, and the summary', async () => {
+    const {ui} = wizard();
+    let frame = await enterToPlan(ui);
+    expect(frame.split('\n')[3]).toMatch(/^FILE\s+CN\s+O\s+SIGNER\s+SANS\s+NODES/);
+    expect(frame).toMatch(/ca\.key goes only to the control plane \(cp1, cp2\); workers get ca\.crt alone/);
+    expect(frame).toMatch(/Per CA: ca signs 15, etcd-ca signs 6, front-proxy-ca signs 1/);
+    frame = await press(ui, KEY.pageDown);
+    expect(frame).toMatch(/row \d+ of 25/);
+    await press(ui, KEY.pageUp);
+    await press(ui, KEY.down, 5);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/apiserver-etcd-client/);
+    expect(frame).toMatch(/Signed by\s+etcd-ca/);
+    expect(frame).toMatch(/Verified by\s+etcd/);
+    frame = await press(ui, KEY.escape);
+    expect(frame).toMatch(/row 6 of 25/);
+    ui.unmount();
+  });
+
+  it('plan details explain why the kubelet client CN starts with system:node:', async () => {
+    const {ui} = wizard();
+    await enterToPlan(ui);
+    // rows: 3 CAs, 10 cluster-wide, 4 etcd; the first kubelet-client (cp1) is row 18
+    let frame = await press(ui, KEY.down, 17);
+    expect(frame).toMatch(/row 18 of 25/);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/CN=system:node:cp1, O=system:nodes/);
+    expect(frame).toMatch(/Node authorizer accepts only CN system:node:<name> with O system:nodes/);
+    ui.unmount();
+  });
+});
+
+describe('a 500-node plan', () => {
+  it('renders only the visible rows and scrolls', async () => {
+    const spec = specWith(c => {
+      c.nodes = [
+        {name: 'cp1', ip: '10.0.0.1', roles: ['control-plane', 'etcd']},
+        ...Array.from({length: 499}, (_, i) => ({name: `w${i + 1}`, ip: `10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`, roles: ['worker']})),
+      ];
+      c.endpoint.host = '10.0.0.100';
+    });
+    const plan = buildPlan(spec);
+    const ui = render(<PlanStep plan={plan} onGenerate={() => {}} onBack={() => {}} />);
+    let frame = await settle(ui, 'row 1 of');
+    expect(frame).toMatch(/row 1 of 1015/);
+    expect(frame.split('\n').length).toBeLessThanOrEqual(24);
+    frame = await press(ui, KEY.pageDown, 50);
+    expect(frame).toMatch(/row \d{3} of 1015/);
+    expect(frame.split('\n').length).toBeLessThanOrEqual(24);
+    ui.unmount();
+  });
+});
+
+describe('a full walk with the defaults', () => {
+  it('ends with a generated directory that kubepki verify accepts, and the commands on screen', async () => {
+    const {ui, outcomes} = wizard({out: 'walk'});
+    await enterToPlan(ui);
+    ui.stdin.write('g');
+    let frame = await waitForFrame(ui, f => f.includes('Generating') || f.includes('Done'), 'generation to start');
+    frame = await waitForFrame(ui, f => f.includes('10/10 · Done'), 'the final screen', 60_000);
+    const flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/✓ Wrote 25 certificates and 11 kubeconfigs to \S*walk/);
+    expect(flat).toMatch(/openssl verify -CAfile pki\/etcd\/ca\.crt -purpose sslserver -verify_ip/);
+    expect(flat).toMatch(/openssl verify -CAfile pki\/front-proxy-ca\.crt -purpose sslclient pki\/front-proxy-client\.crt/);
+    expect(flat).toMatch(/scp -p nodes\/worker1\/\S+ root@worker1:\//);
+    expect(flat).toMatch(/Saved verify\.sh, distribute\.sh and your answers in cluster\.yaml/);
+    const findings = inspectDirectory(join(tmp.path, 'walk'));
+    expect(findings.filter(f => !f.ok)).toEqual([]);
+    expect(findings.length).toBeGreaterThan(40);
+    await settle(ui, 'Enter: quit and print');
+    ui.stdin.write(KEY.enter);
+    await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
+    expect(outcomes.map(o => o.code)).toEqual([0]);
+    ui.unmount();
+  });
+
+  it('shows progress while generating', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>(r => { release = r; });
+    const deps: WizardDeps = {
+      checkOut: () => undefined,
+      generate: async (spec, out, onProgress) => {
+        onProgress({done: 7, total: 26, item: 'etcd-peer cp2'});
+        await gate;
+        return writeCluster(spec, join(tmp.path, `progress-${out}`));
+      },
+    };
+    const {ui} = wizard({out: 'p'}, deps);
+    await enterToPlan(ui);
+    ui.stdin.write('g');
+    const frame = await waitForFrame(ui, f => f.includes('7/26 keys'), 'progress');
+    expect(frame).toMatch(/█+░+ 7\/26 keys · \d+\.\ds/);
+    expect(frame).toMatch(/last: etcd-peer cp2/);
+    release();
+    await waitForFrame(ui, f => f.includes('Done'), 'done', 60_000);
+    ui.unmount();
+  });
+
+  it('Ctrl+C anywhere reports 130', async () => {
+    const {ui, outcomes} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    ui.stdin.write(KEY.ctrlC);
+    await waitForFrame(ui, () => outcomes.length > 0, 'an outcome');
+    expect(outcomes).toEqual([{code: 130}]);
+    ui.unmount();
+  });
+});
