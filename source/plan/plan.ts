@@ -26,8 +26,9 @@ function audienceNodes(spec: ClusterSpec, on: Audience, self?: NodeSpec): NodeSp
 
 /** Where a file lands; a node that is both control plane and etcd still gets each path once. */
 function installs(spec: ClusterSpec, placements: Placement[], ext: string, self?: NodeSpec): Install[] {
-  const all = placements.flatMap(p => audienceNodes(spec, p.on, self).map(n => ({node: n.name, path: `${p.path}${ext}`})));
-  return all.filter((a, i) => all.findIndex(b => b.node === a.node && b.path === a.path) === i);
+  const seen = new Set<string>();
+  return placements.flatMap(p => audienceNodes(spec, p.on, self).map(n => ({node: n.name, path: `${p.path}${ext}`})))
+    .filter(i => !seen.has(`${i.node}\0${i.path}`) && Boolean(seen.add(`${i.node}\0${i.path}`)));
 }
 
 export function buildPlan(spec: ClusterSpec): Plan {
@@ -88,6 +89,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
     };
   });
 
+  const certificateOf = new Map(certificates.map(c => [`${c.id}\0${c.node ?? ''}`, c]));
   const kubeconfigs: KubeconfigPlan[] = [];
   for (const kind of KUBECONFIGS) {
     if (!kind.layouts.includes(layout)) continue;
@@ -95,7 +97,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : spec.nodes.filter(kind.scope === 'control-plane-node' ? isControlPlane : runsKubelet);
     for (const node of owners) {
-      const certificate = certificates.find(c => c.id === kind.certificate && (kind.scope !== 'kubelet-node' || c.node === node!.name))!;
+      const certificate = certificateOf.get(`${kind.certificate}\0${kind.scope === 'kubelet-node' ? node!.name : ''}`)!;
       kubeconfigs.push({
         id: kind.id,
         node: node?.name ?? null,

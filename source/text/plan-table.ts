@@ -16,6 +16,7 @@ export interface PlanRow {
 const nodeList = (names: string[]) => [...new Set(names)].join(',') || '(master copy only)';
 
 export function planRows(plan: Plan): PlanRow[] {
+  const holders = kubeconfigHolders(plan);
   const authorities = plan.authorities.map((a, index): PlanRow => ({
     kind: 'authority', index,
     file: a.cert.replace(/^pki\//, ''), cn: a.cn, o: '', signer: 'self (CA)', sans: '',
@@ -25,15 +26,19 @@ export function planRows(plan: Plan): PlanRow[] {
     kind: 'certificate', index,
     file: c.cert.replace(/^pki\//, ''), cn: c.cn, o: c.organizations.join(','), signer: c.signer,
     sans: [...c.dnsNames, ...c.ipAddresses].join(','),
-    nodes: c.certInstalls.length ? nodeList(c.certInstalls.map(i => i.node)) : kubeconfigHolders(plan, c.id, c.node),
+    nodes: c.certInstalls.length ? nodeList(c.certInstalls.map(i => i.node)) : holders.get(`${c.id}\0${c.node ?? ''}`) ?? '(master copy only)',
   }));
   return [...authorities, ...certificates];
 }
 
 /** Client certificates that exist only inside kubeconfigs: the nodes that receive those kubeconfigs. */
-function kubeconfigHolders(plan: Plan, id: string, node: string | null): string {
-  const holders = plan.kubeconfigs.filter(k => k.certificate.id === id && k.certificate.node === node).flatMap(k => k.installs.map(i => i.node));
-  return holders.length ? `${nodeList(holders)} (in kubeconfig)` : '(master copy only)';
+function kubeconfigHolders(plan: Plan): Map<string, string> {
+  const nodes = new Map<string, string[]>();
+  for (const k of plan.kubeconfigs) {
+    const key = `${k.certificate.id}\0${k.certificate.node ?? ''}`;
+    nodes.set(key, [...(nodes.get(key) ?? []), ...k.installs.map(i => i.node)]);
+  }
+  return new Map([...nodes].map(([key, list]) => [key, `${nodeList(list)} (in kubeconfig)`]));
 }
 
 export const PLAN_COLUMNS: Column<PlanRow>[] = [

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// npm run bench: kubepki against the seeds' openssl method and against the hardware's floor,
+// measured in one run on this machine. Reports; never fails on a time.
+//
+//   npm run bench                 2+2 and 3+50 clusters, start-up, plan of 5,000 nodes
+//   npm run bench -- --large      adds the 3+500 cluster (several minutes)
+//   npm run bench -- --runs N     runs per measurement (default 3; 2+2 and start-up use more)
+import {spawn, spawnSync} from 'node:child_process';
+import {generateKeyPairSync} from 'node:crypto';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {availableParallelism, cpus, tmpdir, totalmem} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const BASELINE = resolve(ROOT, '..', 'shared', 'bench', 'openssl-baseline.sh');
+const args = process.argv.slice(2);
+const large = args.includes('--large');
+const runsArg = args.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
+const work = mkdtempSync(join(tmpdir(), 'kubepki-bench-'));
+process.on('exit', () => rmSync(work, {recursive: true, force: true}));
+
+const median = values => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const log = text => process.stderr.write(`${text}\n`);
+
+/** Wall time of a command and its peak RSS (VmHWM, polled from /proc while it runs). */
+function measure(command, argv, options = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, argv, {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, ...options.env}});
+    let stderr = '';
+    let peakKb = 0;
+    child.stderr.on('data', d => { stderr += d; });
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch { /* exited */ }
+    }, 10);
+    child.on('error', reject);
+    child.on('close', code => {
+      clearInterval(poll);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${command} ${argv.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
+      else resolvePromise({ms, peakMb: peakKb / 1024});
+    });
+  });
+}
+
+async function repeat(n, what, fn) {
+  const results = [];
+  for (let i = 0; i < n; i++) {
+    results.push(await fn(i));
+    log(`  ${what} ${i + 1}/${n}: ${(results.at(-1).ms / 1000).toFixed(2)} s`);
+  }
+  return {ms: median(results.map(r => r.ms)), peakMb: results.some(r => r.peakMb) ? median(results.map(r => r.peakMb)) : undefined};
+}
+
+/** The baseline's topology: cp-i (control plane + etcd) and worker-i, three CAs, RSA-2048. */
+function writeConfig(controlPlanes, workers) {
+  const ip = (prefix, i) => `${prefix}.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+  const nodes = [
+    ...Array.from({length: controlPlanes}, (_, i) => `  - { name: cp-${i + 1}, ip: ${ip('10.0', i + 1)}, roles: [control-plane, etcd] }`),
+    ...Array.from({length: workers}, (_, i) => `  - { name: worker-${i + 1}, ip: ${ip('10.1', i + 1)}, roles: [worker] }`),
+  ];
+  const file = join(work, `cluster-${controlPlanes}-${workers}.yaml`);
+  writeFileSync(file, `endpoint: { host: 10.0.255.10 }\nnetwork: { serviceCIDR: 10.96.0.0/12 }\nnodes:\n${nodes.join('\n')}\npki: { authorities: kubeadm, key: rsa-2048 }\n`);
+  return file;
+}
+
+const keysFor = (c, w) => 3 + 10 + 2 * c + 2 * (c + w) + 1;
+
+/** CPU time of one RSA-2048 generation on this machine: the unit of the floor. */
+function keyCpuMs(samples = 15) {
+  const times = [];
+  for (let i = 0; i < samples; i++) {
+    const before = process.cpuUsage();
+    generateKeyPairSync('rsa', {modulusLength: 2048});
+    const used = process.cpuUsage(before);
+    times.push((used.user + used.system) / 1000);
+  }
+  return median(times);
+}
+
+/** Time from start until the wizard's first screen appears in a pseudo-terminal (util-linux script). */
+function firstFrame() {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('script', ['-q', '-e', '-c', `stty cols 80 rows 24; exec ${process.execPath} ${CLI}`, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, TERM: 'xterm-256color', CI: ''}, detached: true});
+    let out = '';
+    const timer = setTimeout(() => { process.kill(-child.pid, 'SIGKILL'); reject(new Error(`no first frame in 10 s: ${out.slice(-300)}`)); }, 10_000);
+    child.stdout.on('data', d => {
+      out += d;
+      if (out.includes('Cluster and API endpoint')) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        clearTimeout(timer);
+        child.on('close', () => resolvePromise({ms}));
+        process.kill(-child.pid, 'SIGKILL');
+      }
+    });
+  });
+}
+
+const cores = availableParallelism();
+log(`kubepki benchmark: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+if (!existsSync(CLI)) { log('dist/cli.js is missing: npm run build'); process.exit(1); }
+const haveBaseline = existsSync(BASELINE);
+if (!haveBaseline) log(`baseline script not found at ${BASELINE}: openssl columns will be empty`);
+
+log('measuring one RSA-2048 key generation (CPU time, median of 15)…');
+const keyMs = keyCpuMs();
+
+const topologies = [[2, 2, Math.max(RUNS, 5)], [3, 50, RUNS], ...(large ? [[3, 500, 1]] : [])];
+const rows = [];
+for (const [c, w, runs] of topologies) {
+  const config = writeConfig(c, w);
+  const keys = keysFor(c, w);
+  log(`${c}+${w} (${keys} keys):`);
+  const kubepki = await repeat(runs, 'kubepki generate', i => measure(process.execPath, [CLI, 'generate', '--config', config, '--out', join(work, `k-${c}-${w}-${i}`)]));
+  let seq, par;
+  if (haveBaseline) {
+    seq = await repeat(runs, 'openssl script (sequential)', i => measure('bash', [BASELINE, String(c), String(w), join(work, `o-${c}-${w}-${i}`)]));
+    par = await repeat(runs, 'openssl script (JOBS=2)', i => measure('bash', [BASELINE, String(c), String(w), join(work, `p-${c}-${w}-${i}`)], {env: {JOBS: '2'}}));
+  }
+  for (let i = 0; i < runs; i++) for (const p of ['k', 'o', 'p']) rmSync(join(work, `${p}-${c}-${w}-${i}`), {recursive: true, force: true});
+  const floor = (keyMs * keys) / cores;
+  rows.push({topology: `${c}+${w}`, keys, kubepki, seq, par, floor});
+}
+
+log('start-up…');
+const version = await repeat(10, '--version', () => measure(process.execPath, [CLI, '--version']));
+const help = await repeat(10, '--help', () => measure(process.execPath, [CLI, '--help']));
+let frame;
+try {
+  frame = await repeat(7, 'first frame', () => firstFrame());
+} catch (error) {
+  log(`first frame not measured: ${error.message}`);
+}
+const bigPlan = writeConfig(3, 4997);
+const plan = await repeat(RUNS, 'plan, 5,000 nodes', () => measure(process.execPath, [CLI, 'plan', '--config', bigPlan]));
+
+const s = ms => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+const x = (a, b) => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
+const lines = [
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, Node ${process.version}. One RSA-2048 key: ${keyMs.toFixed(0)} ms CPU (median of 15).`,
+  `Medians of ${RUNS} runs (2+2: ${Math.max(RUNS, 5)}; start-up: 10, first frame: 7).`,
+  '',
+  '| cluster | keys | kubepki | peak RSS | openssl script | openssl JOBS=2 | floor | kubepki / script | kubepki / floor |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(r => `| ${r.topology} | ${r.keys} | ${s(r.kubepki.ms)} | ${r.kubepki.peakMb?.toFixed(0) ?? '–'} MB | ${s(r.seq?.ms)} | ${s(r.par?.ms)} | ${s(r.floor)} | ${x(r.kubepki.ms, r.seq?.ms)} | ${x(r.kubepki.ms, r.floor)} |`),
+  '',
+  '| start-up | median | target |',
+  '|---|---|---|',
+  `| kubepki --version | ${(version.ms).toFixed(0)} ms | ≤ 150 ms |`,
+  `| kubepki --help | ${(help.ms).toFixed(0)} ms | – |`,
+  `| wizard first frame (pty) | ${frame ? `${frame.ms.toFixed(0)} ms` : '–'} | ≤ 300 ms |`,
+  `| plan, 5,000 nodes | ${(plan.ms).toFixed(0)} ms | ≤ 1 s |`,
+];
+process.stdout.write(`${lines.join('\n')}\n`);
