@@ -91,7 +91,9 @@ function keyCpuMs(samples = 15) {
 function firstFrame() {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('script', ['-q', '-e', '-c', `stty cols 80 rows 24; exec ${process.execPath} ${CLI}`, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...process.env, TERM: 'xterm-256color', CI: ''}, detached: true});
+    // Ink renders only its last frame when CI is set at all (even empty): a user's terminal has no CI.
+    const {CI: _ci, ...env} = process.env;
+    const child = spawn('script', ['-q', '-e', '-c', `stty cols 80 rows 24; exec ${process.execPath} ${CLI}`, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env: {...env, TERM: 'xterm-256color'}, detached: true});
     let out = '';
     const timer = setTimeout(() => { process.kill(-child.pid, 'SIGKILL'); reject(new Error(`no first frame in 10 s: ${out.slice(-300)}`)); }, 10_000);
     child.stdout.on('data', d => {

@@ -1,9 +1,5 @@
-import {InputError} from '../spec/load.js';
-import {runExample} from './example.js';
-import {runGenerate} from './generate.js';
+import {InputError} from '../spec/errors.js';
 import {EXIT, processIo, type Io} from './io.js';
-import {runPlan} from './plan.js';
-import {runVerify} from './verify.js';
 
 export type Command =
   | {command: 'example'}
@@ -16,10 +12,11 @@ export type Command =
 export async function runCommand(cmd: Command, io: Io = processIo()): Promise<number> {
   try {
     switch (cmd.command) {
-      case 'example': return runExample(io);
-      case 'plan': return runPlan(io, cmd.config, cmd.json);
-      case 'generate': return await runGenerate(io, cmd.config, cmd.out, cmd.force);
-      case 'verify': return runVerify(io, cmd.dir);
+      // Each command loads only what it uses: the wizard's first frame must not wait for node-forge.
+      case 'example': return (await import('./example.js')).runExample(io);
+      case 'plan': return (await import('./plan.js')).runPlan(io, cmd.config, cmd.json);
+      case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force);
+      case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir);
       case 'wizard': {
         const {runInteractive} = await import('../ui/run.js');
         return await runInteractive({config: cmd.config, plain: cmd.plain});

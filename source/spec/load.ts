@@ -4,12 +4,9 @@ import {LineCounter, parseDocument, isNode} from 'yaml';
 import {formatIssue, validate, type Issue} from './validate.js';
 import type {ClusterSpec} from './types.js';
 
-/** Bad input: the CLI prints `lines` and exits 2. */
-export class InputError extends Error {
-  constructor(readonly lines: string[]) {
-    super(lines.join('\n'));
-  }
-}
+import {InputError} from './errors.js';
+
+export {InputError};
 
 /** Parse and validate config text; every problem is reported with its line when the file has one. */
 export function specFromText(text: string, source: string): ClusterSpec {

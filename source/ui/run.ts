@@ -2,10 +2,9 @@
 // imported here only, so the other commands never load it.
 import {readdirSync, statSync} from 'node:fs';
 import {EXIT} from '../commands/io.js';
-import {finalReport, writeCluster, type WriteResult} from '../commands/generate.js';
+import type {WriteResult} from '../commands/generate.js';
 import {discardStagingNow} from '../output/write.js';
 import {exampleSpec} from '../spec/example.js';
-import {specFromFile} from '../spec/load.js';
 import type {ClusterSpec} from '../spec/types.js';
 import type {ProgressEvent} from '../pki/generate.js';
 import {draftFromSpec} from './draft.js';
@@ -31,14 +30,17 @@ export function outputProblem(out: string): string | undefined {
 export function trackedGenerate() {
   let staging: string | undefined;
   return {
-    generate: (spec: ClusterSpec, out: string, onProgress: (e: ProgressEvent) => void): Promise<WriteResult> =>
-      writeCluster(spec, out, {onProgress, onStaging: dir => { staging = dir; }}),
+    generate: async (spec: ClusterSpec, out: string, onProgress: (e: ProgressEvent) => void): Promise<WriteResult> => {
+      const {writeCluster} = await import('../commands/generate.js');
+      return writeCluster(spec, out, {onProgress, onStaging: dir => { staging = dir; }});
+    },
     cleanup: () => { if (staging) discardStagingNow(staging); },
   };
 }
 
 export async function runInteractive(options: InteractiveOptions): Promise<number> {
-  const spec = options.config ? specFromFile(options.config) : exampleSpec();
+  // The YAML readers load only for --config: the first frame of the default wizard needs neither.
+  const spec = options.config ? (await import('../spec/load.js')).specFromFile(options.config) : exampleSpec();
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
   const tracked = trackedGenerate();
 
@@ -57,6 +59,6 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
     // Key generation may still be running in the thread pool: leave now.
     process.exit(EXIT.interrupted);
   }
-  if (outcome.code === 0) process.stdout.write(`\n${finalReport(outcome.result)}`);
+  if (outcome.code === 0) process.stdout.write(`\n${(await import('../commands/generate.js')).finalReport(outcome.result)}`);
   return outcome.code;
 }
