@@ -2,7 +2,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse, stringify} from 'yaml';
-import {kubepki, run} from '../helpers/run.js';
+import {spawn} from 'node:child_process';
+import {CLI, kubepki, run} from '../helpers/run.js';
+import {waitFor} from '../helpers/processes.js';
 import {LAYOUTS, TOPOLOGIES, tempDir} from '../helpers/cluster.js';
 
 const tmp = tempDir('kubepki-cli-');
@@ -192,6 +194,23 @@ describe('existing output', () => {
     const r = kubepki(['generate', '--config', exampleWith('other'), '--out', out, '--force']);
     expect(r.status).toBe(2);
     expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('interrupting generate', () => {
+  it('SIGINT exits 130 and leaves neither OUT nor a staging directory', async () => {
+    const config = exampleWith('slow', c => { c.pki.key = 'rsa-4096'; });
+    const parent = join(tmp.path, 'interrupt');
+    mkdirSync(parent);
+    const child = spawn(process.execPath, [CLI, 'generate', '--config', config, '--out', join(parent, 'out')], {stdio: ['ignore', 'ignore', 'pipe']});
+    let stderr = '';
+    child.stderr.on('data', d => { stderr += d; });
+    await waitFor('key generation to start', () => /generating keys \d+\/\d+/.test(stderr) || child.exitCode !== null, 20_000, 20);
+    child.kill('SIGINT');
+    const code = await new Promise(resolve => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted; nothing was written/);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });
 
