@@ -5,7 +5,7 @@ import {buildPlan} from '../plan/plan.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type ExistingAuthority, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
-import {commitStaging, createStaging, discardStaging, discardStagingNow, inspectOutput, OutputRefused, PUBLIC_MODE, SCRIPT_MODE, writeStaging} from '../output/write.js';
+import {commitStaging, createStaging, discardStaging, discardStagingNow, inspectOutput, OutputRefused, PUBLIC_MODE, SCRIPT_MODE, stagingWriter} from '../output/write.js';
 import {renderDistributeScript, distributionCommands} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {checkCommand, checkCount, opensslChecks} from '../scripts/checks.js';
@@ -30,7 +30,7 @@ export interface WriteResult {
 export async function checkTarget(out: string, plan: Plan, force: boolean): Promise<Partial<Record<AuthorityId, ExistingAuthority>>> {
   let state;
   try {
-    state = await inspectOutput(out);
+    state = inspectOutput(out);
   } catch (error) {
     if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
     throw error;
@@ -64,8 +64,9 @@ export async function writeCluster(spec: ClusterSpec, out: string, options: Writ
   const staging = await createStaging(out);
   options.onStaging?.(staging);
   try {
-    const material = await generateMaterial(plan, {now, existing, onProgress: options.onProgress});
-    await writeStaging(staging, plan, material, [
+    const writer = stagingWriter(staging, plan);
+    await generateMaterial(plan, {now, existing, onProgress: options.onProgress, onFile: writer.write});
+    await writer.finish([
       {path: 'cluster.yaml', content: specToYaml(spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
       {path: 'manifest.json', content: `${JSON.stringify(buildManifest(plan, now), null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},

@@ -1,8 +1,8 @@
 // Puts material on disk so that nothing is lost and no one is let in: everything goes into a
 // private temporary directory beside OUT and is renamed into place at the end, so an interrupted
 // run leaves either nothing or a complete result.
-import {chmod, mkdir, readdir, rename, rm, stat, writeFile} from 'node:fs/promises';
-import {existsSync, rmSync} from 'node:fs';
+import {chmod, mkdir, readdir, rename, rm, writeFile} from 'node:fs/promises';
+import {existsSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import type {Plan} from '../plan/types.js';
@@ -22,15 +22,25 @@ export interface ExtraFile {
 export class OutputRefused extends Error {}
 
 /** What is in OUT now: nothing (absent or empty), or files that --force is needed to replace. */
-export async function inspectOutput(out: string): Promise<'absent' | 'empty' | 'occupied'> {
+export function inspectOutput(out: string): 'absent' | 'empty' | 'occupied' {
   let info;
   try {
-    info = await stat(out);
+    info = statSync(out);
   } catch {
     return 'absent';
   }
   if (!info.isDirectory()) throw new OutputRefused(`${out} exists and is not a directory`);
-  return (await readdir(out)).length === 0 ? 'empty' : 'occupied';
+  return readdirSync(out).length === 0 ? 'empty' : 'occupied';
+}
+
+/** Why the front ends cannot offer OUT (they have no --force), or undefined when they can. */
+export function outputProblem(out: string): string | undefined {
+  try {
+    return inspectOutput(out) === 'occupied' ? `${out} already holds files; choose a new or empty directory` : undefined;
+  } catch (error) {
+    if (error instanceof OutputRefused) return error.message;
+    throw error;
+  }
 }
 
 async function writePrivate(root: string, rel: string, content: string, mode: number) {
@@ -51,18 +61,44 @@ export async function createStaging(out: string): Promise<string> {
   return staging;
 }
 
-/** The master copy, each node's bundle and the extra files (manifest, scripts) into staging. */
-export async function writeStaging(staging: string, plan: Plan, material: MaterialFile[], extra: ExtraFile[]) {
-  const byPath = new Map(material.map(f => [f.path, f]));
-  await Promise.all(material.map(f => writePrivate(staging, f.path, f.content, f.secret ? SECRET_MODE : PUBLIC_MODE)));
-  await Promise.all(Object.entries(plan.bundles).flatMap(([node, files]) => files.map(file => {
-    const source = byPath.get(file.source);
-    if (!source) throw new Error(`internal: bundle of ${node} needs ${file.source}, which was not generated`);
-    return writePrivate(staging, join('nodes', node, file.target), source.content, file.secret ? SECRET_MODE : PUBLIC_MODE);
-  })));
-  for (const node of plan.nodes) await mkdir(join(staging, 'nodes', node.name), {recursive: true, mode: DIR_MODE});
-  await Promise.all(extra.map(f => writePrivate(staging, f.path, f.content, f.mode)));
-  await tightenDirectories(staging);
+/** Every place a master-copy file is copied to: OUT-relative paths inside the node bundles. */
+export function bundleCopies(plan: Plan): Map<string, {path: string; secret: boolean}[]> {
+  const copies = new Map<string, {path: string; secret: boolean}[]>();
+  for (const [node, files] of Object.entries(plan.bundles)) {
+    for (const file of files) {
+      const list = copies.get(file.source) ?? [];
+      list.push({path: join('nodes', node, file.target), secret: file.secret});
+      copies.set(file.source, list);
+    }
+  }
+  return copies;
+}
+
+/**
+ * Writes each piece of material, and its copies in the node bundles, as soon as it exists, so
+ * writing overlaps key generation instead of following it.
+ */
+export function stagingWriter(staging: string, plan: Plan) {
+  const copies = bundleCopies(plan);
+  const written = new Set<string>();
+  return {
+    write: async (file: MaterialFile) => {
+      const mode = file.secret ? SECRET_MODE : PUBLIC_MODE;
+      written.add(file.path);
+      await Promise.all([
+        writePrivate(staging, file.path, file.content, mode),
+        ...(copies.get(file.path) ?? []).map(c => writePrivate(staging, c.path, file.content, c.secret ? SECRET_MODE : PUBLIC_MODE)),
+      ]);
+    },
+    /** The extra files (manifest, scripts), empty bundles, and directory modes; checks nothing planned is missing. */
+    finish: async (extra: ExtraFile[]) => {
+      const missing = [...copies.keys()].filter(source => !written.has(source));
+      if (missing.length) throw new Error(`internal: bundles need ${missing.join(', ')}, which were not generated`);
+      for (const node of plan.nodes) await mkdir(join(staging, 'nodes', node.name), {recursive: true, mode: DIR_MODE});
+      await Promise.all(extra.map(f => writePrivate(staging, f.path, f.content, f.mode)));
+      await tightenDirectories(staging);
+    },
+  };
 }
 
 async function tightenDirectories(dir: string) {
@@ -75,7 +111,7 @@ async function tightenDirectories(dir: string) {
 /** Swap staging into OUT. An existing OUT is moved aside first and removed only after the swap. */
 export async function commitStaging(staging: string, out: string): Promise<void> {
   const abs = resolve(out);
-  const state = await inspectOutput(abs);
+  const state = inspectOutput(abs);
   if (state === 'absent') return rename(staging, abs);
   const aside = `${staging}-previous`;
   await rename(abs, aside);

@@ -29,6 +29,8 @@ export interface GenerateOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Authorities kept from an earlier run: reused, never regenerated. */
   existing?: Partial<Record<AuthorityId, ExistingAuthority>>;
+  /** Called with each file as soon as it exists (to write it while keys are still being made). */
+  onFile?: (file: MaterialFile) => Promise<void>;
 }
 
 /** kubeadm backdates certificates by five minutes so a node whose clock lags still accepts them. */
@@ -50,9 +52,12 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
 
   const files: MaterialFile[] = [];
   const pems = new Map<string, string>();
+  const writes: Promise<void>[] = [];
   const put = (path: string, content: string, secret: boolean) => {
-    files.push({path, content, secret});
+    const file = {path, content, secret};
+    files.push(file);
     pems.set(path, content);
+    if (options.onFile) writes.push(options.onFile(file));
   };
 
   // Queue authority keys first: every leaf waits for its signer.
@@ -77,6 +82,13 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     }));
   }
 
+  // Each kubeconfig is written as soon as its client certificate exists.
+  const kubeconfigsOf = new Map<string, typeof plan.kubeconfigs>();
+  for (const k of plan.kubeconfigs) {
+    const key = `${k.certificate.id}\0${k.certificate.node ?? ''}`;
+    kubeconfigsOf.set(key, [...(kubeconfigsOf.get(key) ?? []), k]);
+  }
+
   const leaves = plan.certificates.map(async c => {
     const [pair, issuer] = await Promise.all([key(c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
     // A reused CA may expire before the requested validity: never outlive the signer.
@@ -89,6 +101,10 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     }, c.usages, issuer);
     put(c.cert, pem, false);
     put(c.key, pair.privateKey, true);
+    for (const k of kubeconfigsOf.get(`${c.id}\0${c.node ?? ''}`) ?? []) {
+      const caPem = pems.get(plan.authorities.find(a => a.id === k.authority)!.cert)!;
+      put(k.file, renderKubeconfig(k, caPem, pem, pair.privateKey), true);
+    }
   });
 
   const serviceAccount = key('service-account key').then(pair => {
@@ -96,12 +112,16 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     put(plan.serviceAccount.publicKey, pair.publicKey, false);
   });
 
-  await Promise.all([...issuers.values(), ...leaves, serviceAccount]);
-
-  for (const k of plan.kubeconfigs) {
-    const cert = plan.certificates.find(c => c.id === k.certificate.id && c.node === k.certificate.node)!;
-    const ca = plan.authorities.find(a => a.id === k.authority)!;
-    put(k.file, renderKubeconfig(k, pems.get(ca.cert)!, pems.get(cert.cert)!, pems.get(cert.key)!), true);
+  let failure: unknown;
+  try {
+    await Promise.all([...issuers.values(), ...leaves, serviceAccount]);
+  } catch (error) {
+    failure = error;
   }
+  // Every write started must settle before the caller may remove the staging directory.
+  const settled = await Promise.allSettled(writes);
+  if (failure !== undefined) throw failure;
+  const failedWrite = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failedWrite) throw failedWrite.reason;
   return files;
 }

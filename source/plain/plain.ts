@@ -11,14 +11,7 @@ import {finalReport, type WriteResult} from '../commands/generate.js';
 import type {ProgressEvent} from '../pki/generate.js';
 import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../ui/draft.js';
 import {stepErrors, type StepId} from '../ui/flow.js';
-import {serviceIpPreview} from '../ui/NetworkStep.js';
-import {clusterLesson} from '../ui/ClusterStep.js';
-import {nodesLesson} from '../ui/NodesStep.js';
-import {networkLesson} from '../ui/NetworkStep.js';
-import {authoritiesLesson} from '../ui/AuthoritiesStep.js';
-import {keysLesson} from '../ui/KeysStep.js';
-import {layoutLesson} from '../ui/LayoutStep.js';
-import {outputLesson} from '../ui/OutputStep.js';
+import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, serviceIpPreview} from '../ui/lessons.js';
 
 /** Where prompts read and write: injectable, so tests drive them with streams. */
 export type Context = Parameters<typeof input>[1];

@@ -2,17 +2,25 @@ import {dirname} from 'node:path';
 import type {Plan} from '../plan/types.js';
 import {shellQuote} from './shell.js';
 
+/** A node's bundle as shipping steps: the remote directories, one scp per directory, the secrets. */
+function shipment(plan: Plan, node: string) {
+  const files = plan.bundles[node]!;
+  const dirs = [...new Set(files.map(f => dirname(f.target)))];
+  return {
+    files,
+    dirs,
+    copies: dirs.map(dir => ({dir, sources: files.filter(f => dirname(f.target) === dir).map(f => shellQuote(`nodes/${node}${f.target}`))})),
+    secrets: files.filter(f => f.secret).map(f => f.target),
+  };
+}
+
 /** distribute.sh: per node, make the directories, copy its bundle with scp, and make keys 0600. */
 export function renderDistributeScript(plan: Plan): string {
   const q = shellQuote;
   const functions = plan.nodes.map(node => {
-    const files = plan.bundles[node.name]!;
-    const dirs = [...new Set(files.map(f => dirname(f.target)))];
-    const copies = dirs.map(dir => {
-      const sources = files.filter(f => dirname(f.target) === dir).map(f => q(`nodes/${node.name}${f.target}`));
-      return `  scp -p "\${opts[@]}" ${sources.join(' ')} "$target:$root${dir}/"`;
-    });
-    const secrets = files.filter(f => f.secret).map(f => `"$root"${q(f.target)}`);
+    const {files, dirs, copies: groups, secrets: secretPaths} = shipment(plan, node.name);
+    const copies = groups.map(({dir, sources}) => `  scp -p "\${opts[@]}" ${sources.join(' ')} "$target:$root${dir}/"`);
+    const secrets = secretPaths.map(path => `"$root"${q(path)}`);
     return `ship_${node.name.replaceAll('-', '_')}() {
   local target="$user@${node.name}" root
   root=$(root_for ${q(node.name)})
@@ -83,15 +91,14 @@ echo "distribute.sh: shipped \${#selected[@]} node(s)"
 /** The scp commands a person would type, per node (the wizard's final screen and `generate` print them). */
 export function distributionCommands(plan: Plan): {node: string; lines: string[]}[] {
   return plan.nodes.map(node => {
-    const files = plan.bundles[node.name]!;
-    const dirs = [...new Set(files.map(f => dirname(f.target)))];
+    const {dirs, copies, secrets} = shipment(plan, node.name);
     const target = `${plan.sshUser}@${node.name}`;
     return {
       node: node.name,
       lines: [
         `ssh ${target} 'mkdir -p -m 0700 ${dirs.join(' ')}'`,
-        ...dirs.map(dir => `scp -p ${files.filter(f => dirname(f.target) === dir).map(f => shellQuote(`nodes/${node.name}${f.target}`)).join(' ')} ${target}:${dir}/`),
-        ...(files.some(f => f.secret) ? [`ssh ${target} 'chmod 0600 ${files.filter(f => f.secret).map(f => f.target).join(' ')}'`] : []),
+        ...copies.map(({dir, sources}) => `scp -p ${sources.join(' ')} ${target}:${dir}/`),
+        ...(secrets.length ? [`ssh ${target} 'chmod 0600 ${secrets.join(' ')}'`] : []),
       ],
     };
   });

@@ -4,19 +4,20 @@ import {buildPlan} from '../plan/plan.js';
 import type {ClusterSpec} from '../spec/types.js';
 import type {WriteResult} from '../commands/generate.js';
 import type {ProgressEvent} from '../pki/generate.js';
-import {AuthoritiesStep, authoritiesLesson} from './AuthoritiesStep.js';
-import {ClusterStep, clusterLesson} from './ClusterStep.js';
+import {AuthoritiesStep} from './AuthoritiesStep.js';
+import {ClusterStep} from './ClusterStep.js';
 import {DoneStep} from './DoneStep.js';
 import type {Draft} from './draft.js';
 import {STEPS, STEP_TITLES, initialState, wizardReducer} from './flow.js';
 import {GenerateStep, type Progress} from './GenerateStep.js';
-import {KeysStep, keysLesson} from './KeysStep.js';
-import {LayoutStep, layoutLesson} from './LayoutStep.js';
-import {NetworkStep, networkLesson} from './NetworkStep.js';
-import {NodesStep, nodesLesson} from './NodesStep.js';
-import {OutputStep, outputLesson} from './OutputStep.js';
-import {PlanStep, planLesson} from './PlanStep.js';
+import {KeysStep} from './KeysStep.js';
+import {LayoutStep} from './LayoutStep.js';
+import {NetworkStep} from './NetworkStep.js';
+import {NodesStep} from './NodesStep.js';
+import {OutputStep} from './OutputStep.js';
+import {PlanStep} from './PlanStep.js';
 import {Screen} from './Screen.js';
+import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson} from './lessons.js';
 
 /** I/O the wizard needs, injected so tests can run it without touching real paths. */
 export interface WizardDeps {

@@ -5,8 +5,6 @@ import {signingSummary} from '../plan/catalog.js';
 import {AUTHORITY_TOPOLOGIES, type AuthorityTopology} from '../spec/types.js';
 import type {StepProps} from './steps.js';
 
-export const authoritiesLesson =
-  'A CA signs certificates; whoever trusts it accepts them. Separate CAs for etcd and the front proxy mean a certificate from the cluster CA cannot open etcd or pose as the front proxy.';
 
 const LABELS: Record<AuthorityTopology, string> = {
   single: 'single — one CA signs everything',

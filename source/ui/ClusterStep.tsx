@@ -19,5 +19,3 @@ export function ClusterStep({state, edit, next, back}: StepProps) {
   );
 }
 
-export const clusterLesson =
-  'Everything outside the cluster reaches the apiserver through this endpoint, so it goes into the apiserver certificate as a SAN: a client dialling a name the certificate lacks fails with "x509: certificate is valid for X, not Y".';

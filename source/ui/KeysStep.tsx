@@ -3,8 +3,6 @@ import {Form} from './Form.js';
 import {KEY_TYPES} from '../spec/types.js';
 import type {StepProps} from './steps.js';
 
-export const keysLesson =
-  'RSA-2048 is what kubeadm uses; larger keys are slower to make and to use. CAs live long (10 years by default); leaf certificates expire sooner (1 year) and are renewed with the same CA.';
 
 export function KeysStep({state, edit, next, back}: StepProps) {
   const d = state.draft;

@@ -5,8 +5,6 @@ import {layoutExample} from '../plan/layouts.js';
 import {LAYOUTS} from '../spec/types.js';
 import type {StepProps} from './steps.js';
 
-export const layoutLesson =
-  'Where files go on each node. kubeadm: its own names, so `kubeadm init` uses them as pre-made certificates. hard-way: Kubernetes The Hard Way\'s names, for systemd units you write yourself.';
 
 export function LayoutStep({state, edit, next, back}: StepProps) {
   useInput((_input, key) => { if (key.escape) back(); });

@@ -1,15 +1,9 @@
 import React from 'react';
 import {Form} from './Form.js';
-import {firstServiceIp, parseCidr} from '../spec/net.js';
+import {serviceIpPreview} from './lessons.js';
 import type {StepProps} from './steps.js';
 
-export const networkLesson =
-  'Pods reach the apiserver through the `kubernetes` Service, whose ClusterIP is the first address of the service CIDR: that IP and the Service\'s DNS names (kubernetes.default.svc.<domain>) must be in the apiserver certificate.';
 
-export function serviceIpPreview(cidr: string): string {
-  const parsed = parseCidr(cidr.trim());
-  return parsed.ok ? `service IP ${firstServiceIp(parsed.cidr)}: a SAN of the apiserver certificate` : '';
-}
 
 export function NetworkStep({state, edit, next, back}: StepProps) {
   const d = state.draft;

@@ -4,8 +4,6 @@ import {ROLES, type Role} from '../spec/types.js';
 import {issuesByField, validateDraft, type DraftNode} from './draft.js';
 import type {StepProps} from './steps.js';
 
-export const nodesLesson =
-  'Each node that runs a kubelet gets a client certificate with CN system:node:<name> and O system:nodes: the Node authorizer only accepts that form and lets a kubelet touch only its own Node, so the name must be the one the kubelet registers with. Only control-plane nodes receive CA keys.';
 
 /** Rows shown at once: a 500-node list stays responsive and fits 24 lines. */
 const WINDOW = 8;

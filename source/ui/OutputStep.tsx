@@ -2,8 +2,6 @@ import React from 'react';
 import {Form} from './Form.js';
 import type {StepProps} from './steps.js';
 
-export const outputLesson =
-  'Everything is written here: pki/ is the master copy with the CA keys (back it up, keep it off the nodes), nodes/<node>/ is what each node receives. distribute.sh copies the bundles over ssh as this user.';
 
 export function OutputStep({state, edit, next, back, checkOut}: StepProps & {checkOut: (out: string) => string | undefined}) {
   const d = state.draft;

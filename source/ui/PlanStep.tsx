@@ -4,7 +4,6 @@ import type {Plan} from '../plan/types.js';
 import {PLAN_COLUMNS, caKeyHolders, planRowDetails, planRows, planSummary} from '../text/plan-table.js';
 import {columnWidths, formatRow, truncate} from '../text/table.js';
 
-export const planLesson = 'Every certificate kubepki will make. Nothing is written until you press g.';
 
 interface Props {
   plan: Plan;

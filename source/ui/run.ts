@@ -1,9 +1,8 @@
 // Starts the interactive front end: the Ink wizard, or plain prompts with --plain. Ink is
 // imported here only, so the other commands never load it.
-import {readdirSync, statSync} from 'node:fs';
 import {EXIT} from '../commands/io.js';
 import type {WriteResult} from '../commands/generate.js';
-import {discardStagingNow} from '../output/write.js';
+import {discardStagingNow, outputProblem} from '../output/write.js';
 import {exampleSpec} from '../spec/example.js';
 import type {ClusterSpec} from '../spec/types.js';
 import type {ProgressEvent} from '../pki/generate.js';
@@ -12,18 +11,6 @@ import {draftFromSpec} from './draft.js';
 export interface InteractiveOptions {
   config?: string;
   plain: boolean;
-}
-
-/** Why OUT cannot be used (it holds files, or is a file), checked before any key is made. */
-export function outputProblem(out: string): string | undefined {
-  try {
-    const info = statSync(out);
-    if (!info.isDirectory()) return `${out} exists and is not a directory`;
-    if (readdirSync(out).length > 0) return `${out} already holds files; choose a new or empty directory`;
-  } catch {
-    return undefined;
-  }
-  return undefined;
 }
 
 /** Generation with staging tracked, so an interrupt can remove a half-written directory. */

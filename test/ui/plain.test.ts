@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {runPlain} from '../../source/plain/plain.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {writeCluster} from '../../source/commands/generate.js';
-import {outputProblem} from '../../source/ui/run.js';
+import {outputProblem} from '../../source/output/write.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
 import {tempDir} from '../helpers/cluster.js';
 

@@ -7,7 +7,7 @@ import {App, type WizardDeps, type WizardOutcome} from '../../source/ui/App.js';
 import {draftFromSpec, type Draft} from '../../source/ui/draft.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {writeCluster} from '../../source/commands/generate.js';
-import {outputProblem} from '../../source/ui/run.js';
+import {outputProblem} from '../../source/output/write.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
 import {PlanStep} from '../../source/ui/PlanStep.js';
 import {buildPlan} from '../../source/plan/plan.js';

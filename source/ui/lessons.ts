@@ -1,0 +1,32 @@
+// What each step teaches, as plain text: the Ink wizard and the plain prompts say the same.
+import {firstServiceIp, parseCidr} from '../spec/net.js';
+
+export const clusterLesson =
+  'Everything outside the cluster reaches the apiserver through this endpoint, so it goes into the apiserver certificate as a SAN: a client dialling a name the certificate lacks fails with "x509: certificate is valid for X, not Y".';
+
+export const nodesLesson =
+  'Each node that runs a kubelet gets a client certificate with CN system:node:<name> and O system:nodes: the Node authorizer only accepts that form and lets a kubelet touch only its own Node, so the name must be the one the kubelet registers with. Only control-plane nodes receive CA keys.';
+
+export const networkLesson =
+  'Pods reach the apiserver through the `kubernetes` Service, whose ClusterIP is the first address of the service CIDR: that IP and the Service\'s DNS names (kubernetes.default.svc.<domain>) must be in the apiserver certificate.';
+
+export const authoritiesLesson =
+  'A CA signs certificates; whoever trusts it accepts them. Separate CAs for etcd and the front proxy mean a certificate from the cluster CA cannot open etcd or pose as the front proxy.';
+
+export const keysLesson =
+  'RSA-2048 is what kubeadm uses; larger keys are slower to make and to use. CAs live long (10 years by default); leaf certificates expire sooner (1 year) and are renewed with the same CA.';
+
+export const layoutLesson =
+  'Where files go on each node. kubeadm: its own names, so `kubeadm init` uses them as pre-made certificates. hard-way: Kubernetes The Hard Way\'s names, for systemd units you write yourself.';
+
+export const outputLesson =
+  'Everything is written here: pki/ is the master copy with the CA keys (back it up, keep it off the nodes), nodes/<node>/ is what each node receives. distribute.sh copies the bundles over ssh as this user.';
+
+export const planLesson =
+  'Every certificate kubepki will make. Nothing is written until you press g.';
+
+/** Shown live as the service CIDR is typed. */
+export function serviceIpPreview(cidr: string): string {
+  const parsed = parseCidr(cidr.trim());
+  return parsed.ok ? `service IP ${firstServiceIp(parsed.cidr)}: a SAN of the apiserver certificate` : '';
+}
