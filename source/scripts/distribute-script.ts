@@ -46,14 +46,15 @@ ${copies.join('\n')}
 # Remote paths are built here from --root, so expanding them on this side is intended:
 # shellcheck disable=SC2029
 set -euo pipefail
-cd "$(dirname "\${BASH_SOURCE[0]}")"
+self="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)/$(basename "\${BASH_SOURCE[0]}")"
+cd "$(dirname "$self")"
 
 user=${q(plan.sshUser)}
 root_template=""
 opts=()
 selected=()
 dry=""
-usage() { sed -n '2,14p' "\${BASH_SOURCE[0]}" | sed 's/^# \\{0,1\\}//'; }
+usage() { sed -n '2,12p' "$self" | sed 's/^# \\{0,1\\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     -u|--user) user=\${2:?--user needs a value}; shift 2 ;;
