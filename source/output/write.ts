@@ -43,9 +43,21 @@ export function outputProblem(out: string): string | undefined {
   }
 }
 
+/** Directories already made under each staging root: thousands of files share a few dozen. */
+const madeDirectories = new Map<string, Promise<unknown>>();
+
+function ensureDirectory(dir: string): Promise<unknown> {
+  let made = madeDirectories.get(dir);
+  if (!made) {
+    made = mkdir(dir, {recursive: true, mode: DIR_MODE});
+    madeDirectories.set(dir, made);
+  }
+  return made;
+}
+
 async function writePrivate(root: string, rel: string, content: string, mode: number) {
   const path = join(root, rel);
-  await mkdir(dirname(path), {recursive: true, mode: DIR_MODE});
+  await ensureDirectory(dirname(path));
   await writeFile(path, content, {mode, flag: 'wx'});
   // writeFile's mode is filtered by the umask; set it exactly.
   await chmod(path, mode);
@@ -94,7 +106,7 @@ export function stagingWriter(staging: string, plan: Plan) {
     finish: async (extra: ExtraFile[]) => {
       const missing = [...copies.keys()].filter(source => !written.has(source));
       if (missing.length) throw new Error(`internal: bundles need ${missing.join(', ')}, which were not generated`);
-      for (const node of plan.nodes) await mkdir(join(staging, 'nodes', node.name), {recursive: true, mode: DIR_MODE});
+      for (const node of plan.nodes) await ensureDirectory(join(staging, 'nodes', node.name));
       await Promise.all(extra.map(f => writePrivate(staging, f.path, f.content, f.mode)));
       await tightenDirectories(staging);
     },
@@ -109,7 +121,12 @@ async function tightenDirectories(dir: string) {
 }
 
 /** Swap staging into OUT. An existing OUT is moved aside first and removed only after the swap. */
+function forgetDirectories(staging: string) {
+  for (const dir of madeDirectories.keys()) if (dir === staging || dir.startsWith(`${staging}/`)) madeDirectories.delete(dir);
+}
+
 export async function commitStaging(staging: string, out: string): Promise<void> {
+  forgetDirectories(staging);
   const abs = resolve(out);
   const state = inspectOutput(abs);
   if (state === 'absent') return rename(staging, abs);
@@ -125,6 +142,7 @@ export async function commitStaging(staging: string, out: string): Promise<void>
 }
 
 export async function discardStaging(staging: string) {
+  forgetDirectories(staging);
   if (existsSync(staging)) await rm(staging, {recursive: true, force: true});
 }
 
@@ -133,5 +151,6 @@ export async function discardStaging(staging: string) {
  * pool, and completes before the process exits.
  */
 export function discardStagingNow(staging: string) {
+  forgetDirectories(staging);
   rmSync(staging, {recursive: true, force: true});
 }

@@ -28,14 +28,14 @@ export interface WizardDeps {
 
 export type WizardOutcome = {code: 0; result: WriteResult} | {code: 130} | {code: 1; error: string};
 
-const FOOTERS: Record<string, string> = {
+const FOOTERS = {
   form: 'Enter: next · ↑/↓: move · Esc: back · Ctrl+C: quit',
   nodes: '↑/↓: select · Enter/e: edit · a: add · d: delete · Esc: back · Ctrl+C: quit',
   select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
   plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
   generate: 'Ctrl+C: stop (nothing is left behind)',
   done: 'Enter: quit and print every command',
-};
+} as const;
 
 /** The root: owns the step state and the one exit() call. */
 export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDeps; onOutcome: (o: WizardOutcome) => void}) {
@@ -78,15 +78,15 @@ export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDep
   );
 
   switch (state.step) {
-    case 'cluster': return screen(clusterLesson, FOOTERS.form!, <ClusterStep {...props} />);
-    case 'nodes': return screen(nodesLesson, FOOTERS.nodes!, <NodesStep {...props} />);
-    case 'network': return screen(networkLesson, FOOTERS.form!, <NetworkStep {...props} />);
-    case 'authorities': return screen(authoritiesLesson, FOOTERS.select!, <AuthoritiesStep {...props} />);
-    case 'keys': return screen(keysLesson, FOOTERS.form!, <KeysStep {...props} />);
-    case 'layout': return screen(layoutLesson, FOOTERS.select!, <LayoutStep {...props} />);
-    case 'output': return screen(outputLesson, FOOTERS.form!, <OutputStep {...props} checkOut={deps.checkOut} />);
-    case 'plan': return screen(planLesson, FOOTERS.plan!, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
-    case 'generate': return screen(undefined, FOOTERS.generate!, <GenerateStep progress={progress} out={state.draft.out} />);
-    case 'done': return screen(undefined, FOOTERS.done!, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} />);
+    case 'cluster': return screen(clusterLesson, FOOTERS.form, <ClusterStep {...props} />);
+    case 'nodes': return screen(nodesLesson, FOOTERS.nodes, <NodesStep {...props} />);
+    case 'network': return screen(networkLesson, FOOTERS.form, <NetworkStep {...props} />);
+    case 'authorities': return screen(authoritiesLesson, FOOTERS.select, <AuthoritiesStep {...props} />);
+    case 'keys': return screen(keysLesson, FOOTERS.form, <KeysStep {...props} />);
+    case 'layout': return screen(layoutLesson, FOOTERS.select, <LayoutStep {...props} />);
+    case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={deps.checkOut} />);
+    case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
+    case 'generate': return screen(undefined, FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} />);
+    case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} />);
   }
 }

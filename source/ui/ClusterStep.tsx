@@ -1,6 +1,6 @@
 import React from 'react';
 import {Form} from './Form.js';
-import type {StepProps} from './steps.js';
+import {editsDraft, type StepProps} from './steps.js';
 
 export function ClusterStep({state, edit, next, back}: StepProps) {
   const d = state.draft;
@@ -12,7 +12,7 @@ export function ClusterStep({state, edit, next, back}: StepProps) {
         {kind: 'text', key: 'endpoint.port', label: 'API endpoint port', value: d.endpointPort},
       ]}
       errors={state.errors}
-      onChange={(key, value) => edit(key === 'name' ? {name: value} : key === 'endpoint.host' ? {endpointHost: value} : {endpointPort: value})}
+      onChange={editsDraft(edit, {name: 'name', 'endpoint.host': 'endpointHost', 'endpoint.port': 'endpointPort'})}
       onSubmit={() => next()}
       onBack={back}
     />

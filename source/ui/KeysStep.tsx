@@ -1,7 +1,7 @@
 import React from 'react';
 import {Form} from './Form.js';
 import {KEY_TYPES} from '../spec/types.js';
-import type {StepProps} from './steps.js';
+import {editsDraft, type StepProps} from './steps.js';
 
 
 export function KeysStep({state, edit, next, back}: StepProps) {
@@ -14,7 +14,7 @@ export function KeysStep({state, edit, next, back}: StepProps) {
         {kind: 'text', key: 'pki.validity.certificate', label: 'Certificate validity', value: d.certificateValidity},
       ]}
       errors={state.errors}
-      onChange={(key, value) => edit(key === 'pki.key' ? {key: value as typeof d.key} : key === 'pki.validity.ca' ? {caValidity: value} : {certificateValidity: value})}
+      onChange={editsDraft(edit, {'pki.key': 'key', 'pki.validity.ca': 'caValidity', 'pki.validity.certificate': 'certificateValidity'})}
       onSubmit={() => next()}
       onBack={back}
     />

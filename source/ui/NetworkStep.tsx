@@ -1,7 +1,7 @@
 import React from 'react';
 import {Form} from './Form.js';
 import {serviceIpPreview} from './lessons.js';
-import type {StepProps} from './steps.js';
+import {editsDraft, type StepProps} from './steps.js';
 
 
 
@@ -16,7 +16,7 @@ export function NetworkStep({state, edit, next, back}: StepProps) {
       ]}
       errors={Object.fromEntries(Object.entries(state.errors).map(([k, v]) => [k.replace(/^extraSANs\[\d+\]$/, 'extraSANs'), v]))}
       live={{'network.serviceCIDR': serviceIpPreview(d.serviceCIDR)}}
-      onChange={(key, value) => edit(key === 'network.serviceCIDR' ? {serviceCIDR: value} : key === 'network.clusterDomain' ? {clusterDomain: value} : {extraSANs: value})}
+      onChange={editsDraft(edit, {'network.serviceCIDR': 'serviceCIDR', 'network.clusterDomain': 'clusterDomain', extraSANs: 'extraSANs'})}
       onSubmit={() => next()}
       onBack={back}
     />

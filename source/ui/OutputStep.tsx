@@ -1,6 +1,6 @@
 import React from 'react';
 import {Form} from './Form.js';
-import type {StepProps} from './steps.js';
+import {editsDraft, type StepProps} from './steps.js';
 
 
 export function OutputStep({state, edit, next, back, checkOut}: StepProps & {checkOut: (out: string) => string | undefined}) {
@@ -12,7 +12,7 @@ export function OutputStep({state, edit, next, back, checkOut}: StepProps & {che
         {kind: 'text', key: 'ssh.user', label: 'SSH user', value: d.sshUser},
       ]}
       errors={state.errors}
-      onChange={(key, value) => edit(key === 'out' ? {out: value} : {sshUser: value})}
+      onChange={editsDraft(edit, {out: 'out', 'ssh.user': 'sshUser'})}
       onSubmit={() => {
         const problem = d.out.trim() === '' ? 'is required' : checkOut(d.out.trim());
         next(problem ? {out: problem} : undefined);

@@ -1,5 +1,5 @@
 // `kubepki verify DIR`: the checks of verify.sh done in-process, plus expiry and file modes.
-import {X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
+import {KeyObject, X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
 import {readFileSync, readdirSync, statSync, existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse} from 'yaml';
@@ -27,6 +27,13 @@ export function readManifest(dir: string): Manifest {
   }
 }
 
+/** Whether two keys (private or public, any form Node reads) share one public key. */
+function samePublicKey(a: Parameters<typeof createPublicKey>[0], b: Parameters<typeof createPublicKey>[0]): boolean {
+  const spki = (k: Parameters<typeof createPublicKey>[0]) =>
+    (k instanceof KeyObject && k.type === 'public' ? k : createPublicKey(k)).export({type: 'spki', format: 'der'});
+  return spki(a).equals(spki(b));
+}
+
 export function inspectDirectory(dir: string, now = new Date()): Finding[] {
   const manifest = readManifest(dir);
   const findings: Finding[] = [];
@@ -47,9 +54,7 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
   };
   const daysLeft = (cert: X509Certificate) => Math.floor((new Date(cert.validTo).getTime() - now.getTime()) / DAY_MS);
   const keyMatches = (cert: X509Certificate, keyFile: string) => {
-    const key = createPrivateKey(read(keyFile));
-    const fromKey = createPublicKey(key).export({type: 'spki', format: 'der'});
-    if (!fromKey.equals(cert.publicKey.export({type: 'spki', format: 'der'}))) throw new Error(`${keyFile} does not match the certificate`);
+    if (!samePublicKey(createPrivateKey(read(keyFile)), cert.publicKey)) throw new Error(`${keyFile} does not match the certificate`);
   };
 
   for (const a of manifest.authorities) {
@@ -100,18 +105,14 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       const cert = new X509Certificate(Buffer.from(user['client-certificate-data'], 'base64'));
       if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error('client certificate not signed by the embedded CA');
       const key = createPrivateKey(Buffer.from(user['client-key-data'], 'base64'));
-      if (!createPublicKey(key).export({type: 'spki', format: 'der'}).equals(cert.publicKey.export({type: 'spki', format: 'der'}))) {
-        throw new Error('embedded key does not match the embedded certificate');
-      }
+      if (!samePublicKey(key, cert.publicKey)) throw new Error('embedded key does not match the embedded certificate');
       if (!cert.subject.split('\n').includes(`CN=${k.user}`)) throw new Error(`client certificate is not for ${k.user}`);
       return {detail: `${k.user} → ${k.server}`, daysLeft: daysLeft(cert)};
     });
   }
 
   attempt(manifest.serviceAccount.key, 'service-account keys', () => {
-    const fromKey = createPublicKey(createPrivateKey(read(manifest.serviceAccount.key))).export({type: 'spki', format: 'der'});
-    const pub = createPublicKey(read(manifest.serviceAccount.publicKey)).export({type: 'spki', format: 'der'});
-    if (!fromKey.equals(pub)) throw new Error(`${manifest.serviceAccount.publicKey} does not match the private key`);
+    if (!samePublicKey(createPrivateKey(read(manifest.serviceAccount.key)), read(manifest.serviceAccount.publicKey))) throw new Error(`${manifest.serviceAccount.publicKey} does not match the private key`);
     return 'public key matches';
   });
 
