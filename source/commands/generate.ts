@@ -8,6 +8,8 @@ import {buildManifest, type Manifest} from '../output/manifest.js';
 import {commitStaging, createStaging, discardStaging, discardStagingNow, inspectOutput, OutputRefused, PUBLIC_MODE, SCRIPT_MODE, stagingWriter} from '../output/write.js';
 import {renderDistributeScript, distributionCommands} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
+import {renderComponentFiles} from '../scripts/units.js';
+import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, type KubeadmSecrets} from '../scripts/kubeadm-config.js';
 import {checkCommand, checkCount, opensslChecks} from '../scripts/checks.js';
 import {InputError, specFromFile, specToYaml} from '../spec/load.js';
 import type {ClusterSpec} from '../spec/types.js';
@@ -24,6 +26,8 @@ export interface WriteResult {
   plan: Plan;
   out: string;
   reused: AuthorityId[];
+  /** kubeadm layout: the commands each node runs, in order. */
+  kubeadmSteps: {node: string; lines: string[]}[];
 }
 
 /** Refuse unsafe targets before any key is made: nothing is touched when this throws. */
@@ -63,9 +67,13 @@ export async function writeCluster(spec: ClusterSpec, out: string, options: Writ
   const now = new Date();
   const staging = await createStaging(out);
   options.onStaging?.(staging);
+  let secrets: KubeadmSecrets | undefined;
   try {
     const writer = stagingWriter(staging, plan);
-    await generateMaterial(plan, {now, existing, onProgress: options.onProgress, onFile: writer.write});
+    const material = await generateMaterial(plan, {now, existing, onProgress: options.onProgress, onFile: writer.write});
+    const caPem = material.find(f => f.path === plan.authorities.find(a => a.id === 'ca')!.cert)!.content;
+    secrets = {token: bootstrapToken(), caPem};
+    await Promise.all([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets)].map(writer.write));
     await writer.finish([
       {path: 'cluster.yaml', content: specToYaml(spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
       {path: 'manifest.json', content: `${JSON.stringify(buildManifest(plan, now), null, 2)}\n`, mode: PUBLIC_MODE},
@@ -79,7 +87,7 @@ export async function writeCluster(spec: ClusterSpec, out: string, options: Writ
   } finally {
     options.onStaging?.(undefined);
   }
-  return {plan, out: resolve(out), reused: Object.keys(existing) as AuthorityId[]};
+  return {plan, out: resolve(out), reused: Object.keys(existing) as AuthorityId[], kubeadmSteps: secrets ? kubeadmSteps(plan, secrets) : []};
 }
 
 /** What `generate` prints at the end: the proof and the shipping, as commands to copy. */
@@ -97,6 +105,11 @@ export function finalReport(result: WriteResult): string {
     `# Distribute (all of them: bash ${out}/distribute.sh [NODE...]; --help for options)`,
     ...distributionCommands(plan).flatMap(d => [`## ${d.node}`, ...d.lines]),
     '',
+    ...(result.kubeadmSteps.length ? [
+      `# kubeadm, node by node, in this order (after distribute.sh; ${plan.kubeadm!.flow} flow)`,
+      ...result.kubeadmSteps.flatMap(s => [`## ${s.node}`, ...s.lines]),
+      '',
+    ] : []),
     `Saved: ${out}/verify.sh, ${out}/distribute.sh, and your answers in ${out}/cluster.yaml.`,
   ];
   return `${lines.join('\n')}\n`;

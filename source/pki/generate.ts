@@ -89,8 +89,14 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     kubeconfigsOf.set(key, [...(kubeconfigsOf.get(key) ?? []), k]);
   }
 
+  const serviceAccountKey = key('service-account key');
   const leaves = plan.certificates.map(async c => {
-    const [pair, issuer] = await Promise.all([key(c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
+    // The Hard Way's service-accounts certificate carries the service-account key, not a key of its own.
+    const sharesServiceAccountKey = c.key === plan.serviceAccount.key;
+    const [pair, issuer] = await Promise.all([
+      sharesServiceAccountKey ? serviceAccountKey : key(c.node ? `${c.id} ${c.node}` : c.id),
+      issuers.get(c.signer)!,
+    ]);
     // A reused CA may expire before the requested validity: never outlive the signer.
     const wanted = now.getTime() + c.validityHours * HOUR_MS;
     const notAfter = new Date(Math.min(wanted, issuer.cert.validity.notAfter.getTime()));
@@ -100,14 +106,14 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
       dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, notBefore, notAfter,
     }, c.usages, issuer);
     put(c.cert, pem, false);
-    put(c.key, pair.privateKey, true);
+    if (!sharesServiceAccountKey) put(c.key, pair.privateKey, true);
     for (const k of kubeconfigsOf.get(`${c.id}\0${c.node ?? ''}`) ?? []) {
       const caPem = pems.get(plan.authorities.find(a => a.id === k.authority)!.cert)!;
       put(k.file, renderKubeconfig(k, caPem, pem, pair.privateKey), true);
     }
   });
 
-  const serviceAccount = key('service-account key').then(pair => {
+  const serviceAccount = serviceAccountKey.then(pair => {
     put(plan.serviceAccount.key, pair.privateKey, true);
     put(plan.serviceAccount.publicKey, pair.publicKey, false);
   });

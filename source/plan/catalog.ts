@@ -2,6 +2,7 @@
 // first. Building, printing, verifying and explaining all walk this same table.
 import type {Layout} from '../spec/types.js';
 import type {TrustSlot} from './layouts.js';
+import type {Reader} from './components.js';
 import {
   controlPlaneNodeNames, endpointName, etcdMemberNames, extraNames, kubeletNames,
   kubernetesServiceNames, loopbackAddress, type SanRule,
@@ -10,6 +11,15 @@ import type {AuthorityId, CertificateId, Explanation, KubeconfigId, Usage} from 
 
 /** Per-layout value: kubeadm and The Hard Way name a few identities differently. */
 type ByLayout<T> = T | Record<Layout, T>;
+
+/** What an identity may depend on: the layout, and (for kubeadm's) the Kubernetes minor release. */
+export interface IdentityContext {
+  layout: Layout;
+  minor: number;
+}
+type ByRelease<T> = ByLayout<T> | ((ctx: IdentityContext) => T);
+export const forContext = <T>(value: ByRelease<T>, ctx: IdentityContext): T =>
+  typeof value === 'function' ? (value as (ctx: IdentityContext) => T)(ctx) : forLayout(value, ctx.layout);
 export const forLayout = <T>(value: ByLayout<T>, layout: Layout): T =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && 'kubeadm' in value ? value[layout] : (value as T);
 
@@ -19,10 +29,14 @@ export interface CertificateKind {
   scope: 'cluster' | 'etcd-node' | 'kubelet-node';
   signedBy: TrustSlot;
   cn: ByLayout<string> | ((node: string) => string);
-  organizations: ByLayout<string[]>;
-  usages: Usage[];
+  organizations: ByRelease<string[]>;
+  usages: ByLayout<Usage[]>;
   sans: ByLayout<SanRule[]>;
   layouts: Layout[];
+  /** Releases that have it (kubeadm made super-admin.conf from v1.29). */
+  since?: number;
+  /** Which component reads the certificate or its key, and by which flag: the units are made from this. */
+  readers: ByLayout<Reader[]>;
   why: Explanation;
 }
 
@@ -31,12 +45,15 @@ const both: Layout[] = ['kubeadm', 'hard-way'];
 export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'apiserver', scope: 'cluster', signedBy: 'cluster',
-    cn: {kubeadm: 'kube-apiserver', 'hard-way': 'kubernetes'}, organizations: [], usages: ['serverAuth'],
+    cn: {kubeadm: 'kube-apiserver', 'hard-way': 'kubernetes'}, organizations: [],
+    // The Hard Way's kube-apiserver also presents this certificate to kubelets (--kubelet-client-certificate).
+    usages: {kubeadm: ['serverAuth'], 'hard-way': ['serverAuth', 'clientAuth']},
     sans: {
       kubeadm: [controlPlaneNodeNames, kubernetesServiceNames, endpointName, extraNames],
       'hard-way': [controlPlaneNodeNames, kubernetesServiceNames, endpointName, loopbackAddress, extraNames],
     },
     layouts: both,
+    readers: {kubeadm: [{component: 'kube-apiserver', flag: '--tls-cert-file', part: 'cert'}, {component: 'kube-apiserver', flag: '--tls-private-key-file', part: 'key'}], 'hard-way': [{component: 'kube-apiserver', flag: '--tls-cert-file', part: 'cert'}, {component: 'kube-apiserver', flag: '--tls-private-key-file', part: 'key'}, {component: 'kube-apiserver', flag: '--kubelet-client-certificate', part: 'cert'}, {component: 'kube-apiserver', flag: '--kubelet-client-key', part: 'key'}]},
     why: {
       purpose: 'The HTTPS serving certificate of kube-apiserver, the front door of the cluster.',
       presentedBy: 'kube-apiserver, on every control-plane node, to anything that connects to it',
@@ -48,8 +65,12 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'apiserver-kubelet-client', scope: 'cluster', signedBy: 'cluster',
     cn: 'kube-apiserver-kubelet-client',
-    organizations: {kubeadm: ['kubeadm:cluster-admins'], 'hard-way': ['system:masters']},
-    usages: ['clientAuth'], sans: [], layouts: both,
+    // kubeadm: system:masters up to v1.28, kubeadm:cluster-admins from v1.29; from v1.36 no group at
+    // all: kubeadm binds the user to system:kubelet-api-admin (ClusterRoleBinding kubeadm:apiserver-kubelet-client).
+    organizations: ({minor}) => (minor <= 28 ? ['system:masters'] : minor <= 35 ? ['kubeadm:cluster-admins'] : []),
+    // The Hard Way has no such certificate: its apiserver uses its serving certificate (CN kubernetes).
+    usages: ['clientAuth'], sans: [], layouts: ['kubeadm'],
+    readers: [{component: 'kube-apiserver', flag: '--kubelet-client-certificate', part: 'cert'}, {component: 'kube-apiserver', flag: '--kubelet-client-key', part: 'key'}],
     why: {
       purpose: 'The identity kube-apiserver shows when it calls a kubelet (kubectl logs, exec, port-forward).',
       presentedBy: 'kube-apiserver, as a client of each kubelet',
@@ -61,6 +82,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'apiserver-etcd-client', scope: 'cluster', signedBy: 'etcd',
     cn: 'kube-apiserver-etcd-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    readers: [{component: 'kube-apiserver', flag: '--etcd-certfile', part: 'cert'}, {component: 'kube-apiserver', flag: '--etcd-keyfile', part: 'key'}],
     why: {
       purpose: 'The identity kube-apiserver shows to etcd, where all cluster state lives.',
       presentedBy: 'kube-apiserver, as a client of etcd',
@@ -72,6 +94,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'front-proxy-client', scope: 'cluster', signedBy: 'front-proxy',
     cn: 'front-proxy-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    readers: [{component: 'kube-apiserver', flag: '--proxy-client-cert-file', part: 'cert'}, {component: 'kube-apiserver', flag: '--proxy-client-key-file', part: 'key'}],
     why: {
       purpose: 'Lets kube-apiserver forward requests to aggregated APIs (metrics-server and friends) on behalf of a user.',
       presentedBy: 'kube-apiserver, when it proxies to an extension apiserver',
@@ -83,6 +106,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'etcd-healthcheck-client', scope: 'cluster', signedBy: 'etcd',
     cn: 'kube-etcd-healthcheck-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    readers: [],
     why: {
       purpose: 'A low-privilege client for probing etcd health and for etcdctl by hand.',
       presentedBy: 'the etcd liveness probe and etcdctl',
@@ -94,8 +118,10 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'admin', scope: 'cluster', signedBy: 'cluster',
     cn: {kubeadm: 'kubernetes-admin', 'hard-way': 'admin'},
-    organizations: {kubeadm: ['kubeadm:cluster-admins'], 'hard-way': ['system:masters']},
+    // kubeadm moved admin.conf out of system:masters in v1.29 (kubeadm:cluster-admins, bound to cluster-admin).
+    organizations: ({layout, minor}) => (layout === 'hard-way' || minor <= 28 ? ['system:masters'] : ['kubeadm:cluster-admins']),
     usages: ['clientAuth'], sans: [], layouts: both,
+    readers: [],
     why: {
       purpose: 'The cluster administrator, for kubectl (admin.conf).',
       presentedBy: 'kubectl, run by a person',
@@ -106,7 +132,8 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'super-admin', scope: 'cluster', signedBy: 'cluster',
-    cn: 'kubernetes-super-admin', organizations: ['system:masters'], usages: ['clientAuth'], sans: [], layouts: ['kubeadm'],
+    cn: 'kubernetes-super-admin', organizations: ['system:masters'], usages: ['clientAuth'], sans: [], layouts: ['kubeadm'], since: 29,
+    readers: [],
     why: {
       purpose: 'A break-glass administrator that works even when RBAC bindings are broken (super-admin.conf).',
       presentedBy: 'kubectl, in an emergency',
@@ -120,6 +147,7 @@ export const CERTIFICATES: CertificateKind[] = [
     cn: 'system:kube-controller-manager',
     organizations: {kubeadm: [], 'hard-way': ['system:kube-controller-manager']},
     usages: ['clientAuth'], sans: [], layouts: both,
+    readers: [],
     why: {
       purpose: 'The identity of kube-controller-manager when it talks to the apiserver.',
       presentedBy: 'kube-controller-manager, on each control-plane node',
@@ -133,6 +161,7 @@ export const CERTIFICATES: CertificateKind[] = [
     cn: 'system:kube-scheduler',
     organizations: {kubeadm: [], 'hard-way': ['system:kube-scheduler']},
     usages: ['clientAuth'], sans: [], layouts: both,
+    readers: [],
     why: {
       purpose: 'The identity of kube-scheduler when it talks to the apiserver.',
       presentedBy: 'kube-scheduler, on each control-plane node',
@@ -143,19 +172,21 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'kube-proxy', scope: 'cluster', signedBy: 'cluster',
-    cn: 'system:kube-proxy', organizations: ['system:node-proxier'], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: 'system:kube-proxy', organizations: ['system:node-proxier'], usages: ['clientAuth'], sans: [], layouts: ['hard-way'],
+    readers: [],
     why: {
       purpose: 'The identity of kube-proxy on every node, which watches Services and Endpoints.',
       presentedBy: 'kube-proxy, on every node that runs a kubelet',
       verifiedBy: 'kube-apiserver, against ca.crt',
       readBy: ['kube-proxy --kubeconfig'],
-      names: 'O system:node-proxier is the group the built-in role for kube-proxy is bound to.',
+      names: 'The built-in ClusterRoleBinding system:node-proxier binds the user system:kube-proxy (this CN) to the role kube-proxy needs; the O system:node-proxier is convention only. kubeadm clusters run kube-proxy with a ServiceAccount token instead, so this certificate exists in the hard-way layout only.',
     },
   },
   {
     id: 'etcd-server', scope: 'etcd-node', signedBy: 'etcd',
     cn: node => node, organizations: [], usages: ['serverAuth', 'clientAuth'],
     sans: [etcdMemberNames], layouts: both,
+    readers: [{component: 'etcd', flag: '--cert-file', part: 'cert'}, {component: 'etcd', flag: '--key-file', part: 'key'}],
     why: {
       purpose: 'The serving certificate of one etcd member, for its clients (kube-apiserver, etcdctl).',
       presentedBy: 'etcd on this node, to its clients',
@@ -168,6 +199,7 @@ export const CERTIFICATES: CertificateKind[] = [
     id: 'etcd-peer', scope: 'etcd-node', signedBy: 'etcd',
     cn: node => node, organizations: [], usages: ['serverAuth', 'clientAuth'],
     sans: [etcdMemberNames], layouts: both,
+    readers: [{component: 'etcd', flag: '--peer-cert-file', part: 'cert'}, {component: 'etcd', flag: '--peer-key-file', part: 'key'}],
     why: {
       purpose: 'One etcd member\'s certificate for replication traffic with the other members.',
       presentedBy: 'etcd on this node, both when it accepts and when it opens peer connections',
@@ -179,6 +211,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'kubelet-client', scope: 'kubelet-node', signedBy: 'cluster',
     cn: node => `system:node:${node}`, organizations: ['system:nodes'], usages: ['clientAuth'], sans: [], layouts: both,
+    readers: [],
     why: {
       purpose: 'How a kubelet proves which node it is when it talks to the apiserver (kubelet.conf).',
       presentedBy: 'the kubelet on this node',
@@ -190,6 +223,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'kubelet-server', scope: 'kubelet-node', signedBy: 'cluster',
     cn: node => node, organizations: [], usages: ['serverAuth'], sans: [kubeletNames], layouts: both,
+    readers: [{component: 'kubelet', flag: 'tlsCertFile', part: 'cert'}, {component: 'kubelet', flag: 'tlsPrivateKeyFile', part: 'key'}],
     why: {
       purpose: 'The serving certificate of a kubelet\'s HTTPS API (port 10250): logs, exec, metrics.',
       presentedBy: 'the kubelet on this node',
@@ -198,18 +232,32 @@ export const CERTIFICATES: CertificateKind[] = [
       names: 'Signed by the cluster CA with the node\'s name and IP, so callers can verify it instead of skipping TLS checks ("doesn\'t contain any IP SANs").',
     },
   },
+  {
+    id: 'service-accounts', scope: 'cluster', signedBy: 'cluster',
+    cn: 'service-accounts', organizations: [], usages: ['clientAuth'], sans: [], layouts: ['hard-way'],
+    readers: [{component: 'kube-apiserver', flag: '--service-account-key-file', part: 'cert'}],
+    why: {
+      purpose: 'The Hard Way\'s way to hand kube-apiserver the service-account public key: a certificate that carries it. Its key is the service-account signing key.',
+      presentedBy: 'nobody presents it; kube-apiserver reads the public key out of it',
+      verifiedBy: 'kube-apiserver checks every service-account token\'s signature against the key inside',
+      readBy: ['kube-apiserver --service-account-key-file'],
+      names: 'Only the key matters: kube-apiserver --service-account-key-file accepts a certificate as well as a bare public key, and The Hard Way\'s units name this file.',
+    },
+  },
 ];
 
 export interface AuthorityKind {
   id: AuthorityId;
-  cn: string;
+  cn: ByLayout<string>;
   slots: TrustSlot[];
   why: Explanation;
 }
 
 export const AUTHORITIES: Record<AuthorityId, AuthorityKind> = {
   ca: {
-    id: 'ca', cn: 'kubernetes', slots: ['cluster'],
+    // The Hard Way's CA is CN=CA: its apiserver certificate is CN=kubernetes, and a leaf with its
+    // issuer's subject counts as self-issued to OpenSSL (chain building fails, error 18).
+    id: 'ca', cn: {kubeadm: 'kubernetes', 'hard-way': 'CA'}, slots: ['cluster'],
     why: {
       purpose: 'The cluster CA: signs the apiserver, kubelets, components and users.',
       presentedBy: 'nobody presents it; it is the trust anchor',
@@ -247,26 +295,69 @@ export const SIGNER_FOR: Record<'single' | 'etcd-separate' | 'kubeadm', Record<T
   kubeadm: {cluster: 'ca', etcd: 'etcd-ca', 'front-proxy': 'front-proxy-ca'},
 };
 
+/** Who reads each trust slot's CA certificate and key, whichever authority fills the slot. */
+export const TRUST_READERS: Record<TrustSlot, {cert: Reader[]; key: Reader[]}> = {
+  cluster: {
+    cert: [
+      {component: 'kube-apiserver', flag: '--client-ca-file', part: 'cert'},
+      {component: 'kube-apiserver', flag: '--kubelet-certificate-authority', part: 'cert'},
+      {component: 'kube-controller-manager', flag: '--cluster-signing-cert-file', part: 'cert'},
+      {component: 'kube-controller-manager', flag: '--root-ca-file', part: 'cert'},
+      {component: 'kube-controller-manager', flag: '--client-ca-file', part: 'cert'},
+      {component: 'kubelet', flag: 'authentication.x509.clientCAFile', part: 'cert'},
+    ],
+    // The controller-manager signs approved kubelet and user CSRs with the cluster CA's key.
+    key: [{component: 'kube-controller-manager', flag: '--cluster-signing-key-file', part: 'key'}],
+  },
+  etcd: {
+    cert: [
+      {component: 'etcd', flag: '--trusted-ca-file', part: 'cert'},
+      {component: 'etcd', flag: '--peer-trusted-ca-file', part: 'cert'},
+      {component: 'kube-apiserver', flag: '--etcd-cafile', part: 'cert'},
+    ],
+    key: [],
+  },
+  'front-proxy': {
+    cert: [
+      {component: 'kube-apiserver', flag: '--requestheader-client-ca-file', part: 'cert'},
+      {component: 'kube-controller-manager', flag: '--requestheader-client-ca-file', part: 'cert'},
+    ],
+    key: [],
+  },
+};
+
+/** The service-account key pair: the apiserver signs tokens with the private key and checks them with the public one. */
+export const SERVICE_ACCOUNT_READERS: {key: Reader[]; publicKey: Reader[]} = {
+  key: [
+    {component: 'kube-apiserver', flag: '--service-account-signing-key-file', part: 'key'},
+    {component: 'kube-controller-manager', flag: '--service-account-private-key-file', part: 'key'},
+  ],
+  publicKey: [{component: 'kube-apiserver', flag: '--service-account-key-file', part: 'file'}],
+};
+
 export interface KubeconfigKind {
   id: KubeconfigId;
   certificate: CertificateId;
+  /** The component that reads it (as --kubeconfig, or a config-file field); none for people's kubeconfigs. */
+  readers: Reader[];
   /** Per control-plane node (server: that node's own apiserver) or per kubelet node, or one for the cluster. */
   scope: 'cluster' | 'control-plane-node' | 'kubelet-node';
   layouts: Layout[];
+  since?: number;
   why: string;
 }
 
 export const KUBECONFIGS: KubeconfigKind[] = [
-  {id: 'admin', certificate: 'admin', scope: 'cluster', layouts: both, why: 'kubectl as the cluster administrator, through the endpoint.'},
-  {id: 'super-admin', certificate: 'super-admin', scope: 'cluster', layouts: ['kubeadm'], why: 'Break-glass kubectl access that bypasses RBAC.'},
-  {id: 'kube-controller-manager', certificate: 'kube-controller-manager', scope: 'control-plane-node', layouts: both, why: 'kube-controller-manager talks to the apiserver on its own node, so it keeps working when the load balancer does not.'},
-  {id: 'kube-scheduler', certificate: 'kube-scheduler', scope: 'control-plane-node', layouts: both, why: 'kube-scheduler talks to the apiserver on its own node.'},
-  {id: 'kube-proxy', certificate: 'kube-proxy', scope: 'cluster', layouts: both, why: 'kube-proxy on every node, through the endpoint.'},
-  {id: 'kubelet', certificate: 'kubelet-client', scope: 'kubelet-node', layouts: both, why: 'The kubelet of this node, as system:node:<name>, through the endpoint.'},
+  {id: 'admin', certificate: 'admin', readers: [],  scope: 'cluster', layouts: both, why: 'kubectl as the cluster administrator, through the endpoint.'},
+  {id: 'super-admin', certificate: 'super-admin', readers: [],  scope: 'cluster', layouts: ['kubeadm'], since: 29, why: 'Break-glass kubectl access that bypasses RBAC.'},
+  {id: 'kube-controller-manager', certificate: 'kube-controller-manager', readers: ['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].map(flag => ({component: 'kube-controller-manager', flag, part: 'file'})),  scope: 'control-plane-node', layouts: both, why: 'kube-controller-manager talks to the apiserver on its own node, so it keeps working when the load balancer does not.'},
+  {id: 'kube-scheduler', certificate: 'kube-scheduler', readers: ['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].map(flag => ({component: 'kube-scheduler', flag, part: 'file'})),  scope: 'control-plane-node', layouts: both, why: 'kube-scheduler talks to the apiserver on its own node.'},
+  {id: 'kube-proxy', certificate: 'kube-proxy', readers: [{component: 'kube-proxy', flag: 'clientConnection.kubeconfig', part: 'file'}],  scope: 'cluster', layouts: ['hard-way'], why: 'kube-proxy on every node, through the endpoint.'},
+  {id: 'kubelet', certificate: 'kubelet-client', readers: [{component: 'kubelet', flag: '--kubeconfig', part: 'file'}],  scope: 'kubelet-node', layouts: both, why: 'The kubelet of this node, as system:node:<name>, through the endpoint.'},
 ];
 
 export const SERVICE_ACCOUNT_WHY =
-  'Not a certificate: kube-controller-manager signs service-account tokens with sa.key (--service-account-private-key-file) and kube-apiserver checks them with sa.pub (--service-account-key-file).';
+  'Not a certificate: the key pair behind service-account tokens. kube-apiserver signs the tokens it issues with the private key (--service-account-signing-key-file) and checks every token with the public key (--service-account-key-file); kube-controller-manager reads the private key too (--service-account-private-key-file). Every control-plane node needs the same pair, or a token issued by one apiserver is refused by another.';
 
 /** For the topology step: which certificates each authority signs under a topology. */
 export function signingSummary(topology: keyof typeof SIGNER_FOR, layout: Layout = 'kubeadm'): {authority: AuthorityId; certificates: CertificateId[]}[] {

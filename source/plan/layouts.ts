@@ -3,8 +3,15 @@
 import type {Layout} from '../spec/types.js';
 import type {CertificateId, KubeconfigId} from './types.js';
 
-/** Which nodes receive a file: by role, or only the node the certificate belongs to. */
-export type Audience = 'control-plane' | 'etcd' | 'kubelet' | 'self';
+import type {KubeadmFlow} from '../spec/types.js';
+
+/**
+ * Which nodes receive a file: by role, only the node the certificate belongs to, or (kubeadm)
+ * the node where `kubeadm init` runs — the first control-plane node — or the nodes that join.
+ * A node's own file (an etcd member's certificate, a kubelet's kubeconfig) goes only to that node,
+ * and only if it is in the audience.
+ */
+export type Audience = 'control-plane' | 'etcd' | 'kubelet' | 'self' | 'init' | 'joining';
 
 /** The three trust roles a CA certificate plays; the topology decides which authority fills each. */
 export type TrustSlot = 'cluster' | 'etcd' | 'front-proxy';
@@ -13,6 +20,8 @@ export interface Placement {
   on: Audience;
   /** Absolute path without extension; `.crt` / `.key` are appended. */
   path: string;
+  /** kubeadm layout: the flows this placement belongs to (default: every flow). */
+  flows?: KubeadmFlow[];
 }
 
 export interface LayoutFiles {
@@ -21,7 +30,14 @@ export interface LayoutFiles {
   trust: Record<TrustSlot, {cert: Placement[]; key: Placement[]}>;
   certificates: Partial<Record<CertificateId, {file: (node: string) => string; placements: Placement[]}>>;
   kubeconfigs: Partial<Record<KubeconfigId, {file: (node: string) => string; placements: Placement[]}>>;
-  serviceAccount: {file: string; placements: Placement[]};
+  serviceAccount: {file: string; placements: Placement[]; publicKeyPlacements: Placement[]};
+  /**
+   * A CA that fills a second trust slot (the cluster CA doing etcd's job in a single-CA topology):
+   * true when the layout wants a copy under the slot's own name (kubeadm reads etcd/ca.crt whatever
+   * signed it), false when the readers of that slot use the CA's own file (no file named
+   * front-proxy-ca.crt that is really the cluster CA).
+   */
+  copiesForSharedSlots: boolean;
 }
 
 const P = '/etc/kubernetes/pki';
@@ -31,9 +47,12 @@ const fixed = (name: string) => () => name;
 const kubeadm: LayoutFiles = {
   authorityFile: {ca: 'ca', 'etcd-ca': 'etcd/ca', 'front-proxy-ca': 'front-proxy-ca'},
   trust: {
-    cluster: {cert: [{on: 'control-plane', path: `${P}/ca`}, {on: 'kubelet', path: `${P}/ca`}], key: [{on: 'control-plane', path: `${P}/ca`}]},
-    etcd: {cert: [{on: 'control-plane', path: `${P}/etcd/ca`}, {on: 'etcd', path: `${P}/etcd/ca`}], key: [{on: 'control-plane', path: `${P}/etcd/ca`}]},
-    'front-proxy': {cert: [{on: 'control-plane', path: `${P}/front-proxy-ca`}], key: [{on: 'control-plane', path: `${P}/front-proxy-ca`}]},
+    // Workers get no pki/ca.crt: `kubeadm join` refuses a worker that has one, and learns the CA
+    // from the cluster (checked against --discovery-token-ca-cert-hash). In the external-CA flow no
+    // CA key leaves the machine kubepki runs on.
+    cluster: {cert: [{on: 'control-plane', path: `${P}/ca`}], key: [{on: 'control-plane', path: `${P}/ca`, flows: ['shared-ca']}]},
+    etcd: {cert: [{on: 'control-plane', path: `${P}/etcd/ca`}, {on: 'etcd', path: `${P}/etcd/ca`}], key: [{on: 'control-plane', path: `${P}/etcd/ca`, flows: ['shared-ca']}]},
+    'front-proxy': {cert: [{on: 'control-plane', path: `${P}/front-proxy-ca`}], key: [{on: 'control-plane', path: `${P}/front-proxy-ca`, flows: ['shared-ca']}]},
   },
   certificates: {
     apiserver: {file: fixed('apiserver'), placements: [{on: 'control-plane', path: `${P}/apiserver`}]},
@@ -46,7 +65,6 @@ const kubeadm: LayoutFiles = {
     'super-admin': {file: fixed('clients/super-admin'), placements: []},
     'kube-controller-manager': {file: fixed('clients/controller-manager'), placements: []},
     'kube-scheduler': {file: fixed('clients/scheduler'), placements: []},
-    'kube-proxy': {file: fixed('clients/kube-proxy'), placements: []},
     'etcd-server': {file: fixed('etcd/server'), placements: [{on: 'self', path: `${P}/etcd/server`}]},
     'etcd-peer': {file: fixed('etcd/peer'), placements: [{on: 'self', path: `${P}/etcd/peer`}]},
     'kubelet-client': {file: fixed('kubelet-client'), placements: []},
@@ -55,13 +73,20 @@ const kubeadm: LayoutFiles = {
   },
   kubeconfigs: {
     admin: {file: fixed('admin.conf'), placements: [{on: 'control-plane', path: `${K}/admin.conf`}]},
-    'super-admin': {file: fixed('super-admin.conf'), placements: [{on: 'control-plane', path: `${K}/super-admin.conf`}]},
+    // `kubeadm init` alone writes super-admin.conf; joining control-plane nodes never have one.
+    'super-admin': {file: fixed('super-admin.conf'), placements: [{on: 'init', path: `${K}/super-admin.conf`}]},
     'kube-controller-manager': {file: fixed('controller-manager.conf'), placements: [{on: 'self', path: `${K}/controller-manager.conf`}]},
     'kube-scheduler': {file: fixed('scheduler.conf'), placements: [{on: 'self', path: `${K}/scheduler.conf`}]},
-    'kube-proxy': {file: fixed('kube-proxy.conf'), placements: [{on: 'kubelet', path: '/var/lib/kube-proxy/kubeconfig.conf'}]},
-    kubelet: {file: fixed('kubelet.conf'), placements: [{on: 'self', path: `${K}/kubelet.conf`}]},
+    // `kubeadm join` refuses a node that already has kubelet.conf: only the init node gets it in
+    // place. In the external-CA flow no controller-manager can sign the other kubelets' CSRs, so
+    // kubepki signs them and leaves each beside, to be moved in after join's preflight.
+    kubelet: {file: fixed('kubelet.conf'), placements: [
+      {on: 'init', path: `${K}/kubelet.conf`},
+      {on: 'joining', path: `${K}/kubepki/kubelet.conf`, flows: ['external-ca']},
+    ]},
   },
-  serviceAccount: {file: 'sa', placements: [{on: 'control-plane', path: `${P}/sa`}]},
+  serviceAccount: {file: 'sa', placements: [{on: 'control-plane', path: `${P}/sa`}], publicKeyPlacements: [{on: 'control-plane', path: `${P}/sa`}]},
+  copiesForSharedSlots: true,
 };
 
 const V = '/var/lib/kubernetes';
@@ -78,7 +103,6 @@ const hardWay: LayoutFiles = {
   },
   certificates: {
     apiserver: {file: fixed('kube-api-server'), placements: [{on: 'control-plane', path: `${V}/kube-api-server`}]},
-    'apiserver-kubelet-client': {file: fixed('kube-api-server-kubelet-client'), placements: [{on: 'control-plane', path: `${V}/kube-api-server-kubelet-client`}]},
     'apiserver-etcd-client': {file: fixed('kube-api-server-etcd-client'), placements: [{on: 'control-plane', path: `${V}/kube-api-server-etcd-client`}]},
     'front-proxy-client': {file: fixed('front-proxy-client'), placements: [{on: 'control-plane', path: `${V}/front-proxy-client`}]},
     'etcd-healthcheck-client': {file: fixed('etcd-healthcheck-client'), placements: [{on: 'etcd', path: `${E}/etcd-healthcheck-client`}]},
@@ -91,6 +115,9 @@ const hardWay: LayoutFiles = {
     // The Hard Way names a node's client certificate after the node (node-0.crt).
     'kubelet-client': {file: node => node, placements: []},
     'kubelet-server': {file: fixed('kubelet'), placements: [{on: 'self', path: `${KL}/kubelet`}]},
+    // The Hard Way's kube-apiserver checks tokens with this certificate (--service-account-key-file)
+    // and signs them with its key, which is the service-account key.
+    'service-accounts': {file: fixed('service-accounts'), placements: [{on: 'control-plane', path: `${V}/service-accounts`}]},
   },
   kubeconfigs: {
     admin: {file: fixed('admin.kubeconfig'), placements: [{on: 'control-plane', path: `${V}/admin.kubeconfig`}]},
@@ -99,7 +126,8 @@ const hardWay: LayoutFiles = {
     'kube-proxy': {file: fixed('kube-proxy.kubeconfig'), placements: [{on: 'kubelet', path: '/var/lib/kube-proxy/kubeconfig'}]},
     kubelet: {file: node => `${node}.kubeconfig`, placements: [{on: 'self', path: `${KL}/kubeconfig`}]},
   },
-  serviceAccount: {file: 'service-accounts', placements: [{on: 'control-plane', path: `${V}/service-accounts`}]},
+  serviceAccount: {file: 'service-accounts', placements: [{on: 'control-plane', path: `${V}/service-accounts`}], publicKeyPlacements: []},
+  copiesForSharedSlots: false,
 };
 
 export const LAYOUT_FILES: Record<Layout, LayoutFiles> = {kubeadm, 'hard-way': hardWay};

@@ -1,9 +1,13 @@
 // A pure function of the spec: what to make, where it goes, and why. No I/O, no randomness.
 import {parseDurationHours} from '../spec/duration.js';
 import {firstServiceIp, ipFamily, parseCidr} from '../spec/net.js';
-import {etcdNodes, isControlPlane, runsKubelet, type ClusterSpec, type NodeSpec} from '../spec/types.js';
-import {AUTHORITIES, CERTIFICATES, KUBECONFIGS, SERVICE_ACCOUNT_WHY, SIGNER_FOR, forLayout} from './catalog.js';
-import {LAYOUT_FILES, type Audience, type Placement} from './layouts.js';
+import {etcdNodes, isControlPlane, minorOf, runsKubelet, type ClusterSpec, type NodeSpec} from '../spec/types.js';
+import {
+  AUTHORITIES, CERTIFICATES, KUBECONFIGS, SERVICE_ACCOUNT_READERS, SERVICE_ACCOUNT_WHY, SIGNER_FOR, TRUST_READERS,
+  forContext, forLayout, type IdentityContext,
+} from './catalog.js';
+import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type TrustSlot} from './layouts.js';
+import {planComponents, type ReadFile} from './component-plan.js';
 import {collectNames} from './sans.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
 
@@ -15,24 +19,62 @@ const nodeDir = (node: string) => `pki/nodes/${node}`;
 export const serverUrl = (host: string, port: number) =>
   `https://${ipFamily(host) === 6 ? `[${host}]` : host}:${port}`;
 
-function audienceNodes(spec: ClusterSpec, on: Audience, self?: NodeSpec): NodeSpec[] {
+/** The node where `kubeadm init` runs: the first control-plane node. */
+export const initNode = (spec: Pick<ClusterSpec, 'nodes'>) => spec.nodes.find(isControlPlane)!;
+
+function audienceNodes(spec: ClusterSpec, on: Audience): NodeSpec[] {
   switch (on) {
     case 'control-plane': return spec.nodes.filter(isControlPlane);
     case 'etcd': return etcdNodes(spec);
     case 'kubelet': return spec.nodes.filter(runsKubelet);
-    case 'self': return self ? [self] : [];
+    case 'self': return spec.nodes;
+    case 'init': return [initNode(spec)];
+    case 'joining': return spec.nodes.filter(n => runsKubelet(n) && n !== initNode(spec));
   }
 }
 
+/** The placements of this layout that apply to the spec's kubeadm flow. */
+const inFlow = (spec: ClusterSpec, placements: Placement[]) =>
+  placements.filter(p => spec.pki.layout !== 'kubeadm' || !p.flows || p.flows.includes(spec.kubeadm.flow));
+
+/** One placement resolved: which nodes get the file, at which absolute path. */
+interface Placed {
+  on: Audience;
+  installs: Install[];
+}
+
+/** A node's own file goes only to that node; a cluster-wide one to its whole audience (never 'self'). */
+function place(spec: ClusterSpec, placements: Placement[], ext: string, self?: NodeSpec): Placed[] {
+  return inFlow(spec, placements).map(p => ({
+    on: p.on,
+    installs: audienceNodes(spec, p.on)
+      .filter(n => (self ? n === self : p.on !== 'self'))
+      .map(n => ({node: n.name, path: `${p.path}${ext}`})),
+  }));
+}
+
 /** Where a file lands; a node that is both control plane and etcd still gets each path once. */
-function installs(spec: ClusterSpec, placements: Placement[], ext: string, self?: NodeSpec): Install[] {
+function flatten(placed: Placed[]): Install[] {
   const seen = new Set<string>();
-  return placements.flatMap(p => audienceNodes(spec, p.on, self).map(n => ({node: n.name, path: `${p.path}${ext}`})))
+  return placed.flatMap(p => p.installs)
     .filter(i => !seen.has(`${i.node}\0${i.path}`) && Boolean(seen.add(`${i.node}\0${i.path}`)));
+}
+
+/**
+ * The placements of a trust slot for the authority that fills it. Where the layout does not copy
+ * a CA under a second slot's name, that slot's readers use the CA's own file on each node.
+ */
+function trustPlacements(files: LayoutFiles, slot: TrustSlot, home: TrustSlot, part: 'cert' | 'key'): Placement[] {
+  const own = files.trust[slot][part];
+  if (slot === home || files.copiesForSharedSlots) return own;
+  const homes = files.trust[home][part];
+  return own.map(p => homes.find(h => h.on === p.on) ?? p);
 }
 
 export function buildPlan(spec: ClusterSpec): Plan {
   const layout = spec.pki.layout;
+  const identity: IdentityContext = {layout, minor: minorOf(spec.kubernetesVersion)};
+  const reads: ReadFile[] = [];
   const files = LAYOUT_FILES[layout];
   const signers = SIGNER_FOR[spec.pki.authorities];
   const cidr = parseCidr(spec.network.serviceCIDR);
@@ -44,28 +86,33 @@ export function buildPlan(spec: ClusterSpec): Plan {
 
   const certificates: CertificatePlan[] = [];
   for (const kind of CERTIFICATES) {
-    if (!kind.layouts.includes(layout)) continue;
+    if (!kind.layouts.includes(layout) || (kind.since ?? 0) > identity.minor) continue;
     const layoutFile = files.certificates[kind.id]!;
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : kind.scope === 'etcd-node' ? etcdNodes(spec) : spec.nodes.filter(runsKubelet);
     for (const node of owners) {
       const base = node ? `${nodeDir(node.name)}/${layoutFile.file(node.name)}` : `pki/${layoutFile.file('')}`;
       const names = collectNames(forLayout(kind.sans, layout), spec, {node, serviceIp});
+      const certPlaced = place(spec, layoutFile.placements, '.crt', node);
+      const keyPlaced = place(spec, layoutFile.placements, '.key', node);
+      for (const reader of forLayout(kind.readers, layout)) {
+        reads.push({reader, placed: reader.part === 'key' ? keyPlaced : certPlaced, owner: node?.name ?? null, item: `${kind.id}${reader.part === 'key' ? ' key' : ''}`, source: `${base}.${reader.part === 'key' ? 'key' : 'crt'}`});
+      }
       certificates.push({
         id: kind.id,
         node: node?.name ?? null,
         cn: typeof kind.cn === 'function' ? kind.cn(node!.name) : forLayout(kind.cn, layout),
-        organizations: [...forLayout(kind.organizations, layout)],
+        organizations: [...forContext(kind.organizations, identity)],
         signer: signers[kind.signedBy],
-        usages: [...kind.usages],
+        usages: [...forLayout(kind.usages, layout)],
         dnsNames: names.dns,
         ipAddresses: names.ip,
         validityHours: certHours,
         cert: `${base}.crt`,
         key: `${base}.key`,
-        certInstalls: installs(spec, layoutFile.placements, '.crt', node),
-        keyInstalls: installs(spec, layoutFile.placements, '.key', node),
-        why: kind.why,
+        certInstalls: flatten(certPlaced),
+        keyInstalls: flatten(keyPlaced),
+        why: withReaders(kind.why, forLayout(kind.readers, layout)),
       });
     }
   }
@@ -74,54 +121,87 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const authorities: AuthorityPlan[] = authorityIds.map(id => {
     const kind = AUTHORITIES[id];
     const slots = (Object.keys(signers) as (keyof typeof signers)[]).filter(slot => signers[slot] === id);
+    const home = kind.slots[0]!;
     const base = `pki/${files.authorityFile[id]}`;
+    const cn = forLayout(kind.cn, layout);
+    const certPlaced = slots.flatMap(slot => place(spec, trustPlacements(files, slot, home, 'cert'), '.crt'));
+    const keyPlaced = slots.flatMap(slot => place(spec, trustPlacements(files, slot, home, 'key'), '.key'));
+    const readers = slots.flatMap(slot => [...TRUST_READERS[slot].cert, ...TRUST_READERS[slot].key]);
+    for (const slot of slots) {
+      for (const part of ['cert', 'key'] as const) {
+        const placed = place(spec, trustPlacements(files, slot, home, part), part === 'cert' ? '.crt' : '.key');
+        for (const reader of TRUST_READERS[slot][part]) {
+          reads.push({reader, placed, owner: null, item: `${id}${part === 'key' ? ' key' : ''}`, source: `${base}.${part === 'key' ? 'key' : 'crt'}`});
+        }
+      }
+    }
     return {
       id,
-      cn: kind.cn,
-      dnsNames: [kind.cn],
+      cn,
+      dnsNames: [cn],
       validityHours: caHours,
       cert: `${base}.crt`,
       key: `${base}.key`,
-      certInstalls: installs(spec, slots.flatMap(slot => files.trust[slot].cert), '.crt'),
-      keyInstalls: installs(spec, slots.flatMap(slot => files.trust[slot].key), '.key'),
+      certInstalls: flatten(certPlaced),
+      keyInstalls: flatten(keyPlaced),
       signs: [...new Set(certificates.filter(c => c.signer === id).map(c => c.id))],
-      why: kind.why,
+      why: withReaders(kind.why, readers),
     };
   });
 
   const certificateOf = new Map(certificates.map(c => [`${c.id}\0${c.node ?? ''}`, c]));
   const kubeconfigs: KubeconfigPlan[] = [];
   for (const kind of KUBECONFIGS) {
-    if (!kind.layouts.includes(layout)) continue;
+    if (!kind.layouts.includes(layout) || (kind.since ?? 0) > identity.minor) continue;
     const layoutFile = files.kubeconfigs[kind.id]!;
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : spec.nodes.filter(kind.scope === 'control-plane-node' ? isControlPlane : runsKubelet);
     for (const node of owners) {
       const certificate = certificateOf.get(`${kind.certificate}\0${kind.scope === 'kubelet-node' ? node!.name : ''}`)!;
+      const placed = place(spec, layoutFile.placements, '', node);
+      // A node's kubeconfig that no node receives (kubeadm: a joining kubelet bootstraps its own) is not made.
+      if (node && flatten(placed).length === 0) continue;
+      const file = node ? `${nodeDir(node.name)}/${layoutFile.file(node.name)}` : `pki/kubeconfigs/${layoutFile.file('')}`;
+      for (const reader of kind.readers) reads.push({reader, placed, owner: node?.name ?? null, item: `${kind.id} kubeconfig`, source: file});
       kubeconfigs.push({
         id: kind.id,
         node: node?.name ?? null,
         cluster: spec.name,
         user: certificate.cn,
         context: `${certificate.cn}@${spec.name}`,
-        server: kind.scope === 'control-plane-node' ? serverUrl(node!.ip, spec.endpoint.port) : endpointUrl,
+        server: kubeconfigServer(spec, kind.id, node, endpointUrl),
         certificate: {id: certificate.id, node: certificate.node},
         authority: signers.cluster,
-        file: node ? `${nodeDir(node.name)}/${layoutFile.file(node.name)}` : `pki/kubeconfigs/${layoutFile.file('')}`,
-        installs: installs(spec, layoutFile.placements, '', node),
+        file,
+        installs: flatten(placed),
         why: kind.why,
       });
     }
   }
+  // Client certificates exist to be embedded: a kubelet whose kubeconfig is not made needs none.
+  const embedded = new Set(kubeconfigs.map(k => `${k.certificate.id}\0${k.certificate.node ?? ''}`));
+  const made = certificates.filter(c => c.id !== 'kubelet-client' || embedded.has(`${c.id}\0${c.node ?? ''}`));
+  certificates.length = 0;
+  certificates.push(...made);
 
   const saBase = `pki/${files.serviceAccount.file}`;
+  const saKeyPlaced = place(spec, files.serviceAccount.placements, '.key');
+  const saPubPlaced = place(spec, files.serviceAccount.publicKeyPlacements, '.pub');
+  for (const reader of SERVICE_ACCOUNT_READERS.key) reads.push({reader, placed: saKeyPlaced, owner: null, item: 'service-account key', source: `${saBase}.key`});
+  // The Hard Way checks tokens against the service-accounts certificate instead of sa.pub.
+  const saCertificate = certificates.find(c => c.id === 'service-accounts');
+  if (!saCertificate) {
+    for (const reader of SERVICE_ACCOUNT_READERS.publicKey) reads.push({reader, placed: saPubPlaced, owner: null, item: 'service-account public key', source: `${saBase}.pub`});
+  }
   const serviceAccount = {
     key: `${saBase}.key`,
     publicKey: `${saBase}.pub`,
-    keyInstalls: installs(spec, files.serviceAccount.placements, '.key'),
-    publicKeyInstalls: installs(spec, files.serviceAccount.placements, '.pub'),
+    keyInstalls: flatten(saKeyPlaced),
+    publicKeyInstalls: flatten(saPubPlaced),
     why: SERVICE_ACCOUNT_WHY,
   };
+  const components = layout === 'hard-way' ? planComponents(spec, reads, serviceIssuer(spec, endpointUrl)) : [];
+  const kubeadm = layout === 'kubeadm' ? planKubeadm(spec) : undefined;
 
   const bundles = collectBundles(spec, [
     ...authorities.flatMap(a => [
@@ -135,10 +215,18 @@ export function buildPlan(spec: ClusterSpec): Plan {
     ...kubeconfigs.flatMap(k => k.installs.map(i => ({...i, source: k.file, secret: true}))),
     ...serviceAccount.keyInstalls.map(i => ({...i, source: serviceAccount.key, secret: true})),
     ...serviceAccount.publicKeyInstalls.map(i => ({...i, source: serviceAccount.publicKey, secret: false})),
+    ...components.flatMap(c => c.files.map(f => ({node: c.node, path: f.target, source: f.source, secret: false}))),
+    // The configurations hold the bootstrap token: secret.
+    ...(kubeadm?.configs ?? []).map(k => ({node: k.node, path: k.target, source: k.file, secret: true})),
   ]);
 
   return {
     cluster: spec.name,
+    kubernetesVersion: spec.kubernetesVersion,
+    network: {...spec.network},
+    apiServerPort: spec.apiServer.port,
+    extraSANs: [...spec.extraSANs],
+    kubeadm,
     endpoint: {host: spec.endpoint.host, port: spec.endpoint.port, url: endpointUrl},
     serviceIp,
     layout,
@@ -151,10 +239,62 @@ export function buildPlan(spec: ClusterSpec): Plan {
     certificates,
     kubeconfigs,
     serviceAccount,
+    components,
     bundles,
     warnings: warningsFor(spec),
-    keyCount: authorities.length + certificates.length + 1,
+    // The service-accounts certificate (hard-way) is made for the service-account key: no key of its own.
+    keyCount: authorities.length + certificates.filter(c => c.id !== 'service-accounts').length + 1,
   };
+}
+
+/** Which kubeadm command each node runs, and the configuration kubepki writes for it. */
+function planKubeadm(spec: ClusterSpec) {
+  const init = initNode(spec);
+  const controlPlanes = spec.nodes.filter(isControlPlane);
+  const etcd = etcdNodes(spec);
+  const stacked = etcd.length === controlPlanes.length && etcd.every(isControlPlane);
+  const configs: import('./types.js').KubeadmNodeConfig[] = [];
+  for (const node of spec.nodes) {
+    if (runsKubelet(node)) {
+      configs.push({
+        node: node.name,
+        kind: node === init ? 'init' : isControlPlane(node) ? 'join-control-plane' : 'join-worker',
+        file: `kubeadm/${node.name}.yaml`,
+        target: '/etc/kubernetes/kubeadm-config.yaml',
+      });
+    }
+    if (!stacked && etcd.includes(node)) {
+      configs.push({node: node.name, kind: 'etcd', file: `kubeadm/${node.name}-etcd.yaml`, target: '/etc/kubernetes/kubeadm-etcd.yaml'});
+    }
+  }
+  return {
+    flow: spec.kubeadm.flow,
+    apiVersion: minorOf(spec.kubernetesVersion) <= 30 ? 'kubeadm.k8s.io/v1beta3' : 'kubeadm.k8s.io/v1beta4',
+    etcd: stacked ? 'stacked' as const : 'external' as const,
+    tokenFile: 'kubeadm/bootstrap-token',
+    configs,
+  };
+}
+
+/** Each kubeconfig's server: who dials which apiserver, per layout. */
+function kubeconfigServer(spec: ClusterSpec, id: string, node: NodeSpec | undefined, endpointUrl: string): string {
+  if (spec.pki.layout === 'hard-way') {
+    // The Hard Way runs kubectl as admin on the server itself; everything else dials the endpoint.
+    return id === 'admin' ? serverUrl('127.0.0.1', spec.apiServer.port) : endpointUrl;
+  }
+  // kubeadm: controller-manager and scheduler talk to their own node's apiserver, on its own port
+  // (not the load balancer's), so they keep working when the load balancer does not.
+  return node && (id === 'kube-controller-manager' || id === 'kube-scheduler') ? serverUrl(node.ip, spec.apiServer.port) : endpointUrl;
+}
+
+/** The issuer written into service-account tokens: kubeadm's default, or (hard-way) the endpoint as The Hard Way does. */
+export const serviceIssuer = (spec: ClusterSpec, endpointUrl: string) =>
+  spec.pki.layout === 'hard-way' ? endpointUrl : `https://kubernetes.default.svc.${spec.network.clusterDomain}`;
+
+/** The explanation's "read by" lines come from the same readers the units are made from. */
+function withReaders<T extends {readBy: string[]}>(why: T, readers: {component: string; flag: string}[]): T {
+  if (readers.length === 0) return why;
+  return {...why, readBy: [...new Set(readers.map(r => `${r.component} ${r.flag}`))]};
 }
 
 function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; secret: boolean})[]) {

@@ -5,7 +5,8 @@ export type Usage = 'serverAuth' | 'clientAuth';
 export type CertificateId =
   | 'apiserver' | 'apiserver-kubelet-client' | 'apiserver-etcd-client' | 'front-proxy-client'
   | 'etcd-healthcheck-client' | 'admin' | 'super-admin' | 'kube-controller-manager'
-  | 'kube-scheduler' | 'kube-proxy' | 'etcd-server' | 'etcd-peer' | 'kubelet-client' | 'kubelet-server';
+  | 'kube-scheduler' | 'kube-proxy' | 'etcd-server' | 'etcd-peer' | 'kubelet-client' | 'kubelet-server'
+  | 'service-accounts';
 export type KubeconfigId = 'admin' | 'super-admin' | 'kube-controller-manager' | 'kube-scheduler' | 'kube-proxy' | 'kubelet';
 
 /** What a learner reads about each item: the wizard's detail view and `plan --json` show it. */
@@ -76,6 +77,37 @@ export interface ServiceAccountPlan {
   why: string;
 }
 
+/** kubeadm layout: the configuration kubepki writes for each node's kubeadm command. */
+export interface KubeadmNodeConfig {
+  node: string;
+  /** init: `kubeadm init` (first control-plane node); join-*: `kubeadm join`; etcd: `kubeadm init phase etcd local` on an external etcd host. */
+  kind: 'init' | 'join-control-plane' | 'join-worker' | 'etcd';
+  file: string;
+  target: string;
+}
+
+export interface KubeadmPlan {
+  flow: import('../spec/types.js').KubeadmFlow;
+  /** kubeadm.k8s.io/v1beta3 up to v1.30, v1beta4 from v1.31. */
+  apiVersion: string;
+  /** stacked: etcd runs on the control-plane nodes, managed by kubeadm; external: on its own hosts. */
+  etcd: 'stacked' | 'external';
+  /** The bootstrap token (a secret, made at generation time) that joining nodes present. */
+  tokenFile: string;
+  configs: KubeadmNodeConfig[];
+}
+
+/** What starts one component on one node (hard-way layout: a systemd unit, and a config file for kubelet and kube-proxy). */
+export interface ComponentPlan {
+  node: string;
+  component: import('./components.js').Component;
+  /** Flags in the order the unit lists them: every file flag names a path this node receives. */
+  flags: [string, string][];
+  config?: {source: string; target: string; fields: Record<string, unknown>};
+  /** The rendered files: master copy (relative to OUT) and where each is installed on the node. */
+  files: {source: string; target: string}[];
+}
+
 /** One file a node receives: a copy of `source` (relative to OUT) placed at absolute `target`. */
 export interface BundleFile {
   source: string;
@@ -85,6 +117,11 @@ export interface BundleFile {
 
 export interface Plan {
   cluster: string;
+  kubernetesVersion: string;
+  network: {serviceCIDR: string; clusterDomain: string};
+  apiServerPort: number;
+  extraSANs: string[];
+  kubeadm?: KubeadmPlan;
   endpoint: {host: string; port: number; url: string};
   serviceIp: string;
   layout: Layout;
@@ -97,6 +134,7 @@ export interface Plan {
   certificates: CertificatePlan[];
   kubeconfigs: KubeconfigPlan[];
   serviceAccount: ServiceAccountPlan;
+  components: ComponentPlan[];
   bundles: Record<string, BundleFile[]>;
   warnings: string[];
   /** Keys to generate: one per authority, one per certificate, the service-account key. */

@@ -58,7 +58,9 @@ export function specToYaml(spec: ClusterSpec, header = ''): string {
   return `${header}apiVersion: ${spec.apiVersion}
 kind: ${spec.kind}
 name: ${q(spec.name)}
+kubernetesVersion: ${q(spec.kubernetesVersion)}
 endpoint: { host: ${q(spec.endpoint.host)}, port: ${spec.endpoint.port} }
+apiServer: { port: ${spec.apiServer.port} }
 network: { serviceCIDR: ${q(spec.network.serviceCIDR)}, clusterDomain: ${q(spec.network.clusterDomain)} }
 nodes:
 ${spec.nodes.map(n => `  - { name: ${q(n.name)}, ip: ${q(n.ip)}, roles: ${list(n.roles)} }`).join('\n')}
@@ -67,7 +69,7 @@ pki:
   key: ${spec.pki.key}
   validity: { ca: ${q(spec.pki.validity.ca)}, certificate: ${q(spec.pki.validity.certificate)} }
   layout: ${spec.pki.layout}
-extraSANs: ${list(spec.extraSANs)}
+${spec.pki.layout === 'kubeadm' ? `kubeadm: { flow: ${spec.kubeadm.flow} }\n` : ''}extraSANs: ${list(spec.extraSANs)}
 ssh: { user: ${q(spec.ssh.user)} }
 `;
 }

@@ -91,11 +91,14 @@ export function parseCidr(text: string): CidrResult {
 }
 
 /** The first address of a service range: the ClusterIP of the `kubernetes` Service, so the apiserver certificate needs it. */
-export function firstServiceIp(cidr: Cidr): string {
+/** The nth address of the range (1: the apiserver's Service IP; 10: by convention, cluster DNS). */
+export function firstServiceIp(cidr: Cidr, nth = 1): string {
   const bytes = [...cidr.network];
-  for (let i = bytes.length - 1; i >= 0; i--) {
-    if (bytes[i]! < 255) { bytes[i]!++; break; }
-    bytes[i] = 0;
+  let carry = nth;
+  for (let i = bytes.length - 1; i >= 0 && carry > 0; i--) {
+    const sum = bytes[i]! + carry;
+    bytes[i] = sum % 256;
+    carry = Math.floor(sum / 256);
   }
   return bytesToIp(bytes);
 }

@@ -13,6 +13,18 @@ export type KeyType = (typeof KEY_TYPES)[number];
 export const LAYOUTS = ['kubeadm', 'hard-way'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
+/** How nodes of a kubeadm cluster get their files (kubeadm's two documented ways with pre-made certificates). */
+export const KUBEADM_FLOWS = ['shared-ca', 'external-ca'] as const;
+export type KubeadmFlow = (typeof KUBEADM_FLOWS)[number];
+
+/** The Kubernetes minor releases whose identities kubepki knows (kubeadm's, per release). */
+export const KNOWN_MINORS = {first: 28, last: 37} as const;
+/** The release the control-plane tests boot (test/k8s/go.mod pins the same one). */
+export const DEFAULT_KUBERNETES_VERSION = 'v1.34.4';
+
+/** The minor of a validated `kubernetesVersion` (v1.34.4 → 34). */
+export const minorOf = (version: string) => Number(/^v1\.(\d+)/.exec(version)![1]);
+
 export interface NodeSpec {
   name: string;
   ip: string;
@@ -23,7 +35,10 @@ export interface ClusterSpec {
   apiVersion: 'kubepki/v1';
   kind: 'Cluster';
   name: string;
+  kubernetesVersion: string;
   endpoint: {host: string; port: number};
+  /** Where each kube-apiserver listens (kubeadm's localAPIEndpoint.bindPort); may differ from the endpoint's. */
+  apiServer: {port: number};
   network: {serviceCIDR: string; clusterDomain: string};
   nodes: NodeSpec[];
   pki: {
@@ -32,6 +47,7 @@ export interface ClusterSpec {
     validity: {ca: string; certificate: string};
     layout: Layout;
   };
+  kubeadm: {flow: KubeadmFlow};
   extraSANs: string[];
   ssh: {user: string};
 }
@@ -39,6 +55,9 @@ export interface ClusterSpec {
 export const DEFAULTS = {
   name: 'kubernetes',
   port: 6443,
+  apiServerPort: 6443,
+  kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+  kubeadmFlow: 'shared-ca' as KubeadmFlow,
   serviceCIDR: '10.96.0.0/12',
   clusterDomain: 'cluster.local',
   authorities: 'kubeadm' as AuthorityTopology,

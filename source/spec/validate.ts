@@ -1,5 +1,5 @@
 import {
-  AUTHORITY_TOPOLOGIES, DEFAULTS, KEY_TYPES, LAYOUTS, ROLES,
+  AUTHORITY_TOPOLOGIES, DEFAULTS, KEY_TYPES, KNOWN_MINORS, KUBEADM_FLOWS, LAYOUTS, ROLES,
   type ClusterSpec, type NodeSpec, type Role,
 } from './types.js';
 import {canonicalIp, ipFamily, isDnsLabel, isDnsName, parseCidr} from './net.js';
@@ -88,7 +88,7 @@ const hostMessage = (host: string) => `${show(host)} is neither an IPv4/IPv6 add
 export function validate(raw: unknown): Validation {
   const issues: Issue[] = [];
   const r = new Reader(issues);
-  const top = r.object(raw, [], ['apiVersion', 'kind', 'name', 'endpoint', 'network', 'nodes', 'pki', 'extraSANs', 'ssh']);
+  const top = r.object(raw, [], ['apiVersion', 'kind', 'name', 'kubernetesVersion', 'endpoint', 'apiServer', 'network', 'nodes', 'pki', 'kubeadm', 'extraSANs', 'ssh']);
   if (!top) return {ok: false, issues};
 
   r.oneOf(top.apiVersion, ['apiVersion'], ['kubepki/v1'], 'kubepki/v1');
@@ -97,6 +97,14 @@ export function validate(raw: unknown): Validation {
   const name = r.string(top.name, ['name'], DEFAULTS.name);
   if (name !== undefined && !isDnsLabel(name)) {
     r.add(['name'], `${show(name)} is not an RFC 1123 label (lower-case letters, digits and '-', at most 63)`);
+  }
+
+  const kubernetesVersion = r.string(top.kubernetesVersion, ['kubernetesVersion'], DEFAULTS.kubernetesVersion);
+  const version = kubernetesVersion === undefined ? undefined : /^v1\.(\d+)\.(\d+)$/.exec(kubernetesVersion);
+  if (kubernetesVersion !== undefined && !version) {
+    r.add(['kubernetesVersion'], `${show(kubernetesVersion)} is not a Kubernetes release (write it as kubeadm does: v1.34.4)`);
+  } else if (version && (Number(version[1]) < KNOWN_MINORS.first || Number(version[1]) > KNOWN_MINORS.last)) {
+    r.add(['kubernetesVersion'], `${show(kubernetesVersion)} is not a release kubepki knows: it knows the identities of v1.${KNOWN_MINORS.first} to v1.${KNOWN_MINORS.last}`);
   }
 
   const nodes = readNodes(r, top.nodes);
@@ -110,14 +118,9 @@ export function validate(raw: unknown): Validation {
   } else if (host !== undefined && !ipFamily(host) && !isDnsName(host)) {
     r.add(['endpoint', 'host'], hostMessage(host));
   }
-  let port: number | undefined = DEFAULTS.port;
-  if (endpointRaw && endpointRaw.port !== undefined && endpointRaw.port !== null) {
-    const p = endpointRaw.port;
-    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) {
-      r.add(['endpoint', 'port'], `${show(p)} is not a port number (1-65535)`);
-      port = undefined;
-    } else port = p;
-  }
+  const port = endpointRaw && readPort(r, endpointRaw.port, ['endpoint', 'port'], DEFAULTS.port);
+  const apiServerRaw = r.object(top.apiServer, ['apiServer'], ['port']);
+  const apiServerPort = apiServerRaw && readPort(r, apiServerRaw.port, ['apiServer', 'port'], DEFAULTS.apiServerPort);
 
   const networkRaw = r.object(top.network, ['network'], ['serviceCIDR', 'clusterDomain']);
   const serviceCIDR = networkRaw && r.string(networkRaw.serviceCIDR, ['network', 'serviceCIDR'], DEFAULTS.serviceCIDR);
@@ -136,6 +139,12 @@ export function validate(raw: unknown): Validation {
   const certValidity = validityRaw && readDuration(r, validityRaw.certificate, ['pki', 'validity', 'certificate'], DEFAULTS.certificateValidity);
   if (caValidity && certValidity && caValidity.hours < certValidity.hours) {
     r.add(['pki', 'validity', 'ca'], `${caValidity.text} is shorter than the certificate validity ${certValidity.text}: a certificate cannot outlive the CA that signed it`);
+  }
+
+  const kubeadmRaw = r.object(top.kubeadm, ['kubeadm'], ['flow']);
+  const flow = kubeadmRaw && r.oneOf(kubeadmRaw.flow, ['kubeadm', 'flow'], KUBEADM_FLOWS, DEFAULTS.kubeadmFlow);
+  if (flow && flow !== DEFAULTS.kubeadmFlow && layout === 'hard-way') {
+    r.add(['kubeadm', 'flow'], `${show(flow)} applies to the kubeadm layout only (pki.layout is hard-way)`);
   }
 
   const extraSANs: string[] = [];
@@ -159,7 +168,9 @@ export function validate(raw: unknown): Validation {
       apiVersion: 'kubepki/v1',
       kind: 'Cluster',
       name: name!,
+      kubernetesVersion: kubernetesVersion!,
       endpoint: {host: host!, port: port!},
+      apiServer: {port: apiServerPort!},
       network: {serviceCIDR: serviceCIDR!, clusterDomain: clusterDomain!},
       nodes: nodes!,
       pki: {
@@ -168,10 +179,20 @@ export function validate(raw: unknown): Validation {
         validity: {ca: caValidity!.text, certificate: certValidity!.text},
         layout: layout!,
       },
+      kubeadm: {flow: flow!},
       extraSANs,
       ssh: {user: sshUser!},
     },
   };
+}
+
+function readPort(r: Reader, value: unknown, path: FieldPath, fallback: number): number | undefined {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
+    r.add(path, `${show(value)} is not a port number (1-65535)`);
+    return undefined;
+  }
+  return value;
 }
 
 function readDuration(r: Reader, value: unknown, path: FieldPath, fallback: string) {

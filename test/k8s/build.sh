@@ -16,8 +16,10 @@ if [ -z "$root" ]; then
   root=/var/cache/kubepki/k8s
   mkdir -p "$root" 2>/dev/null && [ -w "$root" ] || root="${XDG_CACHE_HOME:-$HOME/.cache}/kubepki/k8s"
 fi
-# The key: the pinned version and the exact dependency set.
-key="$version-$(cat "$here/go.mod" "$here/go.sum" "$here/build.sh" | sha256sum | cut -c1-12)"
+# The key: the pinned version, the exact dependency set and how they are built (bump recipe when
+# the go build line or ldflags below change).
+recipe=1
+key="$version-$( (cat "$here/go.mod" "$here/go.sum"; echo "recipe $recipe") | sha256sum | cut -c1-12)"
 bin="$root/$key/bin"
 tools=(kube-apiserver kube-controller-manager kube-scheduler kubeadm etcd)
 complete=1

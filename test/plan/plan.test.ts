@@ -21,11 +21,9 @@ const IDENTITIES = {
     'super-admin': ['kubernetes-super-admin', ['system:masters']],
     'kube-controller-manager': ['system:kube-controller-manager', []],
     'kube-scheduler': ['system:kube-scheduler', []],
-    'kube-proxy': ['system:kube-proxy', ['system:node-proxier']],
   },
   'hard-way': {
     apiserver: ['kubernetes', []],
-    'apiserver-kubelet-client': ['kube-apiserver-kubelet-client', ['system:masters']],
     'apiserver-etcd-client': ['kube-apiserver-etcd-client', []],
     'front-proxy-client': ['front-proxy-client', []],
     'etcd-healthcheck-client': ['kube-etcd-healthcheck-client', []],
@@ -33,6 +31,7 @@ const IDENTITIES = {
     'kube-controller-manager': ['system:kube-controller-manager', ['system:kube-controller-manager']],
     'kube-scheduler': ['system:kube-scheduler', ['system:kube-scheduler']],
     'kube-proxy': ['system:kube-proxy', ['system:node-proxier']],
+    'service-accounts': ['service-accounts', []],
   },
 } as const;
 
@@ -70,7 +69,8 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('plan:
 
   it('puts the exact SANs in the apiserver certificate', () => {
     const apiserver = cert(plan, 'apiserver');
-    expect(apiserver.usages).toEqual(['serverAuth']);
+    // The Hard Way's apiserver also uses its serving certificate as its kubelet client.
+    expect(apiserver.usages).toEqual(layout === 'hard-way' ? ['serverAuth', 'clientAuth'] : ['serverAuth']);
     expect(apiserver.dnsNames).toEqual(['cp1', 'cp2', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
     const ips = ['192.168.56.21', '192.168.56.22', '10.32.0.1', '192.168.56.20'];
     expect(apiserver.ipAddresses).toEqual(layout === 'hard-way' ? [...ips, '127.0.0.1'] : ips);
@@ -88,9 +88,12 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('plan:
       }
     }
     expect(plan.certificates.filter(c => c.id === 'etcd-server').map(c => c.node)).toEqual(['cp1', 'cp2']);
+    // kubeadm: only the node where `kubeadm init` runs gets a pre-made kubelet.conf; the others bootstrap.
+    expect(plan.certificates.filter(c => c.id === 'kubelet-client').map(c => c.node))
+      .toEqual(layout === 'kubeadm' ? ['cp1'] : ['cp1', 'cp2', 'worker1', 'worker2']);
     for (const [node, ip] of [['cp1', '192.168.56.21'], ['worker1', '192.168.56.23'], ['worker2', '192.168.56.24']] as const) {
-      const client = cert(plan, 'kubelet-client', node);
-      expect([client.cn, client.organizations, client.usages]).toEqual([`system:node:${node}`, ['system:nodes'], ['clientAuth']]);
+      const client = plan.certificates.find(c => c.id === 'kubelet-client' && c.node === node);
+      if (client) expect([client.cn, client.organizations, client.usages]).toEqual([`system:node:${node}`, ['system:nodes'], ['clientAuth']]);
       const server = cert(plan, 'kubelet-server', node);
       expect([server.cn, server.dnsNames, server.ipAddresses, server.usages]).toEqual([node, [node], [ip], ['serverAuth']]);
     }
@@ -98,15 +101,20 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('plan:
 
   it('has the kubeconfigs of the contract with context user@cluster', () => {
     const ids = plan.kubeconfigs.map(k => `${k.id}${k.node ? `@${k.node}` : ''}`);
-    expect(ids).toEqual([
-      'admin', ...(layout === 'kubeadm' ? ['super-admin'] : []),
-      'kube-controller-manager@cp1', 'kube-controller-manager@cp2', 'kube-scheduler@cp1', 'kube-scheduler@cp2', 'kube-proxy',
-      'kubelet@cp1', 'kubelet@cp2', 'kubelet@worker1', 'kubelet@worker2',
-    ]);
+    expect(ids).toEqual(layout === 'kubeadm'
+      ? ['admin', 'super-admin', 'kube-controller-manager@cp1', 'kube-controller-manager@cp2', 'kube-scheduler@cp1', 'kube-scheduler@cp2', 'kubelet@cp1']
+      : ['admin', 'kube-controller-manager@cp1', 'kube-controller-manager@cp2', 'kube-scheduler@cp1', 'kube-scheduler@cp2', 'kube-proxy',
+        'kubelet@cp1', 'kubelet@cp2', 'kubelet@worker1', 'kubelet@worker2']);
     for (const k of plan.kubeconfigs) expect(k.context).toBe(`${k.user}@kubernetes`);
-    expect(plan.kubeconfigs.find(k => k.id === 'kubelet' && k.node === 'worker1')!.user).toBe('system:node:worker1');
-    expect(plan.kubeconfigs.find(k => k.id === 'admin')!.server).toBe('https://192.168.56.20:6443');
-    expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler' && k.node === 'cp2')!.server).toBe('https://192.168.56.22:6443');
+    if (layout === 'hard-way') {
+      expect(plan.kubeconfigs.find(k => k.id === 'kubelet' && k.node === 'worker1')!.user).toBe('system:node:worker1');
+      // The Hard Way: admin on the server itself, everything else through the endpoint.
+      expect(plan.kubeconfigs.find(k => k.id === 'admin')!.server).toBe('https://127.0.0.1:6443');
+      expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler' && k.node === 'cp2')!.server).toBe('https://192.168.56.20:6443');
+    } else {
+      expect(plan.kubeconfigs.find(k => k.id === 'admin')!.server).toBe('https://192.168.56.20:6443');
+      expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler' && k.node === 'cp2')!.server).toBe('https://192.168.56.22:6443');
+    }
   });
 
   it('never gives a worker a CA key or another node\'s key', () => {
@@ -116,7 +124,8 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('plan:
       expect(bundle.filter(f => caKeys.has(f.source))).toEqual([]);
       const foreign = bundle.filter(f => f.secret && f.source.startsWith('pki/nodes/') && !f.source.startsWith(`pki/nodes/${worker}/`));
       expect(foreign).toEqual([]);
-      expect(bundle.some(f => f.source === plan.authorities[0]!.cert)).toBe(true);
+      // `kubeadm join` refuses a worker that has pki/ca.crt; The Hard Way's kubelet reads its ca.crt.
+      expect(bundle.some(f => f.source === plan.authorities[0]!.cert)).toBe(layout === 'hard-way');
     }
     expect(plan.bundles.cp1!.some(f => f.source === plan.authorities.find(a => a.id === 'ca')!.key)).toBe(true);
   });
@@ -136,10 +145,15 @@ describe('plan details', () => {
       '/etc/kubernetes/scheduler.conf', '/etc/kubernetes/kubelet.conf']) {
       expect(targets).toContain(path);
     }
+    // Nothing that `kubeadm join` refuses: no kubelet.conf, no bootstrap-kubelet.conf, no pki/ca.crt.
     expect(plan.bundles.worker1!.map(f => f.target).sort()).toEqual([
-      '/etc/kubernetes/kubelet.conf', '/etc/kubernetes/pki/ca.crt', '/var/lib/kube-proxy/kubeconfig.conf',
-      '/var/lib/kubelet/pki/kubelet.crt', '/var/lib/kubelet/pki/kubelet.key',
+      '/etc/kubernetes/kubeadm-config.yaml', '/var/lib/kubelet/pki/kubelet.crt', '/var/lib/kubelet/pki/kubelet.key',
     ]);
+    // super-admin.conf only where `kubeadm init` runs; no kubelet.conf where `kubeadm join` runs.
+    const cp2 = plan.bundles.cp2!.map(f => f.target);
+    expect(cp2).not.toContain('/etc/kubernetes/super-admin.conf');
+    expect(cp2).not.toContain('/etc/kubernetes/kubelet.conf');
+    expect(cp2).toContain('/etc/kubernetes/pki/ca.key');
   });
 
   it('uses The Hard Way names in the hard-way layout', () => {
@@ -148,7 +162,9 @@ describe('plan details', () => {
     expect(cert(plan, 'kubelet-client', 'worker1').cert).toBe('pki/nodes/worker1/worker1.crt');
     expect(plan.serviceAccount.key).toBe('pki/service-accounts.key');
     expect(plan.bundles.worker1!.map(f => f.target).sort()).toEqual([
-      '/var/lib/kube-proxy/kubeconfig', '/var/lib/kubelet/ca.crt', '/var/lib/kubelet/kubeconfig', '/var/lib/kubelet/kubelet.crt', '/var/lib/kubelet/kubelet.key',
+      '/etc/systemd/system/kube-proxy.service', '/etc/systemd/system/kubelet.service',
+      '/var/lib/kube-proxy/kube-proxy-config.yaml', '/var/lib/kube-proxy/kubeconfig',
+      '/var/lib/kubelet/ca.crt', '/var/lib/kubelet/kubeconfig', '/var/lib/kubelet/kubelet-config.yaml', '/var/lib/kubelet/kubelet.crt', '/var/lib/kubelet/kubelet.key',
     ]);
     expect(plan.bundles.cp1!.map(f => f.target)).toContain('/etc/etcd/etcd-server.crt');
   });
@@ -174,7 +190,7 @@ describe('plan details', () => {
     expect(plan.certificates.filter(c => c.id === 'kubelet-client').map(c => c.node)).toEqual(['cp1']);
     expect(plan.bundles.etcd1!.filter(f => f.source.endsWith('ca.key'))).toEqual([]);
     expect(plan.bundles.etcd1!.map(f => f.target).sort()).toEqual([
-      '/etc/kubernetes/pki/etcd/ca.crt', '/etc/kubernetes/pki/etcd/healthcheck-client.crt', '/etc/kubernetes/pki/etcd/healthcheck-client.key',
+      '/etc/kubernetes/kubeadm-etcd.yaml', '/etc/kubernetes/pki/etcd/ca.crt', '/etc/kubernetes/pki/etcd/healthcheck-client.crt', '/etc/kubernetes/pki/etcd/healthcheck-client.key',
       '/etc/kubernetes/pki/etcd/peer.crt', '/etc/kubernetes/pki/etcd/peer.key', '/etc/kubernetes/pki/etcd/server.crt', '/etc/kubernetes/pki/etcd/server.key',
     ]);
     expect(plan.warnings.join(' ')).toMatch(/endpoint 10\.0\.0\.1 is the control-plane node cp1/);
@@ -196,7 +212,7 @@ describe('plan details', () => {
 
   it('counts keys: CAs + certificates + the service-account key', () => {
     const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
-    // 3 CAs + 10 cluster-wide + 2 per etcd node (2) + 2 per kubelet node (4) + sa
-    expect(plan.keyCount).toBe(3 + 10 + 4 + 8 + 1);
+    // 3 CAs + 9 cluster-wide + 2 per etcd node (2) + a kubelet serving key per kubelet node (4) + cp1's kubelet client + sa
+    expect(plan.keyCount).toBe(3 + 9 + 4 + 4 + 1 + 1);
   });
 });
