@@ -60,7 +60,12 @@ export function clusterConfiguration(plan: Plan) {
     certificatesDir: '/etc/kubernetes/pki',
     networking: {serviceSubnet: plan.network.serviceCIDR, dnsDomain: plan.network.clusterDomain},
     // Every name the pre-made certificate carries, so kubeadm's own SAN checks agree with it.
-    apiServer: {certSANs: [...apiserver.dnsNames, ...apiserver.ipAddresses]},
+    apiServer: {
+      certSANs: [...apiserver.dnsNames, ...apiserver.ipAddresses],
+      // kubepki signs every kubelet's serving certificate with the cluster CA, so the apiserver can
+      // verify kubelets instead of trusting any certificate they present (kubeadm leaves this off).
+      extraArgs: extraArgs(plan, [['kubelet-certificate-authority', `/etc/kubernetes/pki/${plan.authorities.find(a => a.id === 'ca')!.cert.replace(/^pki\//, '')}`]]),
+    },
     ...(k.apiVersion.endsWith('v1beta4') ? {encryptionAlgorithm: ENCRYPTION[plan.keyType]} : {}),
     etcd: k.etcd === 'stacked'
       ? {local: {dataDir: '/var/lib/etcd'}}

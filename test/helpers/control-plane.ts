@@ -1,7 +1,7 @@
 // Boots a real control plane on a generated PKI inside a lab: etcd, kube-apiserver,
 // kube-controller-manager and kube-scheduler, each on its own node's address, started with the
 // flags kubepki wrote (hard-way units) or kubeadm wrote from kubepki's configuration (kubeadm).
-import {readFileSync, writeFileSync, mkdirSync, existsSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {load} from 'js-yaml';
 import {Lab, type LabHost} from './lab.js';
@@ -24,6 +24,10 @@ export interface Booted {
   processes: Map<string, Started>;
   /** Restart one component on one node, e.g. after a file was swapped in its bundle. */
   restart: (node: string, component: string) => Promise<void>;
+  /** What kubeadm printed, phase by phase (kubeadm layout). */
+  kubeadmLog: string[];
+  /** `kubeadm join phase preflight` on each joining control-plane node, run before it started. */
+  preflight: Map<string, {status: number | null; stdout: string; stderr: string}>;
   down: () => Promise<void>;
 }
 
@@ -33,6 +37,13 @@ export interface BootOptions {
   endpoint?: LabHost & {port: number};
   prefix?: number;
 }
+
+/**
+ * The only preflight errors a join in the lab may ignore: there is no container runtime, no
+ * kubelet service or binary, and the machine is not a tuned node (swap, kernel checks).
+ * Never FileAvailable or DirAvailable: those are what kubepki's bundles must satisfy.
+ */
+export const ALLOWED_PREFLIGHT_ERRORS = ['CRI', 'ContainerRuntime', 'Service-Kubelet', 'Swap', 'SystemVerification', 'KubeletVersion', 'FileExisting-crictl', 'FileExisting-conntrack', 'FileExisting-kubelet', 'FileContent--proc-sys-net-ipv4-ip_forward', 'FileContent--proc-sys-net-bridge-bridge-nf-call-iptables', 'NumCPU', 'Mem', 'ImagePull'].join(',');
 
 const ETCDCTL = () => requireCommand('etcdctl', 'etcd-client');
 
@@ -59,6 +70,8 @@ export async function boot(options: BootOptions): Promise<Booted> {
   const lab = new Lab(hosts, options.prefix ?? 24);
   const processes = new Map<string, Started>();
   const launches = new Map<string, Launch>();
+  const log: string[] = [];
+  const preflight = new Map<string, {status: number | null; stdout: string; stderr: string}>();
   try {
     lab.up();
     const {out, manifest} = generate(lab, options.config);
@@ -67,41 +80,69 @@ export async function boot(options: BootOptions): Promise<Booted> {
       launches.set(`${l.node}/${l.component}`, l);
       processes.set(`${l.node}/${l.component}`, lab.start(l.node, l.argv, bundle(l.node)));
     };
+    const ipOf = (node: string) => spec.nodes.find(x => x.name === node)!.ip;
     const controlPlanes = spec.nodes.filter(n => n.roles.includes('control-plane')).map(n => n.name);
     const etcdMembers = manifest.certificates.filter(c => c.id === 'etcd-server').map(c => c.node!);
-
-    const commands = spec.pki.layout === 'hard-way'
-      ? hardWayCommands(out, spec.nodes.map(n => n.name))
-      : kubeadmCommands(lab, out, controlPlanes, etcdMembers);
-
-    for (const c of commands.filter(c => c.component === 'etcd')) launch(c);
-    await waitEtcd(lab, bundle, manifest, etcdMembers, processes);
-    for (const c of commands.filter(c => c.component === 'kube-apiserver')) launch(c);
-    if (options.endpoint) {
-      const targets = controlPlanes.map(n => `${spec.nodes.find(x => x.name === n)!.ip}:${manifestApiPort(out)}`);
-      const forward = lab.start(options.endpoint.name, [process.execPath, join(ROOT, 'test/helpers/tcp-forward.mjs'), options.endpoint.ip, String(options.endpoint.port), ...targets]);
-      processes.set(`${options.endpoint.name}/forwarder`, forward);
-    }
-    const adminConfig = spec.pki.layout === 'hard-way' ? '/var/lib/kubernetes/admin.kubeconfig' : '/etc/kubernetes/admin.conf';
+    const kubeadm = spec.pki.layout === 'kubeadm';
+    const adminConfig = kubeadm ? '/etc/kubernetes/admin.conf' : '/var/lib/kubernetes/admin.kubeconfig';
     const kubectl = (node: string, kubeconfig: string) => kubectlOn(lab, node, bundle(node), kubeconfig);
     const admin = kubectl(controlPlanes[0]!, adminConfig);
-    for (const node of controlPlanes) {
-      await waitReady(`kube-apiserver on ${node}`, kubectl(node, adminConfig), 180_000).catch(error => {
-        throw new Error(`${error}\n${processes.get(`${node}/kube-apiserver`)?.output().slice(-3000)}`);
-      });
+    const startControlPlane = async (launches: Launch[], node: string) => {
+      for (const c of launches.filter(c => c.node === node && c.component === 'kube-apiserver')) launch(c);
+      await waitReady(`kube-apiserver on ${node}`, kubectl(node, adminConfig), 180_000);
+      for (const c of launches.filter(c => c.node === node && (c.component === 'kube-controller-manager' || c.component === 'kube-scheduler'))) launch(c);
+    };
+    if (options.endpoint) {
+      const targets = controlPlanes.map(n => `${ipOf(n)}:${manifestApiPort(out)}`);
+      processes.set(`${options.endpoint.name}/forwarder`, lab.start(options.endpoint.name,
+        [process.execPath, join(ROOT, 'test/helpers/tcp-forward.mjs'), options.endpoint.ip, String(options.endpoint.port), ...targets]));
     }
-    for (const c of commands.filter(c => c.component === 'kube-controller-manager' || c.component === 'kube-scheduler')) launch(c);
+
+    if (!kubeadm) {
+      const commands = hardWayCommands(out, spec.nodes.map(n => n.name));
+      for (const c of commands.filter(c => c.component === 'etcd')) launch(c);
+      await waitEtcd(lab, bundle, manifest, etcdMembers, processes);
+      for (const node of controlPlanes) await startControlPlane(commands, node);
+    } else {
+      // etcd: kubeadm's own manifests, from the configuration kubepki wrote for each member.
+      const stacked = etcdMembers.every(m => controlPlanes.includes(m));
+      for (const node of etcdMembers) {
+        const config = stacked ? '/etc/kubernetes/kubeadm-config.yaml' : '/etc/kubernetes/kubeadm-etcd.yaml';
+        for (const c of kubeadmManifests(lab, out, node, [`init phase etcd local --config ${config}`], log)) launch(c);
+      }
+      await waitEtcd(lab, bundle, manifest, etcdMembers, processes);
+      // The first control-plane node: kubeadm init's phases, reading the pre-made files.
+      const [first, ...joining] = controlPlanes;
+      await startControlPlane(kubeadmManifests(lab, out, first!, ['init phase control-plane all --config /etc/kubernetes/kubeadm-config.yaml'], log), first!);
+      // kubeadm's own RBAC and bootstrap token, from its phases against the running apiserver.
+      for (const phase of ['init phase upload-config all', 'init phase bootstrap-token']) {
+        const r = lab.run(first!, [bin('kubeadm'), ...phase.split(' '), '--config', '/etc/kubernetes/kubeadm-config.yaml'], {bundle: bundle(first!), timeout: 120_000});
+        log.push(`$ kubeadm ${phase} (${first})\n${r.stdout}${r.stderr}`);
+        if (r.status !== 0) throw new Error(`kubeadm ${phase} on ${first} failed: ${r.stderr}${r.stdout}`);
+      }
+      // Discovery needs cluster-info signed with the token by the controller-manager's bootstrapsigner.
+      await waitFor('cluster-info signed for the bootstrap token', () =>
+        /jws-kubeconfig-/.test(admin(['get', 'configmap', 'cluster-info', '-n', 'kube-public', '-o', 'json']).stdout), 120_000, 1000);
+      // The other control-plane nodes: `kubeadm join`'s control-plane phase discovers the cluster
+      // with the token and CA hash kubepki wrote, and writes their manifests.
+      for (const node of joining) {
+        // kubeadm's own preflight for a control-plane join, before anything runs on the node
+        // (--dry-run: its image pull needs a container runtime).
+        preflight.set(node, lab.run(node, [bin('kubeadm'), 'join', 'phase', 'preflight', '--dry-run', '--config', '/etc/kubernetes/kubeadm-config.yaml', `--ignore-preflight-errors=${ALLOWED_PREFLIGHT_ERRORS}`], {bundle: bundle(node), timeout: 180_000}));
+        await startControlPlane(kubeadmManifests(lab, out, node, ['join phase control-plane-prepare control-plane --config /etc/kubernetes/kubeadm-config.yaml'], log), node);
+      }
+    }
 
     const restart = async (node: string, component: string) => {
       const key = `${node}/${component}`;
       await processes.get(key)?.stop();
       launch(launches.get(key)!);
     };
-    return {lab, out, manifest, bundle, kubectl, admin, processes, restart, down: () => lab.down()};
+    return {lab, out, manifest, bundle, kubectl, admin, processes, restart, kubeadmLog: log, preflight, down: () => lab.down()};
   } catch (error) {
     const logs = [...processes.entries()].map(([k, p]) => `--- ${k}\n${p.output().slice(-1500)}`).join('\n');
     await lab.down();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${log.join('\n')}\n${logs}`);
   }
 }
 
@@ -126,32 +167,19 @@ function hardWayCommands(out: string, nodes: string[]): Launch[] {
 }
 
 /**
- * kubeadm: on each control-plane node, kubeadm writes the static-pod manifests from the
- * configuration kubepki wrote (`kubeadm init phase control-plane all`, `etcd local`), in that
- * node's sandbox; the processes start with the manifests' commands.
+ * kubeadm: runs kubeadm commands in the node's sandbox (so it reads exactly the files the node
+ * received) and returns the static pods it wrote as processes to start, with the built binaries.
  */
-function kubeadmCommands(lab: Lab, out: string, controlPlanes: string[], etcdMembers: string[]): Launch[] {
-  const launches: Launch[] = [];
-  for (const node of controlPlanes) {
-    const dump = join(lab.dir, `manifests-${node}`);
-    mkdirSync(dump);
-    const config = '/etc/kubernetes/kubeadm-config.yaml';
-    const script = [
-      `${bin('kubeadm')} init phase control-plane all --config ${config}`,
-      etcdMembers.includes(node) ? `${bin('kubeadm')} init phase etcd local --config ${config}` : 'true',
-      `cp /etc/kubernetes/manifests/*.yaml ${dump}/`,
-    ].join(' && ');
-    const r = lab.run(node, ['sh', '-c', script], {bundle: join(out, 'nodes', node)});
-    if (r.status !== 0) throw new Error(`kubeadm on ${node} failed: ${r.stderr}\n${r.stdout}`);
-    for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {
-      const file = join(dump, `${component}.yaml`);
-      if (!existsSync(file)) continue;
-      const [binary, ...args] = manifestCommand(readFileSync(file, 'utf8'));
-      if (binary !== component) throw new Error(`${file} runs ${binary}`);
-      launches.push({node, component, argv: [bin(component), ...args]});
-    }
-  }
-  return launches;
+function kubeadmManifests(lab: Lab, out: string, node: string, commands: string[], log: string[]): Launch[] {
+  const dump = mkdtempSync(join(lab.dir, `manifests-${node}-`));
+  const script = [...commands.map(c => `${bin('kubeadm')} ${c}`), `cp /etc/kubernetes/manifests/*.yaml ${dump}/`].join(' && ');
+  const r = lab.run(node, ['sh', '-c', script], {bundle: join(out, 'nodes', node), timeout: 180_000});
+  log.push(`$ kubeadm ${commands.join('; ')} (${node})\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) throw new Error(`kubeadm on ${node} failed: ${r.stderr}\n${r.stdout}`);
+  return readdirSync(dump).map(file => {
+    const [binary, ...args] = manifestCommand(readFileSync(join(dump, file), 'utf8'));
+    return {node, component: binary!, argv: [bin(binary!), ...args]};
+  });
 }
 
 async function waitEtcd(lab: Lab, bundle: (n: string) => string, manifest: Manifest, members: string[], processes: Map<string, Started>) {

@@ -9,7 +9,7 @@ const [cert, key, ca, host, port] = process.argv.slice(2);
 createServer({cert: readFileSync(cert), key: readFileSync(key), ca: readFileSync(ca), requestCert: true, rejectUnauthorized: true}, (req, res) => {
   const peer = req.socket.getPeerCertificate();
   const path = new URL(req.url, 'https://kubelet').pathname;
-  process.stdout.write(`request ${req.method} ${req.url} from CN=${peer.subject?.CN}\n`);
+  process.stdout.write(`request ${req.method} ${path} from CN=${peer.subject?.CN}\n`);
   res.writeHead(path === '/healthz' ? 200 : 404, {'content-type': 'text/plain'});
   res.end(path === '/healthz' ? 'ok' : 'not found');
 }).listen(Number(port), host, () => process.stdout.write(`kubelet stand-in on ${host}:${port}\n`));

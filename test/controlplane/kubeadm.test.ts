@@ -1,0 +1,136 @@
+// The kubeadm layout on a real control plane: kubeadm itself reads kubepki's files and
+// configuration and writes the static pods, which start with the built binaries.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {join} from 'node:path';
+import {boot, json, type Booted} from '../helpers/control-plane.js';
+import {bin} from '../helpers/k8s.js';
+import {waitFor} from '../helpers/processes.js';
+import {leaseHolders, signUserCsr, standInKubelet} from './checks.js';
+
+// Three CAs (kubeadm's), etcd on its own three hosts, and a load balancer on 443 in front of
+// apiservers on 6443: controller-manager.conf and scheduler.conf must name 6443.
+const CONFIG = `
+apiVersion: kubepki/v1
+kind: Cluster
+name: kubernetes
+kubernetesVersion: v1.34.4
+endpoint: { host: 192.168.56.20, port: 443 }
+apiServer: { port: 6443 }
+network: { serviceCIDR: 10.96.0.0/12, clusterDomain: cluster.local }
+nodes:
+  - { name: cp1, ip: 192.168.56.21, roles: [control-plane] }
+  - { name: cp2, ip: 192.168.56.22, roles: [control-plane] }
+  - { name: e1, ip: 192.168.56.31, roles: [etcd] }
+  - { name: e2, ip: 192.168.56.32, roles: [etcd] }
+  - { name: e3, ip: 192.168.56.33, roles: [etcd] }
+  - { name: worker1, ip: 192.168.56.23, roles: [worker] }
+pki: { authorities: kubeadm, key: rsa-2048, layout: kubeadm }
+kubeadm: { flow: shared-ca }
+`;
+
+describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real control plane', () => {
+  let c: Booted;
+  beforeAll(async () => {
+    c = await boot({config: CONFIG, endpoint: {name: 'lb', ip: '192.168.56.20', port: 443}});
+  }, 900_000);
+  afterAll(async () => { await c?.down(); }, 60_000);
+
+  it('kubeadm init phase certs all / kubeconfig all use every pre-made file and write nothing', () => {
+    const kubeadm = bin('kubeadm');
+    const sums = 'find /etc/kubernetes -type f | sort | xargs sha256sum';
+    const r = c.lab.run('cp1', ['sh', '-c', [
+      `${sums} > /tmp/kubepki-before`,
+      `${kubeadm} init phase certs all --config /etc/kubernetes/kubeadm-config.yaml`,
+      `${kubeadm} init phase kubeconfig all --config /etc/kubernetes/kubeadm-config.yaml`,
+      `${sums} > /tmp/kubepki-after`,
+      'diff /tmp/kubepki-before /tmp/kubepki-after && echo UNCHANGED',
+    ].join(' && ')], {bundle: c.bundle('cp1')});
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('UNCHANGED');
+    expect(r.stdout).toContain('[certs] Using existing ca certificate authority');
+    expect(r.stdout).toContain('[certs] Using existing apiserver certificate and key on disk');
+    expect(r.stdout).toContain('[certs] Using existing front-proxy-ca certificate authority');
+    expect(r.stdout).toMatch(/Using existing kubeconfig file: "\/etc\/kubernetes\/super-admin.conf"/);
+    expect(r.stdout).toMatch(/Using existing kubeconfig file: "\/etc\/kubernetes\/kubelet.conf"/);
+    expect(r.stdout).not.toMatch(/Generating/);
+  });
+
+  it('kubeadm certs check-expiration lists the pre-made certificates', () => {
+    const r = c.lab.run('cp1', [bin('kubeadm'), 'certs', 'check-expiration', '--config', '/etc/kubernetes/kubeadm-config.yaml'], {bundle: c.bundle('cp1')});
+    expect(r.status, r.stderr).toBe(0);
+    for (const name of ['admin.conf', 'apiserver ', 'apiserver-kubelet-client', 'controller-manager.conf', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf']) {
+      expect(r.stdout).toContain(name);
+    }
+  });
+
+  it('admin.conf is kubernetes-admin in kubeadm:cluster-admins (bound by kubeadm) and super-admin.conf is system:masters', () => {
+    const who = json(c.admin(['auth', 'whoami', '-o', 'json']));
+    expect(who.status.userInfo.username).toBe('kubernetes-admin');
+    expect(who.status.userInfo.groups).toContain('kubeadm:cluster-admins');
+    expect(c.admin(['auth', 'can-i', '*', '*']).stdout.trim()).toBe('yes');
+    const superAdmin = json(c.kubectl('cp1', '/etc/kubernetes/super-admin.conf')(['auth', 'whoami', '-o', 'json']));
+    expect(superAdmin.status.userInfo.username).toBe('kubernetes-super-admin');
+    expect(superAdmin.status.userInfo.groups).toContain('system:masters');
+  });
+
+  it('controller-manager and scheduler hold their leader leases', async () => {
+    const holders = await leaseHolders(c.admin, ['kube-controller-manager', 'kube-scheduler']);
+    for (const holder of Object.values(holders)) expect(holder).toMatch(/^cp[12]_/);
+  }, 180_000);
+
+  it('the controller-manager signs an approved CSR with the cluster CA (ca.key shipped to the control plane)', async () => {
+    const {issuer, verified} = await signUserCsr(c, 'jane', ['dev'], join(c.out, 'pki/ca.crt'));
+    expect(issuer).toBe('CN=kubernetes');
+    expect(verified).toBe(true);
+  }, 180_000);
+
+  it('cp1\'s kubelet.conf is system:node:cp1: creates and updates its own Node, is refused another', () => {
+    c.admin(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name: 'worker1'}})});
+    const kubelet = c.kubectl('cp1', '/etc/kubernetes/kubelet.conf');
+    const who = json(kubelet(['auth', 'whoami', '-o', 'json']));
+    expect(who.status.userInfo.username).toBe('system:node:cp1');
+    expect(who.status.userInfo.groups).toContain('system:nodes');
+    expect(kubelet(['create', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name: 'cp1'}})}).status).toBe(0);
+    expect(kubelet(['label', 'node', 'cp1', 'kubepki.test/own=yes']).status).toBe(0);
+    const other = kubelet(['replace', '--raw', '/api/v1/nodes/worker1', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name: 'worker1', labels: {x: 'y'}}})});
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toMatch(/is not allowed to modify node "worker1"/);
+  });
+
+  it('apiserver → kubelet: the apiserver verifies worker1\'s kubepki-signed serving certificate and presents apiserver-kubelet-client', async () => {
+    c.admin(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name: 'worker1'}})});
+    expect(c.admin(['patch', 'node', 'worker1', '--subresource=status', '--type=merge', '-p', JSON.stringify({
+      status: {addresses: [{type: 'InternalIP', address: '192.168.56.23'}], daemonEndpoints: {kubeletEndpoint: {Port: 10250}}},
+    })]).status).toBe(0);
+    const standIn = standInKubelet(c, 'worker1', {cert: '/var/lib/kubelet/pki/kubelet.crt', key: '/var/lib/kubelet/pki/kubelet.key', ca: join(c.out, 'pki/ca.crt')});
+    await waitFor('kubelet stand-in', () => standIn.output().includes('kubelet stand-in on'), 30_000);
+    const r = c.admin(['get', '--raw', '/api/v1/nodes/worker1/proxy/healthz']);
+    expect(r.status, `${r.stderr}\n${standIn.output()}`).toBe(0);
+    expect(r.stdout).toBe('ok');
+    await waitFor('the stand-in to log the call', () => standIn.output().includes('request GET /healthz from CN='), 10_000, 100)
+      .catch(error => { throw new Error(`${error}: ${standIn.output()} ${c.admin(['get', 'node', 'worker1', '-o', 'json']).stdout} ${r.stdout} ${r.stderr}`); });
+    expect(standIn.output()).toContain('request GET /healthz from CN=kube-apiserver-kubelet-client');
+    await standIn.stop();
+  }, 120_000);
+
+  it('service accounts: a token from `kubectl create token` is accepted (sa.key signs, sa.pub checks)', async () => {
+    await waitFor('the default ServiceAccount', () => c.admin(['get', 'serviceaccount', 'default', '-n', 'default']).status === 0, 120_000, 1000);
+    const token = c.admin(['create', 'token', 'default', '-n', 'default']).stdout.trim();
+    const who = json(c.kubectl('cp2', '/dev/null')(['--server=https://192.168.56.22:6443', '--certificate-authority=/etc/kubernetes/pki/ca.crt', `--token=${token}`, 'auth', 'whoami', '-o', 'json']));
+    expect(who.status.userInfo.username).toBe('system:serviceaccount:default:default');
+  }, 180_000);
+
+  it('cp2 joined with kubeadm\'s own preflight and control-plane phase, from the token and CA hash kubepki wrote', () => {
+    const pre = c.preflight.get('cp2')!;
+    expect(pre.status, pre.stderr + pre.stdout).toBe(0);
+    expect(c.kubeadmLog.join('\n')).toMatch(/control-plane-prepare control-plane[^\n]*\(cp2\)/);
+    const who = json(c.kubectl('cp2', '/etc/kubernetes/controller-manager.conf')(['auth', 'whoami', '-o', 'json']));
+    expect(who.status.userInfo.username).toBe('system:kube-controller-manager');
+  });
+
+  it('a worker passes kubeadm join\'s preflight: no kubelet.conf, no pki/ca.crt, discovery with the token and CA hash', () => {
+    const r = c.lab.run('worker1', [bin('kubeadm'), 'join', 'phase', 'preflight', '--config', '/etc/kubernetes/kubeadm-config.yaml', '--ignore-preflight-errors=CRI,ContainerRuntime,Service-Kubelet,Swap,SystemVerification,KubeletVersion,FileExisting-crictl,FileExisting-conntrack,FileExisting-kubelet,FileContent--proc-sys-net-ipv4-ip_forward,FileContent--proc-sys-net-bridge-bridge-nf-call-iptables,NumCPU,Mem,ImagePull'], {bundle: c.bundle('worker1'), timeout: 180_000});
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/FileAvailable/);
+  }, 200_000);
+});
