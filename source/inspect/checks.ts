@@ -94,7 +94,7 @@ function checkSignature(c: CertificateContext, add: (s: Severity, m: string, why
       : role.id === 'front-proxy-client'
         ? 'extension apiservers trust only the front-proxy CA (--requestheader-client-ca-file)'
         : 'kube-apiserver and kubelets trust the cluster CA (--client-ca-file)';
-    add('problem', `is signed by ${issuer.file} (${AUTHORITY_LABEL[issuer.id]}${issuer.primary ? '' : ', another one'}) but a ${role.label} certificate must come from ${expectedIssuer.file} (${AUTHORITY_LABEL[expectedIssuer.id]}): ${trustedBy}, so it is refused with "x509: certificate signed by unknown authority"`, role.kind?.why.names);
+    add('problem', `is signed by ${issuer.file} (${AUTHORITY_LABEL[issuer.id]}${issuer.primary ? '' : ', another one'}) but the ${role.label} certificate must come from ${expectedIssuer.file} (${AUTHORITY_LABEL[expectedIssuer.id]}): ${trustedBy}, so it is refused with "x509: certificate signed by unknown authority"`, role.kind?.why.names);
   }
   return [];
 }

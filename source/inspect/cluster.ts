@@ -5,7 +5,7 @@ import type {CertificatePlan} from '../plan/types.js';
 import {canonicalIp, ipFamily} from '../spec/net.js';
 import type {ClusterSpec} from '../spec/types.js';
 import type {Finding, Severity} from './types.js';
-import type {Role} from './roles.js';
+import {CERT_LABEL, type Role} from './roles.js';
 import type {CertificateFacts} from './x509.js';
 
 export interface RecognisedCertificate {
@@ -66,11 +66,11 @@ export function checkAgainstCluster(spec: ClusterSpec, found: RecognisedCertific
 
   for (const p of plan.certificates) {
     const matches = found.filter(f => f.role.id === p.id && (p.node === null || f.role.nodes.includes(p.node) || f.role.nodes.map(n => n.toLowerCase()).includes(p.node)));
-    const label = `${p.id}${p.node ? ` of ${p.node}` : ''}`;
+    const label = `${CERT_LABEL[p.id]}${p.node ? ` of ${p.node}` : ''}`;
     if (matches.length === 0) {
       // Cluster-wide identities kubeadm keeps only inside kubeconfigs and per-node files of other
       // nodes are legitimately absent from one node's folder: say so, but leave the exit code alone.
-      out.push({severity: 'warning', file: '(missing)', role: label, message: `the cluster needs a ${label} certificate (${p.why.purpose}) and none was found`});
+      out.push({severity: 'warning', file: '(missing)', role: label, message: `no ${label} certificate was found. ${p.why.purpose}`});
       continue;
     }
     const rules = nameRules(spec, p, plan.serviceIp);

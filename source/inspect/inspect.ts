@@ -40,7 +40,8 @@ export function inspectPaths(paths: string[], options: InspectOptions = {}): Ins
     if (issuer) signerOf.set(cert, issuer);
   }
   const signs = (ca: CertificateItem) => certs.filter(c => c !== ca && signerOf.get(c) === ca).length;
-  const authorities = candidates.filter(c => isCa(c) || signs(c) > 0);
+  // A CA:TRUE certificate that a CA here signed and that signs nothing itself is a leaf made wrongly.
+  const authorities = candidates.filter(c => signs(c) > 0 || (c.facts.selfSigned && isCa(c)) || (isCa(c) && !signerOf.has(c)));
   const classOf = new Map<CertificateItem, AuthorityId>(authorities.map(a => [a, authorityClass(a.facts)]));
 
   // Recognise leaves once with their issuer's class; the cluster CA is the one that signed the apiserver.
@@ -145,13 +146,14 @@ export function inspectPaths(paths: string[], options: InspectOptions = {}): Ins
   }
 
   const keyRows = standaloneKeys(material, certs, shown);
+  // A pair's findings show on both rows: scheduler.key's mismatch makes scheduler.crt a problem too.
   const verdictOf = (file: string): CertificateRow['verdict'] => {
-    const mine = findings.filter(f => f.file === file);
+    const mine = findings.filter(f => f.file === file || (f.file !== '(missing)' && stem(f.file) === stem(file)));
     return mine.some(f => f.severity === 'problem') ? 'problem' : mine.length ? 'warning' : 'ok';
   };
   for (const row of [...rows, ...kubeconfigRows, ...keyRows]) row.verdict = verdictOf(row.file);
   // A key's problems (mode, mismatch) show on the row of the certificate it belongs to.
-  for (const row of rows) if (row.key && verdictOf(row.key) === 'problem') row.verdict = 'problem';
+  for (const row of rows) if (row.key && !row.key.includes(' (') && verdictOf(row.key) === 'problem') row.verdict = 'problem';
 
   return {
     paths,

@@ -4,7 +4,7 @@
 import {basename} from 'node:path';
 import type {CertificateId} from '../plan/types.js';
 import type {KubeconfigEntry, KubeconfigItem} from './collect.js';
-import type {Role} from './roles.js';
+import {CERT_LABEL, type Role} from './roles.js';
 import type {Finding, Severity} from './types.js';
 import {samePublicKey, signedBy, type CertificateFacts} from './x509.js';
 
@@ -76,10 +76,11 @@ export function checkKubeconfig(
     if (entry.certificate && !entry.key) add('problem', 'has a client certificate but no client key');
     const implied = impliedRole(entry, file);
     if (implied && certRole && entry.certificate) {
-      const nodeDiffers = implied.node !== undefined && certRole.nodes[0] !== undefined && implied.node !== certRole.nodes[0];
+      // Case is the certificate's own problem (reported on it), not a mix-up of kubeconfigs.
+      const nodeDiffers = implied.node !== undefined && certRole.nodes[0] !== undefined && implied.node.toLowerCase() !== certRole.nodes[0].toLowerCase();
       if (implied.id !== certRole.id || nodeDiffers) {
-        const promised = implied.node ? `the kubelet of ${implied.node}` : implied.id;
-        add('problem', `is the kubeconfig of ${promised} (user ${entry.user}, file ${basename(file)}) but its client certificate ${fileOf(entry.certificate.facts)} is the ${certRole.label} (CN=${entry.certificate.facts.cn}): the component would act as someone else`);
+        const promised = implied.node ? `the kubelet of ${implied.node}` : CERT_LABEL[implied.id];
+        add('problem', `should be the kubeconfig of ${promised} (user ${entry.user}, file ${basename(file)}) but its client certificate ${fileOf(entry.certificate.facts)} is recognised as ${certRole.label} (CN=${entry.certificate.facts.cn}): whatever uses it would act as someone else`);
       }
     }
   }

@@ -29,7 +29,7 @@ for (const kind of CERTIFICATES) {
 }
 /** Names other real clusters use for the same certificates: the Kubernetes docs, kubeadm's docs, the seeds. */
 const CONVENTIONS: Record<string, CertificateId> = {
-  'kube-etcd': 'etcd-server', 'kube-etcd-peer': 'etcd-peer', 'kube-api-server': 'apiserver',
+  'kube-etcd': 'etcd-server', 'kube-etcd-peer': 'etcd-peer', 'kube-api-server': 'apiserver', 'kube-admin': 'admin',
   // Near misses: the component name without the system: prefix RBAC binds to. Recognised so the
   // check can say what is wrong instead of calling the certificate unknown.
   'kube-controller-manager': 'kube-controller-manager', 'kube-scheduler': 'kube-scheduler', 'kube-proxy': 'kube-proxy',
@@ -55,7 +55,7 @@ export function authorityClass(cert: CertificateFacts): AuthorityId {
 
 export const AUTHORITY_LABEL: Record<AuthorityId, string> = {ca: 'cluster CA', 'etcd-ca': 'etcd CA', 'front-proxy-ca': 'front-proxy CA'};
 
-const CERT_LABEL: Record<CertificateId, string> = {
+export const CERT_LABEL: Record<CertificateId, string> = {
   apiserver: 'apiserver serving',
   'apiserver-kubelet-client': 'apiserver → kubelet client',
   'apiserver-etcd-client': 'apiserver → etcd client',
