@@ -148,7 +148,7 @@ export function inspectPaths(paths: string[], options: InspectOptions = {}): Ins
   const keyRows = standaloneKeys(material, certs, shown);
   // A pair's findings show on both rows: scheduler.key's mismatch makes scheduler.crt a problem too.
   const verdictOf = (file: string): CertificateRow['verdict'] => {
-    const mine = findings.filter(f => f.file === file || (f.file !== '(missing)' && stem(f.file) === stem(file)));
+    const mine = findings.filter(f => f.file === file || (f.file !== '(not found)' && stem(f.file) === stem(file)));
     return mine.some(f => f.severity === 'problem') ? 'problem' : mine.length ? 'warning' : 'ok';
   };
   for (const row of [...rows, ...kubeconfigRows, ...keyRows]) row.verdict = verdictOf(row.file);
