@@ -13,7 +13,9 @@ export function runInspect(paths: string[], options: {config?: string; json: boo
     if (missing.length) throw new InputError(missing.map(p => `${p}: no such file or directory`));
     const spec = options.config === undefined ? undefined : specFromFile(options.config);
     const report = inspectPaths(paths, {spec});
-    io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, io.columns));
+    // Piped output has no terminal width; COLUMNS (set by most shells) still says how wide to be.
+    const columns = io.columns ?? (Number(process.env.COLUMNS) > 0 ? Number(process.env.COLUMNS) : undefined);
+    io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, columns));
     return report.problems ? EXIT.failed : EXIT.ok;
   } catch (error) {
     if (!(error instanceof InputError)) throw error;

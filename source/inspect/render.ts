@@ -30,15 +30,34 @@ export function renderReport(report: InspectReport, columns?: number): string {
       {header: 'VERDICT', value: r => VERDICT[r.verdict]},
     ], others, width));
   }
-  parts.push(findingsText(report.findings.filter(f => f.severity === 'problem'), 'Problems'));
-  parts.push(findingsText(report.findings.filter(f => f.severity === 'warning'), 'Warnings'));
+  // Problems follow the table's order: a certificate's, then its key's, then kubeconfigs'.
+  const order = [...report.certificates.flatMap(r => [r.file, ...(r.key ? [r.key] : [])]), ...report.kubeconfigs.map(k => k.file), ...report.keys.map(k => k.file)];
+  const rank = (file: string) => (order.includes(file) ? order.indexOf(file) : file.startsWith('(') ? Infinity : -1);
+  const sorted = [...report.findings].sort((a, b) => rank(a.file) - rank(b.file));
+  parts.push(findingsText(sorted.filter(f => f.severity === 'problem'), 'Problems', width));
+  parts.push(findingsText(sorted.filter(f => f.severity === 'warning'), 'Warnings', width));
   parts.push(report.problems
     ? `${report.problems} problem${report.problems === 1 ? '' : 's'} and ${report.warnings} warning${report.warnings === 1 ? '' : 's'} in ${report.certificates.length} certificates.`
     : `No problems in ${report.certificates.length} certificates${report.warnings ? ` (${report.warnings} warning${report.warnings === 1 ? '' : 's'})` : ''}.`);
   return `${parts.filter(Boolean).join('\n\n')}\n`;
 }
 
-function findingsText(findings: Finding[], title: string): string {
+/** Wraps at spaces to `width`, continuing lines under the text after the bullet. */
+function wrap(text: string, width: number, first: string, rest: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  for (const word of text.split(' ')) {
+    if (line.length + word.length + 1 > width && line.trim().length > first.trim().length) {
+      lines.push(line.trimEnd());
+      line = rest;
+    }
+    line += (line === first || line === rest ? '' : ' ') + word;
+  }
+  lines.push(line);
+  return lines;
+}
+
+function findingsText(findings: Finding[], title: string, width: number): string {
   if (findings.length === 0) return '';
   const byFile = new Map<string, Finding[]>();
   for (const f of findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
@@ -46,7 +65,7 @@ function findingsText(findings: Finding[], title: string): string {
   for (const [file, list] of byFile) {
     const roles = [...new Set(list.map(f => f.role))].join(', ');
     lines.push(`  ${file} — ${roles}`);
-    for (const f of list) lines.push(`    - ${f.message}`);
+    for (const f of list) lines.push(...wrap(f.message, width, '    - ', '      '));
   }
   return lines.join('\n');
 }
