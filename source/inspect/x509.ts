@@ -1,12 +1,9 @@
 // What a certificate says, read from its DER. node:crypto parses and checks signatures for any key
 // type (RSA, ECDSA, Ed25519) but does not expose key usage bits, basic constraints or the
-// version; those come from a small walk of the ASN.1 (node-forge's parser, not its RSA-only
-// certificate reader).
+// version; those come from a small walk of the ASN.1 with pki/der.ts's reader.
 import {X509Certificate, type KeyObject} from 'node:crypto';
-import forge from 'node-forge';
+import {children, decodeOid, read, type Element} from '../pki/der.js';
 import {bytesToIp} from '../spec/net.js';
-
-const {asn1} = forge;
 
 export const EKU_OID = {serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2'} as const;
 export type ExtendedUsage = keyof typeof EKU_OID;
@@ -45,68 +42,53 @@ export interface CertificateFacts {
   publicKey: KeyObject;
 }
 
-type Node = forge.asn1.Asn1;
-const children = (node: Node | undefined): Node[] => (node && Array.isArray(node.value) ? node.value : []);
-const bytes = (node: Node | undefined): string => (node && typeof node.value === 'string' ? node.value : '');
-const oidOf = (node: Node | undefined) => asn1.derToOid(bytes(node));
-const fromDer = (der: string) => asn1.fromDer(der, {strict: false, parseAllBytes: true, decodeBitStrings: false} as never);
+const TAG = {boolean: 0x01, utf8: 0x0c, bmp: 0x1e, version: 0xa0, extensions: 0xa3, dnsName: 0x82, ipAddress: 0x87} as const;
 
-function text(node: Node): string {
-  if (node.type === asn1.Type.UTF8) return forge.util.decodeUtf8(bytes(node));
-  if (node.type === asn1.Type.BMPSTRING) {
-    const raw = bytes(node);
-    let out = '';
-    for (let i = 0; i + 1 < raw.length; i += 2) out += String.fromCharCode((raw.charCodeAt(i) << 8) | raw.charCodeAt(i + 1));
-    return out;
-  }
-  return bytes(node);
+function text(element: Element): string {
+  if (element.tag === TAG.bmp) return Buffer.from(element.content).swap16().toString('utf16le');
+  return element.content.toString(element.tag === TAG.utf8 ? 'utf8' : 'latin1');
 }
 
 const ATTRIBUTE: Record<string, string> = {'2.5.4.3': 'CN', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST'};
 
-function readName(name: Node | undefined): {attributes: {type: string; value: string}[]} {
+function readName(name: Element | undefined): {attributes: {type: string; value: string}[]} {
   const attributes: {type: string; value: string}[] = [];
-  for (const set of children(name)) {
-    for (const pair of children(set)) {
-      const [oid, value] = children(pair);
-      if (!oid || !value) continue;
-      const id = oidOf(oid);
+  if (!name) return {attributes};
+  for (const rdn of children(name)) {
+    for (const pair of children(rdn)) {
+      const [type, value] = children(pair);
+      if (!type || !value) continue;
+      const id = decodeOid(type);
       attributes.push({type: ATTRIBUTE[id] ?? id, value: text(value)});
     }
   }
   return {attributes};
 }
 
-function readExtensions(tbs: Node[]): Map<string, string> {
-  const extensions = new Map<string, string>();
-  const wrapper = tbs.find(n => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && n.type === 3);
-  for (const ext of children(children(wrapper)[0])) {
+/** extnID → the DER inside extnValue. */
+function readExtensions(tbs: Element[]): Map<string, Buffer> {
+  const extensions = new Map<string, Buffer>();
+  const wrapper = tbs.find(e => e.tag === TAG.extensions);
+  if (!wrapper) return extensions;
+  for (const ext of children(children(wrapper)[0]!)) {
     const parts = children(ext);
-    const oid = oidOf(parts[0]);
-    const value = parts[parts.length - 1];
-    extensions.set(oid, bytes(value));
+    extensions.set(decodeOid(parts[0]!), parts[parts.length - 1]!.content);
   }
   return extensions;
 }
 
-function keyUsageOf(der: string): KeyUsage[] {
-  const raw = bytes(fromDer(der));
-  const usages: KeyUsage[] = [];
-  // raw[0] counts the unused bits; bit 0 of the usage list is the top bit of the first byte.
-  for (let bit = 0; bit < KEY_USAGE_BITS.length; bit++) {
-    const byte = raw.charCodeAt(1 + (bit >> 3));
-    if (!Number.isNaN(byte) && byte & (0x80 >> (bit & 7))) usages.push(KEY_USAGE_BITS[bit]!);
-  }
-  return usages;
+function keyUsageOf(der: Buffer): KeyUsage[] {
+  // content[0] counts the unused bits; bit 0 of the usage list is the top bit of the next byte.
+  const bits = read(der).content;
+  return KEY_USAGE_BITS.filter((_, bit) => ((bits[1 + (bit >> 3)] ?? 0) & (0x80 >> (bit & 7))) !== 0);
 }
 
-function subjectAltNames(der: string): {dns: string[]; ip: string[]} {
+function subjectAltNames(der: Buffer): {dns: string[]; ip: string[]} {
   const dns: string[] = [];
   const ip: string[] = [];
-  for (const name of children(fromDer(der))) {
-    if (name.tagClass !== asn1.Class.CONTEXT_SPECIFIC) continue;
-    if (name.type === 2) dns.push(bytes(name));
-    if (name.type === 7) ip.push(bytesToIp([...bytes(name)].map(c => c.charCodeAt(0))));
+  for (const name of children(read(der))) {
+    if (name.tag === TAG.dnsName) dns.push(name.content.toString('latin1'));
+    if (name.tag === TAG.ipAddress) ip.push(bytesToIp([...name.content]));
   }
   return {dns, ip};
 }
@@ -114,11 +96,10 @@ function subjectAltNames(der: string): {dns: string[]; ip: string[]} {
 /** Reads one DER certificate; throws with a readable message when it is not one. */
 export function readCertificate(der: Buffer): CertificateFacts {
   const x509 = new X509Certificate(der);
-  const root = fromDer(der.toString('binary'));
-  const [tbsNode, sigAlg] = children(root);
-  const tbs = children(tbsNode);
-  const hasVersion = tbs[0]?.tagClass === asn1.Class.CONTEXT_SPECIFIC && tbs[0].type === 0;
-  const version = hasVersion ? bytes(children(tbs[0])[0]).charCodeAt(0) + 1 : 1;
+  const [tbsNode, sigAlg] = children(read(der));
+  const tbs = children(tbsNode!);
+  const hasVersion = tbs[0]?.tag === TAG.version;
+  const version = hasVersion ? children(tbs[0]!)[0]!.content[0]! + 1 : 1;
   const at = hasVersion ? 1 : 0;
   const issuerName = readName(tbs[at + 2]);
   const subjectName = readName(tbs[at + 4]);
@@ -127,8 +108,8 @@ export function readCertificate(der: Buffer): CertificateFacts {
   const bc = extensions.get('2.5.29.19');
   let basicConstraintsCA: boolean | undefined;
   if (bc !== undefined) {
-    const first = children(fromDer(bc))[0];
-    basicConstraintsCA = first?.type === asn1.Type.BOOLEAN ? bytes(first).charCodeAt(0) !== 0 : false;
+    const first = children(read(bc))[0];
+    basicConstraintsCA = first?.tag === TAG.boolean ? first.content[0] !== 0 : false;
   }
   const ku = extensions.get('2.5.29.15');
   const eku = extensions.get('2.5.29.37');
@@ -137,7 +118,7 @@ export function readCertificate(der: Buffer): CertificateFacts {
   // CN first, as people read a subject, whatever order the RDNs were written in.
   const format = (n: typeof subjectName) => [...n.attributes.filter(a => a.type === 'CN'), ...n.attributes.filter(a => a.type !== 'CN')]
     .map(a => `${a.type}=${a.value}`).join(', ');
-  const sigOid = oidOf(children(sigAlg)[0]);
+  const sigOid = decodeOid(children(sigAlg!)[0]!);
   let selfSigned = false;
   try {
     selfSigned = x509.subject === x509.issuer && x509.verify(x509.publicKey);
@@ -155,7 +136,7 @@ export function readCertificate(der: Buffer): CertificateFacts {
     issuer: format(issuerName),
     basicConstraintsCA,
     keyUsage: ku === undefined ? undefined : keyUsageOf(ku),
-    extendedUsage: eku === undefined ? undefined : children(fromDer(eku)).map(n => oidOf(n)),
+    extendedUsage: eku === undefined ? undefined : children(read(eku)).map(decodeOid),
     dnsNames: names.dns,
     ipAddresses: names.ip,
     notBefore: new Date(x509.validFrom),
