@@ -221,11 +221,8 @@ export function buildPlan(spec: ClusterSpec): Plan {
   ]);
 
   return {
+    spec,
     cluster: spec.name,
-    kubernetesVersion: spec.kubernetesVersion,
-    network: {...spec.network},
-    apiServerPort: spec.apiServer.port,
-    extraSANs: [...spec.extraSANs],
     kubeadm,
     endpoint: {host: spec.endpoint.host, port: spec.endpoint.port, url: endpointUrl},
     serviceIp,

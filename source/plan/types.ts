@@ -1,4 +1,4 @@
-import type {AuthorityTopology, KeyType, Layout, NodeSpec} from '../spec/types.js';
+import type {AuthorityTopology, ClusterSpec, KeyType, Layout, NodeSpec} from '../spec/types.js';
 
 export type AuthorityId = 'ca' | 'etcd-ca' | 'front-proxy-ca';
 export type Usage = 'serverAuth' | 'clientAuth';
@@ -116,11 +116,9 @@ export interface BundleFile {
 }
 
 export interface Plan {
+  /** The validated spec this plan was computed from (cluster.yaml is written from it). */
+  spec: ClusterSpec;
   cluster: string;
-  kubernetesVersion: string;
-  network: {serviceCIDR: string; clusterDomain: string};
-  apiServerPort: number;
-  extraSANs: string[];
   kubeadm?: KubeadmPlan;
   endpoint: {host: string; port: number; url: string};
   serviceIp: string;

@@ -54,11 +54,11 @@ export function clusterConfiguration(plan: Plan) {
   return {
     apiVersion: k.apiVersion,
     kind: 'ClusterConfiguration',
-    kubernetesVersion: plan.kubernetesVersion,
+    kubernetesVersion: plan.spec.kubernetesVersion,
     clusterName: plan.cluster,
     controlPlaneEndpoint: hostPort(plan.endpoint.host, plan.endpoint.port),
     certificatesDir: '/etc/kubernetes/pki',
-    networking: {serviceSubnet: plan.network.serviceCIDR, dnsDomain: plan.network.clusterDomain},
+    networking: {serviceSubnet: plan.spec.network.serviceCIDR, dnsDomain: plan.spec.network.clusterDomain},
     // Every name the pre-made certificate carries, so kubeadm's own SAN checks agree with it.
     apiServer: {
       certSANs: [...apiserver.dnsNames, ...apiserver.ipAddresses],
@@ -81,7 +81,7 @@ export function clusterConfiguration(plan: Plan) {
 function nodeConfig(plan: Plan, config: KubeadmNodeConfig, secrets: KubeadmSecrets): object[] {
   const k = plan.kubeadm!;
   const node = plan.nodes.find(n => n.name === config.node)!;
-  const localAPIEndpoint = {advertiseAddress: node.ip, bindPort: plan.apiServerPort};
+  const localAPIEndpoint = {advertiseAddress: node.ip, bindPort: plan.spec.apiServer.port};
   const nodeRegistration = {name: node.name};
   const discovery = {
     bootstrapToken: {
@@ -113,7 +113,7 @@ function nodeConfig(plan: Plan, config: KubeadmNodeConfig, secrets: KubeadmSecre
       return [{apiVersion: k.apiVersion, kind: 'InitConfiguration', nodeRegistration, localAPIEndpoint: {advertiseAddress: node.ip}}, {
         apiVersion: k.apiVersion,
         kind: 'ClusterConfiguration',
-        kubernetesVersion: plan.kubernetesVersion,
+        kubernetesVersion: plan.spec.kubernetesVersion,
         clusterName: plan.cluster,
         etcd: {local: {
           dataDir: '/var/lib/etcd',
