@@ -110,7 +110,7 @@ export function inspectPaths(paths: string[], options: InspectOptions = {}): Ins
     const authority = ['ca', 'etcd-ca', 'front-proxy-ca'].indexOf(r.role.id);
     if (authority >= 0) return authority;
     const kind = CERTIFICATES.findIndex(k => k.id === r.role.id);
-    return kind >= 0 ? 10 + kind : 100 + ['service-account', 'user', 'unknown'].indexOf(r.role.id);
+    return kind >= 0 ? 10 + kind : 100 + ['user', 'unknown'].indexOf(r.role.id);
   };
   rows.sort((a, b) => order(a) - order(b) || (a.role.nodes[0] ?? '').localeCompare(b.role.nodes[0] ?? '') || a.file.localeCompare(b.file));
 

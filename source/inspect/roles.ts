@@ -6,7 +6,7 @@ import type {AuthorityId, CertificateId} from '../plan/types.js';
 import type {ClusterSpec} from '../spec/types.js';
 import {allows, type CertificateFacts} from './x509.js';
 
-export type RoleId = CertificateId | AuthorityId | 'service-account' | 'user' | 'unknown';
+export type RoleId = CertificateId | AuthorityId | 'user' | 'unknown';
 
 export interface Role {
   id: RoleId;
@@ -111,7 +111,7 @@ export function recogniseLeaf(cert: CertificateFacts, ctx: RecogniseContext): Ro
     return {...role('kubelet-client', [node]), expectedCn: `system:node:${node.toLowerCase()}`};
   }
   if (/^service-accounts?$/.test(lower)) {
-    return {id: 'service-account', label: 'service-account key (as a certificate)', nodes: []};
+    return {id: 'service-accounts', label: CERT_LABEL['service-accounts'], nodes: []};
   }
 
   let id: CertificateId | undefined = CATALOG_CNS.get(lower) ?? CONVENTIONS[lower];

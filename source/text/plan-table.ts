@@ -106,5 +106,12 @@ function summariseInstalls(installs: {node: string; path: string}[]): string {
 export function caKeyHolders(plan: Plan): string {
   const ca = plan.authorities.find(a => a.id === 'ca')!;
   const holders = [...new Set(ca.keyInstalls.map(i => i.node))];
-  return `ca.key goes only to the control plane (${holders.length > 4 ? `${holders.length} nodes` : holders.join(', ')}); workers get ca.crt alone.`;
+  const nodes = (list: string[]) => (list.length > 4 ? `${list.length} nodes` : list.join(', '));
+  const workers = plan.nodes.filter(n => !n.roles.includes('control-plane')).map(n => n.name);
+  const workersWithCa = workers.filter(w => ca.certInstalls.some(i => i.node === w));
+  const workerText = workers.length === 0 ? ''
+    : workersWithCa.length === workers.length ? ' workers get ca.crt alone.'
+      : ' workers get no CA file at all: `kubeadm join` fetches ca.crt and checks it against --discovery-token-ca-cert-hash.';
+  if (holders.length === 0) return `ca.key goes to no node: it stays here, in pki/ (kubeadm's external-CA mode).${workerText}`;
+  return `ca.key goes only to the control plane (${nodes(holders)});${workerText}`;
 }

@@ -10,6 +10,9 @@ function exampleCheck(checks: Check[]): Check {
   return verify.find(c => c.argv.includes('-verify_ip')) ?? verify.sort((a, b) => checkCommand(a).length - checkCommand(b).length)[0] ?? checks[0]!;
 }
 
+/** Lines the screen frame takes around a step (title, rule, footer). */
+const SCREEN_CHROME = 4;
+
 export function DoneStep({result, onExit}: {result: BuildReport; onExit: () => void}) {
   const {stdout} = useStdout();
   const height = stdout?.rows ?? 24;
@@ -18,8 +21,18 @@ export function DoneStep({result, onExit}: {result: BuildReport; onExit: () => v
   const total = groups.reduce((n, g) => n + g.checks.length, 0);
   // The shortest scp line of each node: a whole command fits on a line or two.
   const ships = distributionCommands(result.plan).map(d => ({node: d.node, scp: d.lines.filter(l => l.startsWith('scp')).sort((a, b) => a.length - b.length)[0] ?? d.lines[0]!, count: d.lines.length}));
-  // What is left of the screen after the fixed lines, at most two lines per node.
-  const room = Math.max(1, Math.floor((height - 16) / 2));
+  // Lines each command takes once wrapped (two columns of indent), and what the screen has left
+  // for the shipping commands after the header, the fixed lines and the checks.
+  const width = Math.max(20, stdout?.columns ?? 80);
+  const linesOf = (text: string) => Math.ceil((text.length + 2) / width);
+  const checkLines = groups.reduce((n, g) => n + linesOf(checkCommand(exampleCheck(g.checks))), 0);
+  let budget = height - SCREEN_CHROME - 6 - linesOf(result.out) - checkLines;
+  let room = 0;
+  for (const s of ships) {
+    if (budget - linesOf(s.scp) < 1 && room > 0) break;
+    budget -= linesOf(s.scp);
+    room++;
+  }
   return (
     <Box flexDirection="column">
       <Text color="green">✓ Wrote {result.plan.certificates.length + result.plan.authorities.length} certificates and {result.plan.kubeconfigs.length} kubeconfigs to</Text>

@@ -220,7 +220,7 @@ describe('distribute.sh', () => {
     expect(kubepki(['generate', '--config', exampleWith('dist'), '--out', out]).status).toBe(0);
     const r = run('bash', [join(out, 'distribute.sh'), '--dry-run', '--root', '/stage/{node}', 'worker1']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/scp -p nodes\/worker1\/etc\/kubernetes\/pki\/ca\.crt root@worker1:\/stage\/worker1\/etc\/kubernetes\/pki\//);
+    expect(r.stdout).toMatch(/scp -p nodes\/worker1\/var\/lib\/kubelet\/pki\/kubelet\.crt \S+ root@worker1:\/stage\/worker1\/var\/lib\/kubelet\/pki\//);
     expect(r.stdout).not.toMatch(/cp1|ca\.key/);
     expect(run('bash', [join(out, 'distribute.sh'), 'nosuchnode']).status).toBe(2);
     const help = run('bash', ['out-distribute/distribute.sh', '--help'], {cwd: tmp.path});

@@ -18,7 +18,9 @@ describe('apiserver → kubelet and the front proxy', () => {
 
   it('the apiserver reaches worker1\'s kubelet by name and IP, presenting apiserver-kubelet-client', async () => {
     const kubelet = bundled(out.dir, manifest, 'kubelet-server', 'worker1');
-    const kubeletCa = bundledCa(out.dir, manifest, 'ca', 'worker1'); // the kubelet's clientCAFile
+    // The kubelet's clientCAFile: a kubeadm worker gets pki/ca.crt from `kubeadm join` (discovery), not from kubepki.
+    const kubeletCa = join(out.dir, 'pki/ca.crt');
+    expect(manifest.nodes.worker1!.files.some(f => f.source === 'pki/ca.crt')).toBe(false);
     const client = bundled(out.dir, manifest, 'apiserver-kubelet-client', 'cp1', 'cp1');
     const apiserverCa = bundledCa(out.dir, manifest, 'ca', 'cp1');
     for (const servername of ['worker1']) {

@@ -55,8 +55,8 @@ describe('verify.sh', () => {
 
   it('fails on a client certificate where a server one is needed', () => {
     const r = tampered('client-as-server', [
-      [join(good.dir, 'pki/nodes/worker1/kubelet-client.crt'), 'pki/nodes/worker1/kubelet.crt'],
-      [join(good.dir, 'pki/nodes/worker1/kubelet-client.key'), 'pki/nodes/worker1/kubelet.key'],
+      [join(good.dir, 'pki/nodes/cp1/kubelet-client.crt'), 'pki/nodes/worker1/kubelet.crt'],
+      [join(good.dir, 'pki/nodes/cp1/kubelet-client.key'), 'pki/nodes/worker1/kubelet.key'],
     ]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/^FAIL pki\/nodes\/worker1\/kubelet\.crt: error 26 .*unsuitable certificate purpose/m);
