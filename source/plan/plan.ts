@@ -311,6 +311,9 @@ function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; 
 
 function warningsFor(spec: ClusterSpec): string[] {
   const warnings: string[] = [];
+  if (spec.pki.authorities === 'single') {
+    warnings.push('One CA signs everything, so etcd trusts every certificate the cluster CA signs: a kubelet\'s or the admin\'s certificate opens the datastore directly, bypassing RBAC. A separate etcd CA (etcd-separate or kubeadm) keeps etcd to the apiserver alone.');
+  }
   const controlPlanes = spec.nodes.filter(isControlPlane);
   const endpointNode = controlPlanes.find(n => n.ip === spec.endpoint.host || n.name === spec.endpoint.host);
   if (endpointNode) {
