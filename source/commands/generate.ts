@@ -4,13 +4,14 @@ import {join, resolve} from 'node:path';
 import {buildPlan} from '../plan/plan.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type ExistingAuthority, type ProgressEvent} from '../pki/generate.js';
+import {keyTypeOf} from '../pki/algorithms.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
 import {commitStaging, createStaging, discardStaging, discardStagingNow, inspectOutput, OutputRefused, PUBLIC_MODE, SCRIPT_MODE, stagingWriter} from '../output/write.js';
 import {renderDistributeScript, distributionCommands} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {checkCommand, checkCount, opensslChecks} from '../scripts/checks.js';
 import {InputError, specFromFile, specToYaml} from '../spec/load.js';
-import type {ClusterSpec} from '../spec/types.js';
+import {KEY_LABELS, type ClusterSpec} from '../spec/types.js';
 import {EXIT, type Io} from './io.js';
 
 export interface WriteOptions {
@@ -53,6 +54,13 @@ export async function checkTarget(out: string, plan: Plan, force: boolean): Prom
     } catch {
       throw new InputError([`--out: ${out}'s manifest names CA ${a.id} but ${a.cert} or ${a.key} cannot be read; refusing to replace it.`]);
     }
+    // A kept CA keeps its key type (an RSA CA may sign new ECDSA leaves): the plan says which.
+    const planned = plan.authorities.find(p => p.id === a.id)!;
+    try {
+      planned.keyType = keyTypeOf(kept[a.id as AuthorityId]!.keyPem);
+    } catch (error) {
+      throw new InputError([`--out: CA ${a.id}'s key ${a.key} cannot be used: ${(error as Error).message}; refusing to replace it.`]);
+    }
   }
   return kept;
 }
@@ -88,7 +96,11 @@ export function finalReport(result: WriteResult): string {
   const groups = opensslChecks(plan);
   const lines = [
     `Wrote ${plan.certificates.length + plan.authorities.length} certificates, ${plan.kubeconfigs.length} kubeconfigs and ${plan.nodes.length} node bundles to ${out}`,
-    ...result.reused.map(id => `Kept the existing CA ${id} (its key was not replaced).`),
+    ...result.reused.map(id => {
+      const a = plan.authorities.find(p => p.id === id)!;
+      const mixed = a.keyType !== plan.keyType ? `; it signs the new ${KEY_LABELS[plan.keyType]} certificates` : '';
+      return `Kept the existing CA ${id} (its ${KEY_LABELS[a.keyType]} key was not replaced${mixed}).`;
+    }),
     '',
     `# Verify (${checkCount(groups)} checks; all of them: bash ${out}/verify.sh)`,
     `cd ${out}`,
