@@ -18,7 +18,7 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
       case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force);
       case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir);
       case 'wizard': {
-        const {runInteractive} = await import('../ui/run.js');
+        const {runInteractive} = await import('./interactive.js');
         return await runInteractive({config: cmd.config, plain: cmd.plain});
       }
     }

@@ -7,7 +7,8 @@ import {join} from 'node:path';
 import {handshake as tlsHandshake, type HandshakeOptions} from '../helpers/tls.js';
 import {generated, specFor, LAYOUTS, MATERIAL_KEYS, TOPOLOGIES} from '../helpers/cluster.js';
 import {openssl, run} from '../helpers/run.js';
-import {finalReport, writeCluster} from '../../source/commands/generate.js';
+import {buildCluster, finalReport} from '../../source/build/index.js';
+import {buildPlan} from '../../source/plan/plan.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
 import type {Manifest} from '../../source/output/manifest.js';
 import type {KeyType} from '../../source/spec/types.js';
@@ -170,7 +171,7 @@ describe('mixed: RSA CAs kept by --force sign new ECDSA leaves', () => {
   beforeAll(async () => {
     out = await generated(specFor('kubeadm', 'kubeadm', 'rsa-2048'));
     caKeyBefore = readFileSync(join(out.dir, 'pki/ca.key'), 'utf8');
-    const result = await writeCluster(specFor('kubeadm', 'kubeadm', 'ecdsa-p256'), out.dir, {force: true});
+    const result = await buildCluster(buildPlan(specFor('kubeadm', 'kubeadm', 'ecdsa-p256')), out.dir, {force: true});
     report = finalReport(result);
     manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
   });
