@@ -232,6 +232,7 @@ describe('kubepki\'s own output', () => {
   // to keep key generation short. Both layouts each.
   const cases = [
     ...(['kubeadm', 'hard-way'] as const).map(layout => ({name: `kubeadm topology, ${layout} layout`, spec: specFor('kubeadm', layout)})),
+    {name: 'kubeadm topology, kubeadm layout, ECDSA P-256 keys', spec: specWith(c => { c.pki.key = 'ecdsa-p256'; })},
     ...(['single', 'etcd-separate'] as const).flatMap(topology => (['kubeadm', 'hard-way'] as const).map(layout => ({
       name: `${topology} topology, ${layout} layout`,
       spec: specWith(c => {
@@ -259,7 +260,10 @@ describe('kubepki\'s own output', () => {
         expect(report.findings.some(f => /single-CA topology/.test(f.message))).toBe(spec.pki.authorities === 'single');
         // A worker's bundle alone is clean too.
         expect(describeFindings(problems(inspectPaths([join(out.dir, 'nodes/worker1')], {spec})))).toBe('');
-        if (name.startsWith('kubeadm topology, kubeadm')) {
+        if (spec.pki.key === 'ecdsa-p256') {
+          expect(new Set(report.certificates.map(c => c.keyType))).toEqual(new Set(['EC P-256']));
+        }
+        if (name === 'kubeadm topology, kubeadm layout') {
           const r = kubepki(['inspect', out.dir, '--config', join(out.dir, 'cluster.yaml')]);
           expect(r.status).toBe(0);
           expect(r.stdout).toMatch(/^No problems in 25 certificates/m);
