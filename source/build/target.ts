@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {readExisting, type ExistingOut} from '../output/existing.js';
 import {inspectOutput, OutputRefused} from '../output/write.js';
 import type {ExistingAuthority} from '../pki/generate.js';
+import {keyTypeOf} from '../pki/algorithms.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 
@@ -44,6 +45,12 @@ export function checkTarget(out: string, plan: Plan, force: boolean): Target {
       throw new InputError([`--out: ${out}'s manifest names CA ${id} but ${a.cert.path} or ${a.key.path} cannot be read; refusing to replace it.`]);
     }
     kept[id] = {certPem: a.cert.pem, keyPem: a.key.pem};
+    // A kept CA keeps its key type (an RSA CA may sign new ECDSA leaves): the plan says which.
+    try {
+      plan.authorities.find(p => p.id === id)!.keyType = keyTypeOf(a.key.pem);
+    } catch (error) {
+      throw new InputError([`--out: CA ${id}'s key ${a.key.path} cannot be used: ${(error as Error).message}; refusing to replace it.`]);
+    }
   }
   return {authorities: kept, existing};
 }

@@ -8,8 +8,6 @@ import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
 
-const KEY_BITS = {'rsa-2048': 2048, 'rsa-3072': 3072, 'rsa-4096': 4096} as const;
-
 export const serverUrl = (host: string, port: number) =>
   `https://${ipFamily(host) === 6 ? `[${host}]` : host}:${port}`;
 
@@ -62,6 +60,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
         validityHours: certHours,
         cert: `${base}.crt`,
         key: `${base}.key`,
+        keyType: spec.pki.key,
         certInstalls: installs(spec, layoutFile.placements, '.crt', node),
         keyInstalls: installs(spec, layoutFile.placements, '.key', node),
         why: kind.why,
@@ -81,6 +80,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
       validityHours: caHours,
       cert: `${base}.crt`,
       key: `${base}.key`,
+      keyType: spec.pki.key,
       certInstalls: installs(spec, slots.flatMap(slot => files.trust[slot].cert), '.crt'),
       keyInstalls: installs(spec, slots.flatMap(slot => files.trust[slot].key), '.key'),
       signs: [...new Set(certificates.filter(c => c.signer === id).map(c => c.id))],
@@ -118,6 +118,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const serviceAccount = {
     key: `${saBase}.key`,
     publicKey: `${saBase}.pub`,
+    keyType: spec.pki.key,
     keyInstalls: installs(spec, files.serviceAccount.placements, '.key'),
     publicKeyInstalls: installs(spec, files.serviceAccount.placements, '.pub'),
     why: SERVICE_ACCOUNT_WHY,
@@ -145,7 +146,6 @@ export function buildPlan(spec: ClusterSpec): Plan {
     layout,
     topology: spec.pki.authorities,
     keyType: spec.pki.key,
-    keyBits: KEY_BITS[spec.pki.key],
     nodes: spec.nodes,
     sshUser: spec.ssh.user,
     authorities,

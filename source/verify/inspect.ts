@@ -5,7 +5,8 @@ import {join} from 'node:path';
 import {parse} from 'yaml';
 import {readManifest} from '../output/existing.js';
 import type {Manifest} from '../output/manifest.js';
-import {isControlPlane} from '../spec/types.js';
+import {algorithmOf} from '../pki/algorithms.js';
+import {isControlPlane, type KeyType} from '../spec/types.js';
 
 export interface Finding {
   file: string;
@@ -44,8 +45,13 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     }
   };
   const daysLeft = (cert: X509Certificate) => Math.floor((new Date(cert.validTo).getTime() - now.getTime()) / DAY_MS);
-  const keyMatches = (cert: X509Certificate, keyFile: string) => {
-    if (!samePublicKey(createPrivateKey(read(keyFile)), cert.publicKey)) throw new Error(`${keyFile} does not match the certificate`);
+  /** The key matches the certificate and is of the type the manifest says (older manifests say none). */
+  const keyMatches = (cert: X509Certificate, keyFile: string, keyType: KeyType | undefined): string => {
+    const key = createPrivateKey(read(keyFile));
+    if (!samePublicKey(key, cert.publicKey)) throw new Error(`${keyFile} does not match the certificate`);
+    const algorithm = algorithmOf(key);
+    if (keyType && algorithm.type !== keyType) throw new Error(`${keyFile} is ${algorithm.label}, the manifest says ${keyType}`);
+    return `${algorithm.label} key matches`;
   };
 
   for (const a of manifest.authorities) {
@@ -53,10 +59,10 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       const cert = loadCert(a.cert);
       if (!cert.ca) throw new Error('not a CA certificate (basicConstraints CA:FALSE)');
       if (!cert.verify(cert.publicKey)) throw new Error('self-signature does not verify');
-      keyMatches(cert, a.key);
+      const matches = keyMatches(cert, a.key, a.keyType);
       const days = daysLeft(cert);
       if (days < 0) throw new Error(`expired on ${cert.validTo}`);
-      return {detail: `CA ${a.id}, key matches`, daysLeft: days};
+      return {detail: `CA ${a.id}, ${matches}`, daysLeft: days};
     });
   }
 
@@ -76,11 +82,11 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       const subject = cert.subject;
       if (!subject.split('\n').includes(`CN=${c.cn}`)) throw new Error(`subject is ${subject.replaceAll('\n', ', ')}, expected CN=${c.cn}`);
       for (const o of c.organizations) if (!subject.split('\n').includes(`O=${o}`)) throw new Error(`subject lacks O=${o}`);
-      keyMatches(cert, c.key);
+      const matches = keyMatches(cert, c.key, c.keyType);
       const days = daysLeft(cert);
       if (days < 0) throw new Error(`expired on ${cert.validTo}`);
       if (new Date(cert.validFrom).getTime() > now.getTime()) throw new Error(`not valid before ${cert.validFrom}`);
-      return {detail: `${c.usages.join('+')}, ${c.dnsNames.length + c.ipAddresses.length} SANs, key matches`, daysLeft: days};
+      return {detail: `${c.usages.join('+')}, ${c.dnsNames.length + c.ipAddresses.length} SANs, ${matches}`, daysLeft: days};
     });
   }
 

@@ -2,20 +2,24 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {generated, specFor} from '../helpers/cluster.js';
+import {generated, specFor, PROOF_KEYS, FOUND_AS, keyTypesIn} from '../helpers/cluster.js';
 import {bundled, bundledCa} from '../helpers/bundle.js';
 import {handshake} from '../helpers/tls.js';
 import type {Manifest} from '../../source/output/manifest.js';
 import {isControlPlane, runsKubelet} from '../../source/spec/types.js';
 
-describe('apiserver → kubelet and the front proxy', () => {
+describe.each(PROOF_KEYS)('apiserver → kubelet and the front proxy (%s)', key => {
   let out: Awaited<ReturnType<typeof generated>>;
   let manifest: Manifest;
   beforeAll(async () => {
-    out = await generated(specFor('kubeadm', 'kubeadm'));
+    out = await generated(specFor('kubeadm', 'kubeadm', key));
     manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
   });
   afterAll(() => out?.remove());
+
+  it(`runs on an all-${key} PKI`, () => {
+    expect(keyTypesIn(out.dir)).toEqual([FOUND_AS[key]]);
+  });
 
   /** Every node that runs a kubelet, as the plan made them: each has its own kubelet-server certificate. */
   const kubelets = () => manifest.certificates.filter(c => c.id === 'kubelet-server').map(c => c.node!);
