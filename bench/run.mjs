@@ -113,7 +113,7 @@ function firstFrame() {
     const timer = setTimeout(() => { process.kill(-child.pid, 'SIGKILL'); reject(new Error(`no first frame in 10 s: ${out.slice(-300)}`)); }, 10_000);
     child.stdout.on('data', d => {
       out += d;
-      if (out.includes('Cluster and API endpoint')) {
+      if (out.includes('What would you like to do?')) {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         clearTimeout(timer);
         child.on('close', () => resolvePromise({ms}));
