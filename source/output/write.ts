@@ -5,6 +5,7 @@ import {chmod, mkdir, readdir, rename, rm, writeFile} from 'node:fs/promises';
 import {existsSync, readdirSync, rmSync, statSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 import {randomBytes} from 'node:crypto';
+import {bundleDir} from '../plan/paths.js';
 import type {Plan} from '../plan/types.js';
 import type {MaterialFile} from '../pki/generate.js';
 
@@ -83,12 +84,10 @@ export async function createStaging(out: string): Promise<string> {
 /** Every place a master-copy file is copied to: OUT-relative paths inside the node bundles. */
 export function bundleCopies(plan: Plan): Map<string, {path: string; secret: boolean}[]> {
   const copies = new Map<string, {path: string; secret: boolean}[]>();
-  for (const [node, files] of Object.entries(plan.bundles)) {
-    for (const file of files) {
-      const list = copies.get(file.source) ?? [];
-      list.push({path: join('nodes', node, file.target), secret: file.secret});
-      copies.set(file.source, list);
-    }
+  for (const file of Object.values(plan.bundles).flat()) {
+    const list = copies.get(file.source) ?? [];
+    list.push({path: file.path, secret: file.secret});
+    copies.set(file.source, list);
   }
   return copies;
 }
@@ -113,7 +112,7 @@ export function stagingWriter(staging: string, plan: Plan) {
     finish: async (extra: ExtraFile[]) => {
       const missing = [...copies.keys()].filter(source => !written.has(source));
       if (missing.length) throw new Error(`internal: bundles need ${missing.join(', ')}, which were not generated`);
-      for (const node of plan.nodes) await ensureDirectory(join(staging, 'nodes', node.name));
+      for (const node of plan.nodes) await ensureDirectory(join(staging, bundleDir(node.name)));
       await Promise.all(extra.map(f => writePrivate(staging, f.path, f.content, f.mode)));
       if (umaskNarrows(DIR_MODE)) await tightenDirectories(staging);
     },
