@@ -2,10 +2,12 @@
 // path in the master copy. Keys are made concurrently; certificates are signed as soon as
 // their key and their signer exist.
 import type {AuthorityId, Plan} from '../plan/types.js';
+import type {KeyType} from '../spec/types.js';
 import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
 import {KEY_ALGORITHMS} from './algorithms.js';
 import {createKeyGenerator, publicKeyPem, type KeyPair} from './keys.js';
 import {renderKubeconfig} from './kubeconfig.js';
+import {timed} from './timings.js';
 
 export interface MaterialFile {
   path: string;
@@ -44,10 +46,9 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const existing = options.existing ?? {};
   const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length;
   let done = 0;
-  const algorithm = KEY_ALGORITHMS[plan.keyType];
-  const generateKey = createKeyGenerator(algorithm);
-  const key = (item: string): Promise<KeyPair> =>
-    generateKey().then(pair => {
+  const generateKey = createKeyGenerator();
+  const key = (keyType: KeyType, item: string): Promise<KeyPair> =>
+    generateKey(KEY_ALGORITHMS[keyType]).then(pair => {
       options.onProgress?.({done: ++done, total, item});
       return pair;
     });
@@ -74,7 +75,8 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
       }));
       continue;
     }
-    issuers.set(authority.id, key(`${authority.id} (CA)`).then(pair => {
+    const algorithm = KEY_ALGORITHMS[authority.keyType];
+    issuers.set(authority.id, key(authority.keyType, `${authority.id} (CA)`).then(pair => {
       const notAfter = new Date(now.getTime() + authority.validityHours * HOUR_MS);
       const {pem, issuer} = createAuthority({
         subject: {cn: authority.cn, organizations: []},
@@ -89,17 +91,14 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
 
   // Each kubeconfig is written as soon as its client certificate exists.
   const kubeconfigsOf = new Map<string, typeof plan.kubeconfigs>();
-  for (const k of plan.kubeconfigs) {
-    const key = `${k.certificate.id}\0${k.certificate.node ?? ''}`;
-    kubeconfigsOf.set(key, [...(kubeconfigsOf.get(key) ?? []), k]);
-  }
+  for (const k of plan.kubeconfigs) kubeconfigsOf.set(k.certificate.ref, [...(kubeconfigsOf.get(k.certificate.ref) ?? []), k]);
 
-  const serviceAccountKey = key('service-account key');
+  const serviceAccountKey = key(plan.serviceAccount.keyType, 'service-account key');
   const leaves = plan.certificates.map(async c => {
     // The Hard Way's service-accounts certificate carries the service-account key, not a key of its own.
     const sharesServiceAccountKey = c.key === plan.serviceAccount.key;
     const [pair, issuer] = await Promise.all([
-      sharesServiceAccountKey ? serviceAccountKey : key(c.node ? `${c.id} ${c.node}` : c.id),
+      sharesServiceAccountKey ? serviceAccountKey : key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id),
       issuers.get(c.signer)!,
     ]);
     // A reused CA may expire before the requested validity: never outlive the signer.
@@ -107,14 +106,14 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     const notAfter = new Date(Math.min(wanted, issuer.notAfter.getTime()));
     const pem = createLeaf({
       subject: {cn: c.cn, organizations: c.organizations},
-      publicKey: pair.spki, algorithm,
+      publicKey: pair.spki, algorithm: KEY_ALGORITHMS[c.keyType],
       dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, notBefore, notAfter,
     }, c.usages, issuer);
     put(c.cert, pem, false);
     if (!sharesServiceAccountKey) put(c.key, pair.privateKeyPem, true);
-    for (const k of kubeconfigsOf.get(`${c.id}\0${c.node ?? ''}`) ?? []) {
+    for (const k of kubeconfigsOf.get(c.ref) ?? []) {
       const caPem = pems.get(plan.authorities.find(a => a.id === k.authority)!.cert)!;
-      put(k.file, renderKubeconfig(k, caPem, pem, pair.privateKeyPem), true);
+      put(k.file, timed('kubeconfig', () => renderKubeconfig(k, caPem, pem, pair.privateKeyPem)), true);
     }
   });
 

@@ -1,7 +1,7 @@
 // The PKI as a table, after kubeadm's certlist.go: one entry per kind of certificate, data
 // first. Building, printing, verifying and explaining all walk this same table.
 import type {Layout} from '../spec/types.js';
-import type {TrustSlot} from './layouts.js';
+import {LAYOUT_FILES, type TrustSlot} from './layouts.js';
 import type {Reader} from './components.js';
 import {
   controlPlaneNodeNames, endpointName, etcdMemberNames, extraNames, kubeletNames,
@@ -32,15 +32,12 @@ export interface CertificateKind {
   organizations: ByRelease<string[]>;
   usages: ByLayout<Usage[]>;
   sans: ByLayout<SanRule[]>;
-  layouts: Layout[];
   /** Releases that have it (kubeadm made super-admin.conf from v1.29). */
   since?: number;
   /** Which component reads the certificate or its key, and by which flag: the units are made from this. */
   readers: ByLayout<Reader[]>;
   why: Explanation;
 }
-
-const both: Layout[] = ['kubeadm', 'hard-way'];
 
 export const CERTIFICATES: CertificateKind[] = [
   {
@@ -52,7 +49,7 @@ export const CERTIFICATES: CertificateKind[] = [
       kubeadm: [controlPlaneNodeNames, kubernetesServiceNames, endpointName, extraNames],
       'hard-way': [controlPlaneNodeNames, kubernetesServiceNames, endpointName, loopbackAddress, extraNames],
     },
-    layouts: both,
+   
     readers: {kubeadm: [{component: 'kube-apiserver', flag: '--tls-cert-file', part: 'cert'}, {component: 'kube-apiserver', flag: '--tls-private-key-file', part: 'key'}], 'hard-way': [{component: 'kube-apiserver', flag: '--tls-cert-file', part: 'cert'}, {component: 'kube-apiserver', flag: '--tls-private-key-file', part: 'key'}, {component: 'kube-apiserver', flag: '--kubelet-client-certificate', part: 'cert'}, {component: 'kube-apiserver', flag: '--kubelet-client-key', part: 'key'}]},
     why: {
       purpose: 'The HTTPS serving certificate of kube-apiserver, the front door of the cluster.',
@@ -69,7 +66,7 @@ export const CERTIFICATES: CertificateKind[] = [
     // all: kubeadm binds the user to system:kubelet-api-admin (ClusterRoleBinding kubeadm:apiserver-kubelet-client).
     organizations: ({minor}) => (minor <= 28 ? ['system:masters'] : minor <= 35 ? ['kubeadm:cluster-admins'] : []),
     // The Hard Way has no such certificate: its apiserver uses its serving certificate (CN kubernetes).
-    usages: ['clientAuth'], sans: [], layouts: ['kubeadm'],
+    usages: ['clientAuth'], sans: [],
     readers: [{component: 'kube-apiserver', flag: '--kubelet-client-certificate', part: 'cert'}, {component: 'kube-apiserver', flag: '--kubelet-client-key', part: 'key'}],
     why: {
       purpose: 'The identity kube-apiserver shows when it calls a kubelet (kubectl logs, exec, port-forward).',
@@ -81,7 +78,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'apiserver-etcd-client', scope: 'cluster', signedBy: 'etcd',
-    cn: 'kube-apiserver-etcd-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: 'kube-apiserver-etcd-client', organizations: [], usages: ['clientAuth'], sans: [],
     readers: [{component: 'kube-apiserver', flag: '--etcd-certfile', part: 'cert'}, {component: 'kube-apiserver', flag: '--etcd-keyfile', part: 'key'}],
     why: {
       purpose: 'The identity kube-apiserver shows to etcd, where all cluster state lives.',
@@ -93,7 +90,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'front-proxy-client', scope: 'cluster', signedBy: 'front-proxy',
-    cn: 'front-proxy-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: 'front-proxy-client', organizations: [], usages: ['clientAuth'], sans: [],
     readers: [{component: 'kube-apiserver', flag: '--proxy-client-cert-file', part: 'cert'}, {component: 'kube-apiserver', flag: '--proxy-client-key-file', part: 'key'}],
     why: {
       purpose: 'Lets kube-apiserver forward requests to aggregated APIs (metrics-server and friends) on behalf of a user.',
@@ -105,7 +102,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'etcd-healthcheck-client', scope: 'cluster', signedBy: 'etcd',
-    cn: 'kube-etcd-healthcheck-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: 'kube-etcd-healthcheck-client', organizations: [], usages: ['clientAuth'], sans: [],
     readers: [],
     why: {
       purpose: 'A low-privilege client for probing etcd health and for etcdctl by hand.',
@@ -120,7 +117,7 @@ export const CERTIFICATES: CertificateKind[] = [
     cn: {kubeadm: 'kubernetes-admin', 'hard-way': 'admin'},
     // kubeadm moved admin.conf out of system:masters in v1.29 (kubeadm:cluster-admins, bound to cluster-admin).
     organizations: ({layout, minor}) => (layout === 'hard-way' || minor <= 28 ? ['system:masters'] : ['kubeadm:cluster-admins']),
-    usages: ['clientAuth'], sans: [], layouts: both,
+    usages: ['clientAuth'], sans: [],
     readers: [],
     why: {
       purpose: 'The cluster administrator, for kubectl (admin.conf).',
@@ -132,7 +129,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'super-admin', scope: 'cluster', signedBy: 'cluster',
-    cn: 'kubernetes-super-admin', organizations: ['system:masters'], usages: ['clientAuth'], sans: [], layouts: ['kubeadm'], since: 29,
+    cn: 'kubernetes-super-admin', organizations: ['system:masters'], usages: ['clientAuth'], sans: [], since: 29,
     readers: [],
     why: {
       purpose: 'A break-glass administrator that works even when RBAC bindings are broken (super-admin.conf).',
@@ -146,7 +143,7 @@ export const CERTIFICATES: CertificateKind[] = [
     id: 'kube-controller-manager', scope: 'cluster', signedBy: 'cluster',
     cn: 'system:kube-controller-manager',
     organizations: {kubeadm: [], 'hard-way': ['system:kube-controller-manager']},
-    usages: ['clientAuth'], sans: [], layouts: both,
+    usages: ['clientAuth'], sans: [],
     readers: [],
     why: {
       purpose: 'The identity of kube-controller-manager when it talks to the apiserver.',
@@ -160,7 +157,7 @@ export const CERTIFICATES: CertificateKind[] = [
     id: 'kube-scheduler', scope: 'cluster', signedBy: 'cluster',
     cn: 'system:kube-scheduler',
     organizations: {kubeadm: [], 'hard-way': ['system:kube-scheduler']},
-    usages: ['clientAuth'], sans: [], layouts: both,
+    usages: ['clientAuth'], sans: [],
     readers: [],
     why: {
       purpose: 'The identity of kube-scheduler when it talks to the apiserver.',
@@ -172,7 +169,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'kube-proxy', scope: 'cluster', signedBy: 'cluster',
-    cn: 'system:kube-proxy', organizations: ['system:node-proxier'], usages: ['clientAuth'], sans: [], layouts: ['hard-way'],
+    cn: 'system:kube-proxy', organizations: ['system:node-proxier'], usages: ['clientAuth'], sans: [],
     readers: [],
     why: {
       purpose: 'The identity of kube-proxy on every node, which watches Services and Endpoints.',
@@ -185,7 +182,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'etcd-server', scope: 'etcd-node', signedBy: 'etcd',
     cn: node => node, organizations: [], usages: ['serverAuth', 'clientAuth'],
-    sans: [etcdMemberNames], layouts: both,
+    sans: [etcdMemberNames],
     readers: [{component: 'etcd', flag: '--cert-file', part: 'cert'}, {component: 'etcd', flag: '--key-file', part: 'key'}],
     why: {
       purpose: 'The serving certificate of one etcd member, for its clients (kube-apiserver, etcdctl).',
@@ -198,7 +195,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'etcd-peer', scope: 'etcd-node', signedBy: 'etcd',
     cn: node => node, organizations: [], usages: ['serverAuth', 'clientAuth'],
-    sans: [etcdMemberNames], layouts: both,
+    sans: [etcdMemberNames],
     readers: [{component: 'etcd', flag: '--peer-cert-file', part: 'cert'}, {component: 'etcd', flag: '--peer-key-file', part: 'key'}],
     why: {
       purpose: 'One etcd member\'s certificate for replication traffic with the other members.',
@@ -210,7 +207,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'kubelet-client', scope: 'kubelet-node', signedBy: 'cluster',
-    cn: node => `system:node:${node}`, organizations: ['system:nodes'], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: node => `system:node:${node}`, organizations: ['system:nodes'], usages: ['clientAuth'], sans: [],
     readers: [],
     why: {
       purpose: 'How a kubelet proves which node it is when it talks to the apiserver (kubelet.conf).',
@@ -222,7 +219,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'kubelet-server', scope: 'kubelet-node', signedBy: 'cluster',
-    cn: node => node, organizations: [], usages: ['serverAuth'], sans: [kubeletNames], layouts: both,
+    cn: node => node, organizations: [], usages: ['serverAuth'], sans: [kubeletNames],
     readers: [{component: 'kubelet', flag: 'tlsCertFile', part: 'cert'}, {component: 'kubelet', flag: 'tlsPrivateKeyFile', part: 'key'}],
     why: {
       purpose: 'The serving certificate of a kubelet\'s HTTPS API (port 10250): logs, exec, metrics.',
@@ -234,7 +231,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'service-accounts', scope: 'cluster', signedBy: 'cluster',
-    cn: 'service-accounts', organizations: [], usages: ['clientAuth'], sans: [], layouts: ['hard-way'],
+    cn: 'service-accounts', organizations: [], usages: ['clientAuth'], sans: [],
     readers: [{component: 'kube-apiserver', flag: '--service-account-key-file', part: 'cert'}],
     why: {
       purpose: 'The Hard Way\'s way to hand kube-apiserver the service-account public key: a certificate that carries it. Its key is the service-account signing key.',
@@ -342,18 +339,17 @@ export interface KubeconfigKind {
   readers: Reader[];
   /** Per control-plane node (server: that node's own apiserver) or per kubelet node, or one for the cluster. */
   scope: 'cluster' | 'control-plane-node' | 'kubelet-node';
-  layouts: Layout[];
   since?: number;
   why: string;
 }
 
 export const KUBECONFIGS: KubeconfigKind[] = [
-  {id: 'admin', certificate: 'admin', readers: [],  scope: 'cluster', layouts: both, why: 'kubectl as the cluster administrator, through the endpoint.'},
-  {id: 'super-admin', certificate: 'super-admin', readers: [],  scope: 'cluster', layouts: ['kubeadm'], since: 29, why: 'Break-glass kubectl access that bypasses RBAC.'},
-  {id: 'kube-controller-manager', certificate: 'kube-controller-manager', readers: ['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].map(flag => ({component: 'kube-controller-manager', flag, part: 'file'})),  scope: 'control-plane-node', layouts: both, why: 'kube-controller-manager talks to the apiserver on its own node, so it keeps working when the load balancer does not.'},
-  {id: 'kube-scheduler', certificate: 'kube-scheduler', readers: ['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].map(flag => ({component: 'kube-scheduler', flag, part: 'file'})),  scope: 'control-plane-node', layouts: both, why: 'kube-scheduler talks to the apiserver on its own node.'},
-  {id: 'kube-proxy', certificate: 'kube-proxy', readers: [{component: 'kube-proxy', flag: 'clientConnection.kubeconfig', part: 'file'}],  scope: 'cluster', layouts: ['hard-way'], why: 'kube-proxy on every node, through the endpoint.'},
-  {id: 'kubelet', certificate: 'kubelet-client', readers: [{component: 'kubelet', flag: '--kubeconfig', part: 'file'}],  scope: 'kubelet-node', layouts: both, why: 'The kubelet of this node, as system:node:<name>, through the endpoint.'},
+  {id: 'admin', certificate: 'admin', readers: [],  scope: 'cluster', why: 'kubectl as the cluster administrator, through the endpoint.'},
+  {id: 'super-admin', certificate: 'super-admin', readers: [],  scope: 'cluster', since: 29, why: 'Break-glass kubectl access that bypasses RBAC.'},
+  {id: 'kube-controller-manager', certificate: 'kube-controller-manager', readers: ['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].map(flag => ({component: 'kube-controller-manager', flag, part: 'file'})),  scope: 'control-plane-node', why: 'kube-controller-manager talks to the apiserver on its own node, so it keeps working when the load balancer does not.'},
+  {id: 'kube-scheduler', certificate: 'kube-scheduler', readers: ['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].map(flag => ({component: 'kube-scheduler', flag, part: 'file'})),  scope: 'control-plane-node', why: 'kube-scheduler talks to the apiserver on its own node.'},
+  {id: 'kube-proxy', certificate: 'kube-proxy', readers: [{component: 'kube-proxy', flag: 'clientConnection.kubeconfig', part: 'file'}],  scope: 'cluster', why: 'kube-proxy on every node, through the endpoint.'},
+  {id: 'kubelet', certificate: 'kubelet-client', readers: [{component: 'kubelet', flag: '--kubeconfig', part: 'file'}],  scope: 'kubelet-node', why: 'The kubelet of this node, as system:node:<name>, through the endpoint.'},
 ];
 
 export const SERVICE_ACCOUNT_WHY =
@@ -365,6 +361,6 @@ export function signingSummary(topology: keyof typeof SIGNER_FOR, layout: Layout
   const ids = [...new Set(Object.values(signers))];
   return ids.map(authority => ({
     authority,
-    certificates: CERTIFICATES.filter(c => c.layouts.includes(layout) && signers[c.signedBy] === authority).map(c => c.id),
+    certificates: CERTIFICATES.filter(c => LAYOUT_FILES[layout].certificates[c.id] !== null && signers[c.signedBy] === authority).map(c => c.id),
   }));
 }

@@ -24,12 +24,22 @@ export interface Placement {
   flows?: KubeadmFlow[];
 }
 
+/** A file kind in one layout: its master-copy name and where nodes install it. */
+export interface LayoutFile {
+  file: (node: string) => string;
+  placements: Placement[];
+}
+
+/**
+ * Every certificate and kubeconfig kind has an entry in every layout (the compiler checks it):
+ * `null` says the layout has no such file (The Hard Way has no super-admin).
+ */
 export interface LayoutFiles {
   /** The master copy's base name under pki/ for each authority (without extension). */
   authorityFile: Record<'ca' | 'etcd-ca' | 'front-proxy-ca', string>;
   trust: Record<TrustSlot, {cert: Placement[]; key: Placement[]}>;
-  certificates: Partial<Record<CertificateId, {file: (node: string) => string; placements: Placement[]}>>;
-  kubeconfigs: Partial<Record<KubeconfigId, {file: (node: string) => string; placements: Placement[]}>>;
+  certificates: Record<CertificateId, LayoutFile | null>;
+  kubeconfigs: Record<KubeconfigId, LayoutFile | null>;
   serviceAccount: {file: string; placements: Placement[]; publicKeyPlacements: Placement[]};
   /**
    * A CA that fills a second trust slot (the cluster CA doing etcd's job in a single-CA topology):
@@ -63,6 +73,9 @@ const kubeadm: LayoutFiles = {
     // Embedded in kubeconfigs only; kubeadm keeps no separate file for these.
     admin: {file: fixed('clients/admin'), placements: []},
     'super-admin': {file: fixed('clients/super-admin'), placements: []},
+    // kubeadm's kube-proxy authenticates with a ServiceAccount token: no certificate, no kubeconfig.
+    'kube-proxy': null,
+    'service-accounts': null,
     'kube-controller-manager': {file: fixed('clients/controller-manager'), placements: []},
     'kube-scheduler': {file: fixed('clients/scheduler'), placements: []},
     'etcd-server': {file: fixed('etcd/server'), placements: [{on: 'self', path: `${P}/etcd/server`}]},
@@ -75,6 +88,7 @@ const kubeadm: LayoutFiles = {
     admin: {file: fixed('admin.conf'), placements: [{on: 'control-plane', path: `${K}/admin.conf`}]},
     // `kubeadm init` alone writes super-admin.conf; joining control-plane nodes never have one.
     'super-admin': {file: fixed('super-admin.conf'), placements: [{on: 'init', path: `${K}/super-admin.conf`}]},
+    'kube-proxy': null,
     'kube-controller-manager': {file: fixed('controller-manager.conf'), placements: [{on: 'self', path: `${K}/controller-manager.conf`}]},
     'kube-scheduler': {file: fixed('scheduler.conf'), placements: [{on: 'self', path: `${K}/scheduler.conf`}]},
     // `kubeadm join` refuses a node that already has kubelet.conf: only the init node gets it in
@@ -107,6 +121,9 @@ const hardWay: LayoutFiles = {
     'front-proxy-client': {file: fixed('front-proxy-client'), placements: [{on: 'control-plane', path: `${V}/front-proxy-client`}]},
     'etcd-healthcheck-client': {file: fixed('etcd-healthcheck-client'), placements: [{on: 'etcd', path: `${E}/etcd-healthcheck-client`}]},
     admin: {file: fixed('admin'), placements: []},
+    'super-admin': null,
+    // The Hard Way's apiserver calls kubelets with its own serving certificate (--kubelet-client-certificate).
+    'apiserver-kubelet-client': null,
     'kube-controller-manager': {file: fixed('kube-controller-manager'), placements: []},
     'kube-scheduler': {file: fixed('kube-scheduler'), placements: []},
     'kube-proxy': {file: fixed('kube-proxy'), placements: []},
@@ -121,6 +138,7 @@ const hardWay: LayoutFiles = {
   },
   kubeconfigs: {
     admin: {file: fixed('admin.kubeconfig'), placements: [{on: 'control-plane', path: `${V}/admin.kubeconfig`}]},
+    'super-admin': null,
     'kube-controller-manager': {file: fixed('kube-controller-manager.kubeconfig'), placements: [{on: 'self', path: `${V}/kube-controller-manager.kubeconfig`}]},
     'kube-scheduler': {file: fixed('kube-scheduler.kubeconfig'), placements: [{on: 'self', path: `${V}/kube-scheduler.kubeconfig`}]},
     'kube-proxy': {file: fixed('kube-proxy.kubeconfig'), placements: [{on: 'kubelet', path: '/var/lib/kube-proxy/kubeconfig'}]},

@@ -8,13 +8,9 @@ import {
 } from './catalog.js';
 import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type TrustSlot} from './layouts.js';
 import {planComponents, type ReadFile} from './component-plan.js';
+import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
-
-const KEY_BITS = {'rsa-2048': 2048, 'rsa-3072': 3072, 'rsa-4096': 4096} as const;
-
-/** Master-copy path of a node's own files: pki/nodes/<node>/…; node names are DNS labels, so they cannot clash. */
-const nodeDir = (node: string) => `pki/nodes/${node}`;
 
 export const serverUrl = (host: string, port: number) =>
   `https://${ipFamily(host) === 6 ? `[${host}]` : host}:${port}`;
@@ -86,8 +82,8 @@ export function buildPlan(spec: ClusterSpec): Plan {
 
   const certificates: CertificatePlan[] = [];
   for (const kind of CERTIFICATES) {
-    if (!kind.layouts.includes(layout) || (kind.since ?? 0) > identity.minor) continue;
-    const layoutFile = files.certificates[kind.id]!;
+    const layoutFile = files.certificates[kind.id];
+    if (!layoutFile || (kind.since ?? 0) > identity.minor) continue; // this layout (or release) has no such certificate
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : kind.scope === 'etcd-node' ? etcdNodes(spec) : spec.nodes.filter(runsKubelet);
     for (const node of owners) {
@@ -101,6 +97,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
       certificates.push({
         id: kind.id,
         node: node?.name ?? null,
+        ref: planRef(kind.id, node?.name ?? null),
         cn: typeof kind.cn === 'function' ? kind.cn(node!.name) : forLayout(kind.cn, layout),
         organizations: [...forContext(kind.organizations, identity)],
         signer: signers[kind.signedBy],
@@ -110,6 +107,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
         validityHours: certHours,
         cert: `${base}.crt`,
         key: `${base}.key`,
+        keyType: spec.pki.key,
         certInstalls: flatten(certPlaced),
         keyInstalls: flatten(keyPlaced),
         why: withReaders(kind.why, forLayout(kind.readers, layout)),
@@ -142,6 +140,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
       validityHours: caHours,
       cert: `${base}.crt`,
       key: `${base}.key`,
+      keyType: spec.pki.key,
       certInstalls: flatten(certPlaced),
       keyInstalls: flatten(keyPlaced),
       signs: [...new Set(certificates.filter(c => c.signer === id).map(c => c.id))],
@@ -149,15 +148,15 @@ export function buildPlan(spec: ClusterSpec): Plan {
     };
   });
 
-  const certificateOf = new Map(certificates.map(c => [`${c.id}\0${c.node ?? ''}`, c]));
+  const certificateOf = new Map(certificates.map(c => [c.ref, c]));
   const kubeconfigs: KubeconfigPlan[] = [];
   for (const kind of KUBECONFIGS) {
-    if (!kind.layouts.includes(layout) || (kind.since ?? 0) > identity.minor) continue;
-    const layoutFile = files.kubeconfigs[kind.id]!;
+    const layoutFile = files.kubeconfigs[kind.id];
+    if (!layoutFile || (kind.since ?? 0) > identity.minor) continue;
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : spec.nodes.filter(kind.scope === 'control-plane-node' ? isControlPlane : runsKubelet);
     for (const node of owners) {
-      const certificate = certificateOf.get(`${kind.certificate}\0${kind.scope === 'kubelet-node' ? node!.name : ''}`)!;
+      const certificate = certificateOf.get(planRef(kind.certificate, kind.scope === 'kubelet-node' ? node!.name : null))!;
       const placed = place(spec, layoutFile.placements, '', node);
       // A node's kubeconfig that no node receives (kubeadm: a joining kubelet bootstraps its own) is not made.
       if (node && flatten(placed).length === 0) continue;
@@ -166,11 +165,12 @@ export function buildPlan(spec: ClusterSpec): Plan {
       kubeconfigs.push({
         id: kind.id,
         node: node?.name ?? null,
+        ref: planRef(kind.id, node?.name ?? null),
         cluster: spec.name,
         user: certificate.cn,
         context: `${certificate.cn}@${spec.name}`,
         server: kubeconfigServer(spec, kind.id, node, endpointUrl),
-        certificate: {id: certificate.id, node: certificate.node},
+        certificate: {id: certificate.id, node: certificate.node, ref: certificate.ref},
         authority: signers.cluster,
         file,
         installs: flatten(placed),
@@ -196,6 +196,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const serviceAccount = {
     key: `${saBase}.key`,
     publicKey: `${saBase}.pub`,
+    keyType: spec.pki.key,
     keyInstalls: flatten(saKeyPlaced),
     publicKeyInstalls: flatten(saPubPlaced),
     why: SERVICE_ACCOUNT_WHY,
@@ -229,7 +230,6 @@ export function buildPlan(spec: ClusterSpec): Plan {
     layout,
     topology: spec.pki.authorities,
     keyType: spec.pki.key,
-    keyBits: KEY_BITS[spec.pki.key],
     nodes: spec.nodes,
     sshUser: spec.ssh.user,
     authorities,
@@ -304,7 +304,7 @@ function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; 
     if (earlier === e.source) continue; // e.g. ca.crt wanted by both the control plane and the kubelet
     if (earlier) throw new Error(`catalog error: ${where} would receive both ${earlier} and ${e.source}`);
     seen.set(where, e.source);
-    bundles[e.node]!.push({source: e.source, target: e.path, secret: e.secret});
+    bundles[e.node]!.push({source: e.source, target: e.path, path: bundlePath(e.node, e.path), secret: e.secret});
   }
   return bundles;
 }

@@ -31,6 +31,8 @@ export interface AuthorityPlan {
   validityHours: number;
   cert: string;
   key: string;
+  /** The key this file pair has. */
+  keyType: KeyType;
   certInstalls: Install[];
   keyInstalls: Install[];
   signs: string[];
@@ -40,6 +42,8 @@ export interface AuthorityPlan {
 export interface CertificatePlan {
   id: CertificateId;
   node: string | null;
+  /** Stable name: `id`, or `id/node` for a per-node certificate (planRef). */
+  ref: string;
   cn: string;
   organizations: string[];
   signer: AuthorityId;
@@ -49,6 +53,8 @@ export interface CertificatePlan {
   validityHours: number;
   cert: string;
   key: string;
+  /** The key this file pair has (its signer's key decides the signature algorithm). */
+  keyType: KeyType;
   certInstalls: Install[];
   keyInstalls: Install[];
   why: Explanation;
@@ -57,12 +63,14 @@ export interface CertificatePlan {
 export interface KubeconfigPlan {
   id: KubeconfigId;
   node: string | null;
+  /** Stable name: `id`, or `id/node` for a per-node kubeconfig (planRef). */
+  ref: string;
   cluster: string;
   user: string;
   context: string;
   server: string;
   /** The certificate embedded as the client identity, and the authority embedded as trust. */
-  certificate: {id: CertificateId; node: string | null};
+  certificate: {id: CertificateId; node: string | null; ref: string};
   authority: AuthorityId;
   file: string;
   installs: Install[];
@@ -72,6 +80,7 @@ export interface KubeconfigPlan {
 export interface ServiceAccountPlan {
   key: string;
   publicKey: string;
+  keyType: KeyType;
   keyInstalls: Install[];
   publicKeyInstalls: Install[];
   why: string;
@@ -112,6 +121,8 @@ export interface ComponentPlan {
 export interface BundleFile {
   source: string;
   target: string;
+  /** Where the copy lies in OUT: nodes/<node><target> (bundlePath). */
+  path: string;
   secret: boolean;
 }
 
@@ -124,8 +135,8 @@ export interface Plan {
   serviceIp: string;
   layout: Layout;
   topology: AuthorityTopology;
+  /** The key type of every key made for this plan (spec.pki.key). */
   keyType: KeyType;
-  keyBits: number;
   nodes: NodeSpec[];
   sshUser: string;
   authorities: AuthorityPlan[];

@@ -7,8 +7,12 @@ export type Role = (typeof ROLES)[number];
 export const AUTHORITY_TOPOLOGIES = ['single', 'etcd-separate', 'kubeadm'] as const;
 export type AuthorityTopology = (typeof AUTHORITY_TOPOLOGIES)[number];
 
-export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
+export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ecdsa-p256', 'ecdsa-p384'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
+/** How people name each key type (kubeadm's encryptionAlgorithm: RSA-2048 … ECDSA-P384). */
+export const KEY_LABELS: Record<KeyType, string> = {
+  'rsa-2048': 'RSA-2048', 'rsa-3072': 'RSA-3072', 'rsa-4096': 'RSA-4096', 'ecdsa-p256': 'ECDSA P-256', 'ecdsa-p384': 'ECDSA P-384',
+};
 
 export const LAYOUTS = ['kubeadm', 'hard-way'] as const;
 export type Layout = (typeof LAYOUTS)[number];
@@ -68,9 +72,10 @@ export const DEFAULTS = {
   sshUser: 'root',
 };
 
-export const runsKubelet = (node: NodeSpec) =>
+/** What a node runs follows from its roles, and is decided here only. */
+export const runsKubelet = (node: Pick<NodeSpec, 'roles'>) =>
   node.roles.includes('control-plane') || node.roles.includes('worker');
-export const isControlPlane = (node: NodeSpec) => node.roles.includes('control-plane');
+export const isControlPlane = (node: Pick<NodeSpec, 'roles'>) => node.roles.includes('control-plane');
 
 /** The nodes that run etcd: those with the etcd role, or the control plane when none has it (stacked etcd). */
 export function etcdNodes(spec: Pick<ClusterSpec, 'nodes'>): NodeSpec[] {

@@ -1,7 +1,9 @@
 import {describe, expect, it} from 'vitest';
 import {buildPlan} from '../../source/plan/plan.js';
 import type {CertificatePlan, Plan} from '../../source/plan/types.js';
+import {LAYOUT_FILES, type LayoutFiles} from '../../source/plan/layouts.js';
 import {LAYOUTS, TOPOLOGIES, specFor, specWith} from '../helpers/cluster.js';
+import {planRowDetails, planRows, planSummary} from '../../source/text/plan-table.js';
 
 const cert = (plan: Plan, id: string, node: string | null = null): CertificatePlan => {
   const found = plan.certificates.find(c => c.id === id && c.node === node);
@@ -210,9 +212,52 @@ describe('plan details', () => {
     expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler')!.server).toBe('https://[fd00::21]:6443');
   });
 
+  it('says which key each file has: the spec\'s type on every key, in the summary and in each row\'s details', () => {
+    const plan = buildPlan(specFor('kubeadm', 'kubeadm', 'ecdsa-p384'));
+    expect(new Set([...plan.authorities, ...plan.certificates, plan.serviceAccount].map(f => f.keyType))).toEqual(new Set(['ecdsa-p384']));
+    expect(planSummary(plan)[0]).toContain(`; ${plan.keyCount} ECDSA P-384 keys to generate.`);
+    const rows = planRows(plan);
+    const lineOf = (row: (typeof rows)[number]) => planRowDetails(plan, row).lines.find(([k]) => k === 'Key')?.[1];
+    expect(lineOf(rows.find(r => r.kind === 'authority')!)).toBe('ECDSA P-384, self-signed');
+    expect(lineOf(rows.find(r => r.file === 'apiserver.crt')!)).toBe('ECDSA P-384, signed with ca\'s ECDSA P-384 key');
+    // A kept RSA CA (generate --force) changes its own entry; the summary counts both kinds.
+    plan.authorities.find(a => a.id === 'ca')!.keyType = 'rsa-2048';
+    expect(planSummary(plan)[0]).toContain(`; 1 RSA-2048 key, ${plan.keyCount - 1} ECDSA P-384 keys to generate.`);
+    expect(lineOf(rows.find(r => r.file === 'apiserver.crt')!)).toBe('ECDSA P-384, signed with ca\'s RSA-2048 key');
+  });
+
   it('counts keys: CAs + certificates + the service-account key', () => {
     const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
     // 3 CAs + 9 cluster-wide + 2 per etcd node (2) + a kubelet serving key per kubelet node (4) + cp1's kubelet client + sa
     expect(plan.keyCount).toBe(3 + 9 + 4 + 4 + 1 + 1);
+  });
+});
+
+describe('derived names live in the plan', () => {
+  it.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('%s, %s: each file names its bundle copy and each certificate and kubeconfig a unique stable ref', (topology, layout) => {
+    const plan = buildPlan(specFor(topology, layout));
+    for (const [node, files] of Object.entries(plan.bundles)) {
+      for (const f of files) expect(f.path).toBe(`nodes/${node}${f.target}`);
+    }
+    for (const c of plan.certificates) expect(c.ref).toBe(c.node ? `${c.id}/${c.node}` : c.id);
+    for (const k of plan.kubeconfigs) expect(k.ref).toBe(k.node ? `${k.id}/${k.node}` : k.id);
+    expect(new Set(plan.certificates.map(c => c.ref)).size).toBe(plan.certificates.length);
+    expect(new Set(plan.kubeconfigs.map(k => k.ref)).size).toBe(plan.kubeconfigs.length);
+    // A kubeconfig's embedded certificate is found by its ref.
+    for (const k of plan.kubeconfigs) expect(plan.certificates.find(c => c.ref === k.certificate.ref)?.cn).toBe(k.user);
+  });
+
+  it('every layout table has an entry for every certificate and kubeconfig kind (checked by the compiler)', () => {
+    const entry = {file: () => 'x', placements: []};
+    const kubeadm = LAYOUT_FILES.kubeadm;
+    const {'kube-proxy': _dropped, ...fewerKubeconfigs} = kubeadm.kubeconfigs;
+    // @ts-expect-error -- a layout without an entry for kube-proxy's kubeconfig does not compile
+    const incomplete: LayoutFiles = {...kubeadm, kubeconfigs: fewerKubeconfigs};
+    const explicit: LayoutFiles = {...kubeadm, kubeconfigs: {...fewerKubeconfigs, 'kube-proxy': entry}};
+    expect(Object.keys(incomplete.kubeconfigs)).not.toContain('kube-proxy');
+    expect(Object.keys(explicit.kubeconfigs)).toContain('kube-proxy');
+    // The Hard Way has no super-admin: said explicitly, and so the plan has none.
+    expect(LAYOUT_FILES['hard-way'].certificates['super-admin']).toBeNull();
+    expect(buildPlan(specFor('kubeadm', 'hard-way')).certificates.map(c => c.id)).not.toContain('super-admin');
   });
 });
