@@ -19,6 +19,8 @@ describe('buildCluster', () => {
     const planned = [
       ...plan.authorities.flatMap(a => [a.cert, a.key]), ...plan.certificates.flatMap(c => [c.cert, c.key]),
       ...plan.kubeconfigs.map(k => k.file), plan.serviceAccount.key, plan.serviceAccount.publicKey,
+      ...plan.components.flatMap(c => c.files.map(f => f.source)),
+      ...(plan.kubeadm ? [plan.kubeadm.tokenFile, ...plan.kubeadm.configs.map(k => k.file)] : []),
       'cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh',
     ];
     expect(report.written).toEqual([...planned].sort());

@@ -150,8 +150,9 @@ describe('generate under other umasks, and its timings', () => {
     walk('');
     expect(modes.get('pki/ca.key')).toBe(0o600);
     expect(modes.get('pki/ca.crt')).toBe(0o644);
-    expect(modes.get('nodes/worker1/etc/kubernetes/kubelet.conf')).toBe(0o600);
-    expect(modes.get('nodes/worker1/etc/kubernetes/pki/ca.crt')).toBe(0o644);
+    expect(modes.get('nodes/cp1/etc/kubernetes/kubelet.conf')).toBe(0o600);
+    expect(modes.get('nodes/cp1/etc/kubernetes/pki/ca.crt')).toBe(0o644);
+    expect(modes.get('nodes/worker1/etc/kubernetes/kubeadm-config.yaml')).toBe(0o600);
     expect(modes.get('verify.sh')).toBe(0o700);
     const dirs = [...modes].filter(([rel]) => statSync(join(out, rel)).isDirectory());
     expect(dirs.length).toBeGreaterThan(10);

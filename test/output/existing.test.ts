@@ -29,8 +29,9 @@ describe('readExisting', () => {
     expect([...existing.authorities.keys()]).toEqual(plan.authorities.map(a => a.id));
     expect([...existing.certificates.keys()]).toEqual(plan.certificates.map(c => c.ref));
     expect([...existing.kubeconfigs.keys()]).toEqual(plan.kubeconfigs.map(k => k.ref));
-    const kubelet = existing.certificates.get('kubelet-client/worker1')!;
-    expect(kubelet.entry.cn).toBe('system:node:worker1');
+    // kubeadm: only the init node (cp1) has a pre-made kubelet client certificate.
+    const kubelet = existing.certificates.get('kubelet-client/cp1')!;
+    expect(kubelet.entry.cn).toBe('system:node:cp1');
     expect(kubelet.cert.pem).toBe(readFileSync(join(built.out, kubelet.cert.path), 'utf8'));
     expect(kubelet.key.pem).toMatch(/PRIVATE KEY/);
     expect(existing.authorities.get('etcd-ca')!.key.pem).toBe(readFileSync(join(built.out, 'pki/etcd/ca.key'), 'utf8'));
