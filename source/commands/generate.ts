@@ -1,12 +1,19 @@
 // `kubepki generate`: reads the config, runs the engine, prints progress and the report.
+import {performance} from 'node:perf_hooks';
 import {buildPlan} from '../plan/plan.js';
+import {timings} from '../pki/timings.js';
 import {buildCluster, finalReport} from '../build/index.js';
 import {discardStagingNow} from '../output/write.js';
 import {specFromFile} from '../spec/load.js';
 import {EXIT, type Io} from './io.js';
 
 export async function runGenerate(io: Io, config: string, out: string, force: boolean): Promise<number> {
+  // KUBEPKI_TIMINGS=1: where the time goes, one JSON line on stderr (npm run bench reads it).
+  timings.enabled = process.env.KUBEPKI_TIMINGS === '1';
+  const startup = performance.now(); // since the process started: Node, the bundle, the engine's modules
   const plan = buildPlan(specFromFile(config));
+  const planned = performance.now();
+  const loop = performance.eventLoopUtilization();
   let staging: string | undefined;
   const onSigint = () => {
     if (staging) discardStagingNow(staging);
@@ -30,7 +37,20 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
       },
     });
     if (io.stderrIsTTY) io.err('\n');
+    const built = performance.now();
+    const {idle, active} = performance.eventLoopUtilization(loop);
     io.out(finalReport(report));
+    if (timings.enabled) {
+      const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);
+      const ms = (n: number) => Math.round(n * 10) / 10;
+      io.err(`timings ${JSON.stringify({
+        startup: ms(startup), plan: ms(planned - startup), engine: ms(built - planned),
+        ...Object.fromEntries(Object.entries(timings.ms).map(([k, v]) => [k, ms(v)])),
+        // Main-thread work outside those phases (writes issued, manifest, scripts), and waiting on
+        // the thread pool (RSA keys, the file system) with nothing else to do.
+        otherWork: ms(active - busy), waiting: ms(idle), report: ms(performance.now() - built),
+      })}\n`);
+    }
     return EXIT.ok;
   } finally {
     process.removeListener('SIGINT', onSigint);

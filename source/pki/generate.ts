@@ -7,6 +7,7 @@ import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificat
 import {KEY_ALGORITHMS} from './algorithms.js';
 import {createKeyGenerator, publicKeyPem, type KeyPair} from './keys.js';
 import {renderKubeconfig} from './kubeconfig.js';
+import {timed} from './timings.js';
 
 export interface MaterialFile {
   path: string;
@@ -131,7 +132,7 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     put(c.key, pair.privateKeyPem, true);
     for (const k of kubeconfigsOf.get(c.ref) ?? []) {
       const caPem = pems.get(plan.authorities.find(a => a.id === k.authority)!.cert)!;
-      put(k.file, renderKubeconfig(k, caPem, pem, pair.privateKeyPem), true);
+      put(k.file, timed('kubeconfig', () => renderKubeconfig(k, caPem, pem, pair.privateKeyPem)), true);
     }
   });
 
