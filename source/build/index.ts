@@ -1,12 +1,20 @@
 // The engine: a plan (and what OUT already holds) → files in OUT, and a report of what changed.
 // Every front end calls this with the plan it showed; nothing here asks or prints.
 //
-//   buildCluster(plan, out, {force?, onProgress?, onStaging?}) → Promise<BuildReport>
+//   buildCluster(plan, out, {force?, only?, onProgress?, onStaging?}) → Promise<BuildReport>
 //
 // - plan: buildPlan(spec); it carries its spec, which is saved as OUT/cluster.yaml.
 // - out: the directory to write. Absent or empty: written. Holding files: refused (InputError
 //   naming --out) unless `force`, and then only when it is kubepki output whose CAs the plan
 //   still uses; those CAs are kept (their bytes are carried over), every leaf is issued anew.
+// - only (with force): the refs (plan/paths.ts planRef: `apiserver`, `kubelet-client/worker1`,
+//   and `service-account` for the sa key pair) to issue anew. Every other planned leaf that OUT
+//   holds is carried over byte-identical when it still matches the plan (same paths, signer,
+//   CN, O, usages, SANs and key type; its CA kept); one that does not is issued anew, so a
+//   stale certificate is never kept. A kept certificate's kubeconfig is kept too, or rendered
+//   anew around it when its server, user or cluster changed. Validity alone does not re-issue.
+//   So `--update` is `only: new Set()`, `renew ID…` is `only: new Set(refs)`. Files of nodes
+//   gone from the plan are not carried: see `removed`.
 // - Safety: everything is written into a private staging directory beside OUT as it is made
 //   (keys 0600, directories 0700) and renamed into place at the end; on any failure the staging
 //   directory is removed and OUT is as it was. `onStaging(dir)` hands the staging path to an
@@ -14,9 +22,10 @@
 // - BuildReport lists OUT-relative paths: `written` (made or re-issued in this run), `kept`
 //   (carried over byte-identical), `removed` (in the old OUT, gone from the new one), and
 //   `nodesToRedistribute` (nodes whose bundle changed and must receive files again).
-import {resolve} from 'node:path';
+import {readFileSync} from 'node:fs';
+import {join, resolve} from 'node:path';
 import type {AuthorityId, Plan} from '../plan/types.js';
-import {generateMaterial, type ProgressEvent} from '../pki/generate.js';
+import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
 import {commitStaging, createStaging, discardStaging, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
 import {renderDistributeScript} from '../scripts/distribute-script.js';
@@ -24,7 +33,7 @@ import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles} from '../scripts/kubeadm-config.js';
 import {specToYaml} from '../spec/load.js';
-import {checkTarget} from './target.js';
+import {checkTarget, type Target} from './target.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -36,7 +45,12 @@ export interface BuildOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Called with the staging directory so an interrupt handler can remove it, then with undefined. */
   onStaging?: (dir: string | undefined) => void;
+  /** With force: issue only these refs anew; keep every other leaf OUT holds (see the top of this file). */
+  only?: ReadonlySet<string>;
 }
+
+/** The ref of the service-account key pair in `only`. */
+export const SERVICE_ACCOUNT_REF = 'service-account';
 
 export interface BuildReport {
   plan: Plan;
@@ -61,6 +75,10 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
     const a = plan.authorities.find(p => p.id === id)!;
     return [a.cert, a.key];
   }));
+  const keep = options.only && target.existing ? keptLeaves(plan, target, options.only) : undefined;
+  for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
+  for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
+  if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
   const written: string[] = [];
   let steps: BuildReport['kubeadmSteps'] = [];
   try {
@@ -69,13 +87,22 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
       if (!kept.has(file.path)) written.push(file.path);
       return writer.write(file);
     };
-    const material = await generateMaterial(plan, {now, existing: target.authorities, onProgress: options.onProgress, onFile: write});
+    const material = await generateMaterial(plan, {now, existing: target.authorities, keep, onProgress: options.onProgress, onFile: write});
     // What starts each component (hard-way units) and kubeadm's configuration with a fresh
     // bootstrap token and the hash of the CA just made or kept.
     const caPem = material.find(f => f.path === plan.authorities.find(a => a.id === 'ca')!.cert)!.content;
-    const secrets = {token: bootstrapToken(), caPem};
+    // An OUT being updated keeps its bootstrap token, so unchanged kubeadm configurations stay byte-identical.
+    const oldToken = plan.kubeadm && target.existing ? readToken(join(target.existing.dir, plan.kubeadm.tokenFile)) : undefined;
+    const secrets = {token: oldToken ?? bootstrapToken(), caPem};
     steps = kubeadmSteps(plan, secrets);
-    await Promise.all([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets)].map(write));
+    // A rendered file that comes out as it was counts as kept (its node need not receive it again).
+    await Promise.all([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets)].map(file => {
+      if (target.existing && readSame(join(target.existing.dir, file.path), file.content)) {
+        kept.add(file.path);
+        return writer.write(file);
+      }
+      return write(file);
+    }));
     const extra: ExtraFile[] = [
       {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
       {path: 'manifest.json', content: `${JSON.stringify(buildManifest(plan, now), null, 2)}\n`, mode: PUBLIC_MODE},
@@ -100,6 +127,34 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
     keptAuthorities: Object.keys(target.authorities) as AuthorityId[],
     kubeadmSteps: steps,
   };
+}
+
+/** The leaves OUT holds that `only` does not name and that still match the plan, signed by a CA that is kept. */
+function keptLeaves(plan: Plan, target: Target, only: ReadonlySet<string>): KeptLeaves {
+  const existing = target.existing!;
+  const keep: KeptLeaves = {certificates: new Map(), kubeconfigs: new Map()};
+  for (const c of plan.certificates) {
+    const old = existing.certificates.get(c.ref);
+    if (only.has(c.ref) || !old || !target.authorities[c.signer] || old.cert.pem === undefined || old.key.pem === undefined) continue;
+    const e = old.entry;
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const matches = e.cert === c.cert && e.key === c.key && e.signer === c.signer && e.cn === c.cn && e.keyType === c.keyType
+      && same(e.organizations, c.organizations) && same(e.usages, c.usages) && same(e.dnsNames, c.dnsNames) && same(e.ipAddresses, c.ipAddresses);
+    if (!matches) continue;
+    keep.certificates.set(c.ref, {certPem: old.cert.pem, keyPem: old.key.pem});
+  }
+  for (const k of plan.kubeconfigs) {
+    const old = existing.kubeconfigs.get(k.ref);
+    if (!keep.certificates.has(k.certificate.ref) || !old || old.file.pem === undefined) continue;
+    const e = old.entry;
+    if (e.file === k.file && e.server === k.server && e.user === k.user && e.cluster === k.cluster) keep.kubeconfigs.set(k.ref, old.file.pem);
+  }
+  const sa = existing.serviceAccount;
+  if (!only.has(SERVICE_ACCOUNT_REF) && sa.key.path === plan.serviceAccount.key && sa.publicKey.path === plan.serviceAccount.publicKey
+    && existing.manifest.serviceAccount.keyType === plan.serviceAccount.keyType && sa.key.pem !== undefined && sa.publicKey.pem !== undefined) {
+    keep.serviceAccount = {keyPem: sa.key.pem, publicKeyPem: sa.publicKey.pem};
+  }
+  return keep;
 }
 
 /** What the old OUT had that the new one lacks, and which nodes' bundles differ from before. */
@@ -127,4 +182,22 @@ function changes(plan: Plan, old: Manifest | undefined, written: Set<string>) {
   const nodesToRedistribute = plan.nodes.map(n => n.name)
     .filter(node => lost.has(node) || plan.bundles[node]!.some(f => written.has(f.source)));
   return {removed: [...removed].sort(), nodesToRedistribute};
+}
+
+/** A bootstrap token kubepki wrote earlier, if it is still one. */
+function readToken(path: string): string | undefined {
+  try {
+    const token = readFileSync(path, 'utf8').trim();
+    return /^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(token) ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readSame(path: string, content: string): boolean {
+  try {
+    return readFileSync(path, 'utf8') === content;
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 // Turns a plan into material in memory: every key, certificate and kubeconfig, keyed by its
 // path in the master copy. Keys are made concurrently; certificates are signed as soon as
 // their key and their signer exist.
+import {createPublicKey} from 'node:crypto';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import type {KeyType} from '../spec/types.js';
 import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
@@ -27,6 +28,15 @@ export interface ExistingAuthority {
   keyPem: string;
 }
 
+/** Leaves carried over from an earlier run, written byte-identical instead of being issued. */
+export interface KeptLeaves {
+  /** By the certificate's ref: the certificate and its key. */
+  certificates: Map<string, {certPem: string; keyPem: string}>;
+  /** By the kubeconfig's ref; a kubeconfig whose certificate is kept but which is absent here is rendered from it. */
+  kubeconfigs: Map<string, string>;
+  serviceAccount?: {keyPem: string; publicKeyPem: string};
+}
+
 export interface GenerateOptions {
   now?: Date;
   onProgress?: (event: ProgressEvent) => void;
@@ -34,6 +44,7 @@ export interface GenerateOptions {
   existing?: Partial<Record<AuthorityId, ExistingAuthority>>;
   /** Called with each file as soon as it exists (to write it while keys are still being made). */
   onFile?: (file: MaterialFile) => Promise<void>;
+  keep?: KeptLeaves;
 }
 
 /** kubeadm backdates certificates by five minutes so a node whose clock lags still accepts them. */
@@ -44,7 +55,9 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const now = options.now ?? new Date();
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
   const existing = options.existing ?? {};
-  const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length;
+  const keep: KeptLeaves = options.keep ?? {certificates: new Map(), kubeconfigs: new Map()};
+  const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length
+    - plan.certificates.filter(c => keep.certificates.has(c.ref)).length - (keep.serviceAccount ? 1 : 0);
   let done = 0;
   const generateKey = createKeyGenerator();
   const key = (keyType: KeyType, item: string): Promise<KeyPair> =>
@@ -93,8 +106,29 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const kubeconfigsOf = new Map<string, typeof plan.kubeconfigs>();
   for (const k of plan.kubeconfigs) kubeconfigsOf.set(k.certificate.ref, [...(kubeconfigsOf.get(k.certificate.ref) ?? []), k]);
 
-  const serviceAccountKey = key(plan.serviceAccount.keyType, 'service-account key');
+  // A kept service-account pair is carried over as it is (and still signs The Hard Way's
+  // service-accounts certificate when that is re-issued); otherwise a new pair.
+  const keptServiceAccount = keep.serviceAccount;
+  const serviceAccountKey: Promise<KeyPair> = keptServiceAccount
+    ? Promise.resolve({
+      privateKeyPem: keptServiceAccount.keyPem,
+      spki: createPublicKey(keptServiceAccount.keyPem).export({type: 'spki', format: 'der'}),
+    })
+    : key(plan.serviceAccount.keyType, 'service-account key');
   const leaves = plan.certificates.map(async c => {
+    const kept = keep.certificates.get(c.ref);
+    if (kept) {
+      await issuers.get(c.signer)!;
+      put(c.cert, kept.certPem, false);
+      if (c.key !== plan.serviceAccount.key) put(c.key, kept.keyPem, true);
+      for (const k of kubeconfigsOf.get(c.ref) ?? []) {
+        const text = keep.kubeconfigs.get(k.ref);
+        if (text !== undefined) { put(k.file, text, true); continue; }
+        await issuers.get(k.authority)!;
+        put(k.file, renderKubeconfig(k, pems.get(plan.authorities.find(a => a.id === k.authority)!.cert)!, kept.certPem, kept.keyPem), true);
+      }
+      return;
+    }
     // The Hard Way's service-accounts certificate carries the service-account key, not a key of its own.
     const sharesServiceAccountKey = c.key === plan.serviceAccount.key;
     const [pair, issuer] = await Promise.all([
