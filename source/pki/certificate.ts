@@ -4,7 +4,7 @@
 import {X509Certificate, createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject} from 'node:crypto';
 import type {Usage} from '../plan/types.js';
 import {ipToBytes} from '../spec/net.js';
-import {KEY_USAGE, algorithmOf, keyIdentifier, type KeyAlgorithm} from './algorithms.js';
+import {KEY_USAGE, algorithmOf, type KeyAlgorithm} from './algorithms.js';
 import {timed} from './timings.js';
 import {
   bitString, boolean, children, decodeOid, directoryString, explicit, fromPem, implicit, namedBits,
@@ -20,7 +20,8 @@ export interface Subject {
 export interface Issuer {
   /** The authority's subject Name, DER: copied byte for byte into the issuer field of what it signs. */
   name: Buffer;
-  keyId: Buffer;
+  /** The CA's subject key identifier, copied into each leaf's authority key identifier; absent when the CA has none. */
+  keyId?: Buffer;
   key: KeyObject;
   algorithm: KeyAlgorithm;
   notAfter: Date;
@@ -106,7 +107,9 @@ export function createLeaf(req: CertificateRequest, usages: Usage[], issuer: Iss
     keyUsage(req.algorithm.keyUsage.leaf),
     extension(OID.extKeyUsage, false, sequence(...ekus.map(u => oid(OID[u])))),
     extension(OID.subjectKeyIdentifier, false, octetString(req.algorithm.keyIdentifier(req.publicKey))),
-    extension(OID.authorityKeyIdentifier, false, sequence(implicit(0, issuer.keyId))),
+    // Copied from the CA, never recomputed: a CA made elsewhere may use another method, and a
+    // mismatched AKI breaks chain building. A CA without a subject key id gets no AKI at all.
+    ...(issuer.keyId ? [extension(OID.authorityKeyIdentifier, false, sequence(implicit(0, issuer.keyId)))] : []),
     ...subjectAltName(req),
   ], issuer);
 }
@@ -131,7 +134,7 @@ export function loadIssuer(certPem: string, keyPem: string): Issuer {
     throw new Error('the authority key does not match its certificate');
   }
   return {
-    name: subject.raw, keyId: keyId ?? keyIdentifier(spki.raw), key, algorithm: algorithmOf(key),
+    name: subject.raw, keyId, key, algorithm: algorithmOf(key),
     notAfter: new Date(new X509Certificate(der).validTo),
   };
 }

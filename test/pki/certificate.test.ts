@@ -122,7 +122,7 @@ describe.each(ALGORITHMS)('$label', a => {
         expect(t).toContain(`Signature Algorithm: ${signer.signature.name}`);
         expect(t).toContain(`Public Key Algorithm: ${a.generation.type === 'rsa' ? 'rsaEncryption' : 'id-ecPublicKey'}`);
         expect(t).toMatch(a.keyUsage.leaf.includes('keyEncipherment') ? /critical\n\s+Digital Signature, Key Encipherment\n/ : /critical\n\s+Digital Signature\n/);
-        expect(t).toContain(`Authority Key Identifier: \n                ${hexId(ca.issuer.keyId)}`);
+        expect(t).toContain(`Authority Key Identifier: \n                ${hexId(ca.issuer.keyId!)}`);
         for (const purpose of ['sslserver', 'sslclient']) {
           const r = openssl(['verify', '-CAfile', join(tmp.path, 'ca.crt'), '-purpose', purpose, join(tmp.path, 'x.crt')]);
           expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -151,7 +151,7 @@ describe.each(ALGORITHMS)('$label', a => {
       const issuer = loadIssuer(caPem, pair.privateKeyPem);
       expect(issuer.algorithm).toBe(a);
       const ski = /Subject Key Identifier: \n\s+([0-9A-F:]+)/.exec(openssl(['x509', '-in', join(tmp.path, 'ca.crt'), '-noout', '-text']).stdout)![1];
-      expect(hexId(issuer.keyId)).toBe(ski);
+      expect(hexId(issuer.keyId!)).toBe(ski);
       const {pem: certPem} = await leaf(ALGORITHMS[0]!, issuer);
       writeFileSync(join(tmp.path, 'leaf.crt'), certPem);
       const v = openssl(['verify', '-CAfile', join(tmp.path, 'ca.crt'), join(tmp.path, 'leaf.crt')]);
@@ -160,6 +160,29 @@ describe.each(ALGORITHMS)('$label', a => {
       // A key that is not the certificate's is refused.
       const other = await keyOf(a, 'spare');
       expect(() => loadIssuer(caPem, other.privateKeyPem)).toThrow(/does not match/);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('an authority without a subject key id: its leaves carry no AKI, and openssl verifies them', async () => {
+    const tmp = tempDir();
+    try {
+      const pair = await keyOf(a);
+      writeFileSync(join(tmp.path, 'ca.key'), pair.privateKeyPem);
+      const r = openssl(['req', '-x509', '-new', '-key', join(tmp.path, 'ca.key'), '-subj', '/CN=no-ski-ca', '-days', '2',
+        '-addext', 'subjectKeyIdentifier=none', '-addext', 'authorityKeyIdentifier=none', '-addext', 'basicConstraints=critical,CA:TRUE',
+        '-addext', 'keyUsage=critical,keyCertSign', '-out', join(tmp.path, 'ca.crt')]);
+      expect(r.status, r.stderr).toBe(0);
+      const caPem = readFileSync(join(tmp.path, 'ca.crt'), 'utf8');
+      expect(openssl(['x509', '-in', join(tmp.path, 'ca.crt'), '-noout', '-text']).stdout).not.toMatch(/Subject Key Identifier/);
+      const issuer = loadIssuer(caPem, pair.privateKeyPem);
+      expect(issuer.keyId).toBeUndefined();
+      const {pem: certPem} = await leaf(ALGORITHMS[0]!, issuer);
+      writeFileSync(join(tmp.path, 'leaf.crt'), certPem);
+      expect(openssl(['x509', '-in', join(tmp.path, 'leaf.crt'), '-noout', '-text']).stdout).not.toMatch(/Authority Key Identifier/);
+      const v = openssl(['verify', '-CAfile', join(tmp.path, 'ca.crt'), join(tmp.path, 'leaf.crt')]);
+      expect(v.status, v.stdout + v.stderr).toBe(0);
     } finally {
       tmp.remove();
     }
