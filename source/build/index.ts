@@ -31,7 +31,7 @@ import {commitStaging, createStaging, discardStaging, PUBLIC_MODE, SCRIPT_MODE, 
 import {renderDistributeScript} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
-import {bootstrapToken, kubeadmSteps, renderKubeadmFiles} from '../scripts/kubeadm-config.js';
+import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {specToYaml} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
 
@@ -108,6 +108,7 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
       {path: 'manifest.json', content: `${JSON.stringify(buildManifest(plan, now), null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
+      ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
     ];
     await writer.finish(extra);
     written.push(...extra.map(f => f.path));

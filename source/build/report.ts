@@ -23,7 +23,7 @@ export function finalReport(report: BuildReport): string {
     ...distributionCommands(plan).flatMap(d => [`## ${d.node}`, ...d.lines]),
     '',
     ...(report.kubeadmSteps.length ? [
-      `# kubeadm, node by node, in this order (after distribute.sh; ${plan.kubeadm!.flow} flow)`,
+      `# kubeadm, node by node, in this order (after distribute.sh; ${plan.kubeadm!.flow} flow; also: bash ${out}/kubeadm-steps.sh)`,
       ...report.kubeadmSteps.flatMap(s => [`## ${s.node}`, ...s.lines]),
       '',
     ] : []),

@@ -1,13 +1,14 @@
 // The hard-way layout on a real control plane: etcd, kube-apiserver, kube-controller-manager and
 // kube-scheduler started from the systemd units kubepki wrote, on their nodes' own addresses.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {execFileSync} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {boot, json, type Booted} from '../helpers/control-plane.js';
 import {waitFor} from '../helpers/processes.js';
 import {brokenKubeconfig, issueWith, leaseHolders, signUserCsr, standInKubelet} from './checks.js';
 
-const CONFIG = `
+const SINGLE = `
 apiVersion: kubepki/v1
 kind: Cluster
 name: kubernetes-the-hard-way
@@ -22,12 +23,24 @@ nodes:
 pki: { authorities: single, key: rsa-2048, layout: hard-way }
 `;
 
-describe('hard-way layout, single CA (The Hard Way\'s topology), on a real control plane', () => {
+const ETCD_SEPARATE_ECDSA = SINGLE
+  .replace('authorities: single, key: rsa-2048', 'authorities: etcd-separate, key: ecdsa-p256');
+
+const CASES = [
+  {label: 'single CA, RSA (The Hard Way\'s topology)', config: SINGLE, key: 'rsaEncryption', breaking: true},
+  {label: 'a separate etcd CA, ECDSA P-256 keys', config: ETCD_SEPARATE_ECDSA, key: 'id-ecPublicKey', breaking: false},
+];
+
+describe.each(CASES)('hard-way layout, $label, on a real control plane', ({config, key, breaking}) => {
   let c: Booted;
   beforeAll(async () => {
-    c = await boot({config: CONFIG, endpoint: {name: 'lb', ip: '192.168.56.20', aliases: ['server.kubernetes.local'], port: 6443}});
+    c = await boot({config, endpoint: {name: 'lb', ip: '192.168.56.20', aliases: ['server.kubernetes.local'], port: 6443}});
   }, 600_000);
   afterAll(async () => { await c?.down(); }, 60_000);
+
+  it(`runs on ${key} keys: the apiserver certificate and the service-account key`, () => {
+    expect(execFileSync('openssl', ['x509', '-in', join(c.out, 'pki/kube-api-server.crt'), '-noout', '-text'], {encoding: 'utf8'})).toContain(`Public Key Algorithm: ${key}`);
+  });
 
   it('admin.kubeconfig is user admin in system:masters, with every right', () => {
     const who = json(c.admin(['auth', 'whoami', '-o', 'json']));
@@ -102,34 +115,39 @@ describe('hard-way layout, single CA (The Hard Way\'s topology), on a real contr
     await waitFor('the default ServiceAccount', () => c.admin(['get', 'serviceaccount', 'default', '-n', 'default']).status === 0, 120_000, 1000);
     const token = c.admin(['create', 'token', 'default', '-n', 'default']).stdout.trim();
     expect(token.split('.')).toHaveLength(3);
+    // Signed with the service-accounts key: RS256 for RSA, ES256 for P-256.
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).alg).toBe(key === 'rsaEncryption' ? 'RS256' : 'ES256');
     const who = json(c.kubectl('cp1', '/dev/null')(['--server=https://127.0.0.1:6443', '--certificate-authority=/var/lib/kubernetes/ca.crt', `--token=${token}`, 'auth', 'whoami', '-o', 'json']));
     expect(who.status.userInfo.username).toBe('system:serviceaccount:default:default');
   }, 180_000);
 
-  it('breaking the PKI turns it red: a kubelet client certificate with the wrong O cannot act as its node', () => {
-    const kubeconfig = brokenKubeconfig(c, 'worker1', {cn: 'system:node:worker1', o: 'system:node'});
-    const r = c.kubectl('worker1', kubeconfig)(['label', 'node', 'worker1', 'kubepki.test/broken=yes']);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/forbidden/i);
-  });
+  // Broken on purpose, once: each swap must turn a check red.
+  if (breaking) {
+    it('breaking the PKI turns it red: a kubelet client certificate with the wrong O cannot act as its node', () => {
+      const kubeconfig = brokenKubeconfig(c, 'worker1', {cn: 'system:node:worker1', o: 'system:node'});
+      const r = c.kubectl('worker1', kubeconfig)(['label', 'node', 'worker1', 'kubepki.test/broken=yes']);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/forbidden/i);
+    });
 
-  it('breaking the PKI turns it red: an apiserver certificate without the service IP fails clients that dial it', async () => {
-    const dial = () => c.admin(['--tls-server-name=10.32.0.1', 'get', '--raw', '/readyz']);
-    expect(dial().status, dial().stderr).toBe(0);
-    const apiserverCrt = join(c.bundle('cp1'), 'var/lib/kubernetes/kube-api-server.crt');
-    const good = readFileSync(apiserverCrt, 'utf8');
-    const cert = c.manifest.certificates.find(x => x.id === 'apiserver')!;
-    writeFileSync(apiserverCrt, issueWith(c, {
-      key: join(c.out, cert.key), cn: cert.cn, serverAuth: true, clientAuth: true,
-      dns: cert.dnsNames, ip: cert.ipAddresses.filter(a => a !== '10.32.0.1'),
-    }));
-    try {
-      await c.restart('cp1', 'kube-apiserver');
-      await waitFor('cp1 apiserver with the broken certificate', () => /not 10\.32\.0\.1|doesn't contain|valid for/.test(dial().stderr), 120_000, 1000);
-      expect(dial().stderr).toMatch(/x509: certificate is valid for .*not 10\.32\.0\.1/);
-    } finally {
-      writeFileSync(apiserverCrt, good);
-      await c.restart('cp1', 'kube-apiserver');
-    }
-  }, 240_000);
+    it('breaking the PKI turns it red: an apiserver certificate without the service IP fails clients that dial it', async () => {
+      const dial = () => c.admin(['--tls-server-name=10.32.0.1', 'get', '--raw', '/readyz']);
+      expect(dial().status, dial().stderr).toBe(0);
+      const apiserverCrt = join(c.bundle('cp1'), 'var/lib/kubernetes/kube-api-server.crt');
+      const good = readFileSync(apiserverCrt, 'utf8');
+      const cert = c.manifest.certificates.find(x => x.id === 'apiserver')!;
+      writeFileSync(apiserverCrt, issueWith(c, {
+        key: join(c.out, cert.key), cn: cert.cn, serverAuth: true, clientAuth: true,
+        dns: cert.dnsNames, ip: cert.ipAddresses.filter(a => a !== '10.32.0.1'),
+      }));
+      try {
+        await c.restart('cp1', 'kube-apiserver');
+        await waitFor('cp1 apiserver with the broken certificate', () => /not 10\.32\.0\.1|doesn't contain|valid for/.test(dial().stderr), 120_000, 1000);
+        expect(dial().stderr).toMatch(/x509: certificate is valid for .*not 10\.32\.0\.1/);
+      } finally {
+        writeFileSync(apiserverCrt, good);
+        await c.restart('cp1', 'kube-apiserver');
+      }
+    }, 240_000);
+  }
 });

@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {join} from 'node:path';
 import {boot, json, type Booted} from '../helpers/control-plane.js';
 import {bin} from '../helpers/k8s.js';
-import {waitFor} from '../helpers/processes.js';
+import {realKubectl, waitFor} from '../helpers/processes.js';
 import {leaseHolders, signUserCsr, standInKubelet} from './checks.js';
 
 // Three CAs (kubeadm's), etcd on its own three hosts, and a load balancer on 443 in front of
@@ -132,5 +132,72 @@ describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real co
     const r = c.lab.run('worker1', [bin('kubeadm'), 'join', 'phase', 'preflight', '--config', '/etc/kubernetes/kubeadm-config.yaml', '--ignore-preflight-errors=CRI,ContainerRuntime,Service-Kubelet,Swap,SystemVerification,KubeletVersion,FileExisting-crictl,FileExisting-conntrack,FileExisting-kubelet,FileContent--proc-sys-net-ipv4-ip_forward,FileContent--proc-sys-net-bridge-bridge-nf-call-iptables,NumCPU,Mem,ImagePull'], {bundle: c.bundle('worker1'), timeout: 180_000});
     expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/FileAvailable/);
+  }, 200_000);
+});
+
+// kubeadm's external-CA mode: no CA key on any node. One control-plane node with stacked etcd,
+// the endpoint is that node, a single CA.
+const EXTERNAL_CA = `
+apiVersion: kubepki/v1
+kind: Cluster
+name: kubernetes
+kubernetesVersion: v1.34.4
+endpoint: { host: 192.168.56.21, port: 6443 }
+network: { serviceCIDR: 10.96.0.0/12 }
+nodes:
+  - { name: cp1, ip: 192.168.56.21, roles: [control-plane, etcd] }
+  - { name: worker1, ip: 192.168.56.23, roles: [worker] }
+pki: { authorities: single, key: rsa-2048, layout: kubeadm }
+kubeadm: { flow: external-ca }
+`;
+
+describe('kubeadm layout, external-CA flow (no CA key on any node), single CA, on a real control plane', () => {
+  let c: Booted;
+  beforeAll(async () => {
+    c = await boot({config: EXTERNAL_CA});
+  }, 900_000);
+  afterAll(async () => { await c?.down(); }, 60_000);
+
+  it('no node holds a CA key', () => {
+    for (const [node, entry] of Object.entries(c.manifest.nodes)) {
+      expect(entry.files.filter(f => /ca\.key$/.test(f.path)), node).toEqual([]);
+    }
+  });
+
+  it('kubeadm sees external-CA mode and uses every pre-made file, writing nothing', () => {
+    const kubeadm = bin('kubeadm');
+    const sums = 'find /etc/kubernetes -type f | sort | xargs sha256sum';
+    const r = c.lab.run('cp1', ['sh', '-c', [
+      `${sums} > /tmp/kubepki-before`,
+      `${kubeadm} init phase certs all --config /etc/kubernetes/kubeadm-config.yaml`,
+      `${kubeadm} init phase kubeconfig all --config /etc/kubernetes/kubeadm-config.yaml`,
+      `${sums} > /tmp/kubepki-after`,
+      'diff /tmp/kubepki-before /tmp/kubepki-after && echo UNCHANGED',
+    ].join(' && ')], {bundle: c.bundle('cp1')});
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('UNCHANGED');
+    expect(r.stdout).toContain('[certs] Using existing ca keyless certificate authority');
+    expect(r.stdout).toMatch(/External CA mode: Using user provided/);
+  });
+
+  it('the controller-manager runs without a signer: an approved CSR stays unsigned (the gap kubepki fills by signing kubelets itself)', async () => {
+    expect(c.kubeadmLog.join('\n')).toMatch(/init phase control-plane all/);
+    const csr = (await import('node:child_process')).execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=jane'], {encoding: 'utf8'});
+    expect(c.admin(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: {name: 'unsigned'},
+      spec: {request: Buffer.from(csr).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth']}})}).status).toBe(0);
+    expect(c.admin(['certificate', 'approve', 'unsigned']).status).toBe(0);
+    await new Promise(r => setTimeout(r, 15_000));
+    const r = c.admin(['get', 'csr', 'unsigned', '-o', 'jsonpath={.status.conditions[*].type}/{.status.certificate}']);
+    expect(r.stdout).toBe('Approved/');
+  }, 60_000);
+
+  it('a worker: kubeadm join preflight passes, then the kubepki-signed kubelet.conf works as system:node:worker1', () => {
+    const r = c.lab.run('worker1', ['sh', '-c', [
+      `${bin('kubeadm')} join phase preflight --config /etc/kubernetes/kubeadm-config.yaml --ignore-preflight-errors=CRI,ContainerRuntime,Service-Kubelet,Swap,SystemVerification,KubeletVersion,FileExisting-crictl,FileExisting-conntrack,FileExisting-kubelet,FileContent--proc-sys-net-ipv4-ip_forward,FileContent--proc-sys-net-bridge-bridge-nf-call-iptables,NumCPU,Mem,ImagePull`,
+      'install -m 0600 /etc/kubernetes/kubepki/kubelet.conf /etc/kubernetes/kubelet.conf',
+      `${realKubectl()} --kubeconfig /etc/kubernetes/kubelet.conf --cache-dir=${c.lab.dir}/kube-cache auth whoami -o jsonpath={.status.userInfo.username}`,
+    ].join(' && ')], {bundle: c.bundle('worker1'), timeout: 180_000});
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/system:node:worker1$/);
   }, 200_000);
 });

@@ -2,6 +2,7 @@
 // The Hard Way's units): identities per release, ports, flows, files, and what starts each component.
 import {describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
+import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {buildPlan} from '../../source/plan/plan.js';
@@ -161,6 +162,13 @@ describe('kubeadm flows', () => {
       expect(init).toMatch(/serviceSubnet: 10\.32\.0\.0\/24/);
       const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
       expect(renderKubeadmFiles(plan, {token, caPem: ca}).every(f => f.secret)).toBe(true);
+      // kubeadm-steps.sh: every node's commands in order; one node's; an unknown node is exit 2.
+      const steps = spawnSync('bash', [join(out.dir, 'kubeadm-steps.sh')], {encoding: 'utf8'});
+      expect(steps.status).toBe(0);
+      expect(steps.stdout).toMatch(/## cp1\nkubeadm init --config \/etc\/kubernetes\/kubeadm-config\.yaml\n## cp2\nkubeadm join --config/);
+      expect(spawnSync('bash', [join(out.dir, 'kubeadm-steps.sh'), 'worker1'], {encoding: 'utf8'}).stdout).toBe('## worker1\nkubeadm join --config /etc/kubernetes/kubeadm-config.yaml\n');
+      expect(spawnSync('bash', [join(out.dir, 'kubeadm-steps.sh'), 'nosuch'], {encoding: 'utf8'}).status).toBe(2);
+      expect(spawnSync('shellcheck', [join(out.dir, 'kubeadm-steps.sh')], {encoding: 'utf8'}).status).toBe(0);
     } finally {
       out.remove();
     }
