@@ -22,7 +22,7 @@ describe('buildCluster', () => {
       ...plan.authorities.flatMap(a => [a.cert, a.key]), ...plan.certificates.flatMap(c => [c.cert, c.key]),
       ...plan.kubeconfigs.map(k => k.file), plan.serviceAccount.key, plan.serviceAccount.publicKey,
       ...plan.components.flatMap(c => c.files.map(f => f.source)),
-      ...(plan.kubeadm ? [plan.kubeadm.tokenFile, ...plan.kubeadm.configs.map(k => k.file)] : []),
+      ...(plan.kubeadm ? [plan.kubeadm.tokenFile, ...plan.kubeadm.configs.map(k => k.file), 'kubeadm-steps.sh'] : []),
       'cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh',
     ];
     expect(report.written).toEqual([...planned].sort());
@@ -43,7 +43,8 @@ describe('buildCluster', () => {
     const report = await buildCluster(smaller, out, {force: true});
     expect(readFileSync(join(out, 'pki/ca.key'), 'utf8')).toBe(caKey);
     expect(report.keptAuthorities).toEqual(smaller.authorities.map(a => a.id));
-    expect(report.kept).toEqual(smaller.authorities.flatMap(a => [a.cert, a.key]).sort());
+    // The CAs, and the kubeadm files that came out byte-identical (same CA, same token): nothing else.
+    expect(report.kept.filter(p => !p.startsWith('kubeadm/'))).toEqual(smaller.authorities.flatMap(a => [a.cert, a.key]).sort());
     for (const path of report.kept) expect(report.written).not.toContain(path);
     const worker2Files = before.plan.certificates.filter(c => c.node === 'worker2').flatMap(c => [c.cert, c.key])
       .concat(before.plan.kubeconfigs.filter(k => k.node === 'worker2').map(k => k.file));
@@ -87,7 +88,7 @@ describe('buildCluster with only: what an update and a renewal are made of', () 
     expect(changedFiles(before, after)).toEqual([apiserver.cert, apiserver.key, ...copies, ...CHANGED_EVERY_RUN].sort());
     expect(report.written.filter(p => !CHANGED_EVERY_RUN.includes(p) && !p.endsWith('.sh'))).toEqual([apiserver.cert, apiserver.key].sort());
     expect(report.kept).toContain(plan.serviceAccount.key);
-    expect(report.kept).toContain('pki/nodes/worker1/kubelet-client.key');
+    expect(report.kept).toContain('pki/nodes/cp1/kubelet-client.key');
     expect(report.nodesToRedistribute).toEqual(plan.nodes.filter(isControlPlane).map(n => n.name));
     expect(inspectDirectory(out).filter(f => !f.ok)).toEqual([]);
   });
@@ -112,10 +113,11 @@ describe('buildCluster with only: what an update and a renewal are made of', () 
     expect(rewritten.map(k => k.ref).sort()).toEqual(moved.kubeconfigs.filter(k => k.server === 'https://192.168.56.30:6443').map(k => k.ref).sort());
     expect(rewritten.length).toBeGreaterThan(0);
     expect(moved.kubeconfigs.filter(k => k.server !== 'https://192.168.56.30:6443').every(k => !changed.includes(k.file))).toBe(true);
-    const kubelet = moved.kubeconfigs.find(k => k.ref === 'kubelet/worker1')!;
-    const clientCert = Buffer.from(readFileSync(join(out, 'pki/nodes/worker1/kubelet-client.crt'))).toString('base64');
+    // kubeadm: cp1's kubelet.conf (the one pre-made kubelet kubeconfig) keeps its certificate.
+    const kubelet = moved.kubeconfigs.find(k => k.ref === 'kubelet/cp1')!;
+    const clientCert = Buffer.from(readFileSync(join(out, 'pki/nodes/cp1/kubelet-client.crt'))).toString('base64');
     expect(after.get(kubelet.file)).toContain(clientCert);
-    expect(after.get('pki/nodes/worker1/kubelet-client.crt')).toBe(before.get('pki/nodes/worker1/kubelet-client.crt'));
+    expect(after.get('pki/nodes/cp1/kubelet-client.crt')).toBe(before.get('pki/nodes/cp1/kubelet-client.crt'));
     expect(after.get(moved.serviceAccount.key)).toBe(before.get(moved.serviceAccount.key));
     // worker2 is gone, and nobody's files changed but those that hold the apiserver certificate or a rewritten kubeconfig.
     expect([...after.keys()].some(p => p.includes('worker2'))).toBe(false);

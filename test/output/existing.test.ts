@@ -35,7 +35,7 @@ describe('readExisting', () => {
     expect(kubelet.cert.pem).toBe(readFileSync(join(built.out, kubelet.cert.path), 'utf8'));
     expect(kubelet.key.pem).toMatch(/PRIVATE KEY/);
     expect(existing.authorities.get('etcd-ca')!.key.pem).toBe(readFileSync(join(built.out, 'pki/etcd/ca.key'), 'utf8'));
-    expect(existing.kubeconfigs.get('kubelet/worker1')!.file.pem).toMatch(/client-certificate-data/);
+    expect(existing.kubeconfigs.get('kubelet/cp1')!.file.pem).toMatch(/client-certificate-data/);
     expect(existing.serviceAccount.publicKey.pem).toMatch(/PUBLIC KEY/);
   });
 
