@@ -133,6 +133,14 @@ export async function boot(options: BootOptions): Promise<Booted> {
       }
     }
 
+    // Every apiserver answers for the admin through the endpoint, its authorizer caches synced
+    // (a just-started apiserver may briefly refuse what RBAC already allows): four in a row.
+    let streak = 0;
+    await waitFor('the admin to be served by every apiserver', () => {
+      streak = admin(['auth', 'whoami', '-o', 'name'], {timeout: 30_000}).status === 0 ? streak + 1 : 0;
+      return streak >= 4;
+    }, 120_000, 500);
+
     const restart = async (node: string, component: string) => {
       const key = `${node}/${component}`;
       await processes.get(key)?.stop();

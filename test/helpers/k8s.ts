@@ -42,7 +42,7 @@ export function json<T = any>(r: {status: number | null; stdout: string; stderr:
 export async function waitReady(what: string, kubectl: Kubectl, timeoutMs = 120_000) {
   let last = '';
   await waitFor(what, () => {
-    const r = kubectl(['get', '--raw', '/readyz'], {timeout: 15_000});
+    const r = kubectl(['get', '--raw', '/readyz'], {timeout: 30_000});
     last = `${r.stdout}${r.stderr}`.slice(-2000);
     return r.status === 0 && r.stdout.trim() === 'ok';
   }, timeoutMs, 1000).catch(error => { throw new Error(`${error}\nlast answer: ${last}`); });

@@ -74,6 +74,10 @@ export class Lab {
   run(host: string, command: string[], options: {bundle?: string; input?: string; timeout?: number} = {}) {
     const [cmd, ...args] = this.argv(host, command, options.bundle);
     const r = spawnSync(cmd!, args, {encoding: 'utf8', input: options.input ?? '', timeout: options.timeout ?? 60_000});
+    // Timed out (a loaded machine): an answer like any failure, so bounded waits can try again.
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+      return {status: null, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}\n(timed out after ${options.timeout ?? 60_000} ms)`};
+    }
     if (r.error) throw r.error;
     return {status: r.status, stdout: r.stdout, stderr: r.stderr};
   }
