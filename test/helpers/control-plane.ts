@@ -137,7 +137,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     // (a just-started apiserver may briefly refuse what RBAC already allows): four in a row.
     let streak = 0;
     await waitFor('the admin to be served by every apiserver', () => {
-      streak = admin(['auth', 'whoami', '-o', 'name'], {timeout: 30_000}).status === 0 ? streak + 1 : 0;
+      streak = admin(['auth', 'whoami', '-o', 'json'], {timeout: 30_000}).status === 0 ? streak + 1 : 0;
       return streak >= 4;
     }, 120_000, 500);
 
