@@ -3,6 +3,7 @@
 import {createPrivateKey, randomBytes, sign, type KeyObject} from 'node:crypto';
 import forge from 'node-forge';
 import type {Usage} from '../plan/types.js';
+import {ipToBytes} from '../spec/net.js';
 
 const {pki, asn1} = forge;
 // Present in node-forge, missing from its type definitions.
@@ -52,7 +53,9 @@ function base(req: CertificateRequest): forge.pki.Certificate {
 
 const altNames = (req: CertificateRequest) => [
   ...req.dnsNames.map(value => ({type: 2, value})),
-  ...req.ipAddresses.map(ip => ({type: 7, ip})),
+  // The address's bytes exactly as kubepki reads it: forge's own parser misreads IPv6 with an
+  // embedded IPv4 part (64:ff9b::10.0.0.1 became 64.0.0.1).
+  ...req.ipAddresses.map(ip => ({type: 7, value: String.fromCharCode(...ipToBytes(ip))})),
 ];
 
 function signNatively(cert: forge.pki.Certificate, key: KeyObject): string {
