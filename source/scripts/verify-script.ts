@@ -85,7 +85,8 @@ fingerprint() { openssl x509 -noout -fingerprint -sha256 2>/dev/null; }
 kubeconfig_client() { # KUBECONFIG CA SUBJECT: trusts CA; its client certificate is signed by CA, in date, for SUBJECT, with its key
   local file=$1 ca=$2 subject=$3 pem want got
   [ -r "$file" ] || fail "$file" "missing or unreadable"
-  want=$(fingerprint <"$ca") && [ -n "$want" ] || fail "$ca" "not a readable certificate"
+  want=$(fingerprint <"$ca")
+  [ -n "$want" ] || fail "$ca" "not a readable certificate"
   got=$(field "$file" certificate-authority-data | fingerprint)
   [ "$got" = "$want" ] || fail "$file" "certificate-authority-data is not $ca"
   pem=$(field "$file" client-certificate-data)
@@ -95,7 +96,7 @@ kubeconfig_client() { # KUBECONFIG CA SUBJECT: trusts CA; its client certificate
   [ "$got" = "subject=$subject" ] || fail "$file" "client certificate is for \${got#subject=}, expected $subject"
   want=$(printf '%s\\n' "$pem" | openssl x509 -noout -pubkey 2>/dev/null)
   got=$(field "$file" client-key-data | openssl pkey -pubout 2>/dev/null) || fail "$file" "no readable client-key-data"
-  [ -n "$want" ] && [ "$got" = "$want" ] || fail "$file" "client-key-data does not match client-certificate-data"
+  if [ -z "$want" ] || [ "$got" != "$want" ]; then fail "$file" "client-key-data does not match client-certificate-data"; fi
 }
 same_file() { # COPY MASTER: a bundle file identical to its master copy
   [ -f "$1" ] || fail "$1" "missing"
