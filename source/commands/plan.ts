@@ -7,7 +7,9 @@ import {EXIT, type Io} from './io.js';
 export function runPlan(io: Io, config: string, json: boolean): number {
   const plan = buildPlan(specFromFile(config));
   if (json) {
-    io.out(`${JSON.stringify(plan, null, 2)}\n`);
+    // The spec is the input, not part of the plan's contract: print what `plan --json` always printed.
+    const {spec: _spec, ...printed} = plan;
+    io.out(`${JSON.stringify(printed, null, 2)}\n`);
     return EXIT.ok;
   }
   io.out(`${renderTable(PLAN_COLUMNS, planRows(plan), io.columns)}\n\n`);

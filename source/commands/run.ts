@@ -12,13 +12,13 @@ export type Command =
 export async function runCommand(cmd: Command, io: Io = processIo()): Promise<number> {
   try {
     switch (cmd.command) {
-      // Each command loads only what it uses: the wizard's first frame must not wait for node-forge.
+      // Each command loads only what it uses: the wizard's first frame must not wait for the engine.
       case 'example': return (await import('./example.js')).runExample(io);
       case 'plan': return (await import('./plan.js')).runPlan(io, cmd.config, cmd.json);
       case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force);
       case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir);
       case 'wizard': {
-        const {runInteractive} = await import('../ui/run.js');
+        const {runInteractive} = await import('./interactive.js');
         return await runInteractive({config: cmd.config, plain: cmd.plain});
       }
     }

@@ -1,103 +1,136 @@
-// node-forge builds each certificate (subject, extensions, key ids); the signature itself is made
-// natively, because forge's JavaScript RSA costs ~35 ms per signature against well under 1 ms.
-import {createPrivateKey, randomBytes, sign, type KeyObject} from 'node:crypto';
-import forge from 'node-forge';
+// X.509 v3 certificates built as DER directly and signed natively. The builder knows no key
+// algorithm: the subject's public key arrives as SubjectPublicKeyInfo bytes, and the signature
+// algorithm, key usages and key identifiers come from the descriptors in algorithms.ts.
+import {X509Certificate, createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject} from 'node:crypto';
 import type {Usage} from '../plan/types.js';
 import {ipToBytes} from '../spec/net.js';
-
-const {pki, asn1} = forge;
-// Present in node-forge, missing from its type definitions.
-const getTBSCertificate = (pki as unknown as {getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1}).getTBSCertificate;
+import {KEY_USAGE, algorithmOf, keyIdentifier, type KeyAlgorithm} from './algorithms.js';
+import {
+  bitString, boolean, children, decodeOid, directoryString, explicit, fromPem, implicit, namedBits,
+  octetString, oid, pem, read, sequence, set, smallInteger, time, unsignedInteger,
+} from './der.js';
 
 export interface Subject {
   cn: string;
   organizations: string[];
 }
 
+/** What signing needs of an authority, whether made now or loaded from disk. */
 export interface Issuer {
-  cert: forge.pki.Certificate;
+  /** The authority's subject Name, DER: copied byte for byte into the issuer field of what it signs. */
+  name: Buffer;
+  keyId: Buffer;
   key: KeyObject;
+  algorithm: KeyAlgorithm;
+  notAfter: Date;
 }
 
 export interface CertificateRequest {
   subject: Subject;
-  publicKeyPem: string;
+  /** The subject's public key (SubjectPublicKeyInfo DER) and its algorithm. */
+  publicKey: Buffer;
+  algorithm: KeyAlgorithm;
   dnsNames: string[];
   ipAddresses: string[];
   notBefore: Date;
   notAfter: Date;
 }
 
-const subjectAttributes = ({cn, organizations}: Subject) => [
-  ...organizations.map(o => ({shortName: 'O', value: o})),
-  {shortName: 'CN', value: cn},
-];
+const OID = {
+  organization: '2.5.4.10', commonName: '2.5.4.3',
+  subjectKeyIdentifier: '2.5.29.14', keyUsage: '2.5.29.15', subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19', authorityKeyIdentifier: '2.5.29.35', extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2',
+} as const;
+
+const attribute = (type: string, value: string) => set(sequence(oid(type), directoryString(value)));
+const name = ({cn, organizations}: Subject) =>
+  sequence(...organizations.map(o => attribute(OID.organization, o)), attribute(OID.commonName, cn));
+
+const extension = (id: string, critical: boolean, value: Buffer) =>
+  sequence(oid(id), ...(critical ? [boolean(true)] : []), octetString(value));
 
 /** Positive 128-bit serial: random, as kubeadm's are, so two runs never collide. */
-function randomSerial(): string {
+function randomSerial(): Buffer {
   const bytes = randomBytes(16);
   bytes[0]! &= 0x7f;
   if (bytes[0] === 0) bytes[0] = 1;
-  return bytes.toString('hex');
+  return unsignedInteger(bytes);
 }
 
-function base(req: CertificateRequest): forge.pki.Certificate {
-  const cert = pki.createCertificate();
-  cert.publicKey = pki.publicKeyFromPem(req.publicKeyPem);
-  cert.serialNumber = randomSerial();
-  cert.validity.notBefore = req.notBefore;
-  cert.validity.notAfter = req.notAfter;
-  cert.setSubject(subjectAttributes(req.subject));
-  return cert;
+function subjectAltName(req: CertificateRequest): Buffer[] {
+  if (req.dnsNames.length + req.ipAddresses.length === 0) return [];
+  return [extension(OID.subjectAltName, false, sequence(
+    ...req.dnsNames.map(dns => implicit(2, Buffer.from(dns, 'ascii'))),
+    ...req.ipAddresses.map(ip => implicit(7, Buffer.from(ipToBytes(ip)))),
+  ))];
 }
 
-const altNames = (req: CertificateRequest) => [
-  ...req.dnsNames.map(value => ({type: 2, value})),
-  // The address's bytes exactly as kubepki reads it: forge's own parser misreads IPv6 with an
-  // embedded IPv4 part (64:ff9b::10.0.0.1 became 64.0.0.1).
-  ...req.ipAddresses.map(ip => ({type: 7, value: String.fromCharCode(...ipToBytes(ip))})),
-];
+const keyUsage = (names: readonly (keyof typeof KEY_USAGE)[]) =>
+  extension(OID.keyUsage, true, namedBits(names.map(n => KEY_USAGE[n])));
 
-function signNatively(cert: forge.pki.Certificate, key: KeyObject): string {
-  const oid = pki.oids.sha256WithRSAEncryption!;
-  const c = cert as forge.pki.Certificate & {signatureOid: string; siginfo: {algorithmOid: string}; tbsCertificate: forge.asn1.Asn1};
-  c.signatureOid = oid;
-  c.siginfo.algorithmOid = oid;
-  c.tbsCertificate = getTBSCertificate(cert);
-  const tbs = Buffer.from(asn1.toDer(c.tbsCertificate).getBytes(), 'binary');
-  c.signature = sign('sha256', tbs, key).toString('binary');
-  return pki.certificateToPem(cert);
+function build(req: CertificateRequest, issuerName: Buffer, extensions: Buffer[], signer: {key: KeyObject; algorithm: KeyAlgorithm}): string {
+  const signatureAlgorithm = signer.algorithm.signature.algorithmIdentifier;
+  const tbs = sequence(
+    explicit(0, smallInteger(2)), // v3
+    randomSerial(),
+    signatureAlgorithm,
+    issuerName,
+    sequence(time(req.notBefore), time(req.notAfter)),
+    name(req.subject),
+    req.publicKey,
+    explicit(3, sequence(...extensions)),
+  );
+  const signature = sign(signer.algorithm.signature.hash, tbs, signer.key);
+  return pem('CERTIFICATE', sequence(tbs, signatureAlgorithm, bitString(signature)));
 }
 
 export function createAuthority(req: CertificateRequest, privateKeyPem: string): {pem: string; issuer: Issuer} {
-  const cert = base(req);
-  cert.setIssuer(subjectAttributes(req.subject));
-  cert.setExtensions([
-    {name: 'basicConstraints', cA: true, critical: true},
-    {name: 'keyUsage', critical: true, digitalSignature: true, keyEncipherment: true, keyCertSign: true},
-    {name: 'subjectKeyIdentifier'},
-    ...(req.dnsNames.length + req.ipAddresses.length > 0 ? [{name: 'subjectAltName', altNames: altNames(req)}] : []),
-  ]);
   const key = createPrivateKey(privateKeyPem);
-  const pem = signNatively(cert, key);
-  return {pem, issuer: {cert, key}};
+  const keyId = req.algorithm.keyIdentifier(req.publicKey);
+  const subjectName = name(req.subject);
+  const certPem = build(req, subjectName, [
+    extension(OID.basicConstraints, true, sequence(boolean(true))),
+    keyUsage(req.algorithm.keyUsage.authority),
+    extension(OID.subjectKeyIdentifier, false, octetString(keyId)),
+    ...subjectAltName(req),
+  ], {key, algorithm: req.algorithm});
+  return {pem: certPem, issuer: {name: subjectName, keyId, key, algorithm: req.algorithm, notAfter: req.notAfter}};
 }
 
 export function createLeaf(req: CertificateRequest, usages: Usage[], issuer: Issuer): string {
-  const cert = base(req);
-  cert.setIssuer(issuer.cert.subject.attributes);
-  cert.setExtensions([
-    {name: 'basicConstraints', cA: false, critical: true},
-    {name: 'keyUsage', critical: true, digitalSignature: true, keyEncipherment: true},
-    {name: 'extKeyUsage', serverAuth: usages.includes('serverAuth'), clientAuth: usages.includes('clientAuth')},
-    {name: 'subjectKeyIdentifier'},
-    {name: 'authorityKeyIdentifier', keyIdentifier: issuer.cert.generateSubjectKeyIdentifier().getBytes()},
-    ...(req.dnsNames.length + req.ipAddresses.length > 0 ? [{name: 'subjectAltName', altNames: altNames(req)}] : []),
-  ]);
-  return signNatively(cert, issuer.key);
+  const ekus = (['serverAuth', 'clientAuth'] as const).filter(u => usages.includes(u));
+  return build(req, issuer.name, [
+    extension(OID.basicConstraints, true, sequence()),
+    keyUsage(req.algorithm.keyUsage.leaf),
+    extension(OID.extKeyUsage, false, sequence(...ekus.map(u => oid(OID[u])))),
+    extension(OID.subjectKeyIdentifier, false, octetString(req.algorithm.keyIdentifier(req.publicKey))),
+    extension(OID.authorityKeyIdentifier, false, sequence(implicit(0, issuer.keyId))),
+    ...subjectAltName(req),
+  ], issuer);
 }
 
-/** An authority loaded back from disk (reused under --force, never replaced). */
+/** An authority loaded back from disk (reused under --force, never replaced), whatever its key. */
 export function loadIssuer(certPem: string, keyPem: string): Issuer {
-  return {cert: pki.certificateFromPem(certPem), key: createPrivateKey(keyPem)};
+  const der = fromPem(certPem, 'CERTIFICATE');
+  const fields = children(children(read(der))[0]!);
+  // TBSCertificate: [0] version, serial, signature, issuer, validity, subject, spki, …, [3] extensions
+  const offset = fields[0]!.tag === 0xa0 ? 1 : 0;
+  const subject = fields[offset + 4]!;
+  const spki = fields[offset + 5]!;
+  const extensions = fields.find(f => f.tag === 0xa3);
+  let keyId: Buffer | undefined;
+  for (const ext of extensions ? children(children(extensions)[0]!) : []) {
+    const [id, ...rest] = children(ext);
+    if (decodeOid(id!) === OID.subjectKeyIdentifier) keyId = read(rest.at(-1)!.content).content;
+  }
+  const key = createPrivateKey(keyPem);
+  const certificateKey = createPublicKey({key: spki.raw, format: 'der', type: 'spki'});
+  if (!createPublicKey(key).export({type: 'spki', format: 'der'}).equals(certificateKey.export({type: 'spki', format: 'der'}))) {
+    throw new Error('the authority key does not match its certificate');
+  }
+  return {
+    name: subject.raw, keyId: keyId ?? keyIdentifier(spki.raw), key, algorithm: algorithmOf(key),
+    notAfter: new Date(new X509Certificate(der).validTo),
+  };
 }

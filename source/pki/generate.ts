@@ -3,7 +3,8 @@
 // their key and their signer exist.
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
-import {createKeyGenerator, type KeyPairPem} from './keys.js';
+import {KEY_ALGORITHMS} from './algorithms.js';
+import {createKeyGenerator, publicKeyPem, type KeyPair} from './keys.js';
 import {renderKubeconfig} from './kubeconfig.js';
 
 export interface MaterialFile {
@@ -43,9 +44,10 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const existing = options.existing ?? {};
   const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length;
   let done = 0;
-  const generateRsaKey = createKeyGenerator(plan.keyBits);
-  const key = (item: string): Promise<KeyPairPem> =>
-    generateRsaKey().then(pair => {
+  const algorithm = KEY_ALGORITHMS[plan.keyType];
+  const generateKey = createKeyGenerator(algorithm);
+  const key = (item: string): Promise<KeyPair> =>
+    generateKey().then(pair => {
       options.onProgress?.({done: ++done, total, item});
       return pair;
     });
@@ -64,20 +66,23 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const issuers = new Map<AuthorityId, Promise<Issuer>>();
   for (const authority of plan.authorities) {
     const kept = existing[authority.id];
-    issuers.set(authority.id, (kept ? Promise.resolve({privateKey: kept.keyPem}) : key(`${authority.id} (CA)`)).then(pair => {
-      if (kept) {
+    if (kept) {
+      issuers.set(authority.id, Promise.resolve().then(() => {
         put(authority.cert, kept.certPem, false);
         put(authority.key, kept.keyPem, true);
         return loadIssuer(kept.certPem, kept.keyPem);
-      }
+      }));
+      continue;
+    }
+    issuers.set(authority.id, key(`${authority.id} (CA)`).then(pair => {
       const notAfter = new Date(now.getTime() + authority.validityHours * HOUR_MS);
       const {pem, issuer} = createAuthority({
         subject: {cn: authority.cn, organizations: []},
-        publicKeyPem: (pair as KeyPairPem).publicKey,
+        publicKey: pair.spki, algorithm,
         dnsNames: authority.dnsNames, ipAddresses: [], notBefore, notAfter,
-      }, pair.privateKey);
+      }, pair.privateKeyPem);
       put(authority.cert, pem, false);
-      put(authority.key, pair.privateKey, true);
+      put(authority.key, pair.privateKeyPem, true);
       return issuer;
     }));
   }
@@ -93,23 +98,23 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     const [pair, issuer] = await Promise.all([key(c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
     // A reused CA may expire before the requested validity: never outlive the signer.
     const wanted = now.getTime() + c.validityHours * HOUR_MS;
-    const notAfter = new Date(Math.min(wanted, issuer.cert.validity.notAfter.getTime()));
+    const notAfter = new Date(Math.min(wanted, issuer.notAfter.getTime()));
     const pem = createLeaf({
       subject: {cn: c.cn, organizations: c.organizations},
-      publicKeyPem: pair.publicKey,
+      publicKey: pair.spki, algorithm,
       dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, notBefore, notAfter,
     }, c.usages, issuer);
     put(c.cert, pem, false);
-    put(c.key, pair.privateKey, true);
+    put(c.key, pair.privateKeyPem, true);
     for (const k of kubeconfigsOf.get(`${c.id}\0${c.node ?? ''}`) ?? []) {
       const caPem = pems.get(plan.authorities.find(a => a.id === k.authority)!.cert)!;
-      put(k.file, renderKubeconfig(k, caPem, pem, pair.privateKey), true);
+      put(k.file, renderKubeconfig(k, caPem, pem, pair.privateKeyPem), true);
     }
   });
 
   const serviceAccount = key('service-account key').then(pair => {
-    put(plan.serviceAccount.key, pair.privateKey, true);
-    put(plan.serviceAccount.publicKey, pair.publicKey, false);
+    put(plan.serviceAccount.key, pair.privateKeyPem, true);
+    put(plan.serviceAccount.publicKey, publicKeyPem(pair), false);
   });
 
   let failure: unknown;

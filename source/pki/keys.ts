@@ -1,21 +1,24 @@
 import {generateKeyPair} from 'node:crypto';
 import {availableParallelism} from 'node:os';
+import type {KeyAlgorithm} from './algorithms.js';
+import {pem} from './der.js';
 
-export interface KeyPairPem {
-  /** PKCS#1 `RSA PRIVATE KEY`, as kubeadm writes it. */
-  privateKey: string;
-  /** SPKI `PUBLIC KEY`. */
-  publicKey: string;
+export interface KeyPair {
+  /** The private key as kubeadm writes it for its algorithm (PKCS#1 RSA, SEC 1 EC), PEM. */
+  privateKeyPem: string;
+  /** SubjectPublicKeyInfo, DER. */
+  spki: Buffer;
 }
 
-function generateNow(bits: number): Promise<KeyPairPem> {
+export const publicKeyPem = (pair: KeyPair) => pem('PUBLIC KEY', pair.spki);
+
+function generateNow(algorithm: KeyAlgorithm): Promise<KeyPair> {
+  const publicKeyEncoding = {type: 'spki', format: 'der'} as const;
   return new Promise((resolve, reject) => {
-    generateKeyPair('rsa', {
-      modulusLength: bits,
-      publicExponent: 0x10001,
-      publicKeyEncoding: {type: 'spki', format: 'pem'},
-      privateKeyEncoding: {type: 'pkcs1', format: 'pem'},
-    }, (error, publicKey, privateKey) => (error ? reject(error) : resolve({publicKey, privateKey})));
+    const done = (error: Error | null, spki: Buffer, privateKeyPem: string) => (error ? reject(error) : resolve({spki, privateKeyPem}));
+    const g = algorithm.generation;
+    if (g.type === 'rsa') generateKeyPair('rsa', {...g.options, publicKeyEncoding, privateKeyEncoding: {type: g.privateKeyEncoding, format: 'pem'}}, done);
+    else generateKeyPair('ec', {...g.options, publicKeyEncoding, privateKeyEncoding: {type: g.privateKeyEncoding, format: 'pem'}}, done);
   });
 }
 
@@ -25,18 +28,18 @@ function generateNow(bits: number): Promise<KeyPairPem> {
  * would not go faster, and would queue file writes (which use the same pool) behind seconds of
  * key generation — an interrupted run could not even delete its staging directory.
  */
-export function createKeyGenerator(bits: number, concurrency = availableParallelism()) {
+export function createKeyGenerator(algorithm: KeyAlgorithm, concurrency = availableParallelism()) {
   let running = 0;
   const waiting: (() => void)[] = [];
   const release = () => {
     running--;
     waiting.shift()?.();
   };
-  return async function generateRsaKey(): Promise<KeyPairPem> {
+  return async function generateKey(): Promise<KeyPair> {
     if (running >= concurrency) await new Promise<void>(resolve => waiting.push(resolve));
     running++;
     try {
-      return await generateNow(bits);
+      return await generateNow(algorithm);
     } finally {
       release();
     }

@@ -2,23 +2,21 @@
 // terminals and logged sessions. Same draft, same validator, same result.
 import {checkbox, input, select} from '@inquirer/prompts';
 import {buildPlan} from '../plan/plan.js';
+import {finalReport} from '../build/report.js';
 import {signingSummary} from '../plan/catalog.js';
 import {layoutExample} from '../plan/layouts.js';
 import {AUTHORITY_TOPOLOGIES, KEY_TYPES, LAYOUTS, ROLES, type ClusterSpec, type Role} from '../spec/types.js';
 import {PLAN_COLUMNS, caKeyHolders, planRows, planSummary} from '../text/plan-table.js';
 import {renderTable} from '../text/table.js';
-import {finalReport, type WriteResult} from '../commands/generate.js';
-import type {ProgressEvent} from '../pki/generate.js';
-import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../ui/draft.js';
-import {stepErrors, type StepId} from '../ui/flow.js';
-import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, serviceIpPreview} from '../ui/lessons.js';
+import {nodeErrors, outputErrors, type FrontEndDeps} from '../interview/checks.js';
+import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../interview/draft.js';
+import {stepErrors, type StepId} from '../interview/flow.js';
+import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, serviceIpPreview} from '../interview/lessons.js';
 
 /** Where prompts read and write: injectable, so tests drive them with streams. */
 export type Context = Parameters<typeof input>[1];
 
-export interface PlainDeps {
-  generate: (spec: ClusterSpec, out: string, onProgress: (e: ProgressEvent) => void) => Promise<WriteResult>;
-  checkOut: (out: string) => string | undefined;
+export interface PlainDeps extends FrontEndDeps {
   context?: Context;
 }
 
@@ -68,11 +66,8 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
             ip: await text('Node IP', before.ip),
             roles: await checkbox({message: 'Roles', choices: ROLES.map(r => ({name: r, value: r, checked: before.roles.includes(r)}))}, ctx) as Role[],
           };
-          const list = [...draft.nodes];
-          list[index] = node;
-          const result = validateDraft({...draft, nodes: list});
-          const problems = result.ok ? [] : Object.entries(issuesByField(result.issues)).filter(([p]) => p.startsWith(`nodes[${index}]`));
-          if (problems.length === 0) { draft.nodes = list; break; }
+          const problems = Object.entries(nodeErrors(draft, index, node));
+          if (problems.length === 0) { draft.nodes[index] = node; break; }
           for (const [path, message] of problems) say(`✗ ${path}: ${message}`);
           Object.assign(before, node);
         }
@@ -109,10 +104,7 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
     await step('output', outputLesson, [
       ['out', async () => { draft.out = await text('Output directory', draft.out); }],
       ['ssh.user', async () => { draft.sshUser = await text('SSH user', draft.sshUser); }],
-    ], (): Record<string, string> => {
-      const problem = draft.out.trim() === '' ? 'is required' : deps.checkOut(draft.out.trim());
-      return problem ? {out: problem} : {};
-    });
+    ], () => outputErrors(draft, deps.checkOut));
 
     const result = validateDraft(draft);
     if (!result.ok) {
@@ -125,7 +117,7 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
     const go = await select({message: 'Generate these files now?', choices: [{name: 'Generate', value: true}, {name: 'Quit without writing', value: false}]}, ctx);
     if (!go) return {code: 0};
     let last = -1;
-    const written = await deps.generate(result.spec, draft.out.trim(), e => {
+    const written = await deps.generate(plan, draft.out.trim(), e => {
       const tenth = Math.floor((e.done / e.total) * 10);
       if (tenth !== last) { last = tenth; say(`generating keys ${e.done}/${e.total}`); }
     });

@@ -147,6 +147,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
   ]);
 
   return {
+    spec,
     cluster: spec.name,
     endpoint: {host: spec.endpoint.host, port: spec.endpoint.port, url: endpointUrl},
     serviceIp,

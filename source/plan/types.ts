@@ -1,4 +1,4 @@
-import type {AuthorityTopology, KeyType, Layout, NodeSpec} from '../spec/types.js';
+import type {AuthorityTopology, ClusterSpec, KeyType, Layout, NodeSpec} from '../spec/types.js';
 
 export type AuthorityId = 'ca' | 'etcd-ca' | 'front-proxy-ca';
 export type Usage = 'serverAuth' | 'clientAuth';
@@ -84,6 +84,8 @@ export interface BundleFile {
 }
 
 export interface Plan {
+  /** The validated spec this plan was computed from (cluster.yaml is written from it). */
+  spec: ClusterSpec;
   cluster: string;
   endpoint: {host: string; port: number; url: string};
   serviceIp: string;

@@ -1,14 +1,13 @@
 import React, {useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {useApp, useInput} from 'ink';
 import {buildPlan} from '../plan/plan.js';
-import type {ClusterSpec} from '../spec/types.js';
-import type {WriteResult} from '../commands/generate.js';
-import type {ProgressEvent} from '../pki/generate.js';
+import type {BuildReport} from '../build/index.js';
+import type {FrontEndDeps} from '../interview/checks.js';
 import {AuthoritiesStep} from './AuthoritiesStep.js';
 import {ClusterStep} from './ClusterStep.js';
 import {DoneStep} from './DoneStep.js';
-import type {Draft} from './draft.js';
-import {STEPS, STEP_TITLES, initialState, wizardReducer} from './flow.js';
+import type {Draft} from '../interview/draft.js';
+import {STEPS, STEP_TITLES, initialState, wizardReducer} from '../interview/flow.js';
 import {GenerateStep, type Progress} from './GenerateStep.js';
 import {KeysStep} from './KeysStep.js';
 import {LayoutStep} from './LayoutStep.js';
@@ -17,16 +16,12 @@ import {NodesStep} from './NodesStep.js';
 import {OutputStep} from './OutputStep.js';
 import {PlanStep} from './PlanStep.js';
 import {Screen} from './Screen.js';
-import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson} from './lessons.js';
+import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson} from '../interview/lessons.js';
 
 /** I/O the wizard needs, injected so tests can run it without touching real paths. */
-export interface WizardDeps {
-  generate: (spec: ClusterSpec, out: string, onProgress: (e: ProgressEvent) => void) => Promise<WriteResult>;
-  /** Why an output directory cannot be used, or undefined when it can. */
-  checkOut: (out: string) => string | undefined;
-}
+export type WizardDeps = FrontEndDeps;
 
-export type WizardOutcome = {code: 0; result: WriteResult} | {code: 130} | {code: 1; error: string};
+export type WizardOutcome = {code: 0; result: BuildReport} | {code: 130} | {code: 1; error: string};
 
 const FOOTERS = {
   form: 'Enter: next · ↑/↓: move · Esc: back · Ctrl+C: quit',
@@ -42,7 +37,7 @@ export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDep
   const {exit} = useApp();
   const [state, dispatch] = useReducer(wizardReducer, initial, initialState);
   const [progress, setProgress] = useState<Progress>({done: 0, total: 0, item: '', startedAt: Date.now()});
-  const [result, setResult] = useState<WriteResult>();
+  const [result, setResult] = useState<BuildReport>();
   const finished = useRef(false);
   const plan = useMemo(() => (state.spec ? buildPlan(state.spec) : undefined), [state.spec]);
 
@@ -58,10 +53,11 @@ export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDep
   });
 
   useEffect(() => {
-    if (state.step !== 'generate' || !state.spec) return;
+    if (state.step !== 'generate' || !plan) return;
     const startedAt = Date.now();
-    setProgress({done: 0, total: plan?.keyCount ?? 0, item: '', startedAt});
-    deps.generate(state.spec, state.draft.out.trim(), e => setProgress({...e, startedAt}))
+    setProgress({done: 0, total: plan.keyCount, item: '', startedAt});
+    // The plan the user was shown is the plan that is built.
+    deps.generate(plan, state.draft.out.trim(), e => setProgress({...e, startedAt}))
       .then(r => { setResult(r); dispatch({type: 'generated'}); })
       .catch((error: Error & {lines?: string[]}) => dispatch({type: 'failed', message: error.lines?.join('; ') ?? error.message}));
   }, [state.step]);

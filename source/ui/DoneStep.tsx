@@ -1,6 +1,6 @@
 import React from 'react';
 import {Box, Text, useInput, useStdout} from 'ink';
-import type {WriteResult} from '../commands/generate.js';
+import type {BuildReport} from '../build/index.js';
 import {checkCommand, opensslChecks, type Check} from '../scripts/checks.js';
 import {distributionCommands} from '../scripts/distribute-script.js';
 
@@ -10,7 +10,7 @@ function exampleCheck(checks: Check[]): Check {
   return verify.find(c => c.argv.includes('-verify_ip')) ?? verify.sort((a, b) => checkCommand(a).length - checkCommand(b).length)[0] ?? checks[0]!;
 }
 
-export function DoneStep({result, onExit}: {result: WriteResult; onExit: () => void}) {
+export function DoneStep({result, onExit}: {result: BuildReport; onExit: () => void}) {
   const {stdout} = useStdout();
   const height = stdout?.rows ?? 24;
   useInput((input, key) => { if (key.return || key.escape || input === 'q') onExit(); });

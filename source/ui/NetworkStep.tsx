@@ -1,6 +1,6 @@
 import React from 'react';
 import {Form} from './Form.js';
-import {serviceIpPreview} from './lessons.js';
+import {serviceIpPreview} from '../interview/lessons.js';
 import {editsDraft, type StepProps} from './steps.js';
 
 

@@ -1,7 +1,8 @@
 import React, {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import {ROLES, type Role} from '../spec/types.js';
-import {issuesByField, validateDraft, type DraftNode} from './draft.js';
+import {nodeErrors as errorsOfNode} from '../interview/checks.js';
+import type {DraftNode} from '../interview/draft.js';
 import type {StepProps} from './steps.js';
 
 
@@ -39,12 +40,8 @@ export function NodesStep({state, edit, next, back}: StepProps) {
         title={editing.index < nodes.length ? `Edit ${nodes[editing.index]!.name}` : 'Add a node'}
         initial={editing.node}
         validate={node => {
-          const list = [...nodes];
-          list[editing.index] = node;
-          const result = validateDraft({...state.draft, nodes: list});
-          if (result.ok) return {};
           const prefix = `nodes[${editing.index}].`;
-          return Object.fromEntries(Object.entries(issuesByField(result.issues))
+          return Object.fromEntries(Object.entries(errorsOfNode(state.draft, editing.index, node))
             .filter(([path]) => path.startsWith(prefix))
             .map(([path, message]) => [path.slice(prefix.length).replace(/\[\d+\]$/, ''), message]));
         }}

@@ -1,9 +1,10 @@
 import React from 'react';
 import {Form} from './Form.js';
+import {outputErrors, type OutputCheck} from '../interview/checks.js';
 import {editsDraft, type StepProps} from './steps.js';
 
 
-export function OutputStep({state, edit, next, back, checkOut}: StepProps & {checkOut: (out: string) => string | undefined}) {
+export function OutputStep({state, edit, next, back, checkOut}: StepProps & {checkOut: OutputCheck}) {
   const d = state.draft;
   return (
     <Form
@@ -14,8 +15,8 @@ export function OutputStep({state, edit, next, back, checkOut}: StepProps & {che
       errors={state.errors}
       onChange={editsDraft(edit, {out: 'out', 'ssh.user': 'sshUser'})}
       onSubmit={() => {
-        const problem = d.out.trim() === '' ? 'is required' : checkOut(d.out.trim());
-        next(problem ? {out: problem} : undefined);
+        const errors = outputErrors(d, checkOut);
+        next(Object.keys(errors).length ? errors : undefined);
       }}
       onBack={back}
     />

@@ -1,7 +1,7 @@
 import React from 'react';
 import {render} from 'ink';
 import {App, type WizardDeps, type WizardOutcome} from './App.js';
-import type {Draft} from './draft.js';
+import type {Draft} from '../interview/draft.js';
 
 /** Mount the wizard; resolves with what the user chose once Ink has restored the terminal. */
 export async function startWizard(initial: Draft, deps: WizardDeps): Promise<WizardOutcome> {

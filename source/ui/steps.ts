@@ -1,5 +1,5 @@
-import type {Draft} from './draft.js';
-import type {WizardState} from './flow.js';
+import type {Draft} from '../interview/draft.js';
+import type {WizardState} from '../interview/flow.js';
 
 export interface StepProps {
   state: WizardState;

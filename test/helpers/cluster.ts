@@ -4,7 +4,8 @@ import {join} from 'node:path';
 import {EXAMPLE_CONFIG} from '../../source/spec/example.js';
 import {validate} from '../../source/spec/validate.js';
 import type {AuthorityTopology, ClusterSpec, Layout} from '../../source/spec/types.js';
-import {writeCluster, type WriteResult} from '../../source/commands/generate.js';
+import {buildCluster, type BuildReport} from '../../source/build/index.js';
+import {buildPlan} from '../../source/plan/plan.js';
 
 /** The example config with overrides, validated: what a user's file would give. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests write invalid shapes on purpose
@@ -25,9 +26,9 @@ export function tempDir(prefix = 'kubepki-test-'): {path: string; remove: () => 
 }
 
 /** Generate a cluster into a fresh temporary directory (in-process engine). */
-export async function generated(spec: ClusterSpec): Promise<WriteResult & {dir: string; remove: () => void}> {
+export async function generated(spec: ClusterSpec): Promise<BuildReport & {dir: string; remove: () => void}> {
   const tmp = tempDir();
-  const result = await writeCluster(spec, join(tmp.path, 'out'));
+  const result = await buildCluster(buildPlan(spec), join(tmp.path, 'out'));
   return {...result, dir: result.out, remove: tmp.remove};
 }
 

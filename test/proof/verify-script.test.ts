@@ -5,7 +5,8 @@ import {cpSync} from 'node:fs';
 import {join} from 'node:path';
 import {generated, specFor, specWith} from '../helpers/cluster.js';
 import {run} from '../helpers/run.js';
-import {writeCluster} from '../../source/commands/generate.js';
+import {buildCluster} from '../../source/build/index.js';
+import {buildPlan} from '../../source/plan/plan.js';
 
 describe('verify.sh', () => {
   let good: Awaited<ReturnType<typeof generated>>;
@@ -17,7 +18,7 @@ describe('verify.sh', () => {
     // Same CAs (kept by --force), but cp2 is gone: its apiserver certificate lacks cp2's names.
     sameCaFewerNames = join(good.dir, '..', 'fewer');
     cpSync(good.dir, sameCaFewerNames, {recursive: true});
-    await writeCluster(specWith(c => { c.nodes = c.nodes.filter((n: {name: string}) => n.name !== 'cp2'); }), sameCaFewerNames, {force: true});
+    await buildCluster(buildPlan(specWith(c => { c.nodes = c.nodes.filter((n: {name: string}) => n.name !== 'cp2'); })), sameCaFewerNames, {force: true});
   });
   afterAll(() => { good?.remove(); other?.remove(); });
 

@@ -11,6 +11,7 @@ import {InputError, specFromFile, specFromText} from '../../source/spec/load.js'
 import {buildPlan} from '../../source/plan/plan.js';
 import {createAuthority, createLeaf} from '../../source/pki/certificate.js';
 import {quote} from '../../source/spec/quote.js';
+import {KEY_ALGORITHMS} from '../../source/pki/algorithms.js';
 
 type Config = Record<string, any>;
 const config = (mutate: (c: Config) => void): Config => {
@@ -86,12 +87,14 @@ describe('IPv6 forms', () => {
     expect(messages(c => { c.nodes[0].ip = 'fd00::1'; c.network.serviceCIDR = 'fd00:10::%eth0/112'; })).toContain(`network.serviceCIDR: "fd00:10::%eth0/112" has "fd00:10::%eth0", which ${zone}`);
   });
 
-  it('a certificate carries exactly the address written, even one forge would misread', () => {
+  it('a certificate carries exactly the address written, an embedded IPv4 part included', () => {
     const {publicKey, privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048});
+    const spki = publicKey.export({type: 'spki', format: 'der'});
+    const algorithm = KEY_ALGORITHMS['rsa-2048'];
     const now = new Date();
-    const ca = createAuthority({subject: {cn: 'ca', organizations: []}, publicKeyPem: publicKey.export({type: 'spki', format: 'pem'}).toString(), dnsNames: [], ipAddresses: [], notBefore: now, notAfter: new Date(now.getTime() + 3_600_000)},
+    const ca = createAuthority({subject: {cn: 'ca', organizations: []}, publicKey: spki, algorithm, dnsNames: [], ipAddresses: [], notBefore: now, notAfter: new Date(now.getTime() + 3_600_000)},
       privateKey.export({type: 'pkcs1', format: 'pem'}).toString());
-    const pem = createLeaf({subject: {cn: 'x', organizations: []}, publicKeyPem: publicKey.export({type: 'spki', format: 'pem'}).toString(),
+    const pem = createLeaf({subject: {cn: 'x', organizations: []}, publicKey: spki, algorithm,
       dnsNames: [], ipAddresses: ['64:ff9b::10.0.0.1', '1:2:3:4:5:6:1.2.3.4', '10.0.0.7'], notBefore: now, notAfter: new Date(now.getTime() + 60_000)}, ['serverAuth'], ca.issuer);
     expect(new X509Certificate(pem).subjectAltName).toBe('IP Address:64:FF9B:0:0:0:0:A00:1, IP Address:1:2:3:4:5:6:102:304, IP Address:10.0.0.7');
   });

@@ -3,7 +3,7 @@ import {PassThrough} from 'node:stream';
 import {join} from 'node:path';
 import {runPlain} from '../../source/plain/plain.js';
 import {exampleSpec} from '../../source/spec/example.js';
-import {writeCluster} from '../../source/commands/generate.js';
+import {buildCluster} from '../../source/build/index.js';
 import {outputProblem} from '../../source/output/write.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
 import {tempDir} from '../helpers/cluster.js';
@@ -24,7 +24,7 @@ async function drive(answers: [RegExp, string][]) {
   output.on('data', d => { text += d.toString(); });
   let settled = false;
   const result = runPlain(exampleSpec(), {
-    generate: (spec, out, onProgress) => writeCluster(spec, join(tmp.path, out), {onProgress}),
+    generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}),
     checkOut: out => outputProblem(join(tmp.path, out)),
     context: {input, output},
   }).finally(() => { settled = true; });

@@ -4,9 +4,9 @@ import {render} from 'ink-testing-library';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {App, type WizardDeps, type WizardOutcome} from '../../source/ui/App.js';
-import {draftFromSpec, type Draft} from '../../source/ui/draft.js';
+import {draftFromSpec, type Draft} from '../../source/interview/draft.js';
 import {exampleSpec} from '../../source/spec/example.js';
-import {writeCluster} from '../../source/commands/generate.js';
+import {buildCluster} from '../../source/build/index.js';
 import {outputProblem} from '../../source/output/write.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
 import {PlanStep} from '../../source/ui/PlanStep.js';
@@ -19,7 +19,7 @@ afterAll(() => tmp.remove());
 
 /** Real generation, with relative output directories placed in the test's temporary directory. */
 const realDeps: WizardDeps = {
-  generate: (spec, out, onProgress) => writeCluster(spec, join(tmp.path, out), {onProgress}),
+  generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}),
   checkOut: out => outputProblem(join(tmp.path, out)),
 };
 
@@ -220,10 +220,10 @@ describe('a full walk with the defaults', () => {
     const gate = new Promise<void>(r => { release = r; });
     const deps: WizardDeps = {
       checkOut: () => undefined,
-      generate: async (spec, out, onProgress) => {
+      generate: async (plan, out, onProgress) => {
         onProgress({done: 7, total: 26, item: 'etcd-peer cp2'});
         await gate;
-        return writeCluster(spec, join(tmp.path, `progress-${out}`));
+        return buildCluster(plan, join(tmp.path, `progress-${out}`));
       },
     };
     const {ui} = wizard({out: 'p'}, deps);

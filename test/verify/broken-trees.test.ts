@@ -10,6 +10,7 @@ import {parse, stringify} from 'yaml';
 import {generated, specWith} from '../helpers/cluster.js';
 import {kubepki, run} from '../helpers/run.js';
 import {createLeaf, loadIssuer} from '../../source/pki/certificate.js';
+import {KEY_ALGORITHMS} from '../../source/pki/algorithms.js';
 
 type Tree = Awaited<ReturnType<typeof generated>>;
 // One control-plane node and one worker: every kind of file, few keys.
@@ -37,7 +38,7 @@ function broken(change: (dir: string) => void): {verify: ReturnType<typeof kubep
 function clientCertificate(dir: string, subject: {cn: string; organizations: string[]}, notBefore: Date, notAfter: Date) {
   const {publicKey, privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048});
   const issuer = loadIssuer(readFileSync(join(dir, 'pki/ca.crt'), 'utf8'), readFileSync(join(dir, 'pki/ca.key'), 'utf8'));
-  const pem = createLeaf({subject, publicKeyPem: publicKey.export({type: 'spki', format: 'pem'}).toString(), dnsNames: [], ipAddresses: [], notBefore, notAfter}, ['clientAuth'], issuer);
+  const pem = createLeaf({subject, publicKey: publicKey.export({type: 'spki', format: 'der'}), algorithm: KEY_ALGORITHMS['rsa-2048'], dnsNames: [], ipAddresses: [], notBefore, notAfter}, ['clientAuth'], issuer);
   return {pem, keyPem: privateKey.export({type: 'pkcs1', format: 'pem'}).toString()};
 }
 
@@ -131,7 +132,7 @@ describe('verify and verify.sh against broken trees', () => {
       const planned = manifest.certificates.find((c: {id: string}) => c.id === 'apiserver');
       const pem = createLeaf({
         subject: {cn: planned.cn, organizations: planned.organizations},
-        publicKeyPem: real.publicKey.export({type: 'spki', format: 'pem'}).toString(),
+        publicKey: real.publicKey.export({type: 'spki', format: 'der'}), algorithm: KEY_ALGORITHMS['rsa-2048'],
         dnsNames: planned.dnsNames, ipAddresses: planned.ipAddresses,
         notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.UTC(10000, 0, 2)),
       }, planned.usages, issuer);

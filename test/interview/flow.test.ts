@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {exampleSpec} from '../../source/spec/example.js';
-import {draftFromSpec} from '../../source/ui/draft.js';
-import {initialState, wizardReducer, type WizardAction, type WizardState} from '../../source/ui/flow.js';
+import {draftFromSpec} from '../../source/interview/draft.js';
+import {initialState, wizardReducer, type WizardAction, type WizardState} from '../../source/interview/flow.js';
 import {signingSummary} from '../../source/plan/catalog.js';
 
 const start = () => initialState(draftFromSpec(exampleSpec()));

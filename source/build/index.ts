@@ -1,0 +1,120 @@
+// The engine: a plan (and what OUT already holds) → files in OUT, and a report of what changed.
+// Every front end calls this with the plan it showed; nothing here asks or prints.
+//
+//   buildCluster(plan, out, {force?, onProgress?, onStaging?}) → Promise<BuildReport>
+//
+// - plan: buildPlan(spec); it carries its spec, which is saved as OUT/cluster.yaml.
+// - out: the directory to write. Absent or empty: written. Holding files: refused (InputError
+//   naming --out) unless `force`, and then only when it is kubepki output whose CAs the plan
+//   still uses; those CAs are kept (their bytes are carried over), every leaf is issued anew.
+// - Safety: everything is written into a private staging directory beside OUT as it is made
+//   (keys 0600, directories 0700) and renamed into place at the end; on any failure the staging
+//   directory is removed and OUT is as it was. `onStaging(dir)` hands the staging path to an
+//   interrupt handler (discardStagingNow) and `onStaging(undefined)` withdraws it.
+// - BuildReport lists OUT-relative paths: `written` (made or re-issued in this run), `kept`
+//   (carried over byte-identical), `removed` (in the old OUT, gone from the new one), and
+//   `nodesToRedistribute` (nodes whose bundle changed and must receive files again).
+import {resolve} from 'node:path';
+import type {AuthorityId, Plan} from '../plan/types.js';
+import {generateMaterial, type ProgressEvent} from '../pki/generate.js';
+import {buildManifest, type Manifest} from '../output/manifest.js';
+import {commitStaging, createStaging, discardStaging, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
+import {renderDistributeScript} from '../scripts/distribute-script.js';
+import {renderVerifyScript} from '../scripts/verify-script.js';
+import {specToYaml} from '../spec/load.js';
+import {checkTarget} from './target.js';
+
+export {checkTarget} from './target.js';
+export {finalReport} from './report.js';
+export type {ProgressEvent} from '../pki/generate.js';
+
+export interface BuildOptions {
+  /** Accept an OUT that holds earlier kubepki output: keep its CAs, issue everything else anew. */
+  force?: boolean;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Called with the staging directory so an interrupt handler can remove it, then with undefined. */
+  onStaging?: (dir: string | undefined) => void;
+}
+
+export interface BuildReport {
+  plan: Plan;
+  /** OUT, absolute. */
+  out: string;
+  written: string[];
+  kept: string[];
+  removed: string[];
+  nodesToRedistribute: string[];
+  /** Authorities carried over from the old OUT (their keys were not replaced). */
+  keptAuthorities: AuthorityId[];
+}
+
+export async function buildCluster(plan: Plan, out: string, options: BuildOptions = {}): Promise<BuildReport> {
+  const target = checkTarget(out, plan, options.force ?? false);
+  const now = new Date();
+  const staging = await createStaging(out);
+  options.onStaging?.(staging);
+  const kept = new Set(Object.keys(target.authorities).flatMap(id => {
+    const a = plan.authorities.find(p => p.id === id)!;
+    return [a.cert, a.key];
+  }));
+  const written: string[] = [];
+  try {
+    const writer = stagingWriter(staging, plan);
+    await generateMaterial(plan, {
+      now, existing: target.authorities, onProgress: options.onProgress,
+      onFile: file => {
+        if (!kept.has(file.path)) written.push(file.path);
+        return writer.write(file);
+      },
+    });
+    const extra: ExtraFile[] = [
+      {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
+      {path: 'manifest.json', content: `${JSON.stringify(buildManifest(plan, now), null, 2)}\n`, mode: PUBLIC_MODE},
+      {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
+      {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
+    ];
+    await writer.finish(extra);
+    written.push(...extra.map(f => f.path));
+    await commitStaging(staging, out);
+  } catch (error) {
+    await discardStaging(staging);
+    throw error;
+  } finally {
+    options.onStaging?.(undefined);
+  }
+  return {
+    plan,
+    out: resolve(out),
+    written: written.sort(),
+    kept: [...kept].sort(),
+    ...changes(plan, target.manifest, new Set(written)),
+    keptAuthorities: Object.keys(target.authorities) as AuthorityId[],
+  };
+}
+
+/** What the old OUT had that the new one lacks, and which nodes' bundles differ from before. */
+function changes(plan: Plan, old: Manifest | undefined, written: Set<string>) {
+  const now = new Set(Object.values(plan.bundles).flat().map(f => f.source));
+  for (const a of plan.authorities) now.add(a.cert).add(a.key);
+  for (const c of plan.certificates) now.add(c.cert).add(c.key);
+  for (const k of plan.kubeconfigs) now.add(k.file);
+  now.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
+  const removed = new Set<string>();
+  const lost = new Set<string>();
+  if (old) {
+    const before = [
+      ...old.authorities.flatMap(a => [a.cert, a.key]), ...old.certificates.flatMap(c => [c.cert, c.key]),
+      ...old.kubeconfigs.map(k => k.file), old.serviceAccount.key, old.serviceAccount.publicKey,
+    ];
+    for (const path of before) if (!now.has(path)) removed.add(path);
+    for (const [node, entry] of Object.entries(old.nodes)) {
+      const bundle = plan.bundles[node];
+      if (!bundle) { removed.add(`nodes/${node}`); continue; }
+      const targets = new Set(bundle.map(f => f.target));
+      if (entry.files.some(f => !targets.has(f.path))) lost.add(node);
+    }
+  }
+  const nodesToRedistribute = plan.nodes.map(n => n.name)
+    .filter(node => lost.has(node) || plan.bundles[node]!.some(f => written.has(f.source)));
+  return {removed: [...removed].sort(), nodesToRedistribute};
+}

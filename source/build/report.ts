@@ -1,0 +1,23 @@
+// What a build prints at the end: the proof and the shipping, as commands to copy.
+import {checkCommand, checkCount, opensslChecks} from '../scripts/checks.js';
+import {distributionCommands} from '../scripts/distribute-script.js';
+import type {BuildReport} from './index.js';
+
+export function finalReport(report: BuildReport): string {
+  const {plan, out} = report;
+  const groups = opensslChecks(plan);
+  const lines = [
+    `Wrote ${plan.certificates.length + plan.authorities.length} certificates, ${plan.kubeconfigs.length} kubeconfigs and ${plan.nodes.length} node bundles to ${out}`,
+    ...report.keptAuthorities.map(id => `Kept the existing CA ${id} (its key was not replaced).`),
+    '',
+    `# Verify (${checkCount(groups)} checks; all of them: bash ${out}/verify.sh)`,
+    `cd ${out}`,
+    ...groups.flatMap(g => [`## ${g.title}`, ...g.checks.map(checkCommand)]),
+    '',
+    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...]; --help for options)`,
+    ...distributionCommands(plan).flatMap(d => [`## ${d.node}`, ...d.lines]),
+    '',
+    `Saved: ${out}/verify.sh, ${out}/distribute.sh, and your answers in ${out}/cluster.yaml.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

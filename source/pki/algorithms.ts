@@ -1,0 +1,71 @@
+// One descriptor per key algorithm: how a key is made and written, how it signs a certificate,
+// which key usages its certificates carry and how its key identifier is derived. Everything in
+// pki/ goes through this table; nothing else knows what kind of key it holds.
+import {createHash, type KeyObject} from 'node:crypto';
+import type {KeyType} from '../spec/types.js';
+import {children, nullValue, oid, read, sequence} from './der.js';
+
+/** keyUsage bits (RFC 5280 4.2.1.3). */
+export const KEY_USAGE = {digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5} as const;
+export type KeyUsageName = keyof typeof KEY_USAGE;
+
+/**
+ * Arguments of node:crypto's generateKeyPair, and the private key's encoding as kubeadm
+ * (client-go keyutil.MarshalPrivateKeyToPEM) writes it: PKCS#1 for RSA, SEC 1 for EC.
+ */
+export type Generation =
+  | {type: 'rsa'; options: {modulusLength: number; publicExponent: number}; privateKeyEncoding: 'pkcs1'}
+  | {type: 'ec'; options: {namedCurve: string}; privateKeyEncoding: 'sec1'};
+
+export interface KeyAlgorithm {
+  type: KeyType;
+  /** For people: "RSA-2048", "ECDSA P-256". */
+  label: string;
+  generation: Generation;
+  /** How this key signs: the digest and the AlgorithmIdentifier written into what it signs. */
+  signature: {name: string; hash: 'sha256' | 'sha384'; algorithmIdentifier: Buffer};
+  /** keyUsage of certificates for this key. */
+  keyUsage: {authority: KeyUsageName[]; leaf: KeyUsageName[]};
+  /** The key identifier of a public key (SubjectPublicKeyInfo DER). */
+  keyIdentifier: (spki: Buffer) => Buffer;
+  /** Whether a loaded key is of this algorithm. */
+  matches: (key: KeyObject) => boolean;
+}
+
+/**
+ * RFC 5280 4.2.1.2 method 1, as Go's crypto/x509 and node-forge compute it: SHA-1 of the
+ * subjectPublicKey BIT STRING's bytes. The same for every algorithm.
+ */
+export function keyIdentifier(spki: Buffer): Buffer {
+  const [, subjectPublicKey] = children(read(spki));
+  if (!subjectPublicKey) throw new Error('not a SubjectPublicKeyInfo');
+  return createHash('sha1').update(subjectPublicKey.content.subarray(1)).digest();
+}
+
+const rsa = (bits: 2048 | 3072 | 4096): KeyAlgorithm => ({
+  type: `rsa-${bits}`,
+  label: `RSA-${bits}`,
+  generation: {type: 'rsa', options: {modulusLength: bits, publicExponent: 0x10001}, privateKeyEncoding: 'pkcs1'},
+  // Go's crypto/x509 signs with SHA-256 for every RSA size; the parameters are an explicit NULL.
+  signature: {name: 'sha256WithRSAEncryption', hash: 'sha256', algorithmIdentifier: sequence(oid('1.2.840.113549.1.1.11'), nullValue())},
+  // kubeadm's usages: an RSA key may also encipher (TLS RSA key exchange).
+  keyUsage: {authority: ['digitalSignature', 'keyEncipherment', 'keyCertSign'], leaf: ['digitalSignature', 'keyEncipherment']},
+  keyIdentifier,
+  matches: key => key.asymmetricKeyType === 'rsa' && key.asymmetricKeyDetails?.modulusLength === bits,
+});
+
+/** Every key type of the spec has a descriptor: a missing entry fails the compile. */
+export const KEY_ALGORITHMS: Record<KeyType, KeyAlgorithm> = {
+  'rsa-2048': rsa(2048),
+  'rsa-3072': rsa(3072),
+  'rsa-4096': rsa(4096),
+};
+
+/** The descriptor of a key loaded from disk (an authority kept from an earlier run). */
+export function algorithmOf(key: KeyObject): KeyAlgorithm {
+  const found = Object.values(KEY_ALGORITHMS).find(a => a.matches(key));
+  if (found) return found;
+  const details = key.asymmetricKeyDetails;
+  const what = details?.modulusLength ? `${details.modulusLength}-bit` : details?.namedCurve ?? '';
+  throw new Error(`unsupported key: ${key.asymmetricKeyType} ${what}`.trim());
+}
