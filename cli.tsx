@@ -17,12 +17,16 @@ Usage:
                                              bundles, verify.sh and distribute.sh
   kubepki verify DIR                         check a generated directory: chains, keys,
                                              usages, SANs, expiry, file modes
+  kubepki inspect PATH... [--config FILE] [--json]
+                                             read any PKI (kubeadm, The Hard Way, openssl or
+                                             cfssl folders): each file's role and problems;
+                                             exit 1 when problems were found
 
 Options:
   -c, --config FILE   cluster description (YAML or JSON; see kubepki example)
   -o, --out DIR       output directory; must be absent or empty unless --force
   -f, --force         regenerate an existing output directory, keeping its CAs
-      --json          plan as JSON
+      --json          plan or inspect report as JSON
       --plain         line prompts instead of the full-screen wizard
       --debug         on an unexpected error, print its stack trace
   -h, --help          this help
@@ -99,6 +103,10 @@ async function main(argv: string[]): Promise<number> {
     case 'verify':
       if (rest.length !== 1) return usageError('verify needs exactly one DIR (a directory written by kubepki generate)');
       return runCommand({command, dir: rest[0]!});
+    case 'inspect':
+      if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');
+      if (rest.length === 0) return usageError('inspect needs at least one PATH (a directory such as /etc/kubernetes, or files)');
+      return (await import('./source/commands/inspect.js')).runInspect(rest, {config: values.config, json: values.json ?? false});
     default:
       return usageError(`unknown command ${command}`);
   }

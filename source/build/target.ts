@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import type {Manifest} from '../output/manifest.js';
 import {inspectOutput, OutputRefused} from '../output/write.js';
 import type {ExistingAuthority} from '../pki/generate.js';
+import {keyTypeOf} from '../pki/algorithms.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 
@@ -40,6 +41,12 @@ export function checkTarget(out: string, plan: Plan, force: boolean): Target {
       kept[a.id as AuthorityId] = {certPem: readFileSync(join(out, a.cert), 'utf8'), keyPem: readFileSync(join(out, a.key), 'utf8')};
     } catch {
       throw new InputError([`--out: ${out}'s manifest names CA ${a.id} but ${a.cert} or ${a.key} cannot be read; refusing to replace it.`]);
+    }
+    // A kept CA keeps its key type (an RSA CA may sign new ECDSA leaves): the plan says which.
+    try {
+      plan.authorities.find(p => p.id === a.id)!.keyType = keyTypeOf(kept[a.id as AuthorityId]!.keyPem);
+    } catch (error) {
+      throw new InputError([`--out: CA ${a.id}'s key ${a.key} cannot be used: ${(error as Error).message}; refusing to replace it.`]);
     }
   }
   return {authorities: kept, manifest: old};

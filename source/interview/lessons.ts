@@ -14,7 +14,7 @@ export const authoritiesLesson =
   'A CA signs certificates; whoever trusts it accepts them. Separate CAs for etcd and the front proxy mean a certificate from the cluster CA cannot open etcd or pose as the front proxy.';
 
 export const keysLesson =
-  'RSA-2048 is what kubeadm uses; larger keys are slower to make and to use. CAs live long (10 years by default); leaf certificates expire sooner (1 year) and are renewed with the same CA.';
+  'RSA-2048 is kubeadm\'s default and what every tool expects; ECDSA P-256 keys are smaller and made a thousand times faster, and every Kubernetes component accepts them, but a few old clients still expect RSA. CAs live long (10 years by default); leaf certificates expire sooner (1 year) and are renewed with the same CA.';
 
 export const layoutLesson =
   'Where files go on each node. kubeadm: its own names, so `kubeadm init` uses them as pre-made certificates. hard-way: Kubernetes The Hard Way\'s names, for systemd units you write yourself.';

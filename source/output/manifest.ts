@@ -12,12 +12,12 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
     topology: plan.topology,
     keyType: plan.keyType,
     authorities: plan.authorities.map(a => ({
-      id: a.id, cn: a.cn, cert: a.cert, key: a.key,
+      id: a.id, cn: a.cn, cert: a.cert, key: a.key, keyType: a.keyType,
       installs: [...a.certInstalls, ...a.keyInstalls],
     })),
     certificates: plan.certificates.map(c => ({
       id: c.id, node: c.node, cn: c.cn, organizations: c.organizations, signer: c.signer, usages: c.usages,
-      dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, validityHours: c.validityHours, cert: c.cert, key: c.key,
+      dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, validityHours: c.validityHours, cert: c.cert, key: c.key, keyType: c.keyType,
       installs: [...c.certInstalls, ...c.keyInstalls],
     })),
     kubeconfigs: plan.kubeconfigs.map(k => ({
@@ -26,7 +26,7 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
       installs: k.installs,
     })),
     serviceAccount: {
-      key: plan.serviceAccount.key, publicKey: plan.serviceAccount.publicKey,
+      key: plan.serviceAccount.key, publicKey: plan.serviceAccount.publicKey, keyType: plan.serviceAccount.keyType,
       installs: [...plan.serviceAccount.keyInstalls, ...plan.serviceAccount.publicKeyInstalls],
     },
     nodes: Object.fromEntries(plan.nodes.map(n => [n.name, {

@@ -1,8 +1,8 @@
 // One descriptor per key algorithm: how a key is made and written, how it signs a certificate,
 // which key usages its certificates carry and how its key identifier is derived. Everything in
 // pki/ goes through this table; nothing else knows what kind of key it holds.
-import {createHash, type KeyObject} from 'node:crypto';
-import type {KeyType} from '../spec/types.js';
+import {createHash, createPrivateKey, type KeyObject} from 'node:crypto';
+import {KEY_LABELS, type KeyType} from '../spec/types.js';
 import {children, nullValue, oid, read, sequence} from './der.js';
 
 /** keyUsage bits (RFC 5280 4.2.1.3). */
@@ -21,6 +21,8 @@ export interface KeyAlgorithm {
   type: KeyType;
   /** For people: "RSA-2048", "ECDSA P-256". */
   label: string;
+  /** The same algorithm as openssl names it (`openssl genpkey -algorithm`, `-pkeyopt`). */
+  openssl: string[];
   generation: Generation;
   /** How this key signs: the digest and the AlgorithmIdentifier written into what it signs. */
   signature: {name: string; hash: 'sha256' | 'sha384'; algorithmIdentifier: Buffer};
@@ -44,7 +46,8 @@ export function keyIdentifier(spki: Buffer): Buffer {
 
 const rsa = (bits: 2048 | 3072 | 4096): KeyAlgorithm => ({
   type: `rsa-${bits}`,
-  label: `RSA-${bits}`,
+  label: KEY_LABELS[`rsa-${bits}`],
+  openssl: ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`],
   generation: {type: 'rsa', options: {modulusLength: bits, publicExponent: 0x10001}, privateKeyEncoding: 'pkcs1'},
   // Go's crypto/x509 signs with SHA-256 for every RSA size; the parameters are an explicit NULL.
   signature: {name: 'sha256WithRSAEncryption', hash: 'sha256', algorithmIdentifier: sequence(oid('1.2.840.113549.1.1.11'), nullValue())},
@@ -54,11 +57,31 @@ const rsa = (bits: 2048 | 3072 | 4096): KeyAlgorithm => ({
   matches: key => key.asymmetricKeyType === 'rsa' && key.asymmetricKeyDetails?.modulusLength === bits,
 });
 
+/**
+ * ECDSA as kubeadm's ECDSA-P256 / ECDSA-P384: SEC 1 `EC PRIVATE KEY` with the named curve, and the
+ * digest Go's crypto/x509 pairs with the curve (SHA-256 for P-256, SHA-384 for P-384). An EC key
+ * cannot encipher, so its certificates carry no keyEncipherment (RFC 5480 3; kubeadm sets the bit
+ * anyway, and TLS ignores it for EC keys).
+ */
+const ecdsa = (type: 'ecdsa-p256' | 'ecdsa-p384', curve: 'P-256' | 'P-384', openSslCurve: string, hash: 'sha256' | 'sha384', signatureOid: string): KeyAlgorithm => ({
+  type,
+  label: KEY_LABELS[type],
+  openssl: ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${openSslCurve}`, '-pkeyopt', 'ec_param_enc:named_curve'],
+  generation: {type: 'ec', options: {namedCurve: curve}, privateKeyEncoding: 'sec1'},
+  // The parameters are absent (RFC 5758 3.2).
+  signature: {name: `ecdsa-with-${hash.toUpperCase()}`, hash, algorithmIdentifier: sequence(oid(signatureOid))},
+  keyUsage: {authority: ['digitalSignature', 'keyCertSign'], leaf: ['digitalSignature']},
+  keyIdentifier,
+  matches: key => key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === openSslCurve,
+});
+
 /** Every key type of the spec has a descriptor: a missing entry fails the compile. */
 export const KEY_ALGORITHMS: Record<KeyType, KeyAlgorithm> = {
   'rsa-2048': rsa(2048),
   'rsa-3072': rsa(3072),
   'rsa-4096': rsa(4096),
+  'ecdsa-p256': ecdsa('ecdsa-p256', 'P-256', 'prime256v1', 'sha256', '1.2.840.10045.4.3.2'),
+  'ecdsa-p384': ecdsa('ecdsa-p384', 'P-384', 'secp384r1', 'sha384', '1.2.840.10045.4.3.3'),
 };
 
 /** The descriptor of a key loaded from disk (an authority kept from an earlier run). */
@@ -69,3 +92,6 @@ export function algorithmOf(key: KeyObject): KeyAlgorithm {
   const what = details?.modulusLength ? `${details.modulusLength}-bit` : details?.namedCurve ?? '';
   throw new Error(`unsupported key: ${key.asymmetricKeyType} ${what}`.trim());
 }
+
+/** The key type of a private key in PEM (an authority kept from an earlier run may differ from the spec's). */
+export const keyTypeOf = (privateKeyPem: string): KeyType => algorithmOf(createPrivateKey(privateKeyPem)).type;

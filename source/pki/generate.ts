@@ -2,6 +2,7 @@
 // path in the master copy. Keys are made concurrently; certificates are signed as soon as
 // their key and their signer exist.
 import type {AuthorityId, Plan} from '../plan/types.js';
+import type {KeyType} from '../spec/types.js';
 import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
 import {KEY_ALGORITHMS} from './algorithms.js';
 import {createKeyGenerator, publicKeyPem, type KeyPair} from './keys.js';
@@ -44,10 +45,9 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const existing = options.existing ?? {};
   const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length;
   let done = 0;
-  const algorithm = KEY_ALGORITHMS[plan.keyType];
-  const generateKey = createKeyGenerator(algorithm);
-  const key = (item: string): Promise<KeyPair> =>
-    generateKey().then(pair => {
+  const generateKey = createKeyGenerator();
+  const key = (keyType: KeyType, item: string): Promise<KeyPair> =>
+    generateKey(KEY_ALGORITHMS[keyType]).then(pair => {
       options.onProgress?.({done: ++done, total, item});
       return pair;
     });
@@ -74,7 +74,8 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
       }));
       continue;
     }
-    issuers.set(authority.id, key(`${authority.id} (CA)`).then(pair => {
+    const algorithm = KEY_ALGORITHMS[authority.keyType];
+    issuers.set(authority.id, key(authority.keyType, `${authority.id} (CA)`).then(pair => {
       const notAfter = new Date(now.getTime() + authority.validityHours * HOUR_MS);
       const {pem, issuer} = createAuthority({
         subject: {cn: authority.cn, organizations: []},
@@ -95,13 +96,13 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   }
 
   const leaves = plan.certificates.map(async c => {
-    const [pair, issuer] = await Promise.all([key(c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
+    const [pair, issuer] = await Promise.all([key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
     // A reused CA may expire before the requested validity: never outlive the signer.
     const wanted = now.getTime() + c.validityHours * HOUR_MS;
     const notAfter = new Date(Math.min(wanted, issuer.notAfter.getTime()));
     const pem = createLeaf({
       subject: {cn: c.cn, organizations: c.organizations},
-      publicKey: pair.spki, algorithm,
+      publicKey: pair.spki, algorithm: KEY_ALGORITHMS[c.keyType],
       dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, notBefore, notAfter,
     }, c.usages, issuer);
     put(c.cert, pem, false);
@@ -112,7 +113,7 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     }
   });
 
-  const serviceAccount = key('service-account key').then(pair => {
+  const serviceAccount = key(plan.serviceAccount.keyType, 'service-account key').then(pair => {
     put(plan.serviceAccount.key, pair.privateKeyPem, true);
     put(plan.serviceAccount.publicKey, publicKeyPem(pair), false);
   });

@@ -28,14 +28,14 @@ function generateNow(algorithm: KeyAlgorithm): Promise<KeyPair> {
  * would not go faster, and would queue file writes (which use the same pool) behind seconds of
  * key generation — an interrupted run could not even delete its staging directory.
  */
-export function createKeyGenerator(algorithm: KeyAlgorithm, concurrency = availableParallelism()) {
+export function createKeyGenerator(concurrency = availableParallelism()) {
   let running = 0;
   const waiting: (() => void)[] = [];
   const release = () => {
     running--;
     waiting.shift()?.();
   };
-  return async function generateKey(): Promise<KeyPair> {
+  return async function generateKey(algorithm: KeyAlgorithm): Promise<KeyPair> {
     if (running >= concurrency) await new Promise<void>(resolve => waiting.push(resolve));
     running++;
     try {

@@ -9,8 +9,6 @@ import {InputError} from '../spec/errors.js';
 import {quote} from '../spec/quote.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
 
-const KEY_BITS = {'rsa-2048': 2048, 'rsa-3072': 3072, 'rsa-4096': 4096} as const;
-
 /** Master-copy path of a node's own files: pki/nodes/<node>/…; node names are DNS labels, so they cannot clash. */
 const nodeDir = (node: string) => `pki/nodes/${node}`;
 
@@ -65,6 +63,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
         validityHours: certHours,
         cert: `${base}.crt`,
         key: `${base}.key`,
+        keyType: spec.pki.key,
         certInstalls: installs(spec, layoutFile.placements, '.crt', node),
         keyInstalls: installs(spec, layoutFile.placements, '.key', node),
         why: kind.why,
@@ -84,6 +83,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
       validityHours: caHours,
       cert: `${base}.crt`,
       key: `${base}.key`,
+      keyType: spec.pki.key,
       certInstalls: installs(spec, slots.flatMap(slot => files.trust[slot].cert), '.crt'),
       keyInstalls: installs(spec, slots.flatMap(slot => files.trust[slot].key), '.key'),
       signs: [...new Set(certificates.filter(c => c.signer === id).map(c => c.id))],
@@ -120,6 +120,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const serviceAccount = {
     key: `${saBase}.key`,
     publicKey: `${saBase}.pub`,
+    keyType: spec.pki.key,
     keyInstalls: installs(spec, files.serviceAccount.placements, '.key'),
     publicKeyInstalls: installs(spec, files.serviceAccount.placements, '.pub'),
     why: SERVICE_ACCOUNT_WHY,
@@ -154,7 +155,6 @@ export function buildPlan(spec: ClusterSpec): Plan {
     layout,
     topology: spec.pki.authorities,
     keyType: spec.pki.key,
-    keyBits: KEY_BITS[spec.pki.key],
     nodes: spec.nodes,
     sshUser: spec.ssh.user,
     authorities,

@@ -30,6 +30,8 @@ export interface AuthorityPlan {
   validityHours: number;
   cert: string;
   key: string;
+  /** The key this file pair has. */
+  keyType: KeyType;
   certInstalls: Install[];
   keyInstalls: Install[];
   signs: string[];
@@ -48,6 +50,8 @@ export interface CertificatePlan {
   validityHours: number;
   cert: string;
   key: string;
+  /** The key this file pair has (its signer's key decides the signature algorithm). */
+  keyType: KeyType;
   certInstalls: Install[];
   keyInstalls: Install[];
   why: Explanation;
@@ -71,6 +75,7 @@ export interface KubeconfigPlan {
 export interface ServiceAccountPlan {
   key: string;
   publicKey: string;
+  keyType: KeyType;
   keyInstalls: Install[];
   publicKeyInstalls: Install[];
   why: string;
@@ -91,8 +96,8 @@ export interface Plan {
   serviceIp: string;
   layout: Layout;
   topology: AuthorityTopology;
+  /** The key type of every key made for this plan (spec.pki.key). */
   keyType: KeyType;
-  keyBits: number;
   nodes: NodeSpec[];
   sshUser: string;
   authorities: AuthorityPlan[];

@@ -33,5 +33,7 @@ export const EXAMPLE_HEADER = `# kubepki cluster description. Edit, then:
 # roles: control-plane, etcd, worker. control-plane and worker nodes run a kubelet;
 #   without any etcd node, etcd runs on the control-plane nodes.
 # pki.authorities: single | etcd-separate | kubeadm (1, 2 or 3 CAs)
-# pki.key: rsa-2048 | rsa-3072 | rsa-4096      pki.layout: kubeadm | hard-way
+# pki.key: rsa-2048 | rsa-3072 | rsa-4096 | ecdsa-p256 | ecdsa-p384
+#   (ECDSA: smaller keys, made a thousand times faster; every Kubernetes component accepts them)
+# pki.layout: kubeadm | hard-way
 `;

@@ -7,8 +7,12 @@ export type Role = (typeof ROLES)[number];
 export const AUTHORITY_TOPOLOGIES = ['single', 'etcd-separate', 'kubeadm'] as const;
 export type AuthorityTopology = (typeof AUTHORITY_TOPOLOGIES)[number];
 
-export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
+export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ecdsa-p256', 'ecdsa-p384'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
+/** How people name each key type (kubeadm's encryptionAlgorithm: RSA-2048 … ECDSA-P384). */
+export const KEY_LABELS: Record<KeyType, string> = {
+  'rsa-2048': 'RSA-2048', 'rsa-3072': 'RSA-3072', 'rsa-4096': 'RSA-4096', 'ecdsa-p256': 'ECDSA P-256', 'ecdsa-p384': 'ECDSA P-384',
+};
 
 export const LAYOUTS = ['kubeadm', 'hard-way'] as const;
 export type Layout = (typeof LAYOUTS)[number];

@@ -1,5 +1,6 @@
 // The certificate plan as rows: the `plan` command, the plain prompts and the wizard all show these.
 import type {Plan} from '../plan/types.js';
+import {KEY_LABELS, type KeyType} from '../spec/types.js';
 import type {Column} from './table.js';
 
 export interface PlanRow {
@@ -55,10 +56,17 @@ export function planSummary(plan: Plan): string[] {
   const shown = plan.nodes.slice(0, 6).map(n => `${n.name} ${plan.bundles[n.name]!.length}`);
   const perNode = shown.join(', ') + (plan.nodes.length > 6 ? ` and ${plan.nodes.length - 6} more` : '');
   return [
-    `${plan.authorities.length} CA${plan.authorities.length > 1 ? 's' : ''}, ${plan.certificates.length} certificates, ${plan.kubeconfigs.length} kubeconfigs, 1 service-account key pair; ${plan.keyCount} RSA-${plan.keyBits} keys to generate.`,
+    `${plan.authorities.length} CA${plan.authorities.length > 1 ? 's' : ''}, ${plan.certificates.length} certificates, ${plan.kubeconfigs.length} kubeconfigs, 1 service-account key pair; ${keysToGenerate(plan)} to generate.`,
     `Per CA: ${perCa}.`,
     `Files per node: ${perNode}.`,
   ];
+}
+
+/** "26 ECDSA P-256 keys", or each key type with its count when they differ. */
+function keysToGenerate(plan: Plan): string {
+  const count = new Map<KeyType, number>();
+  for (const t of [...plan.authorities, ...plan.certificates, plan.serviceAccount].map(f => f.keyType)) count.set(t, (count.get(t) ?? 0) + 1);
+  return [...count].map(([t, n]) => `${n} ${KEY_LABELS[t]} key${n > 1 ? 's' : ''}`).join(', ');
 }
 
 /** The detail view of one row: why it exists, who presents and verifies it, where it goes. */
@@ -73,6 +81,7 @@ export function planRowDetails(plan: Plan, row: PlanRow): {title: string; lines:
         ['Trusted by', a.why.verifiedBy],
         ['Read by', a.why.readBy.join('; ')],
         ['Why it matters', a.why.names],
+        ['Key', `${KEY_LABELS[a.keyType]}, self-signed`],
         ['Key goes to', a.keyInstalls.length ? [...new Set(a.keyInstalls.map(i => i.node))].join(', ') : 'nobody: it stays in the master copy'],
         ['Installed at', summariseInstalls(a.certInstalls)],
       ],
@@ -85,6 +94,7 @@ export function planRowDetails(plan: Plan, row: PlanRow): {title: string; lines:
       ['What', c.why.purpose],
       ['Subject', `CN=${c.cn}${c.organizations.map(o => `, O=${o}`).join('')}`],
       ['Signed by', c.signer],
+      ['Key', `${KEY_LABELS[c.keyType]}, signed with ${c.signer}'s ${KEY_LABELS[plan.authorities.find(a => a.id === c.signer)!.keyType]} key`],
       ['Usage', c.usages.join(', ')],
       ['SANs', [...c.dnsNames, ...c.ipAddresses].join(', ') || 'none (a client certificate is checked by its CN/O, not by name)'],
       ['Presented by', c.why.presentedBy],

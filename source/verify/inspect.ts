@@ -5,6 +5,8 @@ import {join} from 'node:path';
 import {parse} from 'yaml';
 import {InputError} from '../spec/load.js';
 import type {Manifest} from '../output/manifest.js';
+import {algorithmOf} from '../pki/algorithms.js';
+import type {KeyType} from '../spec/types.js';
 
 export interface Finding {
   file: string;
@@ -63,8 +65,13 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     if (from > now.getTime()) throw new Error(`not valid before ${cert.validFrom}`);
     return daysLeft(cert);
   };
-  const keyMatches = (cert: X509Certificate, keyFile: string) => {
-    if (!samePublicKey(createPrivateKey(read(keyFile)), cert.publicKey)) throw new Error(`${keyFile} does not match the certificate`);
+  /** The key matches the certificate and is of the type the manifest says (older manifests say none). */
+  const keyMatches = (cert: X509Certificate, keyFile: string, keyType: KeyType | undefined): string => {
+    const key = createPrivateKey(read(keyFile));
+    if (!samePublicKey(key, cert.publicKey)) throw new Error(`${keyFile} does not match the certificate`);
+    const algorithm = algorithmOf(key);
+    if (keyType && algorithm.type !== keyType) throw new Error(`${keyFile} is ${algorithm.label}, the manifest says ${keyType}`);
+    return `${algorithm.label} key matches`;
   };
 
   for (const a of manifest.authorities) {
@@ -72,8 +79,8 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       const cert = loadCert(a.cert);
       if (!cert.ca) throw new Error('not a CA certificate (basicConstraints CA:FALSE)');
       if (!cert.verify(cert.publicKey)) throw new Error('self-signature does not verify');
-      keyMatches(cert, a.key);
-      return {detail: `CA ${a.id}, key matches`, daysLeft: inDate(cert)};
+      const matches = keyMatches(cert, a.key, a.keyType);
+      return {detail: `CA ${a.id}, ${matches}`, daysLeft: inDate(cert)};
     });
   }
 
@@ -93,9 +100,9 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       const subject = cert.subject;
       if (!subject.split('\n').includes(`CN=${c.cn}`)) throw new Error(`subject is ${subject.replaceAll('\n', ', ')}, expected CN=${c.cn}`);
       for (const o of c.organizations) if (!subject.split('\n').includes(`O=${o}`)) throw new Error(`subject lacks O=${o}`);
-      keyMatches(cert, c.key);
+      const matches = keyMatches(cert, c.key, c.keyType);
       const days = inDate(cert);
-      return {detail: `${c.usages.join('+')}, ${c.dnsNames.length + c.ipAddresses.length} SANs, key matches`, daysLeft: days};
+      return {detail: `${c.usages.join('+')}, ${c.dnsNames.length + c.ipAddresses.length} SANs, ${matches}`, daysLeft: days};
     });
   }
 

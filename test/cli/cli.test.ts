@@ -116,6 +116,25 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('examp
   });
 });
 
+describe.each(['ecdsa-p256', 'ecdsa-p384'])('%s: plan says so, generate → verify.sh → verify', key => {
+  it('all succeed, and verify names the key type', () => {
+    const config = exampleWith(`key-${key}`, c => { c.pki.key = key; });
+    const label = key === 'ecdsa-p256' ? 'ECDSA P-256' : 'ECDSA P-384';
+    const plan = kubepki(['plan', '--config', config]);
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(new RegExp(`1 service-account key pair; \\d+ ${label} keys to generate\\.`));
+    const out = join(tmp.path, `out-${key}`);
+    const gen = kubepki(['generate', '--config', config, '--out', out]);
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(readFileSync(join(out, 'pki/sa.key'), 'utf8')).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/);
+    const script = run('bash', [join(out, 'verify.sh')], {cwd: tmp.path});
+    expect(script.status, script.stderr).toBe(0);
+    const verify = kubepki(['verify', out]);
+    expect(verify.status, verify.stdout).toBe(0);
+    expect(verify.stdout).toContain(`${label} key matches`);
+  });
+});
+
 describe('a tampered directory fails both checks', () => {
   let out: string;
   let foreign: string;

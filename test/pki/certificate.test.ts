@@ -17,7 +17,7 @@ const keys = new Map<string, Promise<KeyPair>>();
 /** Keys made once per algorithm and use (RSA-4096 takes seconds): one for authorities, one for leaves, one spare. */
 const keyOf = (a: KeyAlgorithm, use: 'ca' | 'leaf' | 'spare' = 'ca') => {
   const id = `${a.type} ${use}`;
-  if (!keys.has(id)) keys.set(id, createKeyGenerator(a)());
+  if (!keys.has(id)) keys.set(id, createKeyGenerator()(a));
   return keys.get(id)!;
 };
 const notBefore = new Date(Date.now() - 60_000);

@@ -1,35 +1,65 @@
 // Generated material checked by the real openssl and Node's X509Certificate, and used in a real
 // TLS handshake with client certificates.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {X509Certificate} from 'node:crypto';
+import {X509Certificate, createPrivateKey} from 'node:crypto';
 import {readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {handshake as tlsHandshake, type HandshakeOptions} from '../helpers/tls.js';
-import {generated, specFor, LAYOUTS, TOPOLOGIES} from '../helpers/cluster.js';
-import {openssl} from '../helpers/run.js';
+import {generated, specFor, LAYOUTS, MATERIAL_KEYS, TOPOLOGIES} from '../helpers/cluster.js';
+import {openssl, run} from '../helpers/run.js';
+import {buildCluster, finalReport} from '../../source/build/index.js';
+import {buildPlan} from '../../source/plan/plan.js';
+import {inspectDirectory} from '../../source/verify/inspect.js';
 import type {Manifest} from '../../source/output/manifest.js';
+import type {KeyType} from '../../source/spec/types.js';
 
-for (const topology of TOPOLOGIES) {
-  for (const layout of LAYOUTS) {
-    describe(`material: ${topology} CAs, ${layout} layout`, () => {
+/** What openssl and Node must find for each key type: kubeadm's key form, the signature, the curve. */
+const EXPECTED_KEYS: Record<string, {pem: string; signature: string; node: string; detail: string}> = {
+  'rsa-2048': {pem: 'RSA PRIVATE KEY', signature: 'sha256WithRSAEncryption', node: 'rsa', detail: 'Public-Key: (2048 bit)'},
+  'ecdsa-p256': {pem: 'EC PRIVATE KEY', signature: 'ecdsa-with-SHA256', node: 'ec', detail: 'NIST CURVE: P-256'},
+  'ecdsa-p384': {pem: 'EC PRIVATE KEY', signature: 'ecdsa-with-SHA384', node: 'ec', detail: 'NIST CURVE: P-384'},
+};
+
+// Every topology and layout on RSA and P-256; P-384 differs from P-256 only in the curve.
+for (const key of MATERIAL_KEYS) for (const topology of key === 'ecdsa-p384' ? TOPOLOGIES.slice(-1) : TOPOLOGIES) {
+  for (const layout of key === 'ecdsa-p384' ? LAYOUTS.slice(0, 1) : LAYOUTS) {
+    describe(`material: ${topology} CAs, ${layout} layout, ${key}`, () => {
+      const expected = EXPECTED_KEYS[key]!;
       let out: Awaited<ReturnType<typeof generated>>;
       let manifest: Manifest;
       beforeAll(async () => {
-        out = await generated(specFor(topology, layout));
+        out = await generated(specFor(topology, layout, key as KeyType));
         manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
       });
       afterAll(() => out?.remove());
       const file = (rel: string) => join(out.dir, rel);
 
-      it('authorities are CAs with keyCertSign and PKCS#1 keys', () => {
+      it('authorities are CAs with keyCertSign, keys as kubeadm writes them, signed with the key type\'s algorithm', () => {
         for (const a of manifest.authorities) {
           const text = openssl(['x509', '-in', file(a.cert), '-noout', '-text']).stdout;
           expect(text).toMatch(/CA:TRUE/);
           expect(text).toMatch(/Certificate Sign/);
           expect(text).toContain(`Subject: CN = ${a.cn}`);
-          expect(readFileSync(file(a.key), 'utf8')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+          expect(text).toContain(`Signature Algorithm: ${expected.signature}`);
+          expect(text).toContain(expected.detail);
+          expect(readFileSync(file(a.key), 'utf8')).toMatch(new RegExp(`^-----BEGIN ${expected.pem}-----\n`));
           expect(openssl(['verify', '-CAfile', file(a.cert), file(a.cert)]).status).toBe(0);
         }
+      });
+
+      it('every key, the service-account pair included, is of the chosen type, and every PEM is LF-only', () => {
+        const keys = [...manifest.authorities.map(a => a.key), ...manifest.certificates.map(c => c.key), manifest.serviceAccount.key];
+        for (const k of keys) {
+          const pem = readFileSync(file(k), 'utf8');
+          expect(pem, k).toMatch(new RegExp(`^-----BEGIN ${expected.pem}-----\n`));
+          expect(createPrivateKey(pem).asymmetricKeyType, k).toBe(expected.node);
+        }
+        expect(readFileSync(file(manifest.serviceAccount.publicKey), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+        expect(openssl(['pkey', '-pubin', '-in', file(manifest.serviceAccount.publicKey), '-noout', '-text']).stdout).toContain(expected.detail);
+        for (const f of [...keys, ...manifest.certificates.map(c => c.cert), ...manifest.kubeconfigs.map(k => k.file)]) {
+          expect(readFileSync(file(f), 'utf8').includes('\r'), f).toBe(false);
+        }
+        expect(new Set([...manifest.authorities, ...manifest.certificates, manifest.serviceAccount].map(e => e.keyType))).toEqual(new Set([key]));
       });
 
       it('openssl verifies every certificate with its signer, purpose and every SAN; keys match', () => {
@@ -93,9 +123,9 @@ for (const topology of TOPOLOGIES) {
   }
 }
 
-describe('TLS handshake with generated certificates', () => {
+describe.each(MATERIAL_KEYS)('TLS handshake with generated certificates (%s)', key => {
   let out: Awaited<ReturnType<typeof generated>>;
-  beforeAll(async () => { out = await generated(specFor('kubeadm', 'kubeadm')); });
+  beforeAll(async () => { out = await generated(specFor('kubeadm', 'kubeadm', key)); });
   afterAll(() => out?.remove());
 
   const handshake = (opts: HandshakeOptions) => tlsHandshake({
@@ -130,5 +160,43 @@ describe('TLS handshake with generated certificates', () => {
       client: ['pki/apiserver-etcd-client.crt', 'pki/apiserver-etcd-client.key'], servername: 'localhost',
     });
     expect(seen).toBe('kube-apiserver-etcd-client|');
+  });
+});
+
+describe('mixed: RSA CAs kept by --force sign new ECDSA leaves', () => {
+  let out: Awaited<ReturnType<typeof generated>>;
+  let manifest: Manifest;
+  let report: string;
+  let caKeyBefore: string;
+  beforeAll(async () => {
+    out = await generated(specFor('kubeadm', 'kubeadm', 'rsa-2048'));
+    caKeyBefore = readFileSync(join(out.dir, 'pki/ca.key'), 'utf8');
+    const result = await buildCluster(buildPlan(specFor('kubeadm', 'kubeadm', 'ecdsa-p256')), out.dir, {force: true});
+    report = finalReport(result);
+    manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
+  });
+  afterAll(() => out?.remove());
+
+  it('keeps the RSA CA keys, makes ECDSA leaves signed with sha256WithRSAEncryption, and says so', () => {
+    expect(readFileSync(join(out.dir, 'pki/ca.key'), 'utf8')).toBe(caKeyBefore);
+    for (const a of manifest.authorities) expect(a.keyType, a.id).toBe('rsa-2048');
+    for (const c of manifest.certificates) {
+      expect(c.keyType).toBe('ecdsa-p256');
+      expect(readFileSync(join(out.dir, c.key), 'utf8')).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/);
+      const text = openssl(['x509', '-in', join(out.dir, c.cert), '-noout', '-text']).stdout;
+      expect(text).toContain('Signature Algorithm: sha256WithRSAEncryption');
+      expect(text).toContain('Public Key Algorithm: id-ecPublicKey');
+    }
+    expect(manifest.serviceAccount.keyType).toBe('ecdsa-p256');
+    expect(report).toContain('Kept the existing CA ca (its RSA-2048 key was not replaced; it signs the new ECDSA P-256 certificates).');
+  });
+
+  it('verify.sh and kubepki verify pass on the mixed directory', () => {
+    const r = run('bash', [join(out.dir, 'verify.sh')], {cwd: '/'});
+    expect(r.status, r.stderr).toBe(0);
+    const findings = inspectDirectory(out.dir);
+    expect(findings.filter(f => !f.ok)).toEqual([]);
+    expect(findings.find(f => f.check === 'authority')?.detail).toMatch(/RSA-2048 key matches/);
+    expect(findings.find(f => f.check === 'apiserver')?.detail).toMatch(/ECDSA P-256 key matches/);
   });
 });

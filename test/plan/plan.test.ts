@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {buildPlan} from '../../source/plan/plan.js';
 import type {CertificatePlan, Plan} from '../../source/plan/types.js';
 import {LAYOUTS, TOPOLOGIES, specFor, specWith} from '../helpers/cluster.js';
+import {planRowDetails, planRows, planSummary} from '../../source/text/plan-table.js';
 
 const cert = (plan: Plan, id: string, node: string | null = null): CertificatePlan => {
   const found = plan.certificates.find(c => c.id === id && c.node === node);
@@ -192,6 +193,20 @@ describe('plan details', () => {
     expect(cert(plan, 'apiserver').dnsNames).toContain('api.example.com');
     expect(cert(plan, 'apiserver').dnsNames).toContain('*.api.example.com');
     expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler')!.server).toBe('https://[fd00::21]:6443');
+  });
+
+  it('says which key each file has: the spec\'s type on every key, in the summary and in each row\'s details', () => {
+    const plan = buildPlan(specFor('kubeadm', 'kubeadm', 'ecdsa-p384'));
+    expect(new Set([...plan.authorities, ...plan.certificates, plan.serviceAccount].map(f => f.keyType))).toEqual(new Set(['ecdsa-p384']));
+    expect(planSummary(plan)[0]).toContain(`; ${plan.keyCount} ECDSA P-384 keys to generate.`);
+    const rows = planRows(plan);
+    const lineOf = (row: (typeof rows)[number]) => planRowDetails(plan, row).lines.find(([k]) => k === 'Key')?.[1];
+    expect(lineOf(rows.find(r => r.kind === 'authority')!)).toBe('ECDSA P-384, self-signed');
+    expect(lineOf(rows.find(r => r.file === 'apiserver.crt')!)).toBe('ECDSA P-384, signed with ca\'s ECDSA P-384 key');
+    // A kept RSA CA (generate --force) changes its own entry; the summary counts both kinds.
+    plan.authorities.find(a => a.id === 'ca')!.keyType = 'rsa-2048';
+    expect(planSummary(plan)[0]).toContain(`; 1 RSA-2048 key, ${plan.keyCount - 1} ECDSA P-384 keys to generate.`);
+    expect(lineOf(rows.find(r => r.file === 'apiserver.crt')!)).toBe('ECDSA P-384, signed with ca\'s RSA-2048 key');
   });
 
   it('counts keys: CAs + certificates + the service-account key', () => {

@@ -2,19 +2,23 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {generated, specFor} from '../helpers/cluster.js';
+import {generated, specFor, PROOF_KEYS, FOUND_AS, keyTypesIn} from '../helpers/cluster.js';
 import {bundled, bundledCa} from '../helpers/bundle.js';
 import {handshake} from '../helpers/tls.js';
 import type {Manifest} from '../../source/output/manifest.js';
 
-describe('apiserver → kubelet and the front proxy', () => {
+describe.each(PROOF_KEYS)('apiserver → kubelet and the front proxy (%s)', key => {
   let out: Awaited<ReturnType<typeof generated>>;
   let manifest: Manifest;
   beforeAll(async () => {
-    out = await generated(specFor('kubeadm', 'kubeadm'));
+    out = await generated(specFor('kubeadm', 'kubeadm', key));
     manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
   });
   afterAll(() => out?.remove());
+
+  it(`runs on an all-${key} PKI`, () => {
+    expect(keyTypesIn(out.dir)).toEqual([FOUND_AS[key]]);
+  });
 
   it('the apiserver reaches worker1\'s kubelet by name and IP, presenting apiserver-kubelet-client', async () => {
     const kubelet = bundled(out.dir, manifest, 'kubelet-server', 'worker1');

@@ -3,18 +3,21 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {mkdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {generated, specWith} from '../helpers/cluster.js';
+import {generated, specWith, FOUND_AS, keyTypesIn} from '../helpers/cluster.js';
 import {bundled, bundledCa} from '../helpers/bundle.js';
 import {freePort, requireCommand, start, waitFor, type Started} from '../helpers/processes.js';
 import {run} from '../helpers/run.js';
 import type {Manifest} from '../../source/output/manifest.js';
-import type {AuthorityTopology, Layout} from '../../source/spec/types.js';
+import type {AuthorityTopology, KeyType, Layout} from '../../source/spec/types.js';
 
 const MEMBERS = ['cp1', 'cp2', 'cp3'];
 
-const cases: [AuthorityTopology, Layout][] = [['etcd-separate', 'kubeadm'], ['kubeadm', 'kubeadm'], ['single', 'hard-way']];
+const cases: [AuthorityTopology, Layout, KeyType][] = [
+  ['etcd-separate', 'kubeadm', 'rsa-2048'], ['kubeadm', 'kubeadm', 'rsa-2048'], ['single', 'hard-way', 'rsa-2048'],
+  ['kubeadm', 'kubeadm', 'ecdsa-p256'], ['single', 'hard-way', 'ecdsa-p384'],
+];
 
-describe.each(cases)('etcd with %s CAs (%s layout)', (topology, layout) => {
+describe.each(cases)('etcd with %s CAs (%s layout, %s keys)', (topology, layout, key) => {
   let out: Awaited<ReturnType<typeof generated>>;
   let manifest: Manifest;
   const members: Started[] = [];
@@ -27,6 +30,7 @@ describe.each(cases)('etcd with %s CAs (%s layout)', (topology, layout) => {
     out = await generated(specWith(c => {
       c.pki.authorities = topology;
       c.pki.layout = layout;
+      c.pki.key = key;
       c.nodes = [
         ...MEMBERS.map((name, i) => ({name, ip: `192.168.56.${21 + i}`, roles: ['control-plane', 'etcd']})),
         {name: 'worker1', ip: '192.168.56.31', roles: ['worker']},
@@ -63,6 +67,10 @@ describe.each(cases)('etcd with %s CAs (%s layout)', (topology, layout) => {
   afterAll(async () => {
     await Promise.all(members.map(m => m.stop()));
     out?.remove();
+  });
+
+  it(`runs on an all-${key} PKI`, () => {
+    expect(keyTypesIn(out.dir)).toEqual([FOUND_AS[key]]);
   });
 
   /** etcdctl TLS flags with a certificate taken from node `holder`'s bundle. */

@@ -6,7 +6,7 @@ import type {TLSSocket} from 'node:tls';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse, stringify} from 'yaml';
-import {generated, specFor} from '../helpers/cluster.js';
+import {generated, specFor, PROOF_KEYS, FOUND_AS, keyTypesIn} from '../helpers/cluster.js';
 import {realKubectl} from '../helpers/processes.js';
 import {runAsync} from '../helpers/run.js';
 import type {Manifest} from '../../source/output/manifest.js';
@@ -21,7 +21,7 @@ const EXPECTED: Record<string, (node: string | null) => {CN: string; O: string[]
   kubelet: node => ({CN: `system:node:${node}`, O: ['system:nodes']}),
 };
 
-describe('kubectl with every generated kubeconfig', () => {
+describe.each(PROOF_KEYS)('kubectl with every generated kubeconfig (%s)', key => {
   let out: Awaited<ReturnType<typeof generated>>;
   let manifest: Manifest;
   let server: https.Server;
@@ -30,7 +30,7 @@ describe('kubectl with every generated kubeconfig', () => {
 
   beforeAll(async () => {
     kubectl = realKubectl();
-    out = await generated(specFor('kubeadm', 'kubeadm'));
+    out = await generated(specFor('kubeadm', 'kubeadm', key));
     manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
     const file = (rel: string) => readFileSync(join(out.dir, rel));
     const apiserver = manifest.certificates.find(c => c.id === 'apiserver')!;
@@ -59,11 +59,15 @@ describe('kubectl with every generated kubeconfig', () => {
     out?.remove();
   });
 
+  it(`runs on an all-${key} PKI`, () => {
+    expect(keyTypesIn(out.dir)).toEqual([FOUND_AS[key]]);
+  });
+
   /** A copy of the kubeconfig whose server is loopback: kubectl never dials the address inside. */
   function loopbackCopy(file: string, name: string): string {
     const config = parse(readFileSync(join(out.dir, file), 'utf8'));
     config.clusters[0].cluster.server = `https://127.0.0.1:${port}`;
-    const copy = join(out.dir, '..', `${name}.kubeconfig`);
+    const copy = join(out.dir, '..', `${name}-${key}.kubeconfig`);
     writeFileSync(copy, stringify(config), {mode: 0o600});
     return copy;
   }

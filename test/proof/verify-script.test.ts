@@ -3,24 +3,28 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {cpSync} from 'node:fs';
 import {join} from 'node:path';
-import {generated, specFor, specWith} from '../helpers/cluster.js';
+import {generated, specFor, specWith, PROOF_KEYS, FOUND_AS, keyTypesIn} from '../helpers/cluster.js';
 import {run} from '../helpers/run.js';
 import {buildCluster} from '../../source/build/index.js';
 import {buildPlan} from '../../source/plan/plan.js';
 
-describe('verify.sh', () => {
+describe.each(PROOF_KEYS)('verify.sh (%s)', key => {
   let good: Awaited<ReturnType<typeof generated>>;
   let other: Awaited<ReturnType<typeof generated>>;
   let sameCaFewerNames: string;
   beforeAll(async () => {
-    good = await generated(specFor('kubeadm', 'kubeadm'));
-    other = await generated(specFor('kubeadm', 'kubeadm'));
+    good = await generated(specFor('kubeadm', 'kubeadm', key));
+    other = await generated(specFor('kubeadm', 'kubeadm', key));
     // Same CAs (kept by --force), but cp2 is gone: its apiserver certificate lacks cp2's names.
     sameCaFewerNames = join(good.dir, '..', 'fewer');
     cpSync(good.dir, sameCaFewerNames, {recursive: true});
-    await buildCluster(buildPlan(specWith(c => { c.nodes = c.nodes.filter((n: {name: string}) => n.name !== 'cp2'); })), sameCaFewerNames, {force: true});
+    await buildCluster(buildPlan(specWith(c => { c.pki.key = key; c.nodes = c.nodes.filter((n: {name: string}) => n.name !== 'cp2'); })), sameCaFewerNames, {force: true});
   });
   afterAll(() => { good?.remove(); other?.remove(); });
+
+  it(`runs on an all-${key} PKI`, () => {
+    expect(keyTypesIn(good.dir)).toEqual([FOUND_AS[key]]);
+  });
 
   const tampered = (name: string, replace: [from: string, to: string][]) => {
     const dir = join(good.dir, '..', name);

@@ -45,7 +45,8 @@ describe('validate', () => {
     ['unknown nested key', c => { c.pki.algorithm = 'ecdsa'; }, 'pki.algorithm: unknown key'],
     ['unknown node key', c => { c.nodes[0].hostname = 'x'; }, 'nodes[0].hostname: unknown key'],
     ['unknown enum value', c => { c.pki.authorities = 'double'; }, 'pki.authorities: "double" is not one of: single, etcd-separate, kubeadm'],
-    ['unknown key type', c => { c.pki.key = 'ecdsa-p256'; }, 'pki.key: "ecdsa-p256" is not one of: rsa-2048, rsa-3072, rsa-4096'],
+    ['unknown key type', c => { c.pki.key = 'ed25519'; }, 'pki.key: "ed25519" is not one of: rsa-2048, rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384'],
+    ['key type of the wrong case', c => { c.pki.key = 'ECDSA-P256'; }, 'pki.key: "ECDSA-P256" is not one of'],
     ['unknown layout', c => { c.pki.layout = 'rancher'; }, 'pki.layout: "rancher" is not one of: kubeadm, hard-way'],
     ['port out of range', c => { c.endpoint.port = 70000; }, 'endpoint.port: 70000 is not a port number (1-65535)'],
     ['port not a number', c => { c.endpoint.port = '6443x'; }, 'endpoint.port: "6443x" is not a port number'],
@@ -90,6 +91,11 @@ describe('loading config text', () => {
     expect(errorOf('just words')).toMatch(/expected a mapping/);
     expect(errorOf('')).toMatch(/the file is empty/);
   });
+  it.each(['ecdsa-p256', 'ecdsa-p384'])('accepts pki.key %s', key => {
+    const result = validate({...structuredClone(EXAMPLE_CONFIG), pki: {...EXAMPLE_CONFIG.pki, key}});
+    expect(result.ok && result.spec.pki.key).toBe(key);
+  });
+
   it('accepts JSON', () => {
     expect(specFromText(JSON.stringify(EXAMPLE_CONFIG), 'c.json').nodes).toHaveLength(4);
   });
