@@ -32,7 +32,8 @@ Options:
   -h, --help          this help
   -V, --version       the version
 
-Exit codes: 0 done, 1 failed, 2 bad usage or input (nothing written), 130 interrupted.
+Exit codes: 0 done, 1 failed, 2 bad usage or input, or OUT busy (nothing written),
+130 / 143 / 129 interrupted by INT / TERM / HUP (after removing unfinished files).
 `;
 
 function version(): string {
@@ -136,4 +137,8 @@ function unexpected(error: unknown) {
 process.on('uncaughtException', error => { unexpected(error); process.exit(1); });
 process.on('unhandledRejection', error => { unexpected(error); process.exit(1); });
 
-main(process.argv.slice(2)).then(code => { process.exitCode = code; }, unexpected);
+main(process.argv.slice(2)).then(code => {
+  process.exitCode = code;
+  // Interrupted, and cleaned up: leave now rather than wait for a key still being made.
+  if (code >= 128) process.exit(code);
+}, unexpected);

@@ -28,7 +28,13 @@ function generateNow(algorithm: KeyAlgorithm): Promise<KeyPair> {
  * would not go faster, and would queue file writes (which use the same pool) behind seconds of
  * key generation — an interrupted run could not even delete its staging directory.
  */
-export function createKeyGenerator(concurrency = availableParallelism()) {
+export class KeyGenerationStopped extends Error {
+  constructor() {
+    super('key generation stopped');
+  }
+}
+
+export function createKeyGenerator(concurrency = availableParallelism(), signal?: AbortSignal) {
   let running = 0;
   const waiting: (() => void)[] = [];
   const release = () => {
@@ -37,6 +43,11 @@ export function createKeyGenerator(concurrency = availableParallelism()) {
   };
   return async function generateKey(algorithm: KeyAlgorithm): Promise<KeyPair> {
     if (running >= concurrency) await new Promise<void>(resolve => waiting.push(resolve));
+    // Stopped (interrupt or failure): queued jobs never start, each passing its turn on.
+    if (signal?.aborted) {
+      waiting.shift()?.();
+      throw new KeyGenerationStopped();
+    }
     running++;
     try {
       return await generateNow(algorithm);

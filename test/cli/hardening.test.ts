@@ -102,7 +102,10 @@ describe('unexpected errors', () => {
     const debug = kubepki(['verify', dir, '--debug']);
     expect(debug.status).toBe(1);
     expect(debug.stderr).toMatch(/^\s+at /m);
-    expect(kubepki(['--help']).stdout).toMatch(/--debug/);
+    const help = kubepki(['--help']).stdout;
+    expect(help).toMatch(/--debug/);
+    expect(help).toMatch(/130 \/ 143 \/ 129 interrupted by INT \/ TERM \/ HUP/);
+    expect(help).toMatch(/OUT busy/);
   });
 
 });
