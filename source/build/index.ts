@@ -147,7 +147,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     out: resolve(out),
     written: written.sort(),
     kept: [...kept].sort(),
-    ...changes(plan, target.manifest, new Set(written)),
+    ...changes(plan, target.existing?.manifest, new Set(written)),
     keptAuthorities: Object.keys(target.authorities) as AuthorityId[],
   };
 }
@@ -169,7 +169,7 @@ function changes(plan: Plan, old: Manifest | undefined, written: Set<string>) {
     for (const path of before) if (!now.has(path)) removed.add(path);
     for (const [node, entry] of Object.entries(old.nodes)) {
       const bundle = plan.bundles[node];
-      if (!bundle) { removed.add(`nodes/${node}`); continue; }
+      if (!bundle) { removed.add(entry.bundle); continue; }
       const targets = new Set(bundle.map(f => f.target));
       if (entry.files.some(f => !targets.has(f.path))) lost.add(node);
     }

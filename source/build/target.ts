@@ -1,8 +1,9 @@
 // The output-directory check: refuse unsafe targets before any key is made.
-import {lstatSync, readFileSync, readdirSync} from 'node:fs';
+import {existsSync, lstatSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Manifest} from '../output/manifest.js';
 import {STAGING_MARKER} from '../output/claim.js';
+import {readExisting, type ExistingOut} from '../output/existing.js';
 import {OutputRefused, snapshotOutput, type OutputSnapshot} from '../output/write.js';
 import type {ExistingAuthority} from '../pki/generate.js';
 import {keyTypeOf} from '../pki/algorithms.js';
@@ -14,8 +15,8 @@ import {printable} from '../spec/quote.js';
 export interface Target {
   /** Authorities OUT already holds and the plan keeps (never regenerated). */
   authorities: Partial<Record<AuthorityId, ExistingAuthority>>;
-  /** OUT's manifest when it holds an earlier result (only with force). */
-  manifest?: Manifest;
+  /** What OUT holds, when it holds an earlier result (only with force). */
+  existing?: ExistingOut;
   /** OUT as checked: the swap refuses if it is no longer so. */
   snapshot: OutputSnapshot;
 }
@@ -26,11 +27,11 @@ const OWN_FILES = ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh'
 /** Every file under `dir` that the old manifest does not account for (symbolic links included). */
 export function foreignFiles(dir: string, manifest: Manifest): string[] {
   const own = new Set<string>(OWN_FILES);
-  for (const a of manifest.authorities ?? []) own.add(a.cert).add(a.key);
-  for (const c of manifest.certificates ?? []) own.add(c.cert).add(c.key);
-  for (const k of manifest.kubeconfigs ?? []) own.add(k.file);
-  if (manifest.serviceAccount) own.add(manifest.serviceAccount.key).add(manifest.serviceAccount.publicKey);
-  for (const [node, entry] of Object.entries(manifest.nodes ?? {})) for (const f of entry.files) own.add(`nodes/${node}${f.path}`);
+  for (const a of manifest.authorities) own.add(a.cert).add(a.key);
+  for (const c of manifest.certificates) own.add(c.cert).add(c.key);
+  for (const k of manifest.kubeconfigs) own.add(k.file);
+  own.add(manifest.serviceAccount.key).add(manifest.serviceAccount.publicKey);
+  for (const entry of Object.values(manifest.nodes ?? {})) for (const f of entry.files) own.add(`${entry.bundle}${f.path}`);
   const foreign: string[] = [];
   const walk = (rel: string) => {
     for (const entry of readdirSync(join(dir, rel), {withFileTypes: true})) {
@@ -58,40 +59,41 @@ export function checkTarget(out: string, plan: Plan, force: boolean, dir: string
   const shown = printable(out);
   if (snapshot.state !== 'occupied') return {authorities: {}, snapshot};
   if (!force) throw new InputError([`--out: ${shown} already holds files; nothing was changed. Choose another directory, or pass --force to regenerate it (its CAs are kept).`]);
-  let old: Manifest;
-  try {
-    old = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  } catch {
+  if (!existsSync(join(dir, 'manifest.json'))) {
     throw new InputError([`--out: ${shown} holds files that kubepki did not write (no manifest.json); --force only replaces kubepki output. Choose another directory.`]);
   }
+  let existing: ExistingOut;
+  try {
+    existing = readExisting(dir);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError([...error.lines.map(l => `--out: ${l}`), `--out: refusing to replace ${shown}.`]);
+    throw error;
+  }
   // --force replaces what kubepki wrote, and nothing else: a NOTES.md beside the PKI is the user's.
-  const foreign = foreignFiles(dir, old);
+  const foreign = foreignFiles(dir, existing.manifest);
   if (foreign.length > 0) {
     const named = foreign.slice(0, 5).map(printable).join(', ') + (foreign.length > 5 ? ` (and ${foreign.length - 5} more)` : '');
     throw new InputError([`--out: ${shown} holds files kubepki did not write: ${named}. --force replaces only kubepki's own files; move these out of ${shown} first. Nothing was changed.`]);
   }
   const kept: Partial<Record<AuthorityId, ExistingAuthority>> = {};
-  for (const a of old.authorities) {
-    if (!plan.authorities.some(p => p.id === a.id)) {
-      throw new InputError([`--out: ${shown} holds CA ${a.id} (${a.key}), which the new plan does not use; replacing the directory would lose that key. Move it away first.`]);
+  for (const [id, a] of existing.authorities) {
+    if (!plan.authorities.some(p => p.id === id)) {
+      throw new InputError([`--out: ${shown} holds CA ${id} (${a.key.path}), which the new plan does not use; replacing the directory would lose that key. Move it away first.`]);
     }
-    let existing: ExistingAuthority;
-    try {
-      existing = {certPem: readFileSync(join(dir, a.cert), 'utf8'), keyPem: readFileSync(join(dir, a.key), 'utf8')};
-    } catch {
-      throw new InputError([`--out: ${shown}'s manifest names CA ${a.id} but ${a.cert} or ${a.key} cannot be read; refusing to replace it.`]);
+    if (a.cert.pem === undefined || a.key.pem === undefined) {
+      throw new InputError([`--out: ${shown}'s manifest names CA ${id} but ${a.cert.path} or ${a.key.path} cannot be read; refusing to replace it.`]);
     }
-    const problem = authorityProblem(existing.certPem, existing.keyPem);
+    const problem = authorityProblem(a.cert.pem, a.key.pem);
     if (problem) {
-      throw new InputError([`--out: ${shown}'s CA ${a.id} cannot be reused: ${problem} (${a.cert}, ${a.key}). Nothing was changed; restore the CA's own files, or move ${shown} away to start new CAs.`]);
+      throw new InputError([`--out: ${shown}'s CA ${id} cannot be reused: ${problem} (${a.cert.path}, ${a.key.path}). Nothing was changed; restore the CA's own files, or move ${shown} away to start new CAs.`]);
     }
-    kept[a.id as AuthorityId] = existing;
+    kept[id] = {certPem: a.cert.pem, keyPem: a.key.pem};
     // A kept CA keeps its key type (an RSA CA may sign new ECDSA leaves): the plan says which.
     try {
-      plan.authorities.find(p => p.id === a.id)!.keyType = keyTypeOf(existing.keyPem);
+      plan.authorities.find(p => p.id === id)!.keyType = keyTypeOf(a.key.pem);
     } catch (error) {
-      throw new InputError([`--out: CA ${a.id}'s key ${a.key} cannot be used: ${(error as Error).message}; refusing to replace it.`]);
+      throw new InputError([`--out: CA ${id}'s key ${a.key.path} cannot be used: ${(error as Error).message}; refusing to replace it.`]);
     }
   }
-  return {authorities: kept, manifest: old, snapshot};
+  return {authorities: kept, existing, snapshot};
 }

@@ -2,7 +2,9 @@
 // INT, TERM and HUP stop the engine, which removes everything it wrote before the swap; the
 // message then says what OUT holds, and the exit code is 128 + the signal's number.
 import {existsSync} from 'node:fs';
+import {performance} from 'node:perf_hooks';
 import {buildPlan} from '../plan/plan.js';
+import {timings} from '../pki/timings.js';
 import {BuildInterrupted, buildCluster, finalReport} from '../build/index.js';
 import {specFromFile} from '../spec/load.js';
 import {printable} from '../spec/quote.js';
@@ -12,6 +14,9 @@ type Interrupt = keyof typeof INTERRUPT_EXIT;
 const INTERRUPTS = Object.keys(INTERRUPT_EXIT) as Interrupt[];
 
 export async function runGenerate(io: Io, config: string, out: string, force: boolean): Promise<number> {
+  // KUBEPKI_TIMINGS=1: where the time goes, one JSON line on stderr (npm run bench reads it).
+  timings.enabled = process.env.KUBEPKI_TIMINGS === '1';
+  const startup = performance.now(); // since the process started: Node, the bundle, the engine's modules
   const controller = new AbortController();
   let received: Interrupt | undefined;
   // The first signal stops the run; later ones (a second Ctrl+C) must not cut the cleanup short.
@@ -22,10 +27,12 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
   const handlers = INTERRUPTS.map(signal => [signal, () => onSignal(signal)] as const);
   for (const [signal, handler] of handlers) process.on(signal, handler);
   const shown = printable(out);
-  const started = Date.now();
-  let lastShown = 0;
   try {
     const plan = buildPlan(specFromFile(config));
+    const planned = performance.now();
+    const loop = performance.eventLoopUtilization();
+    const started = Date.now();
+    let lastShown = 0;
     const report = await buildCluster(plan, out, {
       force,
       signal: controller.signal,
@@ -43,7 +50,20 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
       io.err(`kubepki: interrupted (${received}) after ${shown} was written: it holds the complete new files.\n`);
       return INTERRUPT_EXIT[received];
     }
+    const built = performance.now();
+    const {idle, active} = performance.eventLoopUtilization(loop);
     io.out(finalReport(report));
+    if (timings.enabled) {
+      const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);
+      const ms = (n: number) => Math.round(n * 10) / 10;
+      io.err(`timings ${JSON.stringify({
+        startup: ms(startup), plan: ms(planned - startup), engine: ms(built - planned),
+        ...Object.fromEntries(Object.entries(timings.ms).map(([k, v]) => [k, ms(v)])),
+        // Main-thread work outside those phases (writes issued, manifest, scripts), and waiting on
+        // the thread pool (RSA keys, the file system) with nothing else to do.
+        otherWork: ms(active - busy), waiting: ms(idle), report: ms(performance.now() - built),
+      })}\n`);
+    }
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof BuildInterrupted) || !received) throw error;

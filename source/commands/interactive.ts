@@ -76,11 +76,17 @@ async function interact(options: InteractiveOptions, spec: ReturnType<typeof exa
   }
 
   const {startWizard} = await import('../ui/render.js');
-  const outcome = await startWizard(draftFromSpec(spec), deps);
+  // With --config the user came to plan that cluster; without, the first screen offers plan or check.
+  const outcome = await startWizard(draftFromSpec(spec), deps, {choose: !options.config});
   if (outcome.code === 130) {
     process.stderr.write(`kubepki: interrupted; ${await generate.cleanup()}.\n`);
     // Key generation may still be running in the thread pool: leave now.
     process.exit(EXIT.interrupted);
+  }
+  if ('inspected' in outcome) {
+    // The full report stays in the terminal's scrollback after the wizard's screen is gone.
+    if (outcome.inspected) process.stdout.write(`\n${(await import('../inspect/render.js')).renderReport(outcome.inspected, process.stdout.columns)}`);
+    return outcome.code;
   }
   if (outcome.code === 0) process.stdout.write(`\n${(await import('../build/report.js')).finalReport(outcome.result)}`);
   return outcome.code;

@@ -83,6 +83,12 @@ export function checkLeaf(c: CertificateContext): Finding[] {
 
 function checkSignature(c: CertificateContext, add: (s: Severity, m: string, why?: string) => void): Finding[] {
   const {cert, issuer, expectedIssuer, role} = c;
+  if (role.id === 'kubelet-server' && (!issuer || (expectedIssuer && issuer.file !== expectedIssuer.file))) {
+    // kubeadm's default: the kubelet serves with a certificate it signed itself, and kube-apiserver
+    // does not verify kubelets unless --kubelet-certificate-authority is set. It works, with a cost.
+    add('warning', `is not signed by ${expectedIssuer ? expectedIssuer.file : 'the cluster CA'} (${issuer ? `signed by ${issuer.file}` : cert.selfSigned ? 'self-signed' : `issuer ${cert.issuer}`}): fine while kube-apiserver skips verifying kubelets, but metrics-server and --kubelet-certificate-authority refuse it`);
+    return [];
+  }
   if (!issuer) {
     if (cert.selfSigned) add('problem', `is self-signed: nothing in the cluster trusts it (sign it with ${expectedIssuer ? expectedIssuer.file : 'the cluster CA'})`);
     else add('problem', `is signed by a CA that is not among the files inspected (issuer ${cert.issuer || 'empty'}): nothing here can vouch for it`);

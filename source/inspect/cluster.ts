@@ -3,7 +3,7 @@
 import {buildPlan} from '../plan/plan.js';
 import type {CertificatePlan} from '../plan/types.js';
 import {canonicalIp, ipFamily} from '../spec/net.js';
-import type {ClusterSpec} from '../spec/types.js';
+import {isControlPlane, type ClusterSpec} from '../spec/types.js';
 import type {Finding, Severity} from './types.js';
 import {CERT_LABEL, type Role} from './roles.js';
 import type {CertificateFacts} from './x509.js';
@@ -26,7 +26,7 @@ function nameRules(spec: ClusterSpec, plan: CertificatePlan, serviceIp: string):
   const node = spec.nodes.find(n => n.name === plan.node);
   switch (plan.id) {
     case 'apiserver': {
-      for (const n of spec.nodes.filter(x => x.roles.includes('control-plane'))) {
+      for (const n of spec.nodes.filter(isControlPlane)) {
         set(n.ip, 'problem', `the address of control-plane node ${n.name}, which kubelets and the controller-manager dial`);
         set(n.name, 'warning', `the name of control-plane node ${n.name}; only needed if something dials it by name`);
       }

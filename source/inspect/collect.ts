@@ -55,6 +55,8 @@ export interface KubeconfigItem {
 export interface FileProblem {
   file: string;
   message: string;
+  /** Only for what may simply live elsewhere (a kubeconfig's absolute reference): a warning. */
+  warning?: boolean;
 }
 
 export interface Material {
@@ -337,7 +339,10 @@ export class MaterialReader {
       try {
         pem = readFileSync(path, 'latin1');
       } catch {
-        this.problems.push({file: place.file, message: `its ${field} is ${file}, which does not exist (paths are relative to the kubeconfig's directory)`});
+        this.problems.push(isAbsolute(file)
+          // kubeadm's kubelet.conf names /var/lib/kubelet/pki/kubelet-client-current.pem: on another machine it is simply not here.
+          ? {file: place.file, message: `its ${field} is ${file}, which is not on this machine: inspect it where it lives`, warning: true}
+          : {file: place.file, message: `its ${field} is ${file}, which does not exist (paths are relative to the kubeconfig's directory)`});
         return undefined;
       }
       from = file;

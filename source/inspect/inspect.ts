@@ -28,7 +28,7 @@ const stem = (file: string) => `${dirname(file)}/${basename(file, extname(file))
 export function inspectPaths(paths: string[], options: InspectOptions = {}): InspectReport {
   const now = options.now ?? new Date();
   const material = collect(paths);
-  const findings: Finding[] = material.problems.map(p => ({severity: 'problem', file: p.file, role: 'file', message: p.message}));
+  const findings: Finding[] = material.problems.map(p => ({severity: p.warning ? 'warning' : 'problem', file: p.file, role: 'file', message: p.message}));
   const certs = material.certificates;
 
   // Authorities: marked CA:TRUE, or self-signed and signing others (a v1 CA from the seeds' commands).

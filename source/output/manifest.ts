@@ -1,3 +1,4 @@
+import {bundleDir} from '../plan/paths.js';
 import type {Plan} from '../plan/types.js';
 
 /** The manifest.json contract: other tools and the tests read it, so its field names are fixed. */
@@ -31,7 +32,7 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
     },
     nodes: Object.fromEntries(plan.nodes.map(n => [n.name, {
       ip: n.ip, roles: n.roles,
-      bundle: `nodes/${n.name}`,
+      bundle: bundleDir(n.name),
       files: plan.bundles[n.name]!.map(f => ({path: f.target, source: f.source, secret: f.secret})),
     }])),
   };

@@ -5,6 +5,7 @@ import {chmod, mkdir, readdir, writeFile} from 'node:fs/promises';
 import {chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {basename, dirname, join} from 'node:path';
 import {randomBytes} from 'node:crypto';
+import {bundleDir} from '../plan/paths.js';
 import type {Plan} from '../plan/types.js';
 import type {MaterialFile} from '../pki/generate.js';
 import {OutputRefused, STAGING_MARKER} from './claim.js';
@@ -57,12 +58,19 @@ function ensureDirectory(dir: string): Promise<unknown> {
   return made;
 }
 
+/**
+ * writeFile's and mkdir's modes are filtered by the umask: a mode the umask narrows is set again
+ * after creation. With the usual umasks (022, 027, 077 for 600/700) none is, which saves a
+ * system call per file and a walk over every directory (thousands in a large cluster).
+ */
+const UMASK = process.umask();
+const umaskNarrows = (mode: number) => (mode & UMASK) !== 0;
+
 async function writePrivate(root: string, rel: string, content: string, mode: number) {
   const path = join(root, rel);
   await ensureDirectory(dirname(path));
   await writeFile(path, content, {mode, flag: 'wx'});
-  // writeFile's mode is filtered by the umask; set it exactly.
-  await chmod(path, mode);
+  if (umaskNarrows(mode)) await chmod(path, mode);
 }
 
 const ownerMark = () => `${JSON.stringify({pid: process.pid, started: new Date().toISOString()})}\n`;
@@ -83,12 +91,10 @@ export function createStaging(target: string): string {
 /** Every place a master-copy file is copied to: OUT-relative paths inside the node bundles. */
 export function bundleCopies(plan: Plan): Map<string, {path: string; secret: boolean}[]> {
   const copies = new Map<string, {path: string; secret: boolean}[]>();
-  for (const [node, files] of Object.entries(plan.bundles)) {
-    for (const file of files) {
-      const list = copies.get(file.source) ?? [];
-      list.push({path: join('nodes', node, file.target), secret: file.secret});
-      copies.set(file.source, list);
-    }
+  for (const file of Object.values(plan.bundles).flat()) {
+    const list = copies.get(file.source) ?? [];
+    list.push({path: file.path, secret: file.secret});
+    copies.set(file.source, list);
   }
   return copies;
 }
@@ -140,9 +146,9 @@ export function stagingWriter(staging: string, plan: Plan) {
       const missing = [...copies.keys()].filter(source => !written.has(source));
       if (missing.length) throw new Error(`internal: bundles need ${missing.join(', ')}, which were not generated`);
       if (stopped) return;
-      for (const node of plan.nodes) await track(ensureDirectory(join(staging, 'nodes', node.name)));
+      for (const node of plan.nodes) await track(ensureDirectory(join(staging, bundleDir(node.name))));
       await track(Promise.all(extra.map(f => writePrivate(staging, f.path, f.content, f.mode))));
-      await track(tightenDirectories(staging));
+      if (umaskNarrows(DIR_MODE)) await track(tightenDirectories(staging));
     },
   };
 }

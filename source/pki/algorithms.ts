@@ -10,12 +10,14 @@ export const KEY_USAGE = {digitalSignature: 0, keyEncipherment: 2, keyCertSign: 
 export type KeyUsageName = keyof typeof KEY_USAGE;
 
 /**
- * Arguments of node:crypto's generateKeyPair, and the private key's encoding as kubeadm
- * (client-go keyutil.MarshalPrivateKeyToPEM) writes it: PKCS#1 for RSA, SEC 1 for EC.
+ * How a key is made and written as kubeadm (client-go keyutil.MarshalPrivateKeyToPEM) writes it.
+ * RSA: node:crypto's generateKeyPair in the thread pool, PKCS#1. EC: a key pair from the curve
+ * (node:crypto ECDH, ~0.1 ms), encoded here as SEC 1 and SubjectPublicKeyInfo: OpenSSL's encoders
+ * cost four times the key itself, and the bytes are the same (checked in test/pki).
  */
 export type Generation =
   | {type: 'rsa'; options: {modulusLength: number; publicExponent: number}; privateKeyEncoding: 'pkcs1'}
-  | {type: 'ec'; options: {namedCurve: string}; privateKeyEncoding: 'sec1'};
+  | {type: 'ec'; curve: string; curveOid: string; privateKeyBytes: number};
 
 export interface KeyAlgorithm {
   type: KeyType;
@@ -63,11 +65,11 @@ const rsa = (bits: 2048 | 3072 | 4096): KeyAlgorithm => ({
  * cannot encipher, so its certificates carry no keyEncipherment (RFC 5480 3; kubeadm sets the bit
  * anyway, and TLS ignores it for EC keys).
  */
-const ecdsa = (type: 'ecdsa-p256' | 'ecdsa-p384', curve: 'P-256' | 'P-384', openSslCurve: string, hash: 'sha256' | 'sha384', signatureOid: string): KeyAlgorithm => ({
+const ecdsa = (type: 'ecdsa-p256' | 'ecdsa-p384', openSslCurve: string, curveOid: string, privateKeyBytes: number, hash: 'sha256' | 'sha384', signatureOid: string): KeyAlgorithm => ({
   type,
   label: KEY_LABELS[type],
   openssl: ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${openSslCurve}`, '-pkeyopt', 'ec_param_enc:named_curve'],
-  generation: {type: 'ec', options: {namedCurve: curve}, privateKeyEncoding: 'sec1'},
+  generation: {type: 'ec', curve: openSslCurve, curveOid, privateKeyBytes},
   // The parameters are absent (RFC 5758 3.2).
   signature: {name: `ecdsa-with-${hash.toUpperCase()}`, hash, algorithmIdentifier: sequence(oid(signatureOid))},
   keyUsage: {authority: ['digitalSignature', 'keyCertSign'], leaf: ['digitalSignature']},
@@ -80,8 +82,8 @@ export const KEY_ALGORITHMS: Record<KeyType, KeyAlgorithm> = {
   'rsa-2048': rsa(2048),
   'rsa-3072': rsa(3072),
   'rsa-4096': rsa(4096),
-  'ecdsa-p256': ecdsa('ecdsa-p256', 'P-256', 'prime256v1', 'sha256', '1.2.840.10045.4.3.2'),
-  'ecdsa-p384': ecdsa('ecdsa-p384', 'P-384', 'secp384r1', 'sha384', '1.2.840.10045.4.3.3'),
+  'ecdsa-p256': ecdsa('ecdsa-p256', 'prime256v1', '1.2.840.10045.3.1.7', 32, 'sha256', '1.2.840.10045.4.3.2'),
+  'ecdsa-p384': ecdsa('ecdsa-p384', 'secp384r1', '1.3.132.0.34', 48, 'sha384', '1.2.840.10045.4.3.3'),
 };
 
 /** The descriptor of a key loaded from disk (an authority kept from an earlier run). */

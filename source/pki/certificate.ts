@@ -5,6 +5,7 @@ import {X509Certificate, createPrivateKey, createPublicKey, randomBytes, sign, t
 import type {Usage} from '../plan/types.js';
 import {ipToBytes} from '../spec/net.js';
 import {KEY_USAGE, algorithmOf, keyIdentifier, type KeyAlgorithm} from './algorithms.js';
+import {timed} from './timings.js';
 import {
   bitString, boolean, children, decodeOid, directoryString, explicit, fromPem, implicit, namedBits,
   octetString, oid, pem, read, sequence, set, smallInteger, time, unsignedInteger,
@@ -69,9 +70,9 @@ function subjectAltName(req: CertificateRequest): Buffer[] {
 const keyUsage = (names: readonly (keyof typeof KEY_USAGE)[]) =>
   extension(OID.keyUsage, true, namedBits(names.map(n => KEY_USAGE[n])));
 
-function build(req: CertificateRequest, issuerName: Buffer, extensions: Buffer[], signer: {key: KeyObject; algorithm: KeyAlgorithm}): string {
+function build(req: CertificateRequest, issuerName: Buffer, extensions: () => Buffer[], signer: {key: KeyObject; algorithm: KeyAlgorithm}): string {
   const signatureAlgorithm = signer.algorithm.signature.algorithmIdentifier;
-  const tbs = sequence(
+  const tbs = timed('build', () => sequence(
     explicit(0, smallInteger(2)), // v3
     randomSerial(),
     signatureAlgorithm,
@@ -79,17 +80,17 @@ function build(req: CertificateRequest, issuerName: Buffer, extensions: Buffer[]
     sequence(time(req.notBefore), time(req.notAfter)),
     name(req.subject),
     req.publicKey,
-    explicit(3, sequence(...extensions)),
-  );
-  const signature = sign(signer.algorithm.signature.hash, tbs, signer.key);
-  return pem('CERTIFICATE', sequence(tbs, signatureAlgorithm, bitString(signature)));
+    explicit(3, sequence(...extensions())),
+  ));
+  const signature = timed('sign', () => sign(signer.algorithm.signature.hash, tbs, signer.key));
+  return timed('build', () => pem('CERTIFICATE', sequence(tbs, signatureAlgorithm, bitString(signature))));
 }
 
 export function createAuthority(req: CertificateRequest, privateKeyPem: string): {pem: string; issuer: Issuer} {
   const key = createPrivateKey(privateKeyPem);
   const keyId = req.algorithm.keyIdentifier(req.publicKey);
   const subjectName = name(req.subject);
-  const certPem = build(req, subjectName, [
+  const certPem = build(req, subjectName, () => [
     extension(OID.basicConstraints, true, sequence(boolean(true))),
     keyUsage(req.algorithm.keyUsage.authority),
     extension(OID.subjectKeyIdentifier, false, octetString(keyId)),
@@ -100,7 +101,7 @@ export function createAuthority(req: CertificateRequest, privateKeyPem: string):
 
 export function createLeaf(req: CertificateRequest, usages: Usage[], issuer: Issuer): string {
   const ekus = (['serverAuth', 'clientAuth'] as const).filter(u => usages.includes(u));
-  return build(req, issuer.name, [
+  return build(req, issuer.name, () => [
     extension(OID.basicConstraints, true, sequence()),
     keyUsage(req.algorithm.keyUsage.leaf),
     extension(OID.extKeyUsage, false, sequence(...ekus.map(u => oid(OID[u])))),

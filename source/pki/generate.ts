@@ -7,6 +7,7 @@ import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificat
 import {KEY_ALGORITHMS} from './algorithms.js';
 import {createKeyGenerator, publicKeyPem, type KeyPair} from './keys.js';
 import {renderKubeconfig} from './kubeconfig.js';
+import {timed} from './timings.js';
 
 export interface MaterialFile {
   path: string;
@@ -98,10 +99,7 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
 
   // Each kubeconfig is written as soon as its client certificate exists.
   const kubeconfigsOf = new Map<string, typeof plan.kubeconfigs>();
-  for (const k of plan.kubeconfigs) {
-    const key = `${k.certificate.id}\0${k.certificate.node ?? ''}`;
-    kubeconfigsOf.set(key, [...(kubeconfigsOf.get(key) ?? []), k]);
-  }
+  for (const k of plan.kubeconfigs) kubeconfigsOf.set(k.certificate.ref, [...(kubeconfigsOf.get(k.certificate.ref) ?? []), k]);
 
   const leaves = plan.certificates.map(async c => {
     const [pair, issuer] = await Promise.all([key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
@@ -115,9 +113,9 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     }, c.usages, issuer);
     put(c.cert, pem, false);
     put(c.key, pair.privateKeyPem, true);
-    for (const k of kubeconfigsOf.get(`${c.id}\0${c.node ?? ''}`) ?? []) {
+    for (const k of kubeconfigsOf.get(c.ref) ?? []) {
       const caPem = pems.get(plan.authorities.find(a => a.id === k.authority)!.cert)!;
-      put(k.file, renderKubeconfig(k, caPem, pem, pair.privateKeyPem), true);
+      put(k.file, timed('kubeconfig', () => renderKubeconfig(k, caPem, pem, pair.privateKeyPem)), true);
     }
   });
 

@@ -1,7 +1,8 @@
-import {generateKeyPair} from 'node:crypto';
+import {createECDH, generateKeyPair} from 'node:crypto';
 import {availableParallelism} from 'node:os';
 import type {KeyAlgorithm} from './algorithms.js';
-import {pem} from './der.js';
+import {bitString, explicit, octetString, oid, pem, sequence, smallInteger} from './der.js';
+import {timed} from './timings.js';
 
 export interface KeyPair {
   /** The private key as kubeadm writes it for its algorithm (PKCS#1 RSA, SEC 1 EC), PEM. */
@@ -12,17 +13,27 @@ export interface KeyPair {
 
 export const publicKeyPem = (pair: KeyPair) => pem('PUBLIC KEY', pair.spki);
 
-function generateNow(algorithm: KeyAlgorithm): Promise<KeyPair> {
-  const publicKeyEncoding = {type: 'spki', format: 'der'} as const;
+function generateInPool(options: {modulusLength: number; publicExponent: number}): Promise<KeyPair> {
   return new Promise((resolve, reject) => {
-    const done = (error: Error | null, spki: Buffer, privateKeyPem: string) => (error ? reject(error) : resolve({spki, privateKeyPem}));
-    const g = algorithm.generation;
-    if (g.type === 'rsa') generateKeyPair('rsa', {...g.options, publicKeyEncoding, privateKeyEncoding: {type: g.privateKeyEncoding, format: 'pem'}}, done);
-    else generateKeyPair('ec', {...g.options, publicKeyEncoding, privateKeyEncoding: {type: g.privateKeyEncoding, format: 'pem'}}, done);
+    generateKeyPair('rsa', {...options, publicKeyEncoding: {type: 'spki', format: 'der'}, privateKeyEncoding: {type: 'pkcs1', format: 'pem'}},
+      (error, spki, privateKeyPem) => (error ? reject(error) : resolve({spki, privateKeyPem})));
   });
 }
 
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+
+/** An EC key pair as SEC 1 (RFC 5915: version 1, the scalar padded to the curve's size, the curve, the public point) and SPKI. */
+export function ecKeyPair(curve: string, curveOid: string, privateKeyBytes: number): KeyPair {
+  const ecdh = createECDH(curve);
+  const point = ecdh.generateKeys(); // uncompressed: 04 || X || Y
+  const scalar = ecdh.getPrivateKey();
+  const d = Buffer.concat([Buffer.alloc(privateKeyBytes - scalar.length), scalar]);
+  const sec1 = sequence(smallInteger(1), octetString(d), explicit(0, oid(curveOid)), explicit(1, bitString(point)));
+  return {privateKeyPem: pem('EC PRIVATE KEY', sec1), spki: sequence(sequence(oid(EC_PUBLIC_KEY), oid(curveOid)), bitString(point))};
+}
+
 /**
+ * EC keys are made at once on the main thread: a thread-pool round trip would cost more than the key.
  * RSA generation is the slow part (~0.2 s of CPU for 2048 bits). Node's native generator runs in
  * libuv's thread pool, off the event loop. At most one job per core is handed to the pool: more
  * would not go faster, and would queue file writes (which use the same pool) behind seconds of
@@ -42,6 +53,8 @@ export function createKeyGenerator(concurrency = availableParallelism(), signal?
     waiting.shift()?.();
   };
   return async function generateKey(algorithm: KeyAlgorithm): Promise<KeyPair> {
+    const g = algorithm.generation;
+    if (g.type === 'ec') return timed('keygen', () => ecKeyPair(g.curve, g.curveOid, g.privateKeyBytes));
     if (running >= concurrency) await new Promise<void>(resolve => waiting.push(resolve));
     // Stopped (interrupt or failure): queued jobs never start, each passing its turn on.
     if (signal?.aborted) {
@@ -50,7 +63,7 @@ export function createKeyGenerator(concurrency = availableParallelism(), signal?
     }
     running++;
     try {
-      return await generateNow(algorithm);
+      return await generateInPool(g.options);
     } finally {
       release();
     }

@@ -1,7 +1,7 @@
 // The PKI as a table, after kubeadm's certlist.go: one entry per kind of certificate, data
 // first. Building, printing, verifying and explaining all walk this same table.
 import type {Layout} from '../spec/types.js';
-import type {TrustSlot} from './layouts.js';
+import {LAYOUT_FILES, type TrustSlot} from './layouts.js';
 import {
   controlPlaneNodeNames, endpointName, etcdMemberNames, extraNames, kubeletNames,
   kubernetesServiceNames, loopbackAddress, type SanRule,
@@ -22,11 +22,8 @@ export interface CertificateKind {
   organizations: ByLayout<string[]>;
   usages: Usage[];
   sans: ByLayout<SanRule[]>;
-  layouts: Layout[];
   why: Explanation;
 }
-
-const both: Layout[] = ['kubeadm', 'hard-way'];
 
 export const CERTIFICATES: CertificateKind[] = [
   {
@@ -36,7 +33,6 @@ export const CERTIFICATES: CertificateKind[] = [
       kubeadm: [controlPlaneNodeNames, kubernetesServiceNames, endpointName, extraNames],
       'hard-way': [controlPlaneNodeNames, kubernetesServiceNames, endpointName, loopbackAddress, extraNames],
     },
-    layouts: both,
     why: {
       purpose: 'The HTTPS serving certificate of kube-apiserver, the front door of the cluster.',
       presentedBy: 'kube-apiserver, on every control-plane node, to anything that connects to it',
@@ -49,7 +45,7 @@ export const CERTIFICATES: CertificateKind[] = [
     id: 'apiserver-kubelet-client', scope: 'cluster', signedBy: 'cluster',
     cn: 'kube-apiserver-kubelet-client',
     organizations: {kubeadm: ['kubeadm:cluster-admins'], 'hard-way': ['system:masters']},
-    usages: ['clientAuth'], sans: [], layouts: both,
+    usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'The identity kube-apiserver shows when it calls a kubelet (kubectl logs, exec, port-forward).',
       presentedBy: 'kube-apiserver, as a client of each kubelet',
@@ -60,7 +56,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'apiserver-etcd-client', scope: 'cluster', signedBy: 'etcd',
-    cn: 'kube-apiserver-etcd-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: 'kube-apiserver-etcd-client', organizations: [], usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'The identity kube-apiserver shows to etcd, where all cluster state lives.',
       presentedBy: 'kube-apiserver, as a client of etcd',
@@ -71,7 +67,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'front-proxy-client', scope: 'cluster', signedBy: 'front-proxy',
-    cn: 'front-proxy-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: 'front-proxy-client', organizations: [], usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'Lets kube-apiserver forward requests to aggregated APIs (metrics-server and friends) on behalf of a user.',
       presentedBy: 'kube-apiserver, when it proxies to an extension apiserver',
@@ -82,7 +78,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'etcd-healthcheck-client', scope: 'cluster', signedBy: 'etcd',
-    cn: 'kube-etcd-healthcheck-client', organizations: [], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: 'kube-etcd-healthcheck-client', organizations: [], usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'A low-privilege client for probing etcd health and for etcdctl by hand.',
       presentedBy: 'the etcd liveness probe and etcdctl',
@@ -95,7 +91,7 @@ export const CERTIFICATES: CertificateKind[] = [
     id: 'admin', scope: 'cluster', signedBy: 'cluster',
     cn: {kubeadm: 'kubernetes-admin', 'hard-way': 'admin'},
     organizations: {kubeadm: ['kubeadm:cluster-admins'], 'hard-way': ['system:masters']},
-    usages: ['clientAuth'], sans: [], layouts: both,
+    usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'The cluster administrator, for kubectl (admin.conf).',
       presentedBy: 'kubectl, run by a person',
@@ -106,7 +102,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'super-admin', scope: 'cluster', signedBy: 'cluster',
-    cn: 'kubernetes-super-admin', organizations: ['system:masters'], usages: ['clientAuth'], sans: [], layouts: ['kubeadm'],
+    cn: 'kubernetes-super-admin', organizations: ['system:masters'], usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'A break-glass administrator that works even when RBAC bindings are broken (super-admin.conf).',
       presentedBy: 'kubectl, in an emergency',
@@ -119,7 +115,7 @@ export const CERTIFICATES: CertificateKind[] = [
     id: 'kube-controller-manager', scope: 'cluster', signedBy: 'cluster',
     cn: 'system:kube-controller-manager',
     organizations: {kubeadm: [], 'hard-way': ['system:kube-controller-manager']},
-    usages: ['clientAuth'], sans: [], layouts: both,
+    usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'The identity of kube-controller-manager when it talks to the apiserver.',
       presentedBy: 'kube-controller-manager, on each control-plane node',
@@ -132,7 +128,7 @@ export const CERTIFICATES: CertificateKind[] = [
     id: 'kube-scheduler', scope: 'cluster', signedBy: 'cluster',
     cn: 'system:kube-scheduler',
     organizations: {kubeadm: [], 'hard-way': ['system:kube-scheduler']},
-    usages: ['clientAuth'], sans: [], layouts: both,
+    usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'The identity of kube-scheduler when it talks to the apiserver.',
       presentedBy: 'kube-scheduler, on each control-plane node',
@@ -143,7 +139,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'kube-proxy', scope: 'cluster', signedBy: 'cluster',
-    cn: 'system:kube-proxy', organizations: ['system:node-proxier'], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: 'system:kube-proxy', organizations: ['system:node-proxier'], usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'The identity of kube-proxy on every node, which watches Services and Endpoints.',
       presentedBy: 'kube-proxy, on every node that runs a kubelet',
@@ -155,7 +151,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'etcd-server', scope: 'etcd-node', signedBy: 'etcd',
     cn: node => node, organizations: [], usages: ['serverAuth', 'clientAuth'],
-    sans: [etcdMemberNames], layouts: both,
+    sans: [etcdMemberNames],
     why: {
       purpose: 'The serving certificate of one etcd member, for its clients (kube-apiserver, etcdctl).',
       presentedBy: 'etcd on this node, to its clients',
@@ -167,7 +163,7 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'etcd-peer', scope: 'etcd-node', signedBy: 'etcd',
     cn: node => node, organizations: [], usages: ['serverAuth', 'clientAuth'],
-    sans: [etcdMemberNames], layouts: both,
+    sans: [etcdMemberNames],
     why: {
       purpose: 'One etcd member\'s certificate for replication traffic with the other members.',
       presentedBy: 'etcd on this node, both when it accepts and when it opens peer connections',
@@ -178,7 +174,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'kubelet-client', scope: 'kubelet-node', signedBy: 'cluster',
-    cn: node => `system:node:${node}`, organizations: ['system:nodes'], usages: ['clientAuth'], sans: [], layouts: both,
+    cn: node => `system:node:${node}`, organizations: ['system:nodes'], usages: ['clientAuth'], sans: [],
     why: {
       purpose: 'How a kubelet proves which node it is when it talks to the apiserver (kubelet.conf).',
       presentedBy: 'the kubelet on this node',
@@ -189,7 +185,7 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'kubelet-server', scope: 'kubelet-node', signedBy: 'cluster',
-    cn: node => node, organizations: [], usages: ['serverAuth'], sans: [kubeletNames], layouts: both,
+    cn: node => node, organizations: [], usages: ['serverAuth'], sans: [kubeletNames],
     why: {
       purpose: 'The serving certificate of a kubelet\'s HTTPS API (port 10250): logs, exec, metrics.',
       presentedBy: 'the kubelet on this node',
@@ -252,17 +248,16 @@ export interface KubeconfigKind {
   certificate: CertificateId;
   /** Per control-plane node (server: that node's own apiserver) or per kubelet node, or one for the cluster. */
   scope: 'cluster' | 'control-plane-node' | 'kubelet-node';
-  layouts: Layout[];
   why: string;
 }
 
 export const KUBECONFIGS: KubeconfigKind[] = [
-  {id: 'admin', certificate: 'admin', scope: 'cluster', layouts: both, why: 'kubectl as the cluster administrator, through the endpoint.'},
-  {id: 'super-admin', certificate: 'super-admin', scope: 'cluster', layouts: ['kubeadm'], why: 'Break-glass kubectl access that bypasses RBAC.'},
-  {id: 'kube-controller-manager', certificate: 'kube-controller-manager', scope: 'control-plane-node', layouts: both, why: 'kube-controller-manager talks to the apiserver on its own node, so it keeps working when the load balancer does not.'},
-  {id: 'kube-scheduler', certificate: 'kube-scheduler', scope: 'control-plane-node', layouts: both, why: 'kube-scheduler talks to the apiserver on its own node.'},
-  {id: 'kube-proxy', certificate: 'kube-proxy', scope: 'cluster', layouts: both, why: 'kube-proxy on every node, through the endpoint.'},
-  {id: 'kubelet', certificate: 'kubelet-client', scope: 'kubelet-node', layouts: both, why: 'The kubelet of this node, as system:node:<name>, through the endpoint.'},
+  {id: 'admin', certificate: 'admin', scope: 'cluster', why: 'kubectl as the cluster administrator, through the endpoint.'},
+  {id: 'super-admin', certificate: 'super-admin', scope: 'cluster', why: 'Break-glass kubectl access that bypasses RBAC.'},
+  {id: 'kube-controller-manager', certificate: 'kube-controller-manager', scope: 'control-plane-node', why: 'kube-controller-manager talks to the apiserver on its own node, so it keeps working when the load balancer does not.'},
+  {id: 'kube-scheduler', certificate: 'kube-scheduler', scope: 'control-plane-node', why: 'kube-scheduler talks to the apiserver on its own node.'},
+  {id: 'kube-proxy', certificate: 'kube-proxy', scope: 'cluster', why: 'kube-proxy on every node, through the endpoint.'},
+  {id: 'kubelet', certificate: 'kubelet-client', scope: 'kubelet-node', why: 'The kubelet of this node, as system:node:<name>, through the endpoint.'},
 ];
 
 export const SERVICE_ACCOUNT_WHY =
@@ -274,6 +269,6 @@ export function signingSummary(topology: keyof typeof SIGNER_FOR, layout: Layout
   const ids = [...new Set(Object.values(signers))];
   return ids.map(authority => ({
     authority,
-    certificates: CERTIFICATES.filter(c => c.layouts.includes(layout) && signers[c.signedBy] === authority).map(c => c.id),
+    certificates: CERTIFICATES.filter(c => LAYOUT_FILES[layout].certificates[c.id] !== null && signers[c.signedBy] === authority).map(c => c.id),
   }));
 }

@@ -15,12 +15,22 @@ export interface Placement {
   path: string;
 }
 
+/** A file kind in one layout: its master-copy name and where nodes install it. */
+export interface LayoutFile {
+  file: (node: string) => string;
+  placements: Placement[];
+}
+
+/**
+ * Every certificate and kubeconfig kind has an entry in every layout (the compiler checks it):
+ * `null` says the layout has no such file (The Hard Way has no super-admin).
+ */
 export interface LayoutFiles {
   /** The master copy's base name under pki/ for each authority (without extension). */
   authorityFile: Record<'ca' | 'etcd-ca' | 'front-proxy-ca', string>;
   trust: Record<TrustSlot, {cert: Placement[]; key: Placement[]}>;
-  certificates: Partial<Record<CertificateId, {file: (node: string) => string; placements: Placement[]}>>;
-  kubeconfigs: Partial<Record<KubeconfigId, {file: (node: string) => string; placements: Placement[]}>>;
+  certificates: Record<CertificateId, LayoutFile | null>;
+  kubeconfigs: Record<KubeconfigId, LayoutFile | null>;
   serviceAccount: {file: string; placements: Placement[]};
 }
 
@@ -83,6 +93,7 @@ const hardWay: LayoutFiles = {
     'front-proxy-client': {file: fixed('front-proxy-client'), placements: [{on: 'control-plane', path: `${V}/front-proxy-client`}]},
     'etcd-healthcheck-client': {file: fixed('etcd-healthcheck-client'), placements: [{on: 'etcd', path: `${E}/etcd-healthcheck-client`}]},
     admin: {file: fixed('admin'), placements: []},
+    'super-admin': null,
     'kube-controller-manager': {file: fixed('kube-controller-manager'), placements: []},
     'kube-scheduler': {file: fixed('kube-scheduler'), placements: []},
     'kube-proxy': {file: fixed('kube-proxy'), placements: []},
@@ -94,6 +105,7 @@ const hardWay: LayoutFiles = {
   },
   kubeconfigs: {
     admin: {file: fixed('admin.kubeconfig'), placements: [{on: 'control-plane', path: `${V}/admin.kubeconfig`}]},
+    'super-admin': null,
     'kube-controller-manager': {file: fixed('kube-controller-manager.kubeconfig'), placements: [{on: 'self', path: `${V}/kube-controller-manager.kubeconfig`}]},
     'kube-scheduler': {file: fixed('kube-scheduler.kubeconfig'), placements: [{on: 'self', path: `${V}/kube-scheduler.kubeconfig`}]},
     'kube-proxy': {file: fixed('kube-proxy.kubeconfig'), placements: [{on: 'kubelet', path: '/var/lib/kube-proxy/kubeconfig'}]},

@@ -4,13 +4,11 @@ import {firstServiceIp, ipFamily, parseCidr} from '../spec/net.js';
 import {etcdNodes, isControlPlane, runsKubelet, type ClusterSpec, type NodeSpec} from '../spec/types.js';
 import {AUTHORITIES, CERTIFICATES, KUBECONFIGS, SERVICE_ACCOUNT_WHY, SIGNER_FOR, forLayout} from './catalog.js';
 import {LAYOUT_FILES, type Audience, type Placement} from './layouts.js';
+import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
 import {InputError} from '../spec/errors.js';
 import {quote} from '../spec/quote.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
-
-/** Master-copy path of a node's own files: pki/nodes/<node>/…; node names are DNS labels, so they cannot clash. */
-const nodeDir = (node: string) => `pki/nodes/${node}`;
 
 export const serverUrl = (host: string, port: number) =>
   `https://${ipFamily(host) === 6 ? `[${host}]` : host}:${port}`;
@@ -44,8 +42,8 @@ export function buildPlan(spec: ClusterSpec): Plan {
 
   const certificates: CertificatePlan[] = [];
   for (const kind of CERTIFICATES) {
-    if (!kind.layouts.includes(layout)) continue;
-    const layoutFile = files.certificates[kind.id]!;
+    const layoutFile = files.certificates[kind.id];
+    if (!layoutFile) continue; // this layout has no such certificate
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : kind.scope === 'etcd-node' ? etcdNodes(spec) : spec.nodes.filter(runsKubelet);
     for (const node of owners) {
@@ -54,6 +52,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
       certificates.push({
         id: kind.id,
         node: node?.name ?? null,
+        ref: planRef(kind.id, node?.name ?? null),
         cn: typeof kind.cn === 'function' ? kind.cn(node!.name) : forLayout(kind.cn, layout),
         organizations: [...forLayout(kind.organizations, layout)],
         signer: signers[kind.signedBy],
@@ -91,23 +90,24 @@ export function buildPlan(spec: ClusterSpec): Plan {
     };
   });
 
-  const certificateOf = new Map(certificates.map(c => [`${c.id}\0${c.node ?? ''}`, c]));
+  const certificateOf = new Map(certificates.map(c => [c.ref, c]));
   const kubeconfigs: KubeconfigPlan[] = [];
   for (const kind of KUBECONFIGS) {
-    if (!kind.layouts.includes(layout)) continue;
-    const layoutFile = files.kubeconfigs[kind.id]!;
+    const layoutFile = files.kubeconfigs[kind.id];
+    if (!layoutFile) continue;
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : spec.nodes.filter(kind.scope === 'control-plane-node' ? isControlPlane : runsKubelet);
     for (const node of owners) {
-      const certificate = certificateOf.get(`${kind.certificate}\0${kind.scope === 'kubelet-node' ? node!.name : ''}`)!;
+      const certificate = certificateOf.get(planRef(kind.certificate, kind.scope === 'kubelet-node' ? node!.name : null))!;
       kubeconfigs.push({
         id: kind.id,
         node: node?.name ?? null,
+        ref: planRef(kind.id, node?.name ?? null),
         cluster: spec.name,
         user: certificate.cn,
         context: `${certificate.cn}@${spec.name}`,
         server: kind.scope === 'control-plane-node' ? serverUrl(node!.ip, spec.endpoint.port) : endpointUrl,
-        certificate: {id: certificate.id, node: certificate.node},
+        certificate: {id: certificate.id, node: certificate.node, ref: certificate.ref},
         authority: signers.cluster,
         file: node ? `${nodeDir(node.name)}/${layoutFile.file(node.name)}` : `pki/kubeconfigs/${layoutFile.file('')}`,
         installs: installs(spec, layoutFile.placements, '', node),
@@ -194,7 +194,7 @@ function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; 
     if (earlier === e.source) continue; // e.g. ca.crt wanted by both the control plane and the kubelet
     if (earlier) throw new Error(`catalog error: ${where} would receive both ${earlier} and ${e.source}`);
     seen.set(where, e.source);
-    bundles[e.node]!.push({source: e.source, target: e.path, secret: e.secret});
+    bundles[e.node]!.push({source: e.source, target: e.path, path: bundlePath(e.node, e.path), secret: e.secret});
   }
   return bundles;
 }

@@ -1,7 +1,7 @@
 // SAN rules as small named functions, as kubeadm's certlist does: each returns the names a
 // certificate must carry for one reason, and the catalog lists which rules apply.
 import {canonicalIp, ipFamily} from '../spec/net.js';
-import type {ClusterSpec, NodeSpec} from '../spec/types.js';
+import {isControlPlane, type ClusterSpec, type NodeSpec} from '../spec/types.js';
 
 export interface Names {
   dns: string[];
@@ -23,8 +23,8 @@ export const kubernetesServiceNames: SanRule = (spec, {serviceIp}) => ({
 
 /** One centrally made apiserver certificate serves every control-plane node, so it names each of them. */
 export const controlPlaneNodeNames: SanRule = spec => ({
-  dns: spec.nodes.filter(n => n.roles.includes('control-plane')).map(n => n.name),
-  ip: spec.nodes.filter(n => n.roles.includes('control-plane')).map(n => n.ip),
+  dns: spec.nodes.filter(isControlPlane).map(n => n.name),
+  ip: spec.nodes.filter(isControlPlane).map(n => n.ip),
 });
 
 /** Clients outside the cluster dial the endpoint (load balancer or first node): without it, x509 "valid for X, not Y". */

@@ -41,6 +41,8 @@ export interface AuthorityPlan {
 export interface CertificatePlan {
   id: CertificateId;
   node: string | null;
+  /** Stable name: `id`, or `id/node` for a per-node certificate (planRef). */
+  ref: string;
   cn: string;
   organizations: string[];
   signer: AuthorityId;
@@ -60,12 +62,14 @@ export interface CertificatePlan {
 export interface KubeconfigPlan {
   id: KubeconfigId;
   node: string | null;
+  /** Stable name: `id`, or `id/node` for a per-node kubeconfig (planRef). */
+  ref: string;
   cluster: string;
   user: string;
   context: string;
   server: string;
   /** The certificate embedded as the client identity, and the authority embedded as trust. */
-  certificate: {id: CertificateId; node: string | null};
+  certificate: {id: CertificateId; node: string | null; ref: string};
   authority: AuthorityId;
   file: string;
   installs: Install[];
@@ -85,6 +89,8 @@ export interface ServiceAccountPlan {
 export interface BundleFile {
   source: string;
   target: string;
+  /** Where the copy lies in OUT: nodes/<node><target> (bundlePath). */
+  path: string;
   secret: boolean;
 }
 

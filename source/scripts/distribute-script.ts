@@ -9,7 +9,7 @@ function shipment(plan: Plan, node: string) {
   return {
     files,
     dirs,
-    copies: dirs.map(dir => ({dir, sources: files.filter(f => dirname(f.target) === dir).map(f => shellQuote(`nodes/${node}${f.target}`))})),
+    copies: dirs.map(dir => ({dir, sources: files.filter(f => dirname(f.target) === dir).map(f => shellQuote(f.path))})),
     secrets: files.filter(f => f.secret).map(f => f.target),
   };
 }

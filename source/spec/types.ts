@@ -53,9 +53,10 @@ export const DEFAULTS = {
   sshUser: 'root',
 };
 
-export const runsKubelet = (node: NodeSpec) =>
+/** What a node runs follows from its roles, and is decided here only. */
+export const runsKubelet = (node: Pick<NodeSpec, 'roles'>) =>
   node.roles.includes('control-plane') || node.roles.includes('worker');
-export const isControlPlane = (node: NodeSpec) => node.roles.includes('control-plane');
+export const isControlPlane = (node: Pick<NodeSpec, 'roles'>) => node.roles.includes('control-plane');
 
 /** The nodes that run etcd: those with the etcd role, or the control plane when none has it (stacked etcd). */
 export function etcdNodes(spec: Pick<ClusterSpec, 'nodes'>): NodeSpec[] {

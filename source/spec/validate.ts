@@ -1,5 +1,5 @@
 import {
-  AUTHORITY_TOPOLOGIES, DEFAULTS, KEY_TYPES, LAYOUTS, ROLES,
+  AUTHORITY_TOPOLOGIES, DEFAULTS, KEY_TYPES, LAYOUTS, ROLES, isControlPlane,
   type ClusterSpec, type NodeSpec, type Role,
 } from './types.js';
 import {bytesToIp, checkAddress, cidrsOverlap, ipFamily, isDnsLabel, isDnsName, parseCidr} from './net.js';
@@ -117,7 +117,7 @@ export function validate(raw: unknown, now: Date = new Date()): Validation {
   const nodes = readNodes(r, top.nodes);
 
   const endpointRaw = r.object(top.endpoint, ['endpoint'], ['host', 'port']);
-  const firstControlPlane = nodes?.find(n => n.roles.includes('control-plane'));
+  const firstControlPlane = nodes?.find(isControlPlane);
   let host = endpointRaw && r.string(endpointRaw.host, ['endpoint', 'host'], firstControlPlane?.ip ?? '');
   if (host === '') {
     r.add(['endpoint', 'host'], 'is required (a load balancer address, or the first control-plane node\'s IP)');
@@ -301,7 +301,7 @@ function readNodes(r: Reader, value: unknown): NodeSpec[] | undefined {
     nodes.push({name: name ?? '', ip: ip ?? '', roles: ROLES.filter(role => roles.includes(role))});
   });
   if (list.length === 0) r.add(['nodes'], 'is empty: list at least one node with role control-plane');
-  else if (!nodes.some(n => n.roles.includes('control-plane'))) {
+  else if (!nodes.some(isControlPlane)) {
     r.add(['nodes'], 'has no node with role control-plane: the apiserver must run somewhere');
   }
   return valid ? nodes : undefined;

@@ -27,7 +27,7 @@ export function planRows(plan: Plan): PlanRow[] {
     kind: 'certificate', index,
     file: c.cert.replace(/^pki\//, ''), cn: c.cn, o: c.organizations.join(','), signer: c.signer,
     sans: [...c.dnsNames, ...c.ipAddresses].join(','),
-    nodes: c.certInstalls.length ? nodeList(c.certInstalls.map(i => i.node)) : holders.get(`${c.id}\0${c.node ?? ''}`) ?? '(master copy only)',
+    nodes: c.certInstalls.length ? nodeList(c.certInstalls.map(i => i.node)) : holders.get(c.ref) ?? '(master copy only)',
   }));
   return [...authorities, ...certificates];
 }
@@ -35,10 +35,7 @@ export function planRows(plan: Plan): PlanRow[] {
 /** Client certificates that exist only inside kubeconfigs: the nodes that receive those kubeconfigs. */
 function kubeconfigHolders(plan: Plan): Map<string, string> {
   const nodes = new Map<string, string[]>();
-  for (const k of plan.kubeconfigs) {
-    const key = `${k.certificate.id}\0${k.certificate.node ?? ''}`;
-    nodes.set(key, [...(nodes.get(key) ?? []), ...k.installs.map(i => i.node)]);
-  }
+  for (const k of plan.kubeconfigs) nodes.set(k.certificate.ref, [...(nodes.get(k.certificate.ref) ?? []), ...k.installs.map(i => i.node)]);
   return new Map([...nodes].map(([key, list]) => [key, `${nodeList(list)} (in kubeconfig)`]));
 }
 

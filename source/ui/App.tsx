@@ -16,12 +16,18 @@ import {NodesStep} from './NodesStep.js';
 import {OutputStep} from './OutputStep.js';
 import {PlanStep} from './PlanStep.js';
 import {Screen} from './Screen.js';
+import {StartStep} from './StartStep.js';
+import {CheckStep} from './CheckStep.js';
+import {checkLesson, defaultCheckPath, startLesson} from '../interview/check.js';
+import type {InspectReport} from '../inspect/types.js';
 import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson} from '../interview/lessons.js';
 
 /** I/O the wizard needs, injected so tests can run it without touching real paths. */
-export type WizardDeps = FrontEndDeps;
+export type WizardDeps = FrontEndDeps & {inspect?: (paths: string[]) => InspectReport};
 
-export type WizardOutcome = {code: 0; result: BuildReport} | {code: 130} | {code: 1; error: string};
+export type WizardOutcome = {code: 0; result: BuildReport} | {code: 130} | {code: 1; error: string}
+  /** The user checked an existing PKI: the report to print, exit 1 when it found problems. */
+  | {code: 0 | 1; inspected: InspectReport | undefined};
 
 const FOOTERS = {
   form: 'Enter: next · ↑/↓: move · Esc: back · Ctrl+C: quit',
@@ -30,11 +36,17 @@ const FOOTERS = {
   plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
   generate: 'Ctrl+C: stop (nothing is left behind)',
   done: 'Enter: quit and print every command',
+  start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
+  checkPath: 'Enter: check · Esc: back · Ctrl+C: quit',
+  check: '↑/↓: move · Enter: problems and why · q: quit, print the report · Esc: other path',
 } as const;
 
 /** The root: owns the step state and the one exit() call. */
-export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDeps; onOutcome: (o: WizardOutcome) => void}) {
+export function App({initial, deps, onOutcome, choose = false}: {initial: Draft; deps: WizardDeps; onOutcome: (o: WizardOutcome) => void; choose?: boolean}) {
   const {exit} = useApp();
+  // The first screen (plan or check) is shown when the wizard starts without a config to plan from.
+  const [mode, setMode] = useState<'start' | 'plan' | 'check'>(choose ? 'start' : 'plan');
+  const [checked, setChecked] = useState(false);
   const [state, dispatch] = useReducer(wizardReducer, initial, initialState);
   const [progress, setProgress] = useState<Progress>({done: 0, total: 0, item: '', startedAt: Date.now()});
   const [result, setResult] = useState<BuildReport>();
@@ -72,6 +84,31 @@ export function App({initial, deps, onOutcome}: {initial: Draft; deps: WizardDep
   const screen = (lesson: string | undefined, footer: string, body: React.ReactNode) => (
     <Screen step={n} total={STEPS.length} title={STEP_TITLES[state.step]} lesson={lesson} footer={footer}>{body}</Screen>
   );
+
+  if (mode === 'start') {
+    return (
+      <Screen title="What would you like to do?" lesson={startLesson} footer={FOOTERS.start}>
+        <StartStep onChoose={choice => setMode(choice)} />
+      </Screen>
+    );
+  }
+  if (mode === 'check') {
+    return (
+      <Screen title="Check an existing PKI" lesson={checked ? undefined : checkLesson} footer={checked ? FOOTERS.check : FOOTERS.checkPath}>
+        <CheckStep
+          initialPath={defaultCheckPath()}
+          inspect={async path => {
+            // The reader loads only when asked for: the first frame waits for Ink alone.
+            const inspect = deps.inspect ?? (await import('../inspect/inspect.js')).inspectPaths;
+            setChecked(true);
+            return inspect([path]);
+          }}
+          onBack={() => setMode('start')}
+          onQuit={report => finish({code: report?.problems ? 1 : 0, inspected: report})}
+        />
+      </Screen>
+    );
+  }
 
   switch (state.step) {
     case 'cluster': return screen(clusterLesson, FOOTERS.form, <ClusterStep {...props} />);

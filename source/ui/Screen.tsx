@@ -2,8 +2,9 @@ import React from 'react';
 import {Box, Text} from 'ink';
 
 interface Props {
-  step: number;
-  total: number;
+  /** Absent on screens outside the numbered planning steps (the first screen, the check). */
+  step?: number;
+  total?: number;
   title: string;
   /** One or two lines that teach what this choice means. */
   lesson?: string;
@@ -14,7 +15,7 @@ interface Props {
 export function Screen({step, total, title, lesson, footer, children}: Props) {
   return (
     <Box flexDirection="column">
-      <Text bold>kubepki · {step}/{total} · {title}</Text>
+      <Text bold>kubepki · {step === undefined ? '' : `${step}/${total} · `}{title}</Text>
       {lesson ? <Text dimColor wrap="wrap">{lesson}</Text> : null}
       <Box marginTop={1} flexDirection="column">{children}</Box>
       <Box marginTop={1}><Text dimColor>{footer}</Text></Box>

@@ -3,10 +3,10 @@ import {KeyObject, X509Certificate, createPrivateKey, createPublicKey} from 'nod
 import {readFileSync, readdirSync, statSync, existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse} from 'yaml';
-import {InputError} from '../spec/load.js';
+import {readManifest} from '../output/existing.js';
 import type {Manifest} from '../output/manifest.js';
 import {algorithmOf} from '../pki/algorithms.js';
-import type {KeyType} from '../spec/types.js';
+import {isControlPlane, type KeyType} from '../spec/types.js';
 
 export interface Finding {
   file: string;
@@ -18,16 +18,6 @@ export interface Finding {
 
 const EKU = {serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2'} as const;
 const DAY_MS = 86_400_000;
-
-export function readManifest(dir: string): Manifest {
-  const path = join(dir, 'manifest.json');
-  if (!existsSync(path)) throw new InputError([`${dir}: no manifest.json here; is this a directory written by kubepki generate?`]);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-  } catch (error) {
-    throw new InputError([`${path}: not valid JSON (${(error as Error).message})`]);
-  }
-}
 
 /** Whether two keys (private or public, any form Node reads) share one public key. */
 function samePublicKey(a: Parameters<typeof createPublicKey>[0], b: Parameters<typeof createPublicKey>[0]): boolean {
@@ -165,7 +155,7 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
     ...manifest.kubeconfigs.map(k => k.file), manifest.serviceAccount.key,
   ]);
   for (const [name, node] of Object.entries(manifest.nodes)) {
-    for (const f of node.files) if (f.secret) secret.add(`nodes/${name}${f.path}`);
+    for (const f of node.files) if (f.secret) secret.add(`${node.bundle}${f.path}`);
   }
   const bad: string[] = [];
   const walk = (rel: string) => {
@@ -190,17 +180,17 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
 
   const caKeys = new Set(manifest.authorities.map(a => a.key));
   for (const [name, node] of Object.entries(manifest.nodes)) {
-    const leaked = node.roles.includes('control-plane') ? [] : node.files.filter(f => caKeys.has(f.source)).map(f => f.path);
+    const leaked = isControlPlane(node) ? [] : node.files.filter(f => caKeys.has(f.source)).map(f => f.path);
     const others = node.files.filter(f => f.secret && /^pki\/nodes\/([^/]+)\//.test(f.source) && f.source.split('/')[2] !== name).map(f => f.path);
     const stale = node.files.filter(f => {
       try {
-        return !readFileSync(join(dir, 'nodes', name, f.path)).equals(readFileSync(join(dir, f.source)));
+        return !readFileSync(join(dir, node.bundle, f.path)).equals(readFileSync(join(dir, f.source)));
       } catch {
         return true;
       }
     }).map(f => f.path);
     const problems = [...leaked.map(p => `must not hold CA key ${p}`), ...others.map(p => `must not hold another node's key ${p}`), ...stale.map(p => `${p} missing or differs from its master copy`)];
-    findings.push({file: `nodes/${name}`, check: 'bundle', ok: problems.length === 0,
+    findings.push({file: node.bundle, check: 'bundle', ok: problems.length === 0,
       detail: problems.length ? problems.join('; ') : `${node.files.length} files as planned, no foreign keys`});
   }
   return findings;

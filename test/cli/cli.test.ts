@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse, stringify} from 'yaml';
 import {spawn} from 'node:child_process';
@@ -132,6 +132,43 @@ describe.each(['ecdsa-p256', 'ecdsa-p384'])('%s: plan says so, generate → veri
     const verify = kubepki(['verify', out]);
     expect(verify.status, verify.stdout).toBe(0);
     expect(verify.stdout).toContain(`${label} key matches`);
+  });
+});
+
+describe('generate under other umasks, and its timings', () => {
+  it.each(['077', '000', '027'])('umask %s: keys and kubeconfigs 600, certificates 644, directories 700', mask => {
+    const config = exampleWith(`umask-${mask}`, c => { c.pki.key = 'ecdsa-p256'; });
+    const out = join(tmp.path, `out-umask-${mask}`);
+    const r = run('sh', ['-c', `umask ${mask} && exec "$0" "$@"`, process.execPath, CLI, 'generate', '--config', config, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const modes = new Map<string, number>();
+    const walk = (rel: string) => {
+      const info = statSync(join(out, rel));
+      modes.set(rel, info.mode & 0o777);
+      if (info.isDirectory()) for (const e of readdirSync(join(out, rel))) walk(rel ? `${rel}/${e}` : e);
+    };
+    walk('');
+    expect(modes.get('pki/ca.key')).toBe(0o600);
+    expect(modes.get('pki/ca.crt')).toBe(0o644);
+    expect(modes.get('nodes/worker1/etc/kubernetes/kubelet.conf')).toBe(0o600);
+    expect(modes.get('nodes/worker1/etc/kubernetes/pki/ca.crt')).toBe(0o644);
+    expect(modes.get('verify.sh')).toBe(0o700);
+    const dirs = [...modes].filter(([rel]) => statSync(join(out, rel)).isDirectory());
+    expect(dirs.length).toBeGreaterThan(10);
+    for (const [rel, mode] of dirs) expect(mode, rel).toBe(0o700);
+    const verify = kubepki(['verify', out]);
+    expect(verify.status, verify.stdout).toBe(0);
+  });
+
+  it('KUBEPKI_TIMINGS=1 prints where the time went as one JSON line', () => {
+    const config = exampleWith('timings', c => { c.pki.key = 'ecdsa-p256'; });
+    const r = run(process.execPath, [CLI, 'generate', '--config', config, '--out', join(tmp.path, 'out-timings')], {env: {...process.env, KUBEPKI_TIMINGS: '1'}});
+    expect(r.status, r.stderr).toBe(0);
+    const t = JSON.parse(/^timings (\{.*\})$/m.exec(r.stderr)![1]!);
+    expect(Object.keys(t).sort()).toEqual(['build', 'engine', 'keygen', 'kubeconfig', 'otherWork', 'plan', 'report', 'sign', 'startup', 'waiting']);
+    for (const k of ['startup', 'engine', 'keygen', 'build', 'sign', 'kubeconfig']) expect(t[k], k).toBeGreaterThan(0);
+    expect(t.keygen + t.build + t.sign + t.kubeconfig + t.otherWork).toBeLessThanOrEqual(t.engine + 1);
+    expect(kubepki(['generate', '--config', config, '--out', join(tmp.path, 'out-no-timings')]).stderr).not.toMatch(/^timings/m);
   });
 });
 

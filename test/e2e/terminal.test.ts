@@ -5,7 +5,8 @@ import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {Terminal} from '../helpers/tmux.js';
 import {tempDir} from '../helpers/cluster.js';
-import {run} from '../helpers/run.js';
+import {ROOT, run} from '../helpers/run.js';
+import {defaultCheckPath} from '../../source/interview/check.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
 import {EXAMPLE_CONFIG} from '../../source/spec/example.js';
 
@@ -16,7 +17,10 @@ describe('the wizard in a real terminal', () => {
   it('Enter through every step, g, Enter: a verified directory and the commands on the final screen', async () => {
     const term = new Terminal(tmp.path);
     try {
-      let screen = await term.waitFor('the first screen', s => s.includes('1/10 · Cluster and API endpoint'));
+      let screen = await term.waitFor('the first screen', s => s.includes('Plan a new PKI') && s.includes('Check an existing one'));
+      expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
+      screen = await term.press('Enter');
+      expect(screen).toMatch(/1\/10 · Cluster and API endpoint/);
       expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
       screen = await term.press('Enter', 14);
       expect(screen).toMatch(/8\/10 · Certificate plan/);
@@ -84,12 +88,42 @@ describe('the wizard in a real terminal', () => {
     }
   });
 
+  it('the first screen\'s "Check an existing one": a folder\'s certificates and verdicts, q prints the report and exits 1', async () => {
+    const tree = join(tmp.path, 'seed-made');
+    expect(run('bash', [join(ROOT, 'test/inspect/trees/seed-literal.sh'), tree]).status).toBe(0);
+    const term = new Terminal(tmp.path);
+    try {
+      await term.waitFor('the first screen', s => s.includes('Check an existing one'));
+      await term.press('Down');
+      let screen = await term.press('Enter');
+      expect(screen).toMatch(/Directory or file/);
+      for (const _ of defaultCheckPath()) term.send('BSpace');
+      await term.waitFor('an empty path', s => /Directory or file\s*$/m.test(s));
+      term.send('seed-made');
+      await term.waitFor('the path typed', s => s.includes('seed-made'));
+      term.send('Enter');
+      screen = await term.waitFor('the list', s => s.includes('2 problems'));
+      expect(screen).toMatch(/PROBLEM +apiserver\.crt +apiserver serving/);
+      expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
+      term.send('q');
+      expect(await term.exitCode()).toBe(1);
+      screen = await term.waitFor('the report', s => s.includes('2 problems and'));
+      expect(screen).toMatch(/apiserver\.crt — apiserver serving/);
+    } finally {
+      term.close();
+    }
+  });
+
   it('honours NO_COLOR', async () => {
     const colored = new Terminal(tmp.path);
     const plain = new Terminal(tmp.path, [], {NO_COLOR: '1'});
     try {
-      const withColor = await colored.waitFor('first screen', s => s.includes('1/10')) && colored.screen(true);
-      await plain.waitFor('first screen', s => s.includes('1/10'));
+      await colored.waitFor('first screen', s => s.includes('Plan a new PKI'));
+      await plain.waitFor('first screen', s => s.includes('Plan a new PKI'));
+      await colored.press('Enter');
+      await plain.press('Enter');
+      const withColor = await colored.waitFor('the cluster step', s => s.includes('1/10')) && colored.screen(true);
+      await plain.waitFor('the cluster step', s => s.includes('1/10'));
       const without = plain.screen(true);
       expect(withColor).toMatch(/\u001B\[3\dm/);
       expect(without).not.toMatch(/\u001B\[3\dm/);

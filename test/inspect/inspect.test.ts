@@ -186,6 +186,41 @@ describe('ECDSA certificates', () => {
   });
 });
 
+describe('what a kubeadm node holds and inspect must not call a problem', () => {
+  it('a self-signed kubelet serving certificate and a kubelet.conf naming a file elsewhere are warnings; a relative reference to nothing is a problem', () => {
+    const dir = join(tmp.path, 'kubeadm-node');
+    const sh = `set -e; mkdir -p ${dir}/pki; cd ${dir}
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout pki/ca.key -out pki/ca.crt -days 3650 -subj /CN=kubernetes -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout kubelet.key -out kubelet.crt -days 365 -subj /CN=node01@1700000000 -addext basicConstraints=critical,CA:FALSE -addext extendedKeyUsage=serverAuth -addext subjectAltName=DNS:node01 2>/dev/null`;
+    expect(run('bash', ['-c', sh]).status).toBe(0);
+    const kubeconfig = (user: string, cert: string) => `apiVersion: v1
+kind: Config
+clusters:
+- name: kubernetes
+  cluster: {certificate-authority: pki/ca.crt, server: https://10.0.0.1:6443}
+contexts:
+- name: ctx
+  context: {cluster: kubernetes, user: ${user}}
+users:
+- name: ${user}
+  user: {client-certificate: ${cert}, client-key: ${cert}}
+`;
+    writeFileSync(join(dir, 'kubelet.conf'), kubeconfig('default-auth', '/var/lib/kubelet/pki/kubelet-client-current-absent.pem'));
+    writeFileSync(join(dir, 'admin.conf'), kubeconfig('kubernetes-admin', 'pki/admin-absent.crt'));
+    chmodSync(join(dir, 'kubelet.conf'), 0o600);
+    chmodSync(join(dir, 'admin.conf'), 0o600);
+    const report = inspectPaths([dir]);
+    const of = (file: string) => report.findings.filter(f => f.file === file).map(f => `${f.severity}: ${f.message}`);
+    expect(of('kubelet.crt')).toEqual([expect.stringMatching(/^warning: is not signed by pki\/ca\.crt \(self-signed\)/)]);
+    expect(of('kubelet.conf')).toEqual([
+      'warning: its client-certificate is /var/lib/kubelet/pki/kubelet-client-current-absent.pem, which is not on this machine: inspect it where it lives',
+      'warning: its client-key is /var/lib/kubelet/pki/kubelet-client-current-absent.pem, which is not on this machine: inspect it where it lives',
+    ]);
+    expect(of('admin.conf')).toContain('problem: its client-certificate is pki/admin-absent.crt, which does not exist (paths are relative to the kubeconfig\'s directory)');
+    expect(problemFiles(report)).toEqual(['admin.conf']);
+  });
+});
+
 function writeConfig(name: string, spec: unknown): string {
   const file = join(tmp.path, name);
   writeFileSync(file, JSON.stringify(spec));
@@ -197,6 +232,7 @@ describe('kubepki\'s own output', () => {
   // to keep key generation short. Both layouts each.
   const cases = [
     ...(['kubeadm', 'hard-way'] as const).map(layout => ({name: `kubeadm topology, ${layout} layout`, spec: specFor('kubeadm', layout)})),
+    {name: 'kubeadm topology, kubeadm layout, ECDSA P-256 keys', spec: specWith(c => { c.pki.key = 'ecdsa-p256'; })},
     ...(['single', 'etcd-separate'] as const).flatMap(topology => (['kubeadm', 'hard-way'] as const).map(layout => ({
       name: `${topology} topology, ${layout} layout`,
       spec: specWith(c => {
@@ -224,7 +260,10 @@ describe('kubepki\'s own output', () => {
         expect(report.findings.some(f => /single-CA topology/.test(f.message))).toBe(spec.pki.authorities === 'single');
         // A worker's bundle alone is clean too.
         expect(describeFindings(problems(inspectPaths([join(out.dir, 'nodes/worker1')], {spec})))).toBe('');
-        if (name.startsWith('kubeadm topology, kubeadm')) {
+        if (spec.pki.key === 'ecdsa-p256') {
+          expect(new Set(report.certificates.map(c => c.keyType))).toEqual(new Set(['EC P-256']));
+        }
+        if (name === 'kubeadm topology, kubeadm layout') {
           const r = kubepki(['inspect', out.dir, '--config', join(out.dir, 'cluster.yaml')]);
           expect(r.status).toBe(0);
           expect(r.stdout).toMatch(/^No problems in 25 certificates/m);

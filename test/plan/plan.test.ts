@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {buildPlan} from '../../source/plan/plan.js';
 import type {CertificatePlan, Plan} from '../../source/plan/types.js';
+import {LAYOUT_FILES, type LayoutFiles} from '../../source/plan/layouts.js';
 import {LAYOUTS, TOPOLOGIES, specFor, specWith} from '../helpers/cluster.js';
 import {planRowDetails, planRows, planSummary} from '../../source/text/plan-table.js';
 
@@ -213,5 +214,34 @@ describe('plan details', () => {
     const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
     // 3 CAs + 10 cluster-wide + 2 per etcd node (2) + 2 per kubelet node (4) + sa
     expect(plan.keyCount).toBe(3 + 10 + 4 + 8 + 1);
+  });
+});
+
+describe('derived names live in the plan', () => {
+  it.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('%s, %s: each file names its bundle copy and each certificate and kubeconfig a unique stable ref', (topology, layout) => {
+    const plan = buildPlan(specFor(topology, layout));
+    for (const [node, files] of Object.entries(plan.bundles)) {
+      for (const f of files) expect(f.path).toBe(`nodes/${node}${f.target}`);
+    }
+    for (const c of plan.certificates) expect(c.ref).toBe(c.node ? `${c.id}/${c.node}` : c.id);
+    for (const k of plan.kubeconfigs) expect(k.ref).toBe(k.node ? `${k.id}/${k.node}` : k.id);
+    expect(new Set(plan.certificates.map(c => c.ref)).size).toBe(plan.certificates.length);
+    expect(new Set(plan.kubeconfigs.map(k => k.ref)).size).toBe(plan.kubeconfigs.length);
+    // A kubeconfig's embedded certificate is found by its ref.
+    for (const k of plan.kubeconfigs) expect(plan.certificates.find(c => c.ref === k.certificate.ref)?.cn).toBe(k.user);
+  });
+
+  it('every layout table has an entry for every certificate and kubeconfig kind (checked by the compiler)', () => {
+    const entry = {file: () => 'x', placements: []};
+    const kubeadm = LAYOUT_FILES.kubeadm;
+    const {'kube-proxy': _dropped, ...fewerKubeconfigs} = kubeadm.kubeconfigs;
+    // @ts-expect-error -- a layout without an entry for kube-proxy's kubeconfig does not compile
+    const incomplete: LayoutFiles = {...kubeadm, kubeconfigs: fewerKubeconfigs};
+    const explicit: LayoutFiles = {...kubeadm, kubeconfigs: {...fewerKubeconfigs, 'kube-proxy': entry}};
+    expect(Object.keys(incomplete.kubeconfigs)).not.toContain('kube-proxy');
+    expect(Object.keys(explicit.kubeconfigs)).toContain('kube-proxy');
+    // The Hard Way has no super-admin: said explicitly, and so the plan has none.
+    expect(LAYOUT_FILES['hard-way'].certificates['super-admin']).toBeNull();
+    expect(buildPlan(specFor('kubeadm', 'hard-way')).certificates.map(c => c.id)).not.toContain('super-admin');
   });
 });

@@ -200,14 +200,16 @@ describe('a full walk with the defaults', () => {
     let frame = await waitForFrame(ui, f => f.includes('Generating') || f.includes('Done'), 'generation to start');
     frame = await waitForFrame(ui, f => f.includes('10/10 · Done'), 'the final screen', 60_000);
     const flat = frame.replace(/\s+/g, ' ');
-    expect(flat).toMatch(/✓ Wrote 25 certificates and 11 kubeconfigs to \S*walk/);
+    const planned = buildPlan(exampleSpec()); // the defaults the walk accepted
+    expect(flat).toMatch(new RegExp(`✓ Wrote ${planned.certificates.length + planned.authorities.length} certificates and ${planned.kubeconfigs.length} kubeconfigs to \\S*walk`));
     expect(flat).toMatch(/openssl verify -CAfile pki\/etcd\/ca\.crt -purpose sslserver -verify_ip/);
     expect(flat).toMatch(/openssl verify -CAfile pki\/front-proxy-ca\.crt -purpose sslclient pki\/front-proxy-client\.crt/);
     expect(flat).toMatch(/scp -p nodes\/worker1\/\S+ root@worker1:\//);
     expect(flat).toMatch(/Saved verify\.sh, distribute\.sh and your answers in cluster\.yaml/);
     const findings = inspectDirectory(join(tmp.path, 'walk'));
     expect(findings.filter(f => !f.ok)).toEqual([]);
-    expect(findings.length).toBeGreaterThan(40);
+    // One finding per authority, certificate and kubeconfig, the service-account pair, file modes, and each node's bundle.
+    expect(findings.length).toBe(planned.authorities.length + planned.certificates.length + planned.kubeconfigs.length + 2 + planned.nodes.length);
     await settle(ui, 'Enter: quit and print');
     ui.stdin.write(KEY.enter);
     await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');

@@ -1,0 +1,105 @@
+import React, {useMemo, useState} from 'react';
+import {Box, Text, useInput, useStdout} from 'ink';
+import {checkPathError, checkRowDetails, checkRows, checkSummary} from '../interview/check.js';
+import type {InspectReport} from '../inspect/types.js';
+import {Form} from './Form.js';
+
+const MARK = {ok: 'ok', warning: 'warning', problem: 'PROBLEM'} as const;
+const COLOR = {ok: 'green', warning: 'yellow', problem: 'red'} as const;
+
+interface Props {
+  initialPath: string;
+  inspect: (path: string) => Promise<InspectReport>;
+  onBack: () => void;
+  onQuit: (report: InspectReport | undefined) => void;
+}
+
+/** A path, then one row per certificate with its verdict, then one certificate's findings and why. */
+export function CheckStep({initialPath, inspect, onBack, onQuit}: Props) {
+  const {stdout} = useStdout();
+  const width = Math.max(40, (stdout?.columns ?? 80) - 1);
+  const height = stdout?.rows ?? 24;
+  const [path, setPath] = useState(initialPath);
+  const [error, setError] = useState<string>();
+  const [report, setReport] = useState<InspectReport>();
+  const [cursor, setCursor] = useState(0);
+  const [details, setDetails] = useState(false);
+  const [reading, setReading] = useState(false);
+  const rows = useMemo(() => (report ? checkRows(report) : []), [report]);
+  const windowSize = Math.max(3, height - 10);
+
+  useInput((input, key) => {
+    if (!report) return;
+    if (details) {
+      if (key.escape || key.return) setDetails(false);
+      return;
+    }
+    if (key.escape) { setReport(undefined); return; }
+    if (input === 'q') return onQuit(report);
+    if (key.upArrow) return setCursor(c => Math.max(0, c - 1));
+    if (key.downArrow) return setCursor(c => Math.min(rows.length - 1, c + 1));
+    if (key.pageUp) return setCursor(c => Math.max(0, c - windowSize));
+    if (key.pageDown) return setCursor(c => Math.min(rows.length - 1, c + windowSize));
+    if (key.return && rows.length) setDetails(true);
+  }, {isActive: report !== undefined});
+
+  if (reading) return <Text>Reading {path.trim()}…</Text>;
+  if (!report) {
+    return (
+      <Form
+        fields={[{kind: 'text', key: 'path', label: 'Directory or file', value: path, hint: 'e.g. /etc/kubernetes, ~/k8s-cluster/certs, a kubepki output directory'}]}
+        errors={error ? {path: error} : {}}
+        onChange={(_key, value) => { setPath(value); setError(undefined); }}
+        onBack={onBack}
+        onSubmit={() => {
+          const problem = checkPathError(path);
+          if (problem) return setError(problem);
+          setCursor(0);
+          setReading(true);
+          inspect(path.trim())
+            .then(r => setReport(r), (e: Error) => setError(e.message))
+            .finally(() => setReading(false));
+        }}
+      />
+    );
+  }
+
+  if (details) {
+    const view = checkRowDetails(report, rows[cursor]!);
+    const label = Math.max(0, ...view.facts.map(([l]) => l.length));
+    return (
+      <Box flexDirection="column" width={width}>
+        <Text bold wrap="wrap">{view.title}</Text>
+        {view.facts.map(([l, v]) => (
+          <Box key={l}>
+            <Box width={label + 2} flexShrink={0}><Text color="cyan">{l}</Text></Box>
+            <Text wrap="wrap">{v}</Text>
+          </Box>
+        ))}
+        {view.findings.length === 0 ? <Text color="green">✓ nothing wrong with it</Text> : null}
+        {view.findings.map((f, i) => (
+          <Box key={i} flexDirection="column" marginTop={1}>
+            <Text color={COLOR[f.severity]} wrap="wrap">{f.severity === 'problem' ? '✗' : '⚠'} {f.message}</Text>
+            {f.why ? <Text dimColor wrap="wrap">  why: {f.why}</Text> : null}
+          </Box>
+        ))}
+        <Text dimColor>Esc or Enter: back to the list</Text>
+      </Box>
+    );
+  }
+
+  const fileWidth = Math.min(Math.max(4, ...rows.map(r => r.file.length)), Math.floor(width / 2));
+  const start = Math.max(0, Math.min(cursor - Math.floor(windowSize / 2), rows.length - windowSize));
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">{path.trim()}: {checkSummary(report)}</Text>
+      {rows.length === 0 ? <Text>No certificates, keys or kubeconfigs found here.</Text> : null}
+      {rows.slice(start, start + windowSize).map((row, i) => (
+        <Text key={row.file} inverse={start + i === cursor} wrap="truncate">
+          <Text color={COLOR[row.verdict]}>{MARK[row.verdict].padEnd(8)}</Text>{row.file.padEnd(fileWidth).slice(0, fileWidth)}  {row.label}
+        </Text>
+      ))}
+      {rows.length ? <Text dimColor>row {cursor + 1} of {rows.length}</Text> : null}
+    </Box>
+  );
+}
