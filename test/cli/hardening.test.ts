@@ -1,10 +1,11 @@
 // The command line on hostile input: exit 2 with the field named and nothing written (no OUT, no
 // staging directory), or exit 1 with one line for an error nobody expected; never a stack trace.
 import {afterAll, describe, expect, it} from 'vitest';
-import {mkdirSync, readdirSync, writeFileSync} from 'node:fs';
+import {closeSync, mkdirSync, openSync, readdirSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
 import {join} from 'node:path';
 import {parse, stringify} from 'yaml';
-import {kubepki, openssl} from '../helpers/run.js';
+import {CLI, kubepki, openssl} from '../helpers/run.js';
 import {tempDir} from '../helpers/cluster.js';
 
 const tmp = tempDir('kubepki-harden-');
@@ -92,16 +93,17 @@ describe('hostile config files', () => {
 
 describe('unexpected errors', () => {
   it('are one line and exit 1; --debug shows the trace', () => {
-    const dir = join(tmp.path, 'odd-manifest');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'manifest.json'), '{}');
-    const r = kubepki(['verify', dir]);
+    // Output to a full device: a failure no command expects.
+    const full = openSync('/dev/full', 'w');
+    const runFull = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], {stdio: ['ignore', full, 'pipe'], encoding: 'utf8'});
+    const r = runFull(['example']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^kubepki: unexpected error: .+\nkubepki: run again with --debug for the details\.\n$/);
+    expect(r.stderr).toMatch(/^kubepki: unexpected error: ENOSPC: no space left on device, write\nkubepki: run again with --debug for the details\.\n$/);
     noStack(r.stderr);
-    const debug = kubepki(['verify', dir, '--debug']);
+    const debug = runFull(['example', '--debug']);
     expect(debug.status).toBe(1);
     expect(debug.stderr).toMatch(/^\s+at /m);
+    closeSync(full);
     const help = kubepki(['--help']).stdout;
     expect(help).toMatch(/--debug/);
     expect(help).toMatch(/130 \/ 143 \/ 129 interrupted by INT \/ TERM \/ HUP/);
