@@ -10,6 +10,8 @@ import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type Trus
 import {planComponents, type ReadFile} from './component-plan.js';
 import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
+import {InputError} from '../spec/errors.js';
+import {quote} from '../spec/quote.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
 
 export const serverUrl = (host: string, port: number) =>
@@ -204,6 +206,13 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const components = layout === 'hard-way' ? planComponents(spec, reads, serviceIssuer(spec, endpointUrl)) : [];
   const kubeadm = layout === 'kubeadm' ? planKubeadm(spec) : undefined;
 
+  assertDistinctFiles(spec, [
+    ...authorities.flatMap(a => [{path: a.cert, what: `${a.id} certificate`}, {path: a.key, what: `${a.id} key`}]),
+    ...certificates.flatMap(c => [{path: c.cert, what: `${c.id} certificate`}, {path: c.key, what: `${c.id} key`}]),
+    ...kubeconfigs.map(k => ({path: k.file, what: `${k.id} kubeconfig`})),
+    {path: serviceAccount.key, what: 'service-account key'}, {path: serviceAccount.publicKey, what: 'service-account public key'},
+  ]);
+
   const bundles = collectBundles(spec, [
     ...authorities.flatMap(a => [
       ...a.certInstalls.map(i => ({...i, source: a.cert, secret: false})),
@@ -292,6 +301,23 @@ export const serviceIssuer = (spec: ClusterSpec, endpointUrl: string) =>
 function withReaders<T extends {readBy: string[]}>(why: T, readers: {component: string; flag: string}[]): T {
   if (readers.length === 0) return why;
   return {...why, readBy: [...new Set(readers.map(r => `${r.component} ${r.flag}`))]};
+}
+
+/**
+ * The Hard Way names a node's client certificate after the node, in the directory that also
+ * holds etcd-server.crt and kubelet.crt: a node named `kubelet` would get one file for two keys.
+ * Such a name is bad input (the node's name field), found here where the file names are known.
+ */
+function assertDistinctFiles(spec: ClusterSpec, files: {path: string; what: string}[]) {
+  const owner = new Map<string, string>();
+  for (const {path, what} of files) {
+    const earlier = owner.get(path);
+    if (earlier === undefined) { owner.set(path, what); continue; }
+    const node = /^pki\/nodes\/([^/]+)\//.exec(path)?.[1];
+    const index = spec.nodes.findIndex(n => n.name === node);
+    if (index < 0) throw new Error(`catalog error: ${path} would be both the ${earlier} and the ${what}`);
+    throw new InputError([`nodes[${index}].name: ${quote(node)} cannot name a node in the ${spec.pki.layout} layout: its file ${path} would be both the ${earlier} and the ${what}; choose another name`]);
+  }
 }
 
 function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; secret: boolean})[]) {
