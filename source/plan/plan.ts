@@ -208,7 +208,8 @@ export function buildPlan(spec: ClusterSpec): Plan {
 
   assertDistinctFiles(spec, [
     ...authorities.flatMap(a => [{path: a.cert, what: `${a.id} certificate`}, {path: a.key, what: `${a.id} key`}]),
-    ...certificates.flatMap(c => [{path: c.cert, what: `${c.id} certificate`}, {path: c.key, what: `${c.id} key`}]),
+    // The Hard Way's service-accounts certificate shares the service-account key (one file, one key).
+    ...certificates.flatMap(c => [{path: c.cert, what: `${c.id} certificate`}, ...(c.key === serviceAccount.key ? [] : [{path: c.key, what: `${c.id} key`}])]),
     ...kubeconfigs.map(k => ({path: k.file, what: `${k.id} kubeconfig`})),
     {path: serviceAccount.key, what: 'service-account key'}, {path: serviceAccount.publicKey, what: 'service-account public key'},
   ]);
