@@ -31,6 +31,7 @@ export function foreignFiles(dir: string, manifest: Manifest): string[] {
   for (const c of manifest.certificates) own.add(c.cert).add(c.key);
   for (const k of manifest.kubeconfigs) own.add(k.file);
   own.add(manifest.serviceAccount.key).add(manifest.serviceAccount.publicKey);
+  for (const d of manifest.documents ?? []) own.add(d.path);
   for (const entry of Object.values(manifest.nodes ?? {})) for (const f of entry.files) own.add(`${entry.bundle}${f.path}`);
   const foreign: string[] = [];
   const walk = (rel: string) => {

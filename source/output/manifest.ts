@@ -30,6 +30,17 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
       key: plan.serviceAccount.key, publicKey: plan.serviceAccount.publicKey, keyType: plan.serviceAccount.keyType,
       installs: [...plan.serviceAccount.keyInstalls, ...plan.serviceAccount.publicKeyInstalls],
     },
+    // The other files kubepki writes: what starts each component (hard-way), kubeadm's
+    // configuration and bootstrap token (secrets), and the scripts and RBAC beside them.
+    documents: [
+      ...plan.components.flatMap(c => c.files.map(f => ({path: f.source, node: c.node, kind: `${c.component} ${f.target.endsWith('.service') ? 'unit' : 'config'}`, secret: false}))),
+      ...(plan.components.length ? [{path: 'kube-apiserver-to-kubelet.yaml', node: null, kind: 'rbac', secret: false}] : []),
+      ...(plan.kubeadm ? [
+        {path: plan.kubeadm.tokenFile, node: null, kind: 'kubeadm bootstrap token', secret: true},
+        ...plan.kubeadm.configs.map(k => ({path: k.file, node: k.node, kind: `kubeadm ${k.kind} configuration`, secret: true})),
+        {path: 'kubeadm-steps.sh', node: null, kind: 'kubeadm steps script', secret: false},
+      ] : []),
+    ] as {path: string; node: string | null; kind: string; secret: boolean}[],
     nodes: Object.fromEntries(plan.nodes.map(n => [n.name, {
       ip: n.ip, roles: n.roles,
       bundle: bundleDir(n.name),
