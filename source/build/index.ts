@@ -147,13 +147,16 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     const secrets = {token: oldToken ?? bootstrapToken(), caPem};
     steps = kubeadmSteps(plan, secrets);
     // A rendered file that comes out as it was counts as kept (its node need not receive it again).
-    await Promise.all([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets)].map(file => {
+    // Every write settles before a failure is raised, so none lands after the cleanup.
+    const renders = await Promise.allSettled([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets)].map(file => {
       if (target.existing && readSame(join(target.existing.dir, file.path), file.content)) {
         kept.add(file.path);
         return writer.write(file);
       }
       return write(file);
     }));
+    const failed = renders.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const extra: ExtraFile[] = [
       {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
       {path: 'manifest.json', content: `${JSON.stringify(buildManifest(plan, now), null, 2)}\n`, mode: PUBLIC_MODE},

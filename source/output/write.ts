@@ -120,10 +120,12 @@ export function stagingWriter(staging: string, plan: Plan) {
       if (stopped) return;
       const mode = file.secret ? SECRET_MODE : PUBLIC_MODE;
       written.add(file.path);
-      await track(Promise.all([
+      // Each file tracked on its own: when one copy fails, the others are still landing and
+      // stop() must wait for them too.
+      await Promise.all([
         writePrivate(staging, file.path, file.content, mode),
         ...(copies.get(file.path) ?? []).map(c => writePrivate(staging, c.path, file.content, c.secret ? SECRET_MODE : PUBLIC_MODE)),
-      ]));
+      ].map(track));
     },
     /**
      * Refuses every later write and waits (at most `limitMs`) for the writes already started,
