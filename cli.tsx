@@ -15,6 +15,10 @@ Usage:
   kubepki generate --config FILE --out DIR [--force]
                                              write keys, certificates, kubeconfigs, node
                                              bundles, verify.sh and distribute.sh
+  kubepki generate --config DIR/cluster.yaml --out DIR --update
+                                             apply an edited config to DIR: unchanged files
+                                             kept byte-identical, new or changed ones issued
+                                             from DIR's CAs, removed nodes' files removed
   kubepki verify DIR                         check a generated directory: chains, keys,
                                              usages, SANs, expiry, file modes
   kubepki inspect PATH... [--config FILE] [--json]
@@ -26,6 +30,7 @@ Options:
   -c, --config FILE   cluster description (YAML or JSON; see kubepki example)
   -o, --out DIR       output directory; must be absent or empty unless --force
   -f, --force         regenerate an existing output directory, keeping its CAs
+      --update        update an existing output directory in place (see above)
       --json          plan or inspect report as JSON
       --plain         line prompts instead of the full-screen wizard
   -h, --help          this help
@@ -61,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
         config: {type: 'string', short: 'c'},
         out: {type: 'string', short: 'o'},
         force: {type: 'boolean', short: 'f'},
+        update: {type: 'boolean'},
         json: {type: 'boolean'},
         plain: {type: 'boolean'},
         help: {type: 'boolean', short: 'h'},
@@ -97,7 +103,8 @@ async function main(argv: string[]): Promise<number> {
       if (!values.config) return usageError('generate needs --config FILE (kubepki example prints one)');
       if (!values.out) return usageError('generate needs --out DIR, the directory to write');
       if (rest.length) return usageError(`unexpected argument ${rest[0]}`);
-      return runCommand({command, config: values.config, out: values.out, force: values.force ?? false});
+      if (values.update && values.force) return usageError('--update and --force: choose one (--update keeps every unchanged file, --force re-issues every leaf)');
+      return runCommand({command, config: values.config, out: values.out, force: values.force ?? false, update: values.update ?? false});
     case 'verify':
       if (rest.length !== 1) return usageError('verify needs exactly one DIR (a directory written by kubepki generate)');
       return runCommand({command, dir: rest[0]!});

@@ -3,15 +3,20 @@ import {performance} from 'node:perf_hooks';
 import {buildPlan} from '../plan/plan.js';
 import {timings} from '../pki/timings.js';
 import {buildCluster, finalReport} from '../build/index.js';
+import {changesReport, summarizeChanges} from '../build/changes.js';
+import {readManifest} from '../output/existing.js';
 import {discardStagingNow} from '../output/write.js';
+import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
 import {EXIT, type Io} from './io.js';
 
-export async function runGenerate(io: Io, config: string, out: string, force: boolean): Promise<number> {
+/** `update`: OUT must hold kubepki output; only what the plan changed is issued anew (see build/index.ts). */
+export async function runGenerate(io: Io, config: string, out: string, force: boolean, update = false): Promise<number> {
   // KUBEPKI_TIMINGS=1: where the time goes, one JSON line on stderr (npm run bench reads it).
   timings.enabled = process.env.KUBEPKI_TIMINGS === '1';
   const startup = performance.now(); // since the process started: Node, the bundle, the engine's modules
   const plan = buildPlan(specFromFile(config));
+  const before = update ? manifestToUpdate(out) : undefined;
   const planned = performance.now();
   const loop = performance.eventLoopUtilization();
   let staging: string | undefined;
@@ -25,7 +30,8 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
   let lastShown = 0;
   try {
     const report = await buildCluster(plan, out, {
-      force,
+      force: force || update,
+      ...(update ? {only: new Set<string>()} : {}),
       onStaging: dir => { staging = dir; },
       onProgress: ({done, total, item}) => {
         const elapsed = ((Date.now() - started) / 1000).toFixed(1);
@@ -39,7 +45,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     if (io.stderrIsTTY) io.err('\n');
     const built = performance.now();
     const {idle, active} = performance.eventLoopUtilization(loop);
-    io.out(finalReport(report));
+    io.out(before ? changesReport(summarizeChanges(report, before), report.out, `Updated ${report.out} from ${config}.`) : finalReport(report));
     if (timings.enabled) {
       const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);
       const ms = (n: number) => Math.round(n * 10) / 10;
@@ -54,5 +60,14 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     return EXIT.ok;
   } finally {
     process.removeListener('SIGINT', onSigint);
+  }
+}
+
+function manifestToUpdate(out: string) {
+  try {
+    return readManifest(out);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError([...error.lines.map(l => `--out: ${l}`), '--out: --update changes a directory written by kubepki generate; nothing was written.']);
+    throw error;
   }
 }

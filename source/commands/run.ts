@@ -4,7 +4,7 @@ import {EXIT, processIo, type Io} from './io.js';
 export type Command =
   | {command: 'example'}
   | {command: 'plan'; config: string; json: boolean}
-  | {command: 'generate'; config: string; out: string; force: boolean}
+  | {command: 'generate'; config: string; out: string; force: boolean; update?: boolean}
   | {command: 'verify'; dir: string}
   | {command: 'wizard'; config?: string; plain: boolean};
 
@@ -15,7 +15,7 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
       // Each command loads only what it uses: the wizard's first frame must not wait for the engine.
       case 'example': return (await import('./example.js')).runExample(io);
       case 'plan': return (await import('./plan.js')).runPlan(io, cmd.config, cmd.json);
-      case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force);
+      case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force, cmd.update);
       case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir);
       case 'wizard': {
         const {runInteractive} = await import('./interactive.js');

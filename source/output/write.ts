@@ -2,7 +2,7 @@
 // private temporary directory beside OUT and is renamed into place at the end, so an interrupted
 // run leaves either nothing or a complete result.
 import {chmod, mkdir, readdir, rename, rm, writeFile} from 'node:fs/promises';
-import {existsSync, readdirSync, rmSync, statSync} from 'node:fs';
+import {existsSync, readdirSync, renameSync, rmSync, statSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {bundleDir} from '../plan/paths.js';
@@ -158,5 +158,14 @@ export async function discardStaging(staging: string) {
  */
 export function discardStagingNow(staging: string) {
   forgetDirectories(staging);
-  rmSync(staging, {recursive: true, force: true});
+  // Writes already handed to the thread pool may still land while this runs (an update writes
+  // its kept files in bulk): move the directory out of their way, retry while they land, and
+  // sweep once more for a directory one of them made again.
+  const trash = `${staging}-discarded`;
+  try {
+    renameSync(staging, trash);
+  } catch {
+    // not there (or not movable): remove it where it is
+  }
+  for (const dir of [trash, staging, trash, staging]) rmSync(dir, {recursive: true, force: true, maxRetries: 20, retryDelay: 5});
 }
