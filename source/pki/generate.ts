@@ -1,6 +1,7 @@
 // Turns a plan into material in memory: every key, certificate and kubeconfig, keyed by its
 // path in the master copy. Keys are made concurrently; certificates are signed as soon as
 // their key and their signer exist.
+import {createPublicKey} from 'node:crypto';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import type {KeyType} from '../spec/types.js';
 import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
@@ -34,6 +35,8 @@ export interface KeptLeaves {
   /** By the kubeconfig's ref; a kubeconfig whose certificate is kept but which is absent here is rendered from it. */
   kubeconfigs: Map<string, string>;
   serviceAccount?: {keyPem: string; publicKeyPem: string};
+  /** By the certificate's ref: issued anew (fresh validity) around the key it already has (a renewal that keeps keys). */
+  keys?: Map<string, string>;
 }
 
 export interface GenerateOptions {
@@ -46,6 +49,10 @@ export interface GenerateOptions {
   keep?: KeptLeaves;
 }
 
+async function keyPairOf(privateKeyPem: string): Promise<KeyPair> {
+  return {privateKeyPem, spki: createPublicKey(privateKeyPem).export({type: 'spki', format: 'der'})};
+}
+
 /** kubeadm backdates certificates by five minutes so a node whose clock lags still accepts them. */
 const BACKDATE_MS = 5 * 60 * 1000;
 const HOUR_MS = 3600 * 1000;
@@ -56,7 +63,7 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const existing = options.existing ?? {};
   const keep: KeptLeaves = options.keep ?? {certificates: new Map(), kubeconfigs: new Map()};
   const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length
-    - plan.certificates.filter(c => keep.certificates.has(c.ref)).length - (keep.serviceAccount ? 1 : 0);
+    - plan.certificates.filter(c => keep.certificates.has(c.ref) || keep.keys?.has(c.ref)).length - (keep.serviceAccount ? 1 : 0);
   let done = 0;
   const generateKey = createKeyGenerator();
   const key = (keyType: KeyType, item: string): Promise<KeyPair> =>
@@ -119,7 +126,11 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
       }
       return;
     }
-    const [pair, issuer] = await Promise.all([key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
+    const ownKey = keep.keys?.get(c.ref);
+    const [pair, issuer] = await Promise.all([
+      ownKey === undefined ? key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id) : keyPairOf(ownKey),
+      issuers.get(c.signer)!,
+    ]);
     // A reused CA may expire before the requested validity: never outlive the signer.
     const wanted = now.getTime() + c.validityHours * HOUR_MS;
     const notAfter = new Date(Math.min(wanted, issuer.notAfter.getTime()));
