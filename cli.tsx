@@ -19,8 +19,20 @@ Usage:
                                              apply an edited config to DIR: unchanged files
                                              kept byte-identical, new or changed ones issued
                                              from DIR's CAs, removed nodes' files removed
-  kubepki verify DIR                         check a generated directory: chains, keys,
-                                             usages, SANs, expiry, file modes
+  kubepki verify DIR [--expiring-within 30d] check a generated directory: chains, keys,
+                                             usages, SANs, expiry (warns below 30 days by
+                                             default), file modes
+  kubepki renew DIR [ID|NODE|all...] [--expiring-within 30d] [--new-keys]
+                                             re-issue certificates from DIR's CAs with a
+                                             fresh validity (keys kept unless --new-keys);
+                                             kubeconfigs holding them rewritten
+  kubepki user add NAME --group G [--group G...] --out DIR [--validity 90d] [--csr]
+                                             a person's key, certificate (signed by DIR's
+                                             cluster CA, or with --csr by the cluster's CSR
+                                             API) and kubeconfig under DIR/users/NAME/
+  kubepki user finish NAME --certificate FILE --out DIR
+                                             the kubeconfig of a --csr user, from the
+                                             certificate the cluster issued
   kubepki inspect PATH... [--config FILE] [--json]
                                              read any PKI (kubeadm, The Hard Way, openssl or
                                              cfssl folders): each file's role and problems;
@@ -67,6 +79,12 @@ async function main(argv: string[]): Promise<number> {
         out: {type: 'string', short: 'o'},
         force: {type: 'boolean', short: 'f'},
         update: {type: 'boolean'},
+        'expiring-within': {type: 'string'},
+        'new-keys': {type: 'boolean'},
+        group: {type: 'string', multiple: true},
+        validity: {type: 'string'},
+        csr: {type: 'boolean'},
+        certificate: {type: 'string'},
         json: {type: 'boolean'},
         plain: {type: 'boolean'},
         help: {type: 'boolean', short: 'h'},
@@ -107,7 +125,20 @@ async function main(argv: string[]): Promise<number> {
       return runCommand({command, config: values.config, out: values.out, force: values.force ?? false, update: values.update ?? false});
     case 'verify':
       if (rest.length !== 1) return usageError('verify needs exactly one DIR (a directory written by kubepki generate)');
-      return runCommand({command, dir: rest[0]!});
+      return runCommand({command, dir: rest[0]!, expiringWithin: values['expiring-within']});
+    case 'user': {
+      const [action, name, ...extra] = rest;
+      if (action !== 'add' && action !== 'finish') return usageError('user needs add or finish: kubepki user add NAME --group G --out DIR, kubepki user finish NAME --certificate FILE --out DIR');
+      if (name === undefined) return usageError(`user ${action} needs NAME`);
+      if (extra.length) return usageError(`unexpected argument ${extra[0]}`);
+      if (!values.out) return usageError(`user ${action} needs --out DIR, the directory kubepki generate wrote`);
+      if (action === 'add') return runCommand({command: 'user-add', out: values.out, name, groups: values.group ?? [], validity: values.validity, csr: values.csr ?? false});
+      if (!values.certificate) return usageError('user finish needs --certificate FILE, the certificate the cluster issued');
+      return runCommand({command: 'user-finish', out: values.out, name, certificate: values.certificate});
+    }
+    case 'renew':
+      if (rest.length === 0) return usageError('renew needs OUT, a directory written by kubepki generate');
+      return runCommand({command, out: rest[0]!, names: rest.slice(1), expiringWithin: values['expiring-within'], newKeys: values['new-keys'] ?? false});
     case 'inspect':
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');
       if (rest.length === 0) return usageError('inspect needs at least one PATH (a directory such as /etc/kubernetes, or files)');

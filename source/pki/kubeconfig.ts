@@ -4,7 +4,7 @@ import type {KubeconfigPlan} from '../plan/types.js';
 const b64 = (pem: string) => Buffer.from(pem).toString('base64');
 
 /** A kubeconfig with everything embedded, so the file alone is enough on the node. */
-export function renderKubeconfig(k: KubeconfigPlan, caPem: string, certPem: string, keyPem: string): string {
+export function renderKubeconfig(k: Pick<KubeconfigPlan, 'cluster' | 'user' | 'context' | 'server'>, caPem: string, certPem: string, keyPem: string): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
