@@ -1,16 +1,15 @@
 // `kubepki renew OUT [ID|NODE|all…] [--expiring-within 30d] [--new-keys]`: re-issue leaves from
 // OUT's CAs with a fresh validity; keys kept unless --new-keys; CAs never touched.
 import {join} from 'node:path';
-import {buildCluster, SERVICE_ACCOUNT_REF} from '../build/index.js';
+import {BuildInterrupted, buildCluster, SERVICE_ACCOUNT_REF} from '../build/index.js';
 import {changesReport, summarizeChanges} from '../build/changes.js';
 import {selectRenewals} from '../build/renew.js';
 import {readExisting} from '../output/existing.js';
-import {discardStagingNow} from '../output/write.js';
 import {buildPlan} from '../plan/plan.js';
 import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
-import {EXIT, type Io} from './io.js';
+import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
 
 export interface RenewOptions {
   out: string;
@@ -34,23 +33,28 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
     io.out(`Nothing to renew: no certificate in ${out} expires within ${options.expiringWithin}. Nothing was changed.\n`);
     return EXIT.ok;
   }
-  let staging: string | undefined;
-  const onSigint = () => {
-    if (staging) discardStagingNow(staging);
-    io.err(`\nkubepki: interrupted; ${out} is as it was.\n`);
-    process.exit(EXIT.interrupted);
-  };
-  process.once('SIGINT', onSigint);
+  const controller = new AbortController();
+  let received: keyof typeof INTERRUPT_EXIT | undefined;
+  const handlers = (Object.keys(INTERRUPT_EXIT) as (keyof typeof INTERRUPT_EXIT)[]).map(signal => [signal, () => { received ??= signal; controller.abort(); }] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
     const report = await buildCluster(plan, out, {
-      force: true, only: new Set(refs), keepKeys: !options.newKeys, onStaging: dir => { staging = dir; },
+      force: true, only: new Set(refs), keepKeys: !options.newKeys, signal: controller.signal,
     });
+    if (received) {
+      io.err(`kubepki: interrupted (${received}) after ${out} was written: it holds the renewed files.\n`);
+      return INTERRUPT_EXIT[received];
+    }
     const day = (ref: string) => expires.get(ref)?.toISOString().slice(0, 10) ?? 'unknown';
     const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `was valid until ${day(ref)}`}`);
     io.out(`Renewing ${refs.length} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):\n${lines.join('\n')}\n\n`);
     io.out(changesReport(summarizeChanges(report, existing.manifest), report.out, `Renewed in ${report.out}.`));
     return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof BuildInterrupted) || !received) throw error;
+    io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${out} is as it was.\n`);
+    return INTERRUPT_EXIT[received];
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
   }
 }
