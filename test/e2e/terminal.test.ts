@@ -1,6 +1,6 @@
 // The built CLI driven in a real 80×24 terminal, from the first screen to the last.
 import {afterAll, describe, expect, it} from 'vitest';
-import {existsSync, readdirSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {Terminal} from '../helpers/tmux.js';
@@ -67,6 +67,27 @@ describe('the wizard in a real terminal', () => {
     }
   });
 
+  it.each([['SIGTERM', 143], ['SIGHUP', 129]] as const)('%s during generation (the terminal closed) exits %i and leaves nothing behind', async (signal, code) => {
+    const cwd = join(tmp.path, `signal-${signal}`);
+    const config = join(tmp.path, 'slow.yaml');
+    writeFileSync(config, stringify({...EXAMPLE_CONFIG, pki: {...EXAMPLE_CONFIG.pki, key: 'rsa-4096'}}));
+    run('mkdir', ['-p', cwd]);
+    const term = new Terminal(cwd, ['--config', config]);
+    try {
+      await term.waitFor('the first screen', s => s.includes('1/10'));
+      await term.press('Enter', 14);
+      term.send('g');
+      await term.waitFor('generation under way', s => /\d+\/26 keys/.test(s));
+      process.kill(term.cliPid(), signal);
+      expect(await term.exitCode()).toBe(code);
+      const screen = await term.waitFor('the message', s => s.includes('interrupted'));
+      expect(screen).toMatch(new RegExp(`interrupted \\(${signal}\\); nothing was written`));
+      expect(readdirSync(cwd).filter(f => !f.startsWith('.exit-'))).toEqual([]);
+    } finally {
+      term.close();
+    }
+  });
+
   it('the first screen\'s "Check an existing one": a folder\'s certificates and verdicts, q prints the report and exits 1', async () => {
     const tree = join(tmp.path, 'seed-made');
     expect(run('bash', [join(ROOT, 'test/inspect/trees/seed-literal.sh'), tree]).status).toBe(0);
@@ -92,6 +113,35 @@ describe('the wizard in a real terminal', () => {
       term.close();
     }
   });
+
+  it('bursts of keys (held Backspace, Ctrl+U, a paste) produce exactly the value typed, at 80×24 and 60×20', async () => {
+    for (const size of [{columns: 80, rows: 24}, {columns: 60, rows: 20}]) {
+      const cwd = join(tmp.path, `burst-${size.columns}`);
+      run('mkdir', ['-p', cwd]);
+      const term = new Terminal(cwd, [], {}, size);
+      try {
+        await term.waitFor('the first screen', s => s.includes('Plan a new PKI'));
+        await term.press('Enter');
+        await term.press('Enter', 12);
+        await term.waitFor('the output step', s => s.includes('7/10'));
+        term.burst('C-u', 'del-outXYZ', 'BSpace', 'BSpace', 'BSpace');
+        await term.waitFor('the value typed', s => /Output directory\s+del-out\s*$/m.test(s));
+        term.burst('Tab', 'C-w', 'admin');
+        await term.waitFor('the user typed', s => /SSH user\s+admin\s*$/m.test(s));
+        if (size.columns < 80) continue; // the plan and final screens at 60×20 are checked elsewhere
+        term.send('Enter');
+        await term.waitFor('the plan', s => s.includes('g: generate'));
+        term.send('g');
+        await term.waitFor('the final screen', s => /Wrote \d+ certificates/.test(s), 60_000);
+        term.send('Enter');
+        expect(await term.exitCode()).toBe(0);
+        expect(readdirSync(cwd).filter(f => !f.startsWith('.exit-'))).toEqual(['del-out']);
+        expect(readFileSync(join(cwd, 'del-out', 'cluster.yaml'), 'utf8')).toMatch(/ssh: { user: admin }/);
+      } finally {
+        term.close();
+      }
+    }
+  }, 240_000);
 
   it('honours NO_COLOR', async () => {
     const colored = new Terminal(tmp.path);

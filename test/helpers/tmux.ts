@@ -9,12 +9,12 @@ export class Terminal {
   private readonly tmux = requireCommand('tmux', 'tmux');
   readonly exitFile: string;
 
-  constructor(readonly cwd: string, args: string[] = [], env: Record<string, string> = {}) {
+  constructor(readonly cwd: string, args: string[] = [], env: Record<string, string> = {}, size = {columns: 80, rows: 24}) {
     this.exitFile = join(cwd, `.exit-${this.socket}`);
     const exports = Object.entries(env).map(([k, v]) => `export ${k}=${v}; `).join('');
     // The test runner's CI=false/FORCE_COLOR=0 are for Ink in-process; a terminal user has neither.
     const command = `unset CI FORCE_COLOR; ${exports}${process.execPath} ${CLI} ${args.join(' ')}; echo $? > ${this.exitFile}; sleep 120`; // keep the pane to read it
-    const r = run(this.tmux, ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'k', '-x', '80', '-y', '24', '-c', cwd, command]);
+    const r = run(this.tmux, ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'k', '-x', String(size.columns), '-y', String(size.rows), '-c', cwd, command]);
     if (r.status !== 0) throw new Error(`tmux did not start: ${r.stderr}`);
   }
 
@@ -45,9 +45,22 @@ export class Terminal {
     run(this.tmux, ['-L', this.socket, 'send-keys', '-t', 'k', key]);
   }
 
+  /** Several keys in one send-keys: the program reads them as one burst, as from a held key or a paste. */
+  burst(...keys: string[]) {
+    run(this.tmux, ['-L', this.socket, 'send-keys', '-t', 'k', ...keys]);
+  }
+
   async exitCode(timeoutMs = 15_000): Promise<number> {
     await waitFor('the CLI to exit', () => existsSync(this.exitFile) && readFileSync(this.exitFile, 'utf8').trim() !== '', timeoutMs);
     return Number(readFileSync(this.exitFile, 'utf8').trim());
+  }
+
+  /** The CLI's process: the child of the pane's shell. */
+  cliPid(): number {
+    const shell = run(this.tmux, ['-L', this.socket, 'display-message', '-p', '-t', 'k', '#{pane_pid}']).stdout.trim();
+    const children = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    if (children.length !== 1) throw new Error(`expected one process under the pane's shell ${shell}, found ${children.length}`);
+    return Number(children[0]);
   }
 
   close() {
