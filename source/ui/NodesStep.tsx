@@ -138,7 +138,7 @@ function NodeEditor({title, initial, validate, onSave, onCancel}: EditorProps) {
       {line(0, 'name', <TextValue value={node.name} cursor={focus === 0 ? cursors.name : undefined} />, errors.name)}
       {line(1, 'IP', <TextValue value={node.ip} cursor={focus === 1 ? cursors.ip : undefined} />, errors.ip)}
       {line(2, 'roles', <Text>{ROLES.map((r, i) => (
-        <Text key={r} inverse={focus === 2 && i === roleCursor}>{node.roles.includes(r) ? '[x]' : '[ ]'} {r}  </Text>
+        <Text key={r} inverse={focus === 2 && i === roleCursor}>{focus === 2 && i === roleCursor ? '›' : ' '}{node.roles.includes(r) ? '[x]' : '[ ]'} {r} </Text>
       ))}</Text>, errors.roles)}
       <Text dimColor>Enter: next field / save · ←/→ and Space: toggle a role · Esc: cancel</Text>
     </Box>

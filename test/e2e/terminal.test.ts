@@ -122,6 +122,32 @@ describe('the wizard in a real terminal', () => {
     }
   }, 240_000);
 
+  it('kubepki --plain | tee log: line prompts (no arrow-key menus), answered on the keyboard, all in the log', async () => {
+    const cwd = join(tmp.path, 'tee');
+    run('mkdir', ['-p', cwd]);
+    const log = join(cwd, 'plain.log');
+    const term = new Terminal(cwd, ['--plain', '|', 'tee', 'plain.log']);
+    const logged = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    try {
+      // Every question has a valid default here: Enter answers each once it is asked (the log
+      // then ends with its prompt, after everything the previous answer caused).
+      let seen = 0;
+      for (let asked = 1; asked <= 15; asked++) {
+        await term.waitFor(`question ${asked}`, () => { const t = logged(); return t.length > seen && t.endsWith(': '); });
+        seen = logged().length;
+        term.send('Enter');
+      }
+      await term.waitFor('the commands', () => logged().includes('openssl verify'), 60_000);
+      const text = logged();
+      expect(text).not.toMatch(/\u001B/);
+      expect(text).toMatch(/\? Cluster name \[kubernetes\]: /);
+      expect(text).toMatch(/\? CA topology\n {2}1\) /);
+      expect(inspectDirectory(join(cwd, 'kubepki-out')).filter(f => !f.ok)).toEqual([]);
+    } finally {
+      term.close();
+    }
+  }, 120_000);
+
   it('honours NO_COLOR', async () => {
     const colored = new Terminal(tmp.path);
     const plain = new Terminal(tmp.path, [], {NO_COLOR: '1'});

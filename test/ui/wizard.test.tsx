@@ -76,7 +76,12 @@ describe('wizard steps', () => {
     let frame = await press(ui, '\u007F\u007F\u007F\u007F\u007Fw5\u001B[Hnode-\t\u0015192.168.56.99');
     expect(frame).toMatch(/name\s+node-w5\s/);
     expect(frame).toMatch(/IP\s+192\.168\.56\.99\s/);
-    frame = await press(ui, '\r\r');
+    frame = await press(ui, '\r');
+    // The role under the cursor is marked with ›, not only inverse video.
+    expect(frame).toMatch(/›\[ \] control-plane/);
+    frame = await press(ui, KEY.right);
+    expect(frame).toMatch(/ \[ \] control-plane +›\[ \] etcd/);
+    frame = await press(ui, '\r');
     expect(frame).toMatch(/node-w5\s+192\.168\.56\.99\s+worker/);
     expect(outcomes).toEqual([]);
     ui.unmount();
@@ -174,7 +179,14 @@ describe('wizard steps', () => {
   it('plan: the table, scrolling, details that teach, and the summary', async () => {
     const {ui} = wizard();
     let frame = await enterToPlan(ui);
-    expect(frame.split('\n')[3]).toMatch(/^FILE\s+CN\s+O\s+SIGNER\s+SANS\s+NODES/);
+    expect(frame.split('\n')[3]).toMatch(/^ {2}FILE\s+CN\s+O\s+SIGNER\s+SANS\s+NODES/);
+    // The selected row is marked with ›, not only inverse video (NO_COLOR, dumb terminals).
+    expect(frame).toMatch(/^› ca\.crt /m);
+    expect(frame).toMatch(/^ {2}etcd\/ca\.crt /m);
+    frame = await press(ui, KEY.down);
+    expect(frame).toMatch(/^ {2}ca\.crt /m);
+    expect(frame).toMatch(/^› etcd\/ca\.crt /m);
+    await press(ui, KEY.up);
     expect(frame).toMatch(/ca\.key goes only to the control plane \(cp1, cp2\); workers get ca\.crt alone/);
     expect(frame).toMatch(/Per CA: ca signs 15, etcd-ca signs 6, front-proxy-ca signs 1/);
     frame = await press(ui, KEY.pageDown);
