@@ -88,6 +88,7 @@ export class MaterialReader {
   private readonly kubeconfigDigests = new Map<string, KubeconfigItem>();
   private readonly problems: FileProblem[] = [];
   private readonly seenFiles = new Set<string>();
+  private readonly blocks = new Map<string, {places: Place[]}>();
   private filesRead = 0;
 
   constructor(private readonly display: (path: string) => string) {}
@@ -204,6 +205,12 @@ export class MaterialReader {
 
   private readBlock(type: string, whole: string, body: string, place: Place): void {
     const base64 = body.replace(/^[A-Za-z-]+:.*$/gm, '').replace(/\s+/g, '');
+    // A copy of a block already read (kubepki's node bundles hold two or three of each) is only a new place.
+    const seen = this.blocks.get(`${type}\0${base64}`);
+    if (seen) {
+      if (!seen.places.some(p => p.file === place.file && p.embedded === place.embedded)) seen.places.push(place);
+      return;
+    }
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
       this.problems.push({file: place.file, message: `its ${type} block holds characters that are not base64: it was damaged by an editor or a copy`});
       return;
@@ -211,7 +218,7 @@ export class MaterialReader {
     switch (type) {
       case 'CERTIFICATE': case 'X509 CERTIFICATE': {
         try {
-          this.addCertificate(readCertificate(Buffer.from(base64, 'base64')), place);
+          this.blocks.set(`${type}\0${base64}`, this.addCertificate(readCertificate(Buffer.from(base64, 'base64')), place));
         } catch (error) {
           this.problems.push({file: place.file, message: `its CERTIFICATE block does not decode as a certificate (${firstLine(error)}): the file is damaged`});
         }
@@ -223,7 +230,7 @@ export class MaterialReader {
           return;
         }
         try {
-          this.addKey(createPrivateKey(whole), place);
+          this.blocks.set(`${type}\0${base64}`, this.addKey(createPrivateKey(whole), place));
         } catch (error) {
           this.problems.push({file: place.file, message: `its ${type} block does not decode as a private key (${firstLine(error)})`});
         }
@@ -358,12 +365,23 @@ export class MaterialReader {
       this.problems.push({file: place.file, message: `its ${from} holds no PEM ${want === 'certificate' ? 'certificate' : 'private key'}`});
       return undefined;
     }
+    const type = want === 'certificate' ? 'CERTIFICATE' : `${match[1]}PRIVATE KEY`;
+    const body = match[0].replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    const cacheKey = `${type}\0${body}`;
+    const seen = this.blocks.get(cacheKey);
+    if (seen) {
+      if (!seen.places.some(p => p.file === source.file && p.embedded === source.embedded)) seen.places.push(source);
+      return want === 'certificate' ? {certificate: seen as CertificateItem, from} : {key: seen as KeyItem, from};
+    }
     try {
       if (want === 'certificate') {
-        const body = match[0].replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
-        return {certificate: this.addCertificate(readCertificate(Buffer.from(body, 'base64')), source), from};
+        const certificate = this.addCertificate(readCertificate(Buffer.from(body, 'base64')), source);
+        this.blocks.set(cacheKey, certificate);
+        return {certificate, from};
       }
-      return {key: this.addKey(createPrivateKey(match[0]), source), from};
+      const key = this.addKey(createPrivateKey(match[0]), source);
+      this.blocks.set(cacheKey, key);
+      return {key, from};
     } catch (error) {
       this.problems.push({file: place.file, message: `its ${from} does not decode (${firstLine(error)})`});
       return undefined;

@@ -23,7 +23,15 @@ const shown = (item: {places: {file: string; embedded?: string}[]}) => {
 };
 
 /** admin.key / admin-key.pem / admin.pem → "dir/admin": how people name a pair's two files. */
-const stem = (file: string) => `${dirname(file)}/${basename(file, extname(file)).replace(/[-_.]key$/, '')}`;
+const stems = new Map<string, string>();
+function stem(file: string): string {
+  let s = stems.get(file);
+  if (s === undefined) {
+    s = `${dirname(file)}/${basename(file, extname(file)).replace(/[-_.]key$/, '')}`;
+    stems.set(file, s);
+  }
+  return s;
+}
 
 export function inspectPaths(paths: string[], options: InspectOptions = {}): InspectReport {
   const now = options.now ?? new Date();
@@ -39,7 +47,9 @@ export function inspectPaths(paths: string[], options: InspectOptions = {}): Ins
     const issuer = candidates.find(ca => ca !== cert && signedBy(cert.facts, ca.facts)) ?? (cert.facts.selfSigned ? cert : undefined);
     if (issuer) signerOf.set(cert, issuer);
   }
-  const signs = (ca: CertificateItem) => certs.filter(c => c !== ca && signerOf.get(c) === ca).length;
+  const signedCount = new Map<CertificateItem, number>();
+  for (const [cert, issuer] of signerOf) if (cert !== issuer) signedCount.set(issuer, (signedCount.get(issuer) ?? 0) + 1);
+  const signs = (ca: CertificateItem) => signedCount.get(ca) ?? 0;
   // A CA:TRUE certificate that a CA here signed and that signs nothing itself is a leaf made wrongly.
   const authorities = candidates.filter(c => signs(c) > 0 || (c.facts.selfSigned && isCa(c)) || (isCa(c) && !signerOf.has(c)));
   const classOf = new Map<CertificateItem, AuthorityId>(authorities.map(a => [a, authorityClass(a.facts)]));
@@ -146,9 +156,11 @@ export function inspectPaths(paths: string[], options: InspectOptions = {}): Ins
   }
 
   const keyRows = standaloneKeys(material, certs, shown);
-  // A pair's findings show on both rows: scheduler.key's mismatch makes scheduler.crt a problem too.
+  const byStem = new Map<string, Finding[]>();
+  for (const f of findings) if (f.file !== '(not found)') byStem.set(stem(f.file), [...(byStem.get(stem(f.file)) ?? []), f]);
   const verdictOf = (file: string): CertificateRow['verdict'] => {
-    const mine = findings.filter(f => f.file === file || (f.file !== '(not found)' && stem(f.file) === stem(file)));
+    // A pair's findings show on both rows: scheduler.key's mismatch makes scheduler.crt a problem too.
+    const mine = byStem.get(stem(file)) ?? [];
     return mine.some(f => f.severity === 'problem') ? 'problem' : mine.length ? 'warning' : 'ok';
   };
   for (const row of [...rows, ...kubeconfigRows, ...keyRows]) row.verdict = verdictOf(row.file);

@@ -97,7 +97,7 @@ function nodesNamed(cert: CertificateFacts, spec: ClusterSpec | undefined, cn: s
     if (found.length) return found;
   }
   if (cn && !/etcd|\s|:/i.test(cn) && cn !== 'localhost') return [cn];
-  return cert.dnsNames.filter(d => d !== 'localhost' && !/etcd/.test(d));
+  return cert.dnsNames.filter(d => d !== 'localhost');
 }
 
 export function recogniseLeaf(cert: CertificateFacts, ctx: RecogniseContext): Role {

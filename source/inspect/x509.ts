@@ -160,9 +160,20 @@ export function signedBy(cert: CertificateFacts, issuer: CertificateFacts): bool
   }
 }
 
+const spkiMemo = new WeakMap<KeyObject, string>();
+/** A key's SubjectPublicKeyInfo, exported once per key object: inspect compares every key with every certificate. */
+export function spkiOf(key: KeyObject): string {
+  let spki = spkiMemo.get(key);
+  if (spki === undefined) {
+    spki = key.export({type: 'spki', format: 'der'}).toString('base64');
+    spkiMemo.set(key, spki);
+  }
+  return spki;
+}
+
 /** The same public key, whatever the encoding (PKCS#1, PKCS#8, SEC1, SPKI). */
 export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
-  return a.export({type: 'spki', format: 'der'}).equals(b.export({type: 'spki', format: 'der'}));
+  return spkiOf(a) === spkiOf(b);
 }
 
 /** A key's type and size in the words openssl prints: RSA 2048, EC P-256. */

@@ -27,6 +27,15 @@ export interface ExistingAuthority {
   keyPem: string;
 }
 
+/** Leaves carried over from an earlier run, written byte-identical instead of being issued. */
+export interface KeptLeaves {
+  /** By the certificate's ref: the certificate and its key. */
+  certificates: Map<string, {certPem: string; keyPem: string}>;
+  /** By the kubeconfig's ref; a kubeconfig whose certificate is kept but which is absent here is rendered from it. */
+  kubeconfigs: Map<string, string>;
+  serviceAccount?: {keyPem: string; publicKeyPem: string};
+}
+
 export interface GenerateOptions {
   now?: Date;
   onProgress?: (event: ProgressEvent) => void;
@@ -34,6 +43,7 @@ export interface GenerateOptions {
   existing?: Partial<Record<AuthorityId, ExistingAuthority>>;
   /** Called with each file as soon as it exists (to write it while keys are still being made). */
   onFile?: (file: MaterialFile) => Promise<void>;
+  keep?: KeptLeaves;
 }
 
 /** kubeadm backdates certificates by five minutes so a node whose clock lags still accepts them. */
@@ -44,7 +54,9 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const now = options.now ?? new Date();
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
   const existing = options.existing ?? {};
-  const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length;
+  const keep: KeptLeaves = options.keep ?? {certificates: new Map(), kubeconfigs: new Map()};
+  const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length
+    - plan.certificates.filter(c => keep.certificates.has(c.ref)).length - (keep.serviceAccount ? 1 : 0);
   let done = 0;
   const generateKey = createKeyGenerator();
   const key = (keyType: KeyType, item: string): Promise<KeyPair> =>
@@ -94,6 +106,19 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   for (const k of plan.kubeconfigs) kubeconfigsOf.set(k.certificate.ref, [...(kubeconfigsOf.get(k.certificate.ref) ?? []), k]);
 
   const leaves = plan.certificates.map(async c => {
+    const kept = keep.certificates.get(c.ref);
+    if (kept) {
+      await issuers.get(c.signer)!;
+      put(c.cert, kept.certPem, false);
+      put(c.key, kept.keyPem, true);
+      for (const k of kubeconfigsOf.get(c.ref) ?? []) {
+        const text = keep.kubeconfigs.get(k.ref);
+        if (text !== undefined) { put(k.file, text, true); continue; }
+        await issuers.get(k.authority)!;
+        put(k.file, renderKubeconfig(k, pems.get(plan.authorities.find(a => a.id === k.authority)!.cert)!, kept.certPem, kept.keyPem), true);
+      }
+      return;
+    }
     const [pair, issuer] = await Promise.all([key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id), issuers.get(c.signer)!]);
     // A reused CA may expire before the requested validity: never outlive the signer.
     const wanted = now.getTime() + c.validityHours * HOUR_MS;
@@ -111,10 +136,16 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     }
   });
 
-  const serviceAccount = key(plan.serviceAccount.keyType, 'service-account key').then(pair => {
-    put(plan.serviceAccount.key, pair.privateKeyPem, true);
-    put(plan.serviceAccount.publicKey, publicKeyPem(pair), false);
-  });
+  const keptServiceAccount = keep.serviceAccount;
+  const serviceAccount = keptServiceAccount
+    ? Promise.resolve().then(() => {
+      put(plan.serviceAccount.key, keptServiceAccount.keyPem, true);
+      put(plan.serviceAccount.publicKey, keptServiceAccount.publicKeyPem, false);
+    })
+    : key(plan.serviceAccount.keyType, 'service-account key').then(pair => {
+      put(plan.serviceAccount.key, pair.privateKeyPem, true);
+      put(plan.serviceAccount.publicKey, publicKeyPem(pair), false);
+    });
 
   let failure: unknown;
   try {

@@ -1,11 +1,13 @@
 // The engine's report: what it wrote, kept and removed, and which nodes must receive files again.
 import {afterAll, describe, expect, it} from 'vitest';
-import {readFileSync} from 'node:fs';
+import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
-import {buildCluster} from '../../source/build/index.js';
+import {buildCluster, SERVICE_ACCOUNT_REF} from '../../source/build/index.js';
+import {inspectDirectory} from '../../source/verify/inspect.js';
 import {finalReport} from '../../source/build/report.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {exampleSpec} from '../../source/spec/example.js';
+import {isControlPlane} from '../../source/spec/types.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 
 const tmp = tempDir('kubepki-build-');
@@ -55,5 +57,78 @@ describe('buildCluster', () => {
     const manifest = readFileSync(join(out, 'manifest.json'), 'utf8');
     await expect(buildCluster(buildPlan(exampleSpec()), out)).rejects.toMatchObject({lines: [expect.stringMatching(/^--out: .* already holds files; nothing was changed/)]});
     expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(manifest);
+  });
+});
+
+/** Every file under OUT, by OUT-relative path. */
+function snapshot(dir: string): Map<string, string> {
+  const files = readdirSync(dir, {recursive: true, withFileTypes: true}).filter(e => e.isFile());
+  return new Map(files.map(e => {
+    const path = join(e.parentPath, e.name);
+    return [path.slice(dir.length + 1), readFileSync(path, 'utf8')];
+  }));
+}
+const changedFiles = (before: Map<string, string>, after: Map<string, string>) =>
+  [...after.keys()].filter(path => before.get(path) !== after.get(path)).sort();
+const CHANGED_EVERY_RUN = ['cluster.yaml', 'manifest.json']; // each says when it was written
+
+describe('buildCluster with only: what an update and a renewal are made of', () => {
+  it('renews one certificate: it alone changes, every other file stays byte-identical, only its holders must receive files', async () => {
+    const plan = buildPlan(exampleSpec());
+    const out = join(tmp.path, 'renew');
+    await buildCluster(plan, out);
+    const before = snapshot(out);
+    const report = await buildCluster(plan, out, {force: true, only: new Set(['apiserver'])});
+    const after = snapshot(out);
+    const apiserver = plan.certificates.find(c => c.ref === 'apiserver')!;
+    const copies = Object.values(plan.bundles).flat().filter(f => f.source === apiserver.cert || f.source === apiserver.key).map(f => f.path);
+    expect(changedFiles(before, after)).toEqual([apiserver.cert, apiserver.key, ...copies, ...CHANGED_EVERY_RUN].sort());
+    expect(report.written.filter(p => !CHANGED_EVERY_RUN.includes(p) && !p.endsWith('.sh'))).toEqual([apiserver.cert, apiserver.key].sort());
+    expect(report.kept).toContain(plan.serviceAccount.key);
+    expect(report.kept).toContain('pki/nodes/worker1/kubelet-client.key');
+    expect(report.nodesToRedistribute).toEqual(plan.nodes.filter(isControlPlane).map(n => n.name));
+    expect(inspectDirectory(out).filter(f => !f.ok)).toEqual([]);
+  });
+
+  it('with nothing named, re-issues only what the new plan changed, keeps the rest, and drops a removed node', async () => {
+    const out = join(tmp.path, 'update');
+    await buildCluster(buildPlan(exampleSpec()), out);
+    const before = snapshot(out);
+    // A new endpoint address: a new apiserver SAN and a new server in the kubeconfigs that dial the endpoint.
+    const moved = buildPlan(specWith(c => {
+      c.endpoint.host = '192.168.56.30';
+      c.nodes = c.nodes.filter((n: {name: string}) => n.name !== 'worker2');
+    }));
+    const report = await buildCluster(moved, out, {force: true, only: new Set()});
+    const after = snapshot(out);
+    const changed = changedFiles(before, after);
+    // Certificates: only the apiserver's changed.
+    const reissued = moved.certificates.filter(c => changed.includes(c.cert)).map(c => c.ref);
+    expect(reissued).toEqual(['apiserver']);
+    // Kubeconfigs through the endpoint are rewritten around their kept certificates; those that dial their own node are not.
+    const rewritten = moved.kubeconfigs.filter(k => changed.includes(k.file));
+    expect(rewritten.map(k => k.ref).sort()).toEqual(moved.kubeconfigs.filter(k => k.server === 'https://192.168.56.30:6443').map(k => k.ref).sort());
+    expect(rewritten.length).toBeGreaterThan(0);
+    expect(moved.kubeconfigs.filter(k => k.server !== 'https://192.168.56.30:6443').every(k => !changed.includes(k.file))).toBe(true);
+    const kubelet = moved.kubeconfigs.find(k => k.ref === 'kubelet/worker1')!;
+    const clientCert = Buffer.from(readFileSync(join(out, 'pki/nodes/worker1/kubelet-client.crt'))).toString('base64');
+    expect(after.get(kubelet.file)).toContain(clientCert);
+    expect(after.get('pki/nodes/worker1/kubelet-client.crt')).toBe(before.get('pki/nodes/worker1/kubelet-client.crt'));
+    expect(after.get(moved.serviceAccount.key)).toBe(before.get(moved.serviceAccount.key));
+    // worker2 is gone, and nobody's files changed but those that hold the apiserver certificate or a rewritten kubeconfig.
+    expect([...after.keys()].some(p => p.includes('worker2'))).toBe(false);
+    expect(report.removed).toContain('nodes/worker2');
+    const holders = new Set(Object.entries(moved.bundles).filter(([, files]) => files.some(f => changed.includes(f.path))).map(([node]) => node));
+    expect(report.nodesToRedistribute).toEqual(moved.nodes.map(n => n.name).filter(n => holders.has(n)));
+    expect(inspectDirectory(out).filter(f => !f.ok)).toEqual([]);
+  });
+
+  it('issues a new service-account key pair only when named', async () => {
+    const plan = buildPlan(exampleSpec());
+    const out = join(tmp.path, 'sa');
+    await buildCluster(plan, out);
+    const before = snapshot(out);
+    await buildCluster(plan, out, {force: true, only: new Set([SERVICE_ACCOUNT_REF])});
+    expect(changedFiles(before, snapshot(out)).filter(p => p.startsWith('pki/'))).toEqual([plan.serviceAccount.key, plan.serviceAccount.publicKey].sort());
   });
 });

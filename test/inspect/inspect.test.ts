@@ -186,6 +186,26 @@ describe('ECDSA certificates', () => {
   });
 });
 
+describe('the Kubernetes docs\' etcd names', () => {
+  it('kube-etcd and kube-etcd-peer are the etcd server and peer, whatever the files are called', () => {
+    const dir = join(tmp.path, 'docs-etcd');
+    const leaf = (name: string, cn: string) => `
+      openssl req -newkey rsa:2048 -nodes -keyout ${name}.key -subj /CN=${cn} -out ${name}.csr 2>/dev/null
+      printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:etcd1,DNS:localhost,IP:10.0.0.5,IP:127.0.0.1\n' > ${name}.ext
+      openssl x509 -req -in ${name}.csr -CA etcd-ca.crt -CAkey etcd-ca.key -set_serial 9 -days 365 -extfile ${name}.ext -out ${name}.crt 2>/dev/null`;
+    const sh = `set -e; mkdir -p ${dir}; cd ${dir}
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout etcd-ca.key -out etcd-ca.crt -days 3650 -subj /CN=etcd-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null
+      ${leaf('one', 'kube-etcd')}
+      ${leaf('two', 'kube-etcd-peer')}`;
+    expect(run('bash', ['-c', sh]).status).toBe(0);
+    const report = inspectPaths([dir]);
+    expect(report.certificates.map(c => [c.file, c.role.id, c.role.nodes])).toEqual([
+      ['etcd-ca.crt', 'etcd-ca', []], ['one.crt', 'etcd-server', ['etcd1']], ['two.crt', 'etcd-peer', ['etcd1']],
+    ]);
+    expect(describeFindings(problems(report))).toBe('');
+  });
+});
+
 describe('what a kubeadm node holds and inspect must not call a problem', () => {
   it('a self-signed kubelet serving certificate and a kubelet.conf naming a file elsewhere are warnings; a relative reference to nothing is a problem', () => {
     const dir = join(tmp.path, 'kubeadm-node');
