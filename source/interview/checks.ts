@@ -2,6 +2,7 @@
 // validator's answers: one check per field, asked by the wizard and the plain prompts alike.
 import type {BuildReport, ProgressEvent} from '../build/index.js';
 import type {Plan} from '../plan/types.js';
+import {controlCharacterProblem} from '../spec/validate.js';
 import {issuesByField, validateDraft, type Draft, type DraftNode} from './draft.js';
 
 /** Why an output directory cannot be used (it exists with files, or is a file), or undefined. */
@@ -10,7 +11,7 @@ export type OutputCheck = (out: string) => string | undefined;
 /** The output step's own field: required, and new or empty (the front ends never pass --force). */
 export function outputErrors(draft: Draft, checkOut: OutputCheck): Record<string, string> {
   const out = draft.out.trim();
-  const problem = out === '' ? 'is required' : checkOut(out);
+  const problem = out === '' ? 'is required' : controlCharacterProblem(out) ?? checkOut(out);
   return problem ? {out: problem} : {};
 }
 

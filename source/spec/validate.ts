@@ -55,6 +55,11 @@ class Reader {
       this.issues.push({path, message: `must be a non-empty string, got ${show(value)}`});
       return undefined;
     }
+    const control = controlCharacterProblem(value);
+    if (control) {
+      this.issues.push({path, message: control});
+      return undefined;
+    }
     return value.trim();
   }
 
@@ -80,6 +85,14 @@ class Reader {
   add(path: FieldPath, message: string) {
     this.issues.push({path, message});
   }
+}
+
+/** A control character (a stray Backspace or escape typed into a value) is never part of one. */
+export function controlCharacterProblem(value: string): string | undefined {
+  const at = value.search(/[\u0000-\u001F\u007F-\u009F]/);
+  if (at < 0) return undefined;
+  const code = value.codePointAt(at)!.toString(16).toUpperCase().padStart(4, '0');
+  return `${show(value)} contains a control character (U+${code} at position ${at + 1})`;
 }
 
 const hostMessage = (host: string) => `${show(host)} is neither an IPv4/IPv6 address nor a DNS name`;

@@ -1,9 +1,11 @@
-import React, {useState} from 'react';
+import React, {useRef, useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import {ROLES, type Role} from '../spec/types.js';
 import {nodeErrors as errorsOfNode} from '../interview/checks.js';
 import type {DraftNode} from '../interview/draft.js';
 import type {StepProps} from './steps.js';
+import {TextValue} from './Form.js';
+import {actionsOf, editText} from './keys.js';
 
 
 /** Rows shown at once: a 500-node list stays responsive and fits 24 lines. */
@@ -86,34 +88,42 @@ interface EditorProps {
 function NodeEditor({title, initial, validate, onSave, onCancel}: EditorProps) {
   const [node, setNode] = useState(initial);
   const [focus, setFocus] = useState(0);
+  const [cursors, setCursors] = useState({name: initial.name.length, ip: initial.ip.length});
   const [roleCursor, setRoleCursor] = useState(0);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const text = (['name', 'ip'] as const)[focus];
+  // The latest state for the keys of one burst, handled before React renders again.
+  const now = useRef({node, focus, cursors});
+  now.current = {node, focus, cursors};
 
   useInput((input, key) => {
-    if (key.escape) return onCancel();
-    if (key.upArrow) return setFocus(f => Math.max(0, f - 1));
-    if (key.downArrow || key.tab) return setFocus(f => Math.min(2, f + 1));
-    if (key.return) {
-      if (focus < 2) return setFocus(f => f + 1);
-      const found = validate(node);
-      if (Object.keys(found).length > 0) return setErrors(found);
-      return onSave(node);
-    }
-    if (focus === 2) {
-      if (key.leftArrow) return setRoleCursor(r => (r + ROLES.length - 1) % ROLES.length);
-      if (key.rightArrow) return setRoleCursor(r => (r + 1) % ROLES.length);
-      if (input === ' ') {
-        const role: Role = ROLES[roleCursor]!;
-        setErrors({});
-        return setNode(n => ({...n, roles: n.roles.includes(role) ? n.roles.filter(r => r !== role) : ROLES.filter(r => r === role || n.roles.includes(r))}));
+    for (const action of actionsOf(input, key)) {
+      const s = now.current;
+      if (action.kind === 'escape') return onCancel();
+      if (action.kind === 'up' || action.kind === 'backTab') { setFocus(s.focus = Math.max(0, s.focus - 1)); continue; }
+      if (action.kind === 'down' || action.kind === 'tab') { setFocus(s.focus = Math.min(2, s.focus + 1)); continue; }
+      if (action.kind === 'return') {
+        if (s.focus < 2) { setFocus(s.focus += 1); continue; }
+        const found = validate(s.node);
+        if (Object.keys(found).length > 0) return setErrors(found);
+        return onSave(s.node);
       }
-      return;
+      if (s.focus === 2) {
+        if (action.kind === 'left') setRoleCursor(r => (r + ROLES.length - 1) % ROLES.length);
+        if (action.kind === 'right') setRoleCursor(r => (r + 1) % ROLES.length);
+        if (action.kind === 'text' && action.text === ' ') {
+          const role: Role = ROLES[roleCursor]!;
+          setErrors({});
+          const roles = s.node.roles.includes(role) ? s.node.roles.filter(r => r !== role) : ROLES.filter(r => r === role || s.node.roles.includes(r));
+          setNode(s.node = {...s.node, roles});
+        }
+        continue;
+      }
+      const field = (['name', 'ip'] as const)[s.focus]!;
+      const edited = editText({value: s.node[field], cursor: s.cursors[field]}, action);
+      if (!edited) continue;
+      setCursors(s.cursors = {...s.cursors, [field]: edited.cursor});
+      if (edited.value !== s.node[field]) { setErrors({}); setNode(s.node = {...s.node, [field]: edited.value}); }
     }
-    if (!text) return;
-    if (key.backspace || key.delete) { setErrors({}); return setNode(n => ({...n, [text]: n[text].slice(0, -1)})); }
-    if (key.ctrl || key.meta || key.leftArrow || key.rightArrow) return;
-    if (input) { setErrors({}); setNode(n => ({...n, [text]: n[text] + input})); }
   });
 
   const line = (i: number, label: string, value: React.ReactNode, error?: string) => (
@@ -125,8 +135,8 @@ function NodeEditor({title, initial, validate, onSave, onCancel}: EditorProps) {
   return (
     <Box flexDirection="column">
       <Text bold>{title}</Text>
-      {line(0, 'name', <Text>{node.name}{focus === 0 ? <Text inverse> </Text> : ''}</Text>, errors.name)}
-      {line(1, 'IP', <Text>{node.ip}{focus === 1 ? <Text inverse> </Text> : ''}</Text>, errors.ip)}
+      {line(0, 'name', <TextValue value={node.name} cursor={focus === 0 ? cursors.name : undefined} />, errors.name)}
+      {line(1, 'IP', <TextValue value={node.ip} cursor={focus === 1 ? cursors.ip : undefined} />, errors.ip)}
       {line(2, 'roles', <Text>{ROLES.map((r, i) => (
         <Text key={r} inverse={focus === 2 && i === roleCursor}>{node.roles.includes(r) ? '[x]' : '[ ]'} {r}  </Text>
       ))}</Text>, errors.roles)}

@@ -1,6 +1,6 @@
 // The built CLI driven in a real 80×24 terminal, from the first screen to the last.
 import {afterAll, describe, expect, it} from 'vitest';
-import {existsSync, readdirSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {Terminal} from '../helpers/tmux.js';
@@ -92,6 +92,35 @@ describe('the wizard in a real terminal', () => {
       term.close();
     }
   });
+
+  it('bursts of keys (held Backspace, Ctrl+U, a paste) produce exactly the value typed, at 80×24 and 60×20', async () => {
+    for (const size of [{columns: 80, rows: 24}, {columns: 60, rows: 20}]) {
+      const cwd = join(tmp.path, `burst-${size.columns}`);
+      run('mkdir', ['-p', cwd]);
+      const term = new Terminal(cwd, [], {}, size);
+      try {
+        await term.waitFor('the first screen', s => s.includes('Plan a new PKI'));
+        await term.press('Enter');
+        await term.press('Enter', 12);
+        await term.waitFor('the output step', s => s.includes('7/10'));
+        term.burst('C-u', 'del-outXYZ', 'BSpace', 'BSpace', 'BSpace');
+        await term.waitFor('the value typed', s => /Output directory\s+del-out\s*$/m.test(s));
+        term.burst('Tab', 'C-w', 'admin');
+        await term.waitFor('the user typed', s => /SSH user\s+admin\s*$/m.test(s));
+        if (size.columns < 80) continue; // the plan and final screens at 60×20 are checked elsewhere
+        term.send('Enter');
+        await term.waitFor('the plan', s => s.includes('g: generate'));
+        term.send('g');
+        await term.waitFor('the final screen', s => /Wrote \d+ certificates/.test(s), 60_000);
+        term.send('Enter');
+        expect(await term.exitCode()).toBe(0);
+        expect(readdirSync(cwd).filter(f => !f.startsWith('.exit-'))).toEqual(['del-out']);
+        expect(readFileSync(join(cwd, 'del-out', 'cluster.yaml'), 'utf8')).toMatch(/ssh: { user: admin }/);
+      } finally {
+        term.close();
+      }
+    }
+  }, 240_000);
 
   it('honours NO_COLOR', async () => {
     const colored = new Terminal(tmp.path);

@@ -9,12 +9,12 @@ export class Terminal {
   private readonly tmux = requireCommand('tmux', 'tmux');
   readonly exitFile: string;
 
-  constructor(readonly cwd: string, args: string[] = [], env: Record<string, string> = {}) {
+  constructor(readonly cwd: string, args: string[] = [], env: Record<string, string> = {}, size = {columns: 80, rows: 24}) {
     this.exitFile = join(cwd, `.exit-${this.socket}`);
     const exports = Object.entries(env).map(([k, v]) => `export ${k}=${v}; `).join('');
     // The test runner's CI=false/FORCE_COLOR=0 are for Ink in-process; a terminal user has neither.
     const command = `unset CI FORCE_COLOR; ${exports}${process.execPath} ${CLI} ${args.join(' ')}; echo $? > ${this.exitFile}; sleep 120`; // keep the pane to read it
-    const r = run(this.tmux, ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'k', '-x', '80', '-y', '24', '-c', cwd, command]);
+    const r = run(this.tmux, ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'k', '-x', String(size.columns), '-y', String(size.rows), '-c', cwd, command]);
     if (r.status !== 0) throw new Error(`tmux did not start: ${r.stderr}`);
   }
 
@@ -43,6 +43,11 @@ export class Terminal {
 
   send(key: string) {
     run(this.tmux, ['-L', this.socket, 'send-keys', '-t', 'k', key]);
+  }
+
+  /** Several keys in one send-keys: the program reads them as one burst, as from a held key or a paste. */
+  burst(...keys: string[]) {
+    run(this.tmux, ['-L', this.socket, 'send-keys', '-t', 'k', ...keys]);
   }
 
   async exitCode(timeoutMs = 15_000): Promise<number> {

@@ -65,3 +65,16 @@ describe('wizard flow', () => {
     expect([state.step, state.failure]).toEqual(['plan', 'disk full']);
   });
 });
+
+describe('the output directory check', () => {
+  it('refuses a control character (a Backspace that reached the value) before touching the disk', async () => {
+    const {outputErrors} = await import('../../source/interview/checks.js');
+    const asked: string[] = [];
+    const check = (out: string) => { asked.push(out); return undefined; };
+    expect(outputErrors({...draftFromSpec(exampleSpec()), out: 'del-outXYZ\u007F\u007F\u007F'}, check))
+      .toEqual({out: '"del-outXYZ\u007F\u007F\u007F" contains a control character (U+007F at position 11)'});
+    expect(asked).toEqual([]);
+    expect(outputErrors({...draftFromSpec(exampleSpec()), out: 'del-out'}, check)).toEqual({});
+    expect(asked).toEqual(['del-out']);
+  });
+});

@@ -50,6 +50,38 @@ describe('wizard steps', () => {
     ui.unmount();
   });
 
+  it('text input: every key of a burst is applied, control characters never enter a value', async () => {
+    const {ui} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    // One write is one burst: Ink hands these over as a few events before React renders again.
+    let frame = await press(ui, 'XYZ\u007F\u007F\u007Fab\u001B[Dc');
+    await waitForFrame(ui, f => /Cluster name\s+kubernetesacb/.test(f), 'the burst applied');
+    frame = await press(ui, '\u001B[F\u0015lab\u0017lab1\u001B[Hx\u001B[F-');
+    expect(frame).toMatch(/Cluster name\s+xlab1-\s/);
+    // A burst with Enter moves on, the rest of it typed into the next field.
+    frame = await press(ui, '\u0015lab\rk8s\u0008\u0008\u0008');
+    frame = await press(ui, '\u0015api.lab\u007F\u007F\u007Fmy.lab\r');
+    expect(frame).toMatch(/Cluster name\s+lab\s/);
+    expect(frame).toMatch(/API endpoint host\s+api\.my\.lab\s/);
+    expect(frame).not.toMatch(/[\u0000-\u0008\u007F]/);
+    ui.unmount();
+  });
+
+  it('node editor: a burst of Backspaces, Ctrl+U and Home/End edit the name and IP exactly', async () => {
+    const {ui, outcomes} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'nodes list');
+    await press(ui, 'a');
+    let frame = await press(ui, '\u007F\u007F\u007F\u007F\u007Fw5\u001B[Hnode-\t\u0015192.168.56.99');
+    expect(frame).toMatch(/name\s+node-w5\s/);
+    expect(frame).toMatch(/IP\s+192\.168\.56\.99\s/);
+    frame = await press(ui, '\r\r');
+    expect(frame).toMatch(/node-w5\s+192\.168\.56\.99\s+worker/);
+    expect(outcomes).toEqual([]);
+    ui.unmount();
+  });
+
   it('Esc goes back one step keeping every answer', async () => {
     const {ui} = wizard();
     await settle(ui, 'Cluster and API endpoint');
