@@ -28,10 +28,12 @@ Options:
   -f, --force         regenerate an existing output directory, keeping its CAs
       --json          plan or inspect report as JSON
       --plain         line prompts instead of the full-screen wizard
+      --debug         on an unexpected error, print its stack trace
   -h, --help          this help
   -V, --version       the version
 
-Exit codes: 0 done, 1 failed, 2 bad usage or input (nothing written), 130 interrupted.
+Exit codes: 0 done, 1 failed, 2 bad usage or input, or OUT busy (nothing written),
+130 / 143 / 129 interrupted by INT / TERM / HUP (after removing unfinished files).
 `;
 
 function version(): string {
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
         force: {type: 'boolean', short: 'f'},
         json: {type: 'boolean'},
         plain: {type: 'boolean'},
+        debug: {type: 'boolean'},
         help: {type: 'boolean', short: 'h'},
         version: {type: 'boolean', short: 'V'},
       },
@@ -117,10 +120,26 @@ process.stdout.on('error', error => {
   throw error;
 });
 
-main(process.argv.slice(2)).then(
-  code => { process.exitCode = code; },
-  error => {
-    process.stderr.write(`kubepki: ${(error as Error).stack ?? error}\n`);
-    process.exitCode = 1;
-  },
-);
+/**
+ * The last line of defence: an error nobody expected is one line and exit 1, never a stack
+ * trace (which can quote file contents); --debug shows the trace.
+ */
+const debug = process.argv.slice(2).includes('--debug');
+function unexpected(error: unknown) {
+  if (debug) {
+    process.stderr.write(`kubepki: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    const line = (message.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
+    process.stderr.write(`kubepki: unexpected error: ${line}\nkubepki: run again with --debug for the details.\n`);
+  }
+  process.exitCode = 1;
+}
+process.on('uncaughtException', error => { unexpected(error); process.exit(1); });
+process.on('unhandledRejection', error => { unexpected(error); process.exit(1); });
+
+main(process.argv.slice(2)).then(code => {
+  process.exitCode = code;
+  // Interrupted, and cleaned up: leave now rather than wait for a key still being made.
+  if (code >= 128) process.exit(code);
+}, unexpected);

@@ -1,7 +1,7 @@
 // The engine: a plan (and what OUT already holds) → files in OUT, and a report of what changed.
 // Every front end calls this with the plan it showed; nothing here asks or prints.
 //
-//   buildCluster(plan, out, {force?, only?, onProgress?, onStaging?}) → Promise<BuildReport>
+//   buildCluster(plan, out, {force?, only?, onProgress?, signal?}) → Promise<BuildReport>
 //
 // - plan: buildPlan(spec); it carries its spec, which is saved as OUT/cluster.yaml.
 // - out: the directory to write. Absent or empty: written. Holding files: refused (InputError
@@ -15,10 +15,13 @@
 //   anew around it when its server, user or cluster changed. Validity alone does not re-issue.
 //   So `--update` is `only: new Set()`, `renew ID…` is `only: new Set(refs)`. Files of nodes
 //   gone from the plan are not carried: see `removed`.
-// - Safety: everything is written into a private staging directory beside OUT as it is made
-//   (keys 0600, directories 0700) and renamed into place at the end; on any failure the staging
-//   directory is removed and OUT is as it was. `onStaging(dir)` hands the staging path to an
-//   interrupt handler (discardStagingNow) and `onStaging(undefined)` withdraws it.
+// - Safety: OUT is claimed for the whole run (a lock file beside it; a second run is refused
+//   naming the holder's PID; a dead run's leftovers are swept). Everything is written into a
+//   private staging directory beside OUT as it is made (keys 0600, directories 0700) and swapped
+//   into place at the end in one synchronous step (an interrupt leaves the old tree or the new
+//   one). On any failure, or when `signal` aborts before the swap, writing stops, the staging
+//   directory is removed, the lock released, and the promise rejects (BuildInterrupted for the
+//   signal): OUT is as it was. A symbolic link OUT is written through: its target is replaced.
 // - BuildReport lists OUT-relative paths: `written` (made or re-issued in this run), `kept`
 //   (carried over byte-identical), `removed` (in the old OUT, gone from the new one), and
 //   `nodesToRedistribute` (nodes whose bundle changed and must receive files again).
@@ -26,7 +29,10 @@ import {resolve} from 'node:path';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
-import {commitStaging, createStaging, discardStaging, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
+import {claimOutput, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
+import {printable} from '../spec/quote.js';
+import {commitStagingNow, createStaging, discardStagingNow, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
+import {InputError} from '../spec/errors.js';
 import {renderDistributeScript} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {specToYaml} from '../spec/load.js';
@@ -40,11 +46,31 @@ export interface BuildOptions {
   /** Accept an OUT that holds earlier kubepki output: keep its CAs, issue everything else anew. */
   force?: boolean;
   onProgress?: (event: ProgressEvent) => void;
-  /** Called with the staging directory so an interrupt handler can remove it, then with undefined. */
-  onStaging?: (dir: string | undefined) => void;
   /** With force: issue only these refs anew; keep every other leaf OUT holds (see the top of this file). */
   only?: ReadonlySet<string>;
+  /** Aborted (an interrupt): stop, remove everything written, reject with BuildInterrupted. */
+  signal?: AbortSignal;
 }
+
+/** The run was stopped by its signal before OUT was touched; `before` is what OUT was (and still is). */
+export class BuildInterrupted extends Error {
+  constructor(readonly before: 'absent' | 'empty' | 'occupied') {
+    super('interrupted before the output directory was written');
+  }
+}
+
+/** Failures of the disk rather than of kubepki: reported in one line, exit 1. */
+const FILE_SYSTEM_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EIO: 'an input/output error',
+  EROFS: 'the file system is read-only', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  EMFILE: 'too many open files', ENFILE: 'too many open files',
+};
+
+/** Resolves when `signal` aborts; never when it has none. */
+const aborted = (signal: AbortSignal | undefined) => new Promise<'aborted'>(resolve => {
+  if (signal?.aborted) resolve('aborted');
+  else signal?.addEventListener('abort', () => resolve('aborted'), {once: true});
+});
 
 /** The ref of the service-account key pair in `only`. */
 export const SERVICE_ACCOUNT_REF = 'service-account';
@@ -62,10 +88,30 @@ export interface BuildReport {
 }
 
 export async function buildCluster(plan: Plan, out: string, options: BuildOptions = {}): Promise<BuildReport> {
-  const target = checkTarget(out, plan, options.force ?? false);
+  const signal = options.signal;
+  if (signal?.aborted) throw new BuildInterrupted('absent');
+  let claim: Claim;
+  try {
+    claim = claimOutput(out);
+  } catch (error) {
+    if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
+    throw error;
+  }
+  try {
+    return await buildClaimed(plan, out, claim, options);
+  } finally {
+    claim.release();
+  }
+}
+
+async function buildClaimed(plan: Plan, out: string, claim: Claim, options: BuildOptions): Promise<BuildReport> {
+  const target = checkTarget(out, plan, options.force ?? false, claim.target);
   const now = new Date();
-  const staging = await createStaging(out);
-  options.onStaging?.(staging);
+  const interrupted = aborted(options.signal);
+  // Stops key generation on an interrupt or on the first failure: queued keys are never made.
+  const stop = new AbortController();
+  options.signal?.addEventListener('abort', () => stop.abort(), {once: true});
+  const staging = createStaging(claim.target);
   const kept = new Set(Object.keys(target.authorities).flatMap(id => {
     const a = plan.authorities.find(p => p.id === id)!;
     return [a.cert, a.key];
@@ -75,29 +121,43 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
   const written: string[] = [];
+  const writer = stagingWriter(staging, plan);
   try {
-    const writer = stagingWriter(staging, plan);
-    await generateMaterial(plan, {
-      now, existing: target.authorities, keep, onProgress: options.onProgress,
+    const generation = generateMaterial(plan, {
+      now, existing: target.authorities, keep, onProgress: options.onProgress, signal: stop.signal,
       onFile: file => {
         if (!kept.has(file.path)) written.push(file.path);
         return writer.write(file);
       },
     });
+    generation.catch(() => {}); // when the interrupt wins the race below, its rejection is expected
+    if (await Promise.race([generation, interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
     const extra: ExtraFile[] = [
       {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
       {path: 'manifest.json', content: `${JSON.stringify(buildManifest(plan, now), null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
     ];
-    await writer.finish(extra);
+    if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
     written.push(...extra.map(f => f.path));
-    await commitStaging(staging, out);
+    // The last moment an interrupt can still mean "nothing changed"; from here the swap is one step.
+    if (options.signal?.aborted) throw new BuildInterrupted(target.snapshot.state);
+    try {
+      commitStagingNow(staging, claim.target, target.snapshot);
+    } catch (error) {
+      if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
+      throw error;
+    }
   } catch (error) {
-    await discardStaging(staging);
+    stop.abort();
+    await writer.stop();
+    discardStagingNow(staging);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && FILE_SYSTEM_FAILURES[code]) {
+      const state = target.snapshot.state === 'occupied' ? 'it still holds its earlier files, unchanged' : target.snapshot.state === 'empty' ? 'it is still empty' : 'it was not created';
+      throw new OutputFailed(`cannot write ${printable(out)}: ${FILE_SYSTEM_FAILURES[code]} (${code}); the unfinished files were removed and ${state}.`);
+    }
     throw error;
-  } finally {
-    options.onStaging?.(undefined);
   }
   return {
     plan,

@@ -1,48 +1,91 @@
 // The output-directory check: refuse unsafe targets before any key is made.
-import {existsSync} from 'node:fs';
+import {existsSync, lstatSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
+import type {Manifest} from '../output/manifest.js';
+import {STAGING_MARKER} from '../output/claim.js';
 import {readExisting, type ExistingOut} from '../output/existing.js';
-import {inspectOutput, OutputRefused} from '../output/write.js';
+import {OutputRefused, snapshotOutput, type OutputSnapshot} from '../output/write.js';
 import type {ExistingAuthority} from '../pki/generate.js';
 import {keyTypeOf} from '../pki/algorithms.js';
+import {authorityProblem} from '../pki/reuse.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
+import {printable} from '../spec/quote.js';
 
 export interface Target {
   /** Authorities OUT already holds and the plan keeps (never regenerated). */
   authorities: Partial<Record<AuthorityId, ExistingAuthority>>;
   /** What OUT holds, when it holds an earlier result (only with force). */
   existing?: ExistingOut;
+  /** OUT as checked: the swap refuses if it is no longer so. */
+  snapshot: OutputSnapshot;
 }
 
-/** Nothing is touched when this throws (an InputError naming --out). */
-export function checkTarget(out: string, plan: Plan, force: boolean): Target {
-  let state;
+/** The files kubepki writes besides those the manifest lists. */
+const OWN_FILES = ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', STAGING_MARKER];
+
+/** Every file under `dir` that the old manifest does not account for (symbolic links included). */
+export function foreignFiles(dir: string, manifest: Manifest): string[] {
+  const own = new Set<string>(OWN_FILES);
+  for (const a of manifest.authorities) own.add(a.cert).add(a.key);
+  for (const c of manifest.certificates) own.add(c.cert).add(c.key);
+  for (const k of manifest.kubeconfigs) own.add(k.file);
+  own.add(manifest.serviceAccount.key).add(manifest.serviceAccount.publicKey);
+  for (const entry of Object.values(manifest.nodes ?? {})) for (const f of entry.files) own.add(`${entry.bundle}${f.path}`);
+  const foreign: string[] = [];
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(join(dir, rel), {withFileTypes: true})) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path);
+      else if (!own.has(path) || !lstatSync(join(dir, path)).isFile()) foreign.push(path);
+    }
+  };
+  walk('');
+  return foreign.sort();
+}
+
+/**
+ * Nothing is touched when this throws (an InputError naming --out). `out` is what the user
+ * wrote (for messages); `dir` is where it really is (the target of a symbolic link).
+ */
+export function checkTarget(out: string, plan: Plan, force: boolean, dir: string = out): Target {
+  let snapshot: OutputSnapshot;
   try {
-    state = inspectOutput(out);
+    snapshot = snapshotOutput(dir);
   } catch (error) {
     if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
     throw error;
   }
-  if (state !== 'occupied') return {authorities: {}};
-  if (!force) throw new InputError([`--out: ${out} already holds files; nothing was changed. Choose another directory, or pass --force to regenerate it (its CAs are kept).`]);
-  if (!existsSync(join(out, 'manifest.json'))) {
-    throw new InputError([`--out: ${out} holds files that kubepki did not write (no manifest.json); --force only replaces kubepki output. Choose another directory.`]);
+  const shown = printable(out);
+  if (snapshot.state !== 'occupied') return {authorities: {}, snapshot};
+  if (!force) throw new InputError([`--out: ${shown} already holds files; nothing was changed. Choose another directory, or pass --force to regenerate it (its CAs are kept).`]);
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new InputError([`--out: ${shown} holds files that kubepki did not write (no manifest.json); --force only replaces kubepki output. Choose another directory.`]);
   }
   let existing: ExistingOut;
   try {
-    existing = readExisting(out);
+    existing = readExisting(dir);
   } catch (error) {
-    if (error instanceof InputError) throw new InputError([...error.lines.map(l => `--out: ${l}`), `--out: refusing to replace ${out}.`]);
+    if (error instanceof InputError) throw new InputError([...error.lines.map(l => `--out: ${l}`), `--out: refusing to replace ${shown}.`]);
     throw error;
+  }
+  // --force replaces what kubepki wrote, and nothing else: a NOTES.md beside the PKI is the user's.
+  const foreign = foreignFiles(dir, existing.manifest);
+  if (foreign.length > 0) {
+    const named = foreign.slice(0, 5).map(printable).join(', ') + (foreign.length > 5 ? ` (and ${foreign.length - 5} more)` : '');
+    throw new InputError([`--out: ${shown} holds files kubepki did not write: ${named}. --force replaces only kubepki's own files; move these out of ${shown} first. Nothing was changed.`]);
   }
   const kept: Partial<Record<AuthorityId, ExistingAuthority>> = {};
   for (const [id, a] of existing.authorities) {
     if (!plan.authorities.some(p => p.id === id)) {
-      throw new InputError([`--out: ${out} holds CA ${id} (${a.key.path}), which the new plan does not use; replacing the directory would lose that key. Move it away first.`]);
+      throw new InputError([`--out: ${shown} holds CA ${id} (${a.key.path}), which the new plan does not use; replacing the directory would lose that key. Move it away first.`]);
     }
     if (a.cert.pem === undefined || a.key.pem === undefined) {
-      throw new InputError([`--out: ${out}'s manifest names CA ${id} but ${a.cert.path} or ${a.key.path} cannot be read; refusing to replace it.`]);
+      throw new InputError([`--out: ${shown}'s manifest names CA ${id} but ${a.cert.path} or ${a.key.path} cannot be read; refusing to replace it.`]);
+    }
+    const problem = authorityProblem(a.cert.pem, a.key.pem);
+    if (problem) {
+      throw new InputError([`--out: ${shown}'s CA ${id} cannot be reused: ${problem} (${a.cert.path}, ${a.key.path}). Nothing was changed; restore the CA's own files, or move ${shown} away to start new CAs.`]);
     }
     kept[id] = {certPem: a.cert.pem, keyPem: a.key.pem};
     // A kept CA keeps its key type (an RSA CA may sign new ECDSA leaves): the plan says which.
@@ -52,5 +95,5 @@ export function checkTarget(out: string, plan: Plan, force: boolean): Target {
       throw new InputError([`--out: CA ${id}'s key ${a.key.path} cannot be used: ${(error as Error).message}; refusing to replace it.`]);
     }
   }
-  return {authorities: kept, existing};
+  return {authorities: kept, existing, snapshot};
 }

@@ -1,32 +1,41 @@
 // `kubepki generate`: reads the config, runs the engine, prints progress and the report.
+// INT, TERM and HUP stop the engine, which removes everything it wrote before the swap; the
+// message then says what OUT holds, and the exit code is 128 + the signal's number.
+import {existsSync} from 'node:fs';
 import {performance} from 'node:perf_hooks';
 import {buildPlan} from '../plan/plan.js';
 import {timings} from '../pki/timings.js';
-import {buildCluster, finalReport} from '../build/index.js';
-import {discardStagingNow} from '../output/write.js';
+import {BuildInterrupted, buildCluster, finalReport} from '../build/index.js';
 import {specFromFile} from '../spec/load.js';
-import {EXIT, type Io} from './io.js';
+import {printable} from '../spec/quote.js';
+import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
+
+type Interrupt = keyof typeof INTERRUPT_EXIT;
+const INTERRUPTS = Object.keys(INTERRUPT_EXIT) as Interrupt[];
 
 export async function runGenerate(io: Io, config: string, out: string, force: boolean): Promise<number> {
   // KUBEPKI_TIMINGS=1: where the time goes, one JSON line on stderr (npm run bench reads it).
   timings.enabled = process.env.KUBEPKI_TIMINGS === '1';
   const startup = performance.now(); // since the process started: Node, the bundle, the engine's modules
-  const plan = buildPlan(specFromFile(config));
-  const planned = performance.now();
-  const loop = performance.eventLoopUtilization();
-  let staging: string | undefined;
-  const onSigint = () => {
-    if (staging) discardStagingNow(staging);
-    io.err('\nkubepki: interrupted; nothing was written.\n');
-    process.exit(EXIT.interrupted);
+  const controller = new AbortController();
+  let received: Interrupt | undefined;
+  // The first signal stops the run; later ones (a second Ctrl+C) must not cut the cleanup short.
+  const onSignal = (signal: Interrupt) => {
+    received ??= signal;
+    controller.abort();
   };
-  process.once('SIGINT', onSigint);
-  const started = Date.now();
-  let lastShown = 0;
+  const handlers = INTERRUPTS.map(signal => [signal, () => onSignal(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  const shown = printable(out);
   try {
+    const plan = buildPlan(specFromFile(config));
+    const planned = performance.now();
+    const loop = performance.eventLoopUtilization();
+    const started = Date.now();
+    let lastShown = 0;
     const report = await buildCluster(plan, out, {
       force,
-      onStaging: dir => { staging = dir; },
+      signal: controller.signal,
       onProgress: ({done, total, item}) => {
         const elapsed = ((Date.now() - started) / 1000).toFixed(1);
         if (io.stderrIsTTY) io.err(`\r\u001B[Kgenerating keys ${done}/${total} (${elapsed}s) ${item}`);
@@ -37,6 +46,10 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
       },
     });
     if (io.stderrIsTTY) io.err('\n');
+    if (received) {
+      io.err(`kubepki: interrupted (${received}) after ${shown} was written: it holds the complete new files.\n`);
+      return INTERRUPT_EXIT[received];
+    }
     const built = performance.now();
     const {idle, active} = performance.eventLoopUtilization(loop);
     io.out(finalReport(report));
@@ -52,7 +65,14 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
       })}\n`);
     }
     return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof BuildInterrupted) || !received) throw error;
+    const state = error.before === 'occupied'
+      ? `${shown} still holds its earlier files, unchanged`
+      : existsSync(out) ? `${shown} is as it was (empty)` : `${shown} was not created`;
+    io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${state}.\n`);
+    return INTERRUPT_EXIT[received];
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
   }
 }

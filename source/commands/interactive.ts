@@ -1,26 +1,39 @@
 // Starts the interactive front end: the Ink wizard, or plain prompts with --plain. Ink, the
 // prompts and the engine are imported here only when needed, so the first frame comes fast.
 import type {Plan} from '../plan/types.js';
-import {discardStagingNow, outputProblem} from '../output/write.js';
+import {outputProblem} from '../output/write.js';
 import {exampleSpec} from '../spec/example.js';
 import type {ProgressEvent} from '../pki/generate.js';
 import {draftFromSpec} from '../interview/draft.js';
 import type {FrontEndDeps} from '../interview/checks.js';
-import {EXIT} from './io.js';
+import {EXIT, INTERRUPT_EXIT} from './io.js';
 
 export interface InteractiveOptions {
   config?: string;
   plain: boolean;
 }
 
-/** The engine with its staging directory tracked, so an interrupt can remove a half-written directory. */
-export function trackedGenerate(): FrontEndDeps['generate'] & {cleanup: () => void} {
-  let staging: string | undefined;
+/**
+ * The engine, stoppable: cleanup() aborts a build in progress and resolves once the engine has
+ * removed what it wrote and released OUT (or at once when nothing is running).
+ */
+export function trackedGenerate(): FrontEndDeps['generate'] & {cleanup: () => Promise<string>} {
+  const controller = new AbortController();
+  let running: Promise<unknown> | undefined;
+  let written: string | undefined;
   const generate = async (plan: Plan, out: string, onProgress: (e: ProgressEvent) => void) => {
     const {buildCluster} = await import('../build/index.js');
-    return buildCluster(plan, out, {onProgress, onStaging: dir => { staging = dir; }});
+    const build = buildCluster(plan, out, {onProgress, signal: controller.signal});
+    running = build.then(report => { written = report.out; }, () => {});
+    return build;
   };
-  return Object.assign(generate, {cleanup: () => { if (staging) discardStagingNow(staging); }});
+  /** Stops the build; says what the output directory holds afterwards. */
+  const cleanup = async (): Promise<string> => {
+    controller.abort();
+    await running;
+    return written ? `${written} was written in full before the interrupt` : 'nothing was written';
+  };
+  return Object.assign(generate, {cleanup});
 }
 
 export async function runInteractive(options: InteractiveOptions): Promise<number> {
@@ -29,11 +42,36 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
   const generate = trackedGenerate();
   const deps: FrontEndDeps = {generate, checkOut: outputProblem};
+  // Ctrl+C reaches the wizard as a key (raw mode); TERM and HUP (a closed terminal) arrive as
+  // signals: the build stops and cleans up, then kubepki leaves with 128 + the signal's number.
+  let stopping = false;
+  const onSignal = (signal: 'SIGTERM' | 'SIGHUP') => {
+    if (stopping) return;
+    stopping = true;
+    void generate.cleanup().then(state => {
+      process.stderr.write(`\nkubepki: interrupted (${signal}); ${state}.\n`);
+      process.exit(INTERRUPT_EXIT[signal]);
+    });
+  };
+  const onTerm = () => onSignal('SIGTERM');
+  const onHup = () => onSignal('SIGHUP');
+  // `on`, not `once`: Ink's signal-exit kills the process when it finds itself the only listener,
+  // and a `once` listener is removed before it runs.
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
+  try {
+    return await interact(options, spec, deps, generate);
+  } finally {
+    process.removeListener('SIGTERM', onTerm);
+    process.removeListener('SIGHUP', onHup);
+  }
+}
 
+async function interact(options: InteractiveOptions, spec: ReturnType<typeof exampleSpec>, deps: FrontEndDeps, generate: ReturnType<typeof trackedGenerate>): Promise<number> {
   if (options.plain) {
     const {runPlain} = await import('../plain/plain.js');
     const outcome = await runPlain(spec, deps);
-    if (outcome.code === 130) generate.cleanup();
+    if (outcome.code === 130) await generate.cleanup();
     return outcome.code;
   }
 
@@ -41,8 +79,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   // With --config the user came to plan that cluster; without, the first screen offers plan or check.
   const outcome = await startWizard(draftFromSpec(spec), deps, {choose: !options.config});
   if (outcome.code === 130) {
-    generate.cleanup();
-    process.stderr.write('kubepki: interrupted; nothing was written.\n');
+    process.stderr.write(`kubepki: interrupted; ${await generate.cleanup()}.\n`);
     // Key generation may still be running in the thread pool: leave now.
     process.exit(EXIT.interrupted);
   }

@@ -15,3 +15,6 @@ export const processIo = (): Io => ({
 });
 
 export const EXIT = {ok: 0, failed: 1, usage: 2, interrupted: 130} as const;
+
+/** 128 + the signal's number, as shells report a process a signal ended. */
+export const INTERRUPT_EXIT = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129} as const;

@@ -1,4 +1,5 @@
 import {InputError} from '../spec/errors.js';
+import {OutputFailed} from '../output/claim.js';
 import {EXIT, processIo, type Io} from './io.js';
 
 export type Command =
@@ -26,6 +27,10 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
     if (error instanceof InputError) {
       io.err(error.lines.map(l => `kubepki: ${l}\n`).join(''));
       return EXIT.usage;
+    }
+    if (error instanceof OutputFailed) {
+      io.err(`kubepki: ${error.message}\n`);
+      return EXIT.failed;
     }
     throw error;
   }

@@ -23,6 +23,7 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
     })),
     kubeconfigs: plan.kubeconfigs.map(k => ({
       id: k.id, node: k.node, user: k.user, cluster: k.cluster, context: k.context, server: k.server, file: k.file,
+      authority: k.authority, certificate: k.certificate,
       installs: k.installs,
     })),
     serviceAccount: {

@@ -1,13 +1,17 @@
 // Puts material on disk so that nothing is lost and no one is let in: everything goes into a
 // private temporary directory beside OUT and is renamed into place at the end, so an interrupted
 // run leaves either nothing or a complete result.
-import {chmod, mkdir, readdir, rename, rm, writeFile} from 'node:fs/promises';
-import {existsSync, readdirSync, rmSync, statSync} from 'node:fs';
-import {basename, dirname, join, resolve} from 'node:path';
+import {chmod, mkdir, readdir} from 'node:fs/promises';
+import {chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFile as writeFileCallback, writeFileSync} from 'node:fs';
+import {basename, dirname, join} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {bundleDir} from '../plan/paths.js';
 import type {Plan} from '../plan/types.js';
 import type {MaterialFile} from '../pki/generate.js';
+import {OutputRefused, STAGING_MARKER} from './claim.js';
+import {printable} from '../spec/quote.js';
+
+export {OutputRefused};
 
 export const SECRET_MODE = 0o600;
 export const PUBLIC_MODE = 0o644;
@@ -20,8 +24,6 @@ export interface ExtraFile {
   mode: number;
 }
 
-export class OutputRefused extends Error {}
-
 /** What is in OUT now: nothing (absent or empty), or files that --force is needed to replace. */
 export function inspectOutput(out: string): 'absent' | 'empty' | 'occupied' {
   let info;
@@ -30,7 +32,7 @@ export function inspectOutput(out: string): 'absent' | 'empty' | 'occupied' {
   } catch {
     return 'absent';
   }
-  if (!info.isDirectory()) throw new OutputRefused(`${out} exists and is not a directory`);
+  if (!info.isDirectory()) throw new OutputRefused(`${printable(out)} exists and is not a directory`);
   return readdirSync(out).length === 0 ? 'empty' : 'occupied';
 }
 
@@ -64,20 +66,29 @@ function ensureDirectory(dir: string): Promise<unknown> {
 const UMASK = process.umask();
 const umaskNarrows = (mode: number) => (mode & UMASK) !== 0;
 
+/** fs.writeFile with a callback: a quarter of the main-thread work of fs/promises' FileHandle path, for thousands of small files. */
+const createFile = (path: string, content: string, mode: number) =>
+  new Promise<void>((resolvePromise, reject) => writeFileCallback(path, content, {mode, flag: 'wx'}, error => (error ? reject(error) : resolvePromise())));
+
 async function writePrivate(root: string, rel: string, content: string, mode: number) {
   const path = join(root, rel);
   await ensureDirectory(dirname(path));
-  await writeFile(path, content, {mode, flag: 'wx'});
+  await createFile(path, content, mode);
   if (umaskNarrows(mode)) await chmod(path, mode);
 }
 
-/** A staging directory beside OUT (same file system, so the final rename is atomic). */
-export async function createStaging(out: string): Promise<string> {
-  const abs = resolve(out);
-  await mkdir(dirname(abs), {recursive: true});
-  const staging = join(dirname(abs), `.${basename(abs)}.kubepki-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await mkdir(staging, {mode: DIR_MODE});
-  await chmod(staging, DIR_MODE);
+const ownerMark = () => `${JSON.stringify({pid: process.pid, started: new Date().toISOString()})}\n`;
+
+/**
+ * A staging directory beside the (claimed, resolved) target: same file system, so the final
+ * rename is atomic. Its name and its marker both name this process, so a later run can tell a
+ * dead run's leftovers from a live run's work (claim.ts, sweepLeftovers).
+ */
+export function createStaging(target: string): string {
+  const staging = join(dirname(target), `.${basename(target)}.kubepki-${process.pid}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(staging, {mode: DIR_MODE});
+  chmodSync(staging, DIR_MODE);
+  writeFileSync(join(staging, STAGING_MARKER), ownerMark(), {mode: SECRET_MODE, flag: 'wx'});
   return staging;
 }
 
@@ -99,22 +110,49 @@ export function bundleCopies(plan: Plan): Map<string, {path: string; secret: boo
 export function stagingWriter(staging: string, plan: Plan) {
   const copies = bundleCopies(plan);
   const written = new Set<string>();
+  const inFlight = new Set<Promise<unknown>>();
+  let stopped = false;
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const forget = () => { inFlight.delete(work); };
+    work.then(forget, forget);
+    return work;
+  };
   return {
     write: async (file: MaterialFile) => {
+      // After stop() a key job that finishes late writes nothing: cleanup must not race it.
+      if (stopped) return;
       const mode = file.secret ? SECRET_MODE : PUBLIC_MODE;
       written.add(file.path);
-      await Promise.all([
+      await track(Promise.all([
         writePrivate(staging, file.path, file.content, mode),
         ...(copies.get(file.path) ?? []).map(c => writePrivate(staging, c.path, file.content, c.secret ? SECRET_MODE : PUBLIC_MODE)),
-      ]);
+      ]));
+    },
+    /**
+     * Refuses every later write and waits (at most `limitMs`) for the writes already started,
+     * so the staging directory can be removed with nothing still landing in it.
+     */
+    stop: async (limitMs = 10_000) => {
+      stopped = true;
+      const deadline = Date.now() + limitMs;
+      while (inFlight.size > 0 && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...inFlight]),
+          new Promise(resolve => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())); }),
+        ]);
+        clearTimeout(timer);
+      }
     },
     /** The extra files (manifest, scripts), empty bundles, and directory modes; checks nothing planned is missing. */
     finish: async (extra: ExtraFile[]) => {
       const missing = [...copies.keys()].filter(source => !written.has(source));
       if (missing.length) throw new Error(`internal: bundles need ${missing.join(', ')}, which were not generated`);
-      for (const node of plan.nodes) await ensureDirectory(join(staging, bundleDir(node.name)));
-      await Promise.all(extra.map(f => writePrivate(staging, f.path, f.content, f.mode)));
-      if (umaskNarrows(DIR_MODE)) await tightenDirectories(staging);
+      if (stopped) return;
+      for (const node of plan.nodes) await track(ensureDirectory(join(staging, bundleDir(node.name))));
+      await track(Promise.all(extra.map(f => writePrivate(staging, f.path, f.content, f.mode))));
+      if (umaskNarrows(DIR_MODE)) await track(tightenDirectories(staging));
     },
   };
 }
@@ -126,37 +164,88 @@ async function tightenDirectories(dir: string) {
   }
 }
 
-/** Swap staging into OUT. An existing OUT is moved aside first and removed only after the swap. */
 function forgetDirectories(staging: string) {
   for (const dir of madeDirectories.keys()) if (dir === staging || dir.startsWith(`${staging}/`)) madeDirectories.delete(dir);
 }
 
-export async function commitStaging(staging: string, out: string): Promise<void> {
-  forgetDirectories(staging);
-  const abs = resolve(out);
-  const state = inspectOutput(abs);
-  if (state === 'absent') return rename(staging, abs);
-  const aside = `${staging}-previous`;
-  await rename(abs, aside);
-  try {
-    await rename(staging, abs);
-  } catch (error) {
-    await rename(aside, abs);
-    throw error;
-  }
-  await rm(aside, {recursive: true, force: true});
+/** What OUT was when the run checked it, to be found the same just before the swap. */
+export interface OutputSnapshot {
+  state: 'absent' | 'empty' | 'occupied';
+  /** For an occupied OUT: every entry with its size and modification time. */
+  listing?: string;
 }
 
-export async function discardStaging(staging: string) {
+function listing(dir: string): string {
+  const lines: string[] = [];
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(join(dir, rel), {withFileTypes: true})) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      const info = lstatSync(join(dir, path));
+      lines.push(`${path}\t${info.mode}\t${info.size}\t${info.mtimeMs}`);
+      if (entry.isDirectory()) walk(path);
+    }
+  };
+  walk('');
+  return lines.sort().join('\n');
+}
+
+export function snapshotOutput(target: string): OutputSnapshot {
+  const state = inspectOutput(target);
+  return state === 'occupied' ? {state, listing: listing(target)} : {state};
+}
+
+export type Committed = 'created' | 'replaced';
+
+/**
+ * Puts staging in OUT's place. Synchronous from the re-check to the last rename: a signal handler
+ * (JavaScript, run between event-loop turns) cannot fall between the steps, so an interrupt
+ * leaves either the old tree or the new one. The old tree is removed in the same step: its keys
+ * never linger beside OUT. Throws OutputRefused, having changed nothing, when OUT is no longer
+ * what the run checked (someone made it, or changed it, meanwhile).
+ */
+export function commitStagingNow(staging: string, target: string, before: OutputSnapshot): Committed {
   forgetDirectories(staging);
-  if (existsSync(staging)) await rm(staging, {recursive: true, force: true});
+  const now = snapshotOutput(target);
+  if (now.state === 'occupied' && (before.state !== 'occupied' || now.listing !== before.listing)) {
+    throw new OutputRefused(before.state === 'occupied'
+      ? `${printable(target)} changed while kubepki was generating; nothing was changed. Run again.`
+      : `${printable(target)} was created by someone else while kubepki was generating; nothing was changed.`);
+  }
+  if (now.state !== 'occupied') {
+    // rename() replaces an empty directory, and fails (changing nothing) if one has appeared with files.
+    renameSync(staging, target);
+    rmSync(join(target, STAGING_MARKER), {force: true});
+    return 'created';
+  }
+  const aside = `${staging}-previous`;
+  // Marked, so that if this process is killed between the renames the next run puts it back.
+  writeFileSync(join(target, STAGING_MARKER), ownerMark(), {mode: SECRET_MODE});
+  renameSync(target, aside);
+  try {
+    renameSync(staging, target);
+  } catch (error) {
+    renameSync(aside, target);
+    rmSync(join(target, STAGING_MARKER), {force: true});
+    throw error;
+  }
+  rmSync(join(target, STAGING_MARKER), {force: true});
+  rmSync(aside, {recursive: true, force: true});
+  return 'replaced';
 }
 
 /**
- * For interrupt handlers: synchronous, so it does not wait behind key generation in the thread
- * pool, and completes before the process exits.
+ * Removes a staging directory and every key in it. Synchronous, so it completes before the
+ * process exits; call the writer's stop() first so no write lands during the removal.
  */
 export function discardStagingNow(staging: string) {
   forgetDirectories(staging);
-  rmSync(staging, {recursive: true, force: true});
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmSync(staging, {recursive: true, force: true, maxRetries: 3});
+      return;
+    } catch (error) {
+      // A write that outlived stop()'s limit may still create a file: try again briefly.
+      if (attempt >= 5 || (error as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw error;
+    }
+  }
 }

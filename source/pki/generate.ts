@@ -43,6 +43,8 @@ export interface GenerateOptions {
   existing?: Partial<Record<AuthorityId, ExistingAuthority>>;
   /** Called with each file as soon as it exists (to write it while keys are still being made). */
   onFile?: (file: MaterialFile) => Promise<void>;
+  /** Aborted: keys not yet started are never made. */
+  signal?: AbortSignal;
   keep?: KeptLeaves;
 }
 
@@ -58,7 +60,7 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length
     - plan.certificates.filter(c => keep.certificates.has(c.ref)).length - (keep.serviceAccount ? 1 : 0);
   let done = 0;
-  const generateKey = createKeyGenerator();
+  const generateKey = createKeyGenerator(undefined, options.signal);
   const key = (keyType: KeyType, item: string): Promise<KeyPair> =>
     generateKey(KEY_ALGORITHMS[keyType]).then(pair => {
       options.onProgress?.({done: ++done, total, item});
@@ -72,7 +74,13 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     const file = {path, content, secret};
     files.push(file);
     pems.set(path, content);
-    if (options.onFile) writes.push(options.onFile(file));
+    if (options.onFile) {
+      const write = options.onFile(file);
+      // Settled below; without a handler now, a failed write (ENOSPC) is an unhandled rejection
+      // that ends the process before the staging directory can be removed.
+      write.catch(() => {});
+      writes.push(write);
+    }
   };
 
   // Queue authority keys first: every leaf waits for its signer.

@@ -39,7 +39,13 @@ export function ecKeyPair(curve: string, curveOid: string, privateKeyBytes: numb
  * would not go faster, and would queue file writes (which use the same pool) behind seconds of
  * key generation — an interrupted run could not even delete its staging directory.
  */
-export function createKeyGenerator(concurrency = availableParallelism()) {
+export class KeyGenerationStopped extends Error {
+  constructor() {
+    super('key generation stopped');
+  }
+}
+
+export function createKeyGenerator(concurrency = availableParallelism(), signal?: AbortSignal) {
   let running = 0;
   const waiting: (() => void)[] = [];
   const release = () => {
@@ -50,6 +56,11 @@ export function createKeyGenerator(concurrency = availableParallelism()) {
     const g = algorithm.generation;
     if (g.type === 'ec') return timed('keygen', () => ecKeyPair(g.curve, g.curveOid, g.privateKeyBytes));
     if (running >= concurrency) await new Promise<void>(resolve => waiting.push(resolve));
+    // Stopped (interrupt or failure): queued jobs never start, each passing its turn on.
+    if (signal?.aborted) {
+      waiting.shift()?.();
+      throw new KeyGenerationStopped();
+    }
     running++;
     try {
       return await generateInPool(g.options);

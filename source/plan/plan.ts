@@ -6,6 +6,8 @@ import {AUTHORITIES, CERTIFICATES, KUBECONFIGS, SERVICE_ACCOUNT_WHY, SIGNER_FOR,
 import {LAYOUT_FILES, type Audience, type Placement} from './layouts.js';
 import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
+import {InputError} from '../spec/errors.js';
+import {quote} from '../spec/quote.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
 
 export const serverUrl = (host: string, port: number) =>
@@ -124,6 +126,13 @@ export function buildPlan(spec: ClusterSpec): Plan {
     why: SERVICE_ACCOUNT_WHY,
   };
 
+  assertDistinctFiles(spec, [
+    ...authorities.flatMap(a => [{path: a.cert, what: `${a.id} certificate`}, {path: a.key, what: `${a.id} key`}]),
+    ...certificates.flatMap(c => [{path: c.cert, what: `${c.id} certificate`}, {path: c.key, what: `${c.id} key`}]),
+    ...kubeconfigs.map(k => ({path: k.file, what: `${k.id} kubeconfig`})),
+    {path: serviceAccount.key, what: 'service-account key'}, {path: serviceAccount.publicKey, what: 'service-account public key'},
+  ]);
+
   const bundles = collectBundles(spec, [
     ...authorities.flatMap(a => [
       ...a.certInstalls.map(i => ({...i, source: a.cert, secret: false})),
@@ -156,6 +165,23 @@ export function buildPlan(spec: ClusterSpec): Plan {
     warnings: warningsFor(spec),
     keyCount: authorities.length + certificates.length + 1,
   };
+}
+
+/**
+ * The Hard Way names a node's client certificate after the node, in the directory that also
+ * holds etcd-server.crt and kubelet.crt: a node named `kubelet` would get one file for two keys.
+ * Such a name is bad input (the node's name field), found here where the file names are known.
+ */
+function assertDistinctFiles(spec: ClusterSpec, files: {path: string; what: string}[]) {
+  const owner = new Map<string, string>();
+  for (const {path, what} of files) {
+    const earlier = owner.get(path);
+    if (earlier === undefined) { owner.set(path, what); continue; }
+    const node = /^pki\/nodes\/([^/]+)\//.exec(path)?.[1];
+    const index = spec.nodes.findIndex(n => n.name === node);
+    if (index < 0) throw new Error(`catalog error: ${path} would be both the ${earlier} and the ${what}`);
+    throw new InputError([`nodes[${index}].name: ${quote(node)} cannot name a node in the ${spec.pki.layout} layout: its file ${path} would be both the ${earlier} and the ${what}; choose another name`]);
+  }
 }
 
 function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; secret: boolean})[]) {

@@ -44,18 +44,17 @@ export const etcdMemberNames: SanRule = (_spec, {node}) => ({
 /** The apiserver reaches a kubelet (logs, exec, metrics) by the node's name or address. */
 export const kubeletNames: SanRule = (_spec, {node}) => ({dns: [node!.name], ip: [node!.ip]});
 
-/** Apply rules in order, dropping repeats (an endpoint that is also a node IP appears once). */
+/** Apply rules in order, dropping repeats (an endpoint that is also a node IP appears once); linear in the names. */
 export function collectNames(rules: SanRule[], spec: ClusterSpec, ctx: {node?: NodeSpec; serviceIp: string}): Names {
-  const dns: string[] = [];
-  const ip: string[] = [];
-  const seenIp = new Set<string>();
+  const dns = new Set<string>();
+  const ip = new Map<string, string>();
   for (const rule of rules) {
     const names = rule(spec, ctx);
-    for (const d of names.dns) if (!dns.includes(d)) dns.push(d);
+    for (const d of names.dns) dns.add(d);
     for (const a of names.ip) {
       const key = canonicalIp(a);
-      if (!seenIp.has(key)) { seenIp.add(key); ip.push(a); }
+      if (!ip.has(key)) ip.set(key, a);
     }
   }
-  return {dns, ip};
+  return {dns: [...dns], ip: [...ip.values()]};
 }

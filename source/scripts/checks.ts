@@ -8,7 +8,7 @@ export type Check =
   | {kind: 'verify'; file: string; argv: string[]; what: string}
   | {kind: 'key-match'; file: string; cert: string; key: string; what: string}
   | {kind: 'public-key-match'; file: string; publicKey: string; key: string; what: string}
-  | {kind: 'kubeconfig'; file: string; ca: string; what: string};
+  | {kind: 'kubeconfig'; file: string; ca: string; cn: string; organizations: string[]; what: string};
 
 export interface CheckGroup {
   authority: AuthorityId | 'service-account';
@@ -40,7 +40,8 @@ export function opensslChecks(plan: Plan): CheckGroup[] {
       checks.push({kind: 'key-match', file: c.key, cert: c.cert, key: c.key, what: `${label} key matches its certificate`});
     }
     for (const k of plan.kubeconfigs.filter(k => k.authority === a.id)) {
-      checks.push({kind: 'kubeconfig', file: k.file, ca: a.cert, what: `${k.id}${k.node ? ` (${k.node})` : ''} kubeconfig's client certificate signed by ${a.id}`});
+      const client = plan.certificates.find(c => c.id === k.certificate.id && c.node === k.certificate.node)!;
+      checks.push({kind: 'kubeconfig', file: k.file, ca: a.cert, cn: client.cn, organizations: client.organizations, what: `${k.id}${k.node ? ` (${k.node})` : ''} kubeconfig's client certificate signed by ${a.id}`});
     }
     return {authority: a.id, title: `signed by ${a.id} (${a.cert})`, checks};
   });

@@ -1,4 +1,5 @@
 import {isIPv4, isIPv6} from 'node:net';
+import {quote} from './quote.js';
 
 export type Family = 4 | 6;
 
@@ -74,12 +75,13 @@ export type CidrResult = {ok: true; cidr: Cidr} | {ok: false; reason: string};
 export function parseCidr(text: string): CidrResult {
   const m = text.match(/^([^/]+)\/(\d{1,3})$/);
   if (!m) return {ok: false, reason: 'is not a CIDR (expected ADDRESS/PREFIX, e.g. 10.96.0.0/12)'};
-  const family = ipFamily(m[1]!);
-  if (!family) return {ok: false, reason: `has "${m[1]}", which is not an IPv4 or IPv6 address`};
+  const address = checkAddress(m[1]!);
+  if (!address.ok) return {ok: false, reason: `has ${quote(m[1])}, which ${address.reason}`};
+  const family = address.family;
   const prefix = Number(m[2]);
   const bits = family === 4 ? 32 : 128;
   if (prefix > bits) return {ok: false, reason: `has prefix /${prefix}, beyond the ${bits} bits of an IPv${family} address`};
-  const bytes = ipToBytes(m[1]!);
+  const bytes = ipToBytes(address.ip);
   const network = bytes.map((b, i) => {
     const keep = Math.max(0, Math.min(8, prefix - i * 8));
     return b & ((0xff << (8 - keep)) & 0xff);
@@ -98,4 +100,41 @@ export function firstServiceIp(cidr: Cidr): string {
     bytes[i] = 0;
   }
   return bytesToIp(bytes);
+}
+
+export type AddressCheck = {ok: true; ip: string; family: Family} | {ok: false; reason: string};
+
+const isV4Mapped = (bytes: number[]) =>
+  bytes.length === 16 && bytes.slice(0, 10).every(b => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+
+/**
+ * An address as it will be encoded in a certificate, in canonical spelling (RFC 5952 for IPv6),
+ * or why it cannot be. A zone id names an interface on one machine, so no certificate can carry
+ * it; an IPv4-mapped address (::ffff:a.b.c.d) is encoded by Go's x509 as the IPv4 address, so the
+ * same certificate would read differently to kubectl and openssl: the IPv4 address is asked for.
+ */
+export function checkAddress(text: string): AddressCheck {
+  const zone = text.indexOf('%');
+  if (zone >= 0 && isIPv6(text)) {
+    return {ok: false, reason: `has a zone id (${text.slice(zone)}), which names an interface on one machine and cannot be in a certificate; write the address without it`};
+  }
+  const family = ipFamily(text);
+  if (!family) return {ok: false, reason: 'is not an IPv4 or IPv6 address'};
+  const bytes = ipToBytes(text);
+  if (isV4Mapped(bytes)) {
+    return {ok: false, reason: `is an IPv4-mapped IPv6 address; write the IPv4 address ${bytes.slice(12).join('.')} instead`};
+  }
+  return {ok: true, ip: bytesToIp(bytes), family};
+}
+
+/** Whether two ranges share any address. */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  if (a.family !== b.family) return false;
+  const prefix = Math.min(a.prefix, b.prefix);
+  for (let i = 0; i < a.network.length; i++) {
+    const keep = Math.max(0, Math.min(8, prefix - i * 8));
+    const mask = (0xff << (8 - keep)) & 0xff;
+    if ((a.network[i]! & mask) !== (b.network[i]! & mask)) return false;
+  }
+  return true;
 }

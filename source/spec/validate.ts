@@ -2,7 +2,8 @@ import {
   AUTHORITY_TOPOLOGIES, DEFAULTS, KEY_TYPES, LAYOUTS, ROLES, isControlPlane,
   type ClusterSpec, type NodeSpec, type Role,
 } from './types.js';
-import {canonicalIp, ipFamily, isDnsLabel, isDnsName, parseCidr} from './net.js';
+import {bytesToIp, checkAddress, cidrsOverlap, ipFamily, isDnsLabel, isDnsName, parseCidr} from './net.js';
+import {quote} from './quote.js';
 import {parseDurationHours} from './duration.js';
 
 export type FieldPath = (string | number)[];
@@ -14,14 +15,24 @@ export interface Issue {
 
 export type Validation = {ok: true; spec: ClusterSpec} | {ok: false; issues: Issue[]};
 
+/** A key people write (`pki.layout`) as is; any other key (spaces, escapes, 5 MB) quoted. */
+const keyText = (key: string) => (/^[A-Za-z0-9_-]{1,64}$/.test(key) ? key : quote(key));
+
 export function formatPath(path: FieldPath): string {
   return path.reduce<string>((text, part) =>
-    typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part, '') || '(top level)';
+    typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${keyText(part)}` : keyText(part), '') || '(top level)';
 }
 
 export const formatIssue = (issue: Issue) => `${formatPath(issue.path)}: ${issue.message}`;
 
-const show = (value: unknown) => JSON.stringify(value);
+const show = (value: unknown) => quote(value);
+
+/** No field needs more: DNS names stop at 253 characters. Longer values are refused, not echoed. */
+export const MAX_VALUE_LENGTH = 1024;
+/** Every extra SAN goes into the apiserver certificate, which every client parses on every handshake. */
+export const MAX_EXTRA_SANS = 1000;
+/** The last instant an X.509 time can express (GeneralizedTime, RFC 5280 4.1.2.5). */
+export const LAST_X509_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -53,6 +64,10 @@ class Reader {
     }
     if (typeof value !== 'string' || value.trim() === '') {
       this.issues.push({path, message: `must be a non-empty string, got ${show(value)}`});
+      return undefined;
+    }
+    if (value.length > MAX_VALUE_LENGTH) {
+      this.issues.push({path, message: `is ${value.length} characters long; at most ${MAX_VALUE_LENGTH} are accepted (${show(value)})`});
       return undefined;
     }
     const control = controlCharacterProblem(value);
@@ -98,7 +113,7 @@ export function controlCharacterProblem(value: string): string | undefined {
 const hostMessage = (host: string) => `${show(host)} is neither an IPv4/IPv6 address nor a DNS name`;
 
 /** The single validator all front ends call. Input is whatever YAML/JSON parsing produced. */
-export function validate(raw: unknown): Validation {
+export function validate(raw: unknown, now: Date = new Date()): Validation {
   const issues: Issue[] = [];
   const r = new Reader(issues);
   const top = r.object(raw, [], ['apiVersion', 'kind', 'name', 'endpoint', 'network', 'nodes', 'pki', 'extraSANs', 'ssh']);
@@ -120,7 +135,11 @@ export function validate(raw: unknown): Validation {
   if (host === '') {
     r.add(['endpoint', 'host'], 'is required (a load balancer address, or the first control-plane node\'s IP)');
     host = undefined;
-  } else if (host !== undefined && !ipFamily(host) && !isDnsName(host)) {
+  } else if (host !== undefined && ipFamily(host)) {
+    const address = checkAddress(host);
+    if (address.ok) host = address.ip;
+    else { r.add(['endpoint', 'host'], `${show(host)} ${address.reason}`); host = undefined; }
+  } else if (host !== undefined && !isDnsName(host)) {
     r.add(['endpoint', 'host'], hostMessage(host));
   }
   let port: number | undefined = DEFAULTS.port;
@@ -133,8 +152,8 @@ export function validate(raw: unknown): Validation {
   }
 
   const networkRaw = r.object(top.network, ['network'], ['serviceCIDR', 'clusterDomain']);
-  const serviceCIDR = networkRaw && r.string(networkRaw.serviceCIDR, ['network', 'serviceCIDR'], DEFAULTS.serviceCIDR);
-  if (serviceCIDR !== undefined) checkServiceCidr(r, serviceCIDR, firstControlPlane?.ip);
+  const serviceCIDRText = networkRaw && r.string(networkRaw.serviceCIDR, ['network', 'serviceCIDR'], DEFAULTS.serviceCIDR);
+  const serviceCIDR = serviceCIDRText === undefined ? undefined : checkServiceCidr(r, serviceCIDRText, firstControlPlane?.ip);
   const clusterDomain = networkRaw && r.string(networkRaw.clusterDomain, ['network', 'clusterDomain'], DEFAULTS.clusterDomain);
   if (clusterDomain !== undefined && !isDnsName(clusterDomain)) {
     r.add(['network', 'clusterDomain'], `${show(clusterDomain)} is not a DNS domain`);
@@ -147,17 +166,16 @@ export function validate(raw: unknown): Validation {
   const validityRaw = pkiRaw && r.object(pkiRaw.validity, ['pki', 'validity'], ['ca', 'certificate']);
   const caValidity = validityRaw && readDuration(r, validityRaw.ca, ['pki', 'validity', 'ca'], DEFAULTS.caValidity);
   const certValidity = validityRaw && readDuration(r, validityRaw.certificate, ['pki', 'validity', 'certificate'], DEFAULTS.certificateValidity);
+  for (const [validity, field] of [[caValidity, 'ca'], [certValidity, 'certificate']] as const) {
+    if (validity && now.getTime() + validity.hours * 3_600_000 > LAST_X509_TIME) {
+      r.add(['pki', 'validity', field], `${show(validity.text)} would end after 9999-12-31, the last date a certificate can carry; choose a shorter validity`);
+    }
+  }
   if (caValidity && certValidity && caValidity.hours < certValidity.hours) {
     r.add(['pki', 'validity', 'ca'], `${caValidity.text} is shorter than the certificate validity ${certValidity.text}: a certificate cannot outlive the CA that signed it`);
   }
 
-  const extraSANs: string[] = [];
-  const sansRaw = r.list(top.extraSANs, ['extraSANs']);
-  sansRaw?.forEach((san, i) => {
-    if (typeof san !== 'string' || (!ipFamily(san) && !isDnsName(san, true))) {
-      r.add(['extraSANs', i], typeof san === 'string' ? hostMessage(san) : `must be a string, got ${show(san)}`);
-    } else extraSANs.push(san);
-  });
+  const extraSANs = readExtraSANs(r, top.extraSANs);
 
   const sshRaw = r.object(top.ssh, ['ssh'], ['user']);
   const sshUser = sshRaw && r.string(sshRaw.user, ['ssh', 'user'], DEFAULTS.sshUser);
@@ -198,21 +216,61 @@ function readDuration(r: Reader, value: unknown, path: FieldPath, fallback: stri
   return {text, hours};
 }
 
-function checkServiceCidr(r: Reader, text: string, controlPlaneIp: string | undefined) {
+/** Extra SANs, each checked, IPs in canonical spelling, repeats dropped (in one pass: a Set). */
+function readExtraSANs(r: Reader, value: unknown): string[] {
+  const list = r.list(value, ['extraSANs']);
+  if (!list) return [];
+  if (list.length > MAX_EXTRA_SANS) {
+    r.add(['extraSANs'], `has ${list.length} entries; at most ${MAX_EXTRA_SANS} are accepted`);
+    return [];
+  }
+  const seen = new Set<string>();
+  list.forEach((san, i) => {
+    if (typeof san !== 'string') return r.add(['extraSANs', i], `must be a string, got ${show(san)}`);
+    if (san.length > MAX_VALUE_LENGTH) return r.add(['extraSANs', i], `is ${san.length} characters long; at most ${MAX_VALUE_LENGTH} are accepted (${show(san)})`);
+    let name = san;
+    if (ipFamily(san)) {
+      const address = checkAddress(san);
+      if (!address.ok) return r.add(['extraSANs', i], `${show(san)} ${address.reason}`);
+      name = address.ip;
+    } else if (!isDnsName(san, true)) return r.add(['extraSANs', i], hostMessage(san));
+    seen.add(name);
+  });
+  return [...seen];
+}
+
+/** Ranges a Service IP must never come from: the machine itself, one link, or a group. */
+const RESERVED_RANGES: [string, string][] = [
+  ['127.0.0.0/8', 'loopback'], ['169.254.0.0/16', 'link-local'], ['224.0.0.0/4', 'multicast'],
+  ['::1/128', 'loopback'], ['fe80::/10', 'link-local'], ['ff00::/8', 'multicast'],
+];
+const reserved = RESERVED_RANGES.map(([text, what]) => {
+  const parsed = parseCidr(text);
+  if (!parsed.ok) throw new Error(`reserved range ${text}: ${parsed.reason}`);
+  return {text, what, cidr: parsed.cidr};
+});
+
+/** The range in canonical spelling, or undefined (with the reason recorded). */
+function checkServiceCidr(r: Reader, text: string, controlPlaneIp: string | undefined): string | undefined {
   const path = ['network', 'serviceCIDR'];
   const parsed = parseCidr(text);
-  if (!parsed.ok) return r.add(path, `${show(text)} ${parsed.reason}`);
+  if (!parsed.ok) return void r.add(path, `${show(text)} ${parsed.reason}`);
   const {family, prefix} = parsed.cidr;
+  if (prefix === 0) return void r.add(path, `${show(text)} is the whole IPv${family} address space: choose a private range such as 10.96.0.0/12`);
   // Too small: the apiserver takes the first address and needs room for Services.
-  if (family === 4 && prefix > 28) return r.add(path, `${show(text)} is too small: /${prefix} leaves no room for Services (use /28 or larger, e.g. /24)`);
-  if (family === 6 && prefix > 124) return r.add(path, `${show(text)} is too small: use /124 or larger`);
+  if (family === 4 && prefix > 28) return void r.add(path, `${show(text)} is too small: /${prefix} leaves no room for Services (use /28 or larger, e.g. /24)`);
+  if (family === 6 && prefix > 124) return void r.add(path, `${show(text)} is too small: use /124 or larger`);
   // kube-apiserver refuses IPv6 service ranges of more than 20 host bits.
-  if (family === 6 && prefix < 108) return r.add(path, `${show(text)} is too large: kube-apiserver accepts at most /108 for IPv6`);
+  if (family === 6 && prefix < 108) return void r.add(path, `${show(text)} is too large: kube-apiserver accepts at most /108 for IPv6`);
   const cpFamily = controlPlaneIp ? ipFamily(controlPlaneIp) : undefined;
   if (cpFamily && cpFamily !== family) {
-    r.add(path, `${show(text)} is IPv${family} but the control plane's address ${controlPlaneIp} is IPv${cpFamily}: the service range must be of the same family`);
+    return void r.add(path, `${show(text)} is IPv${family} but the control plane's address ${controlPlaneIp} is IPv${cpFamily}: the service range must be of the same family`);
   }
+  const clash = reserved.find(range => cidrsOverlap(parsed.cidr, range.cidr));
+  if (clash) return void r.add(path, `${show(text)} overlaps the ${clash.what} range ${clash.text}: Service IPs must be ordinary unicast addresses (e.g. 10.96.0.0/12)`);
+  return `${bytesToIp(parsed.cidr.network)}/${prefix}`;
 }
+
 
 function readNodes(r: Reader, value: unknown): NodeSpec[] | undefined {
   if (value === undefined || value === null) {
@@ -237,11 +295,12 @@ function readNodes(r: Reader, value: unknown): NodeSpec[] | undefined {
         r.add([...path, 'name'], `${show(name)} is already the name of nodes[${names.get(name)}]`);
       } else names.set(name, i);
     }
-    const ip = r.string(raw.ip, [...path, 'ip']);
+    let ip = r.string(raw.ip, [...path, 'ip']);
     if (ip !== undefined) {
-      if (!ipFamily(ip)) r.add([...path, 'ip'], `${show(ip)} is not an IPv4 or IPv6 address`);
-      else if (ips.has(canonicalIp(ip))) r.add([...path, 'ip'], `${show(ip)} is already the IP of nodes[${ips.get(canonicalIp(ip))}]`);
-      else ips.set(canonicalIp(ip), i);
+      const address = checkAddress(ip);
+      if (!address.ok) r.add([...path, 'ip'], `${show(ip)} ${address.reason}`);
+      else if (ips.has(address.ip)) r.add([...path, 'ip'], `${show(ip)} is already the IP of nodes[${ips.get(address.ip)}]`);
+      else { ips.set(address.ip, i); ip = address.ip; }
     }
     const rolesRaw = r.list(raw.roles, [...path, 'roles']);
     const roles: Role[] = [];

@@ -29,7 +29,7 @@ function samePublicKey(a: Parameters<typeof createPublicKey>[0], b: Parameters<t
 export function inspectDirectory(dir: string, now = new Date()): Finding[] {
   const manifest = readManifest(dir);
   const findings: Finding[] = [];
-  const read = (rel: string) => readFileSync(join(dir, rel));
+  const read = (rel: string) => readable(dir, rel);
   const certOf = new Map<string, X509Certificate>();
   const loadCert = (rel: string) => {
     let cert = certOf.get(rel);
@@ -45,6 +45,16 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     }
   };
   const daysLeft = (cert: X509Certificate) => Math.floor((new Date(cert.validTo).getTime() - now.getTime()) / DAY_MS);
+  /** Dates that are X.509 times, and now between them; the days left. */
+  const inDate = (cert: X509Certificate): number => {
+    const from = Date.parse(cert.validFrom);
+    const to = Date.parse(cert.validTo);
+    if (Number.isNaN(to)) throw new Error(`notAfter is not a valid X.509 time (${cert.validTo})`);
+    if (Number.isNaN(from)) throw new Error(`notBefore is not a valid X.509 time (${cert.validFrom})`);
+    if (to < now.getTime()) throw new Error(`expired on ${cert.validTo}`);
+    if (from > now.getTime()) throw new Error(`not valid before ${cert.validFrom}`);
+    return daysLeft(cert);
+  };
   /** The key matches the certificate and is of the type the manifest says (older manifests say none). */
   const keyMatches = (cert: X509Certificate, keyFile: string, keyType: KeyType | undefined): string => {
     const key = createPrivateKey(read(keyFile));
@@ -60,9 +70,7 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       if (!cert.ca) throw new Error('not a CA certificate (basicConstraints CA:FALSE)');
       if (!cert.verify(cert.publicKey)) throw new Error('self-signature does not verify');
       const matches = keyMatches(cert, a.key, a.keyType);
-      const days = daysLeft(cert);
-      if (days < 0) throw new Error(`expired on ${cert.validTo}`);
-      return {detail: `CA ${a.id}, ${matches}`, daysLeft: days};
+      return {detail: `CA ${a.id}, ${matches}`, daysLeft: inDate(cert)};
     });
   }
 
@@ -83,9 +91,7 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       if (!subject.split('\n').includes(`CN=${c.cn}`)) throw new Error(`subject is ${subject.replaceAll('\n', ', ')}, expected CN=${c.cn}`);
       for (const o of c.organizations) if (!subject.split('\n').includes(`O=${o}`)) throw new Error(`subject lacks O=${o}`);
       const matches = keyMatches(cert, c.key, c.keyType);
-      const days = daysLeft(cert);
-      if (days < 0) throw new Error(`expired on ${cert.validTo}`);
-      if (new Date(cert.validFrom).getTime() > now.getTime()) throw new Error(`not valid before ${cert.validFrom}`);
+      const days = inDate(cert);
       return {detail: `${c.usages.join('+')}, ${c.dnsNames.length + c.ipAddresses.length} SANs, ${matches}`, daysLeft: days};
     });
   }
@@ -98,13 +104,27 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       const cluster = doc?.clusters?.[0]?.cluster;
       if (!user || !cluster) throw new Error('no user or cluster entry');
       if (cluster.server !== k.server) throw new Error(`server is ${cluster.server}, expected ${k.server}`);
-      const ca = new X509Certificate(Buffer.from(cluster['certificate-authority-data'], 'base64'));
-      const cert = new X509Certificate(Buffer.from(user['client-certificate-data'], 'base64'));
-      if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error('client certificate not signed by the embedded CA');
-      const key = createPrivateKey(Buffer.from(user['client-key-data'], 'base64'));
+      // The authority the cluster's apiserver trusts, from the master copy: a kubeconfig whose
+      // CA and client certificate were both swapped for another cluster's is consistent in itself.
+      const authorityId = k.authority ?? 'ca';
+      const authority = manifest.authorities.find(a => a.id === authorityId);
+      if (!authority) throw new Error(`authority ${authorityId} is not in the manifest`);
+      const clusterCa = loadCert(authority.cert);
+      const embedded = new X509Certificate(Buffer.from(String(cluster['certificate-authority-data'] ?? ''), 'base64'));
+      if (!embedded.raw.equals(clusterCa.raw)) throw new Error(`certificate-authority-data is not ${authorityId} (${authority.cert})`);
+      const cert = new X509Certificate(Buffer.from(String(user['client-certificate-data'] ?? ''), 'base64'));
+      if (!cert.checkIssued(clusterCa) || !cert.verify(clusterCa.publicKey)) throw new Error(`client certificate not signed by ${authorityId} (${authority.cert})`);
+      if (cert.ca) throw new Error('client certificate is a CA certificate');
+      if (!(cert.keyUsage ?? []).includes(EKU.clientAuth)) throw new Error('client certificate lacks extended key usage clientAuth');
+      const key = createPrivateKey(Buffer.from(String(user['client-key-data'] ?? ''), 'base64'));
       if (!samePublicKey(key, cert.publicKey)) throw new Error('embedded key does not match the embedded certificate');
-      if (!cert.subject.split('\n').includes(`CN=${k.user}`)) throw new Error(`client certificate is not for ${k.user}`);
-      return {detail: `${k.user} → ${k.server}`, daysLeft: daysLeft(cert)};
+      const planned = manifest.certificates.find(c => k.certificate ? c.id === k.certificate.id && c.node === k.certificate.node : c.cn === k.user && (c.node === k.node || c.node === null));
+      const subject = cert.subject.split('\n');
+      if (!subject.includes(`CN=${k.user}`)) throw new Error(`client certificate is for ${subject.join(', ')}, expected CN=${k.user}`);
+      const organizations = subject.filter(part => part.startsWith('O=')).map(part => part.slice(2)).sort();
+      const expected = [...(planned?.organizations ?? [])].sort();
+      if (organizations.join('\n') !== expected.join('\n')) throw new Error(`client certificate has O=[${organizations.join(', ')}], expected O=[${expected.join(', ')}]`);
+      return {detail: `${k.user} → ${k.server}`, daysLeft: inDate(cert)};
     });
   }
 
@@ -115,6 +135,16 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
 
   findings.push(...modeFindings(dir, manifest));
   return findings;
+}
+
+/** A file of the tree, or an error naming it (relative to the tree) and why it cannot be read. */
+function readable(dir: string, rel: string): Buffer {
+  try {
+    return readFileSync(join(dir, rel));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${rel} is missing` : `${rel} cannot be read (${code ?? (error as Error).message})`);
+  }
 }
 
 /** Private material 0600, every directory 0700, and no CA key outside the control plane. */
@@ -129,11 +159,19 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
   }
   const bad: string[] = [];
   const walk = (rel: string) => {
-    const info = statSync(join(dir, rel));
-    if (info.isDirectory()) {
-      if ((info.mode & 0o777) !== 0o700) bad.push(`${rel || '.'}/ is ${(info.mode & 0o777).toString(8)}, expected 700`);
-      for (const entry of readdirSync(join(dir, rel))) walk(rel ? `${rel}/${entry}` : entry);
-    } else if (secret.has(rel) && (info.mode & 0o777) !== 0o600) {
+    let info;
+    try {
+      info = statSync(join(dir, rel));
+      if (info.isDirectory()) {
+        if ((info.mode & 0o777) !== 0o700) bad.push(`${rel || '.'}/ is ${(info.mode & 0o777).toString(8)}, expected 700`);
+        for (const entry of readdirSync(join(dir, rel))) walk(rel ? `${rel}/${entry}` : entry);
+        return;
+      }
+    } catch (error) {
+      bad.push(`${rel || '.'} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      return;
+    }
+    if (secret.has(rel) && (info.mode & 0o777) !== 0o600) {
       bad.push(`${rel} is ${(info.mode & 0o777).toString(8)}, expected 600`);
     }
   };
@@ -145,8 +183,11 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
     const leaked = isControlPlane(node) ? [] : node.files.filter(f => caKeys.has(f.source)).map(f => f.path);
     const others = node.files.filter(f => f.secret && /^pki\/nodes\/([^/]+)\//.test(f.source) && f.source.split('/')[2] !== name).map(f => f.path);
     const stale = node.files.filter(f => {
-      const copy = join(dir, node.bundle, f.path);
-      return !existsSync(copy) || !readFileSync(copy).equals(readFileSync(join(dir, f.source)));
+      try {
+        return !readFileSync(join(dir, node.bundle, f.path)).equals(readFileSync(join(dir, f.source)));
+      } catch {
+        return true;
+      }
     }).map(f => f.path);
     const problems = [...leaked.map(p => `must not hold CA key ${p}`), ...others.map(p => `must not hold another node's key ${p}`), ...stale.map(p => `${p} missing or differs from its master copy`)];
     findings.push({file: node.bundle, check: 'bundle', ok: problems.length === 0,

@@ -67,6 +67,27 @@ describe('the wizard in a real terminal', () => {
     }
   });
 
+  it.each([['SIGTERM', 143], ['SIGHUP', 129]] as const)('%s during generation (the terminal closed) exits %i and leaves nothing behind', async (signal, code) => {
+    const cwd = join(tmp.path, `signal-${signal}`);
+    const config = join(tmp.path, 'slow.yaml');
+    writeFileSync(config, stringify({...EXAMPLE_CONFIG, pki: {...EXAMPLE_CONFIG.pki, key: 'rsa-4096'}}));
+    run('mkdir', ['-p', cwd]);
+    const term = new Terminal(cwd, ['--config', config]);
+    try {
+      await term.waitFor('the first screen', s => s.includes('1/10'));
+      await term.press('Enter', 14);
+      term.send('g');
+      await term.waitFor('generation under way', s => /\d+\/26 keys/.test(s));
+      process.kill(term.cliPid(), signal);
+      expect(await term.exitCode()).toBe(code);
+      const screen = await term.waitFor('the message', s => s.includes('interrupted'));
+      expect(screen).toMatch(new RegExp(`interrupted \\(${signal}\\); nothing was written`));
+      expect(readdirSync(cwd).filter(f => !f.startsWith('.exit-'))).toEqual([]);
+    } finally {
+      term.close();
+    }
+  });
+
   it('the first screen\'s "Check an existing one": a folder\'s certificates and verdicts, q prints the report and exits 1', async () => {
     const tree = join(tmp.path, 'seed-made');
     expect(run('bash', [join(ROOT, 'test/inspect/trees/seed-literal.sh'), tree]).status).toBe(0);

@@ -55,6 +55,14 @@ export class Terminal {
     return Number(readFileSync(this.exitFile, 'utf8').trim());
   }
 
+  /** The CLI's process: the child of the pane's shell. */
+  cliPid(): number {
+    const shell = run(this.tmux, ['-L', this.socket, 'display-message', '-p', '-t', 'k', '#{pane_pid}']).stdout.trim();
+    const children = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    if (children.length !== 1) throw new Error(`expected one process under the pane's shell ${shell}, found ${children.length}`);
+    return Number(children[0]);
+  }
+
   close() {
     run(this.tmux, ['-L', this.socket, 'kill-server']);
   }

@@ -72,7 +72,7 @@ describe('the output directory check', () => {
     const asked: string[] = [];
     const check = (out: string) => { asked.push(out); return undefined; };
     expect(outputErrors({...draftFromSpec(exampleSpec()), out: 'del-outXYZ\u007F\u007F\u007F'}, check))
-      .toEqual({out: '"del-outXYZ\u007F\u007F\u007F" contains a control character (U+007F at position 11)'});
+      .toEqual({out: '"del-outXYZ\\u007f\\u007f\\u007f" contains a control character (U+007F at position 11)'});
     expect(asked).toEqual([]);
     expect(outputErrors({...draftFromSpec(exampleSpec()), out: 'del-out'}, check)).toEqual({});
     expect(asked).toEqual(['del-out']);

@@ -26,7 +26,7 @@ describe('validate', () => {
   });
 
   const cases: [string, (c: Config) => void, string][] = [
-    ['a DEL typed into a node name', c => { c.nodes[0].name = 'cp1\u007F'; }, 'nodes[0].name: "cp1\u007F" contains a control character (U+007F at position 4)'],
+    ['a DEL typed into a node name', c => { c.nodes[0].name = 'cp1\u007F'; }, 'nodes[0].name: "cp1\\u007f" contains a control character (U+007F at position 4)'],
     ['an escape in the endpoint', c => { c.endpoint.host = 'api\u001B[D.lab'; }, 'endpoint.host: "api\\u001b[D.lab" contains a control character (U+001B at position 4)'],
     ['a control character in the SSH user', c => { c.ssh = {user: 'ad\bmin'}; }, 'ssh.user: "ad\\bmin" contains a control character (U+0008 at position 3)'],
     ['a control character in the cluster name', c => { c.name = 'lab\u0000'; }, 'name: "lab\\u0000" contains a control character (U+0000 at position 4)'],
@@ -90,7 +90,7 @@ describe('loading config text', () => {
   });
   it('refuses a control character in a config file, naming the line and field', () => {
     const text = 'nodes:\n  - { name: cp1, ip: 10.0.0.1, roles: [control-plane] }\n  - { name: "w1\\x7f\\x7f", ip: 10.0.0.2, roles: [worker] }\n';
-    expect(errorOf(text).split('\n')).toContain('c.yaml:3: nodes[1].name: "w1\u007F\u007F" contains a control character (U+007F at position 3)');
+    expect(errorOf(text).split('\n')).toContain('c.yaml:3: nodes[1].name: "w1\\u007f\\u007f" contains a control character (U+007F at position 3)');
   });
   it('rejects truncated YAML with a position', () => {
     expect(errorOf('nodes:\n  - { name: cp1, ip: 10.0.0.1, roles: [control-plane\n')).toMatch(/^c\.yaml:\d+:\d+: not valid YAML/);
