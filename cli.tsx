@@ -104,7 +104,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = positionals;
   const {runCommand} = await import('./source/commands/run.js');
   if (command === undefined) {
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    // --plain needs only a keyboard: its output may be logged (kubepki --plain | tee log).
+    const interactive = Boolean(process.stdin.isTTY && (values.plain || process.stdout.isTTY));
     if (!interactive) {
       return usageError(values.config
         ? `no terminal for the wizard: to write files without questions run kubepki generate --config ${values.config} --out DIR`
