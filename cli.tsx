@@ -15,8 +15,24 @@ Usage:
   kubepki generate --config FILE --out DIR [--force]
                                              write keys, certificates, kubeconfigs, node
                                              bundles, verify.sh and distribute.sh
-  kubepki verify DIR                         check a generated directory: chains, keys,
-                                             usages, SANs, expiry, file modes
+  kubepki generate --config DIR/cluster.yaml --out DIR --update
+                                             apply an edited config to DIR: unchanged files
+                                             kept byte-identical, new or changed ones issued
+                                             from DIR's CAs, removed nodes' files removed
+  kubepki verify DIR [--expiring-within 30d] check a generated directory: chains, keys,
+                                             usages, SANs, expiry (warns below 30 days by
+                                             default), file modes
+  kubepki renew DIR [ID|NODE|all...] [--expiring-within 30d] [--new-keys]
+                                             re-issue certificates from DIR's CAs with a
+                                             fresh validity (keys kept unless --new-keys);
+                                             kubeconfigs holding them rewritten
+  kubepki user add NAME --group G [--group G...] --out DIR [--validity 90d] [--csr]
+                                             a person's key, certificate (signed by DIR's
+                                             cluster CA, or with --csr by the cluster's CSR
+                                             API) and kubeconfig under DIR/users/NAME/
+  kubepki user finish NAME --certificate FILE --out DIR
+                                             the kubeconfig of a --csr user, from the
+                                             certificate the cluster issued
   kubepki inspect PATH... [--config FILE] [--json]
                                              read any PKI (kubeadm, The Hard Way, openssl or
                                              cfssl folders): each file's role and problems;
@@ -26,6 +42,7 @@ Options:
   -c, --config FILE   cluster description (YAML or JSON; see kubepki example)
   -o, --out DIR       output directory; must be absent or empty unless --force
   -f, --force         regenerate an existing output directory, keeping its CAs
+      --update        update an existing output directory in place (see above)
       --json          plan or inspect report as JSON
       --plain         line prompts instead of the full-screen wizard
       --debug         on an unexpected error, print its stack trace
@@ -63,6 +80,13 @@ async function main(argv: string[]): Promise<number> {
         config: {type: 'string', short: 'c'},
         out: {type: 'string', short: 'o'},
         force: {type: 'boolean', short: 'f'},
+        update: {type: 'boolean'},
+        'expiring-within': {type: 'string'},
+        'new-keys': {type: 'boolean'},
+        group: {type: 'string', multiple: true},
+        validity: {type: 'string'},
+        csr: {type: 'boolean'},
+        certificate: {type: 'string'},
         json: {type: 'boolean'},
         plain: {type: 'boolean'},
         debug: {type: 'boolean'},
@@ -80,7 +104,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = positionals;
   const {runCommand} = await import('./source/commands/run.js');
   if (command === undefined) {
-    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    // --plain needs only a keyboard: its output may be logged (kubepki --plain | tee log).
+    const interactive = Boolean(process.stdin.isTTY && (values.plain || process.stdout.isTTY));
     if (!interactive) {
       return usageError(values.config
         ? `no terminal for the wizard: to write files without questions run kubepki generate --config ${values.config} --out DIR`
@@ -100,10 +125,24 @@ async function main(argv: string[]): Promise<number> {
       if (!values.config) return usageError('generate needs --config FILE (kubepki example prints one)');
       if (!values.out) return usageError('generate needs --out DIR, the directory to write');
       if (rest.length) return usageError(`unexpected argument ${rest[0]}`);
-      return runCommand({command, config: values.config, out: values.out, force: values.force ?? false});
+      if (values.update && values.force) return usageError('--update and --force: choose one (--update keeps every unchanged file, --force re-issues every leaf)');
+      return runCommand({command, config: values.config, out: values.out, force: values.force ?? false, update: values.update ?? false});
     case 'verify':
       if (rest.length !== 1) return usageError('verify needs exactly one DIR (a directory written by kubepki generate)');
-      return runCommand({command, dir: rest[0]!});
+      return runCommand({command, dir: rest[0]!, expiringWithin: values['expiring-within']});
+    case 'user': {
+      const [action, name, ...extra] = rest;
+      if (action !== 'add' && action !== 'finish') return usageError('user needs add or finish: kubepki user add NAME --group G --out DIR, kubepki user finish NAME --certificate FILE --out DIR');
+      if (name === undefined) return usageError(`user ${action} needs NAME`);
+      if (extra.length) return usageError(`unexpected argument ${extra[0]}`);
+      if (!values.out) return usageError(`user ${action} needs --out DIR, the directory kubepki generate wrote`);
+      if (action === 'add') return runCommand({command: 'user-add', out: values.out, name, groups: values.group ?? [], validity: values.validity, csr: values.csr ?? false});
+      if (!values.certificate) return usageError('user finish needs --certificate FILE, the certificate the cluster issued');
+      return runCommand({command: 'user-finish', out: values.out, name, certificate: values.certificate});
+    }
+    case 'renew':
+      if (rest.length === 0) return usageError('renew needs OUT, a directory written by kubepki generate');
+      return runCommand({command, out: rest[0]!, names: rest.slice(1), expiringWithin: values['expiring-within'], newKeys: values['new-keys'] ?? false});
     case 'inspect':
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');
       if (rest.length === 0) return usageError('inspect needs at least one PATH (a directory such as /etc/kubernetes, or files)');

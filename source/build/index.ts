@@ -30,6 +30,7 @@ import {join, resolve} from 'node:path';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
+import {carryUsers, withUsers} from '../output/users.js';
 import {claimOutput, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
 import {printable} from '../spec/quote.js';
 import {commitStagingNow, createStaging, discardStagingNow, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
@@ -51,6 +52,8 @@ export interface BuildOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** With force: issue only these refs anew; keep every other leaf OUT holds (see the top of this file). */
   only?: ReadonlySet<string>;
+  /** With only: each named certificate is issued anew around the key OUT holds for it (when its key type is unchanged). */
+  keepKeys?: boolean;
   /** Aborted (an interrupt): stop, remove everything written, reject with BuildInterrupted. */
   signal?: AbortSignal;
 }
@@ -121,7 +124,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     const a = plan.authorities.find(p => p.id === id)!;
     return [a.cert, a.key];
   }));
-  const keep = options.only && target.existing ? keptLeaves(plan, target, options.only) : undefined;
+  const keep = options.only && target.existing ? keptLeaves(plan, target, options.only, options.keepKeys ?? false) : undefined;
   for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
@@ -159,12 +162,13 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     if (failed) throw failed.reason;
     const extra: ExtraFile[] = [
       {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
-      {path: 'manifest.json', content: `${JSON.stringify(buildManifest(plan, now), null, 2)}\n`, mode: PUBLIC_MODE},
+      {path: 'manifest.json', content: `${JSON.stringify(withUsers(buildManifest(plan, now), target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
+    if (target.existing) carryUsers(out, staging);
     written.push(...extra.map(f => f.path));
     // The last moment an interrupt can still mean "nothing changed"; from here the swap is one step.
     if (options.signal?.aborted) throw new BuildInterrupted(target.snapshot.state);
@@ -197,11 +201,12 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
 }
 
 /** The leaves OUT holds that `only` does not name and that still match the plan, signed by a CA that is kept. */
-function keptLeaves(plan: Plan, target: Target, only: ReadonlySet<string>): KeptLeaves {
+function keptLeaves(plan: Plan, target: Target, only: ReadonlySet<string>, keepKeys: boolean): KeptLeaves {
   const existing = target.existing!;
-  const keep: KeptLeaves = {certificates: new Map(), kubeconfigs: new Map()};
+  const keep: KeptLeaves = {certificates: new Map(), kubeconfigs: new Map(), keys: new Map()};
   for (const c of plan.certificates) {
     const old = existing.certificates.get(c.ref);
+    if (keepKeys && only.has(c.ref) && old?.key.pem !== undefined && old.entry.key === c.key && old.entry.keyType === c.keyType) keep.keys!.set(c.ref, old.key.pem);
     if (only.has(c.ref) || !old || !target.authorities[c.signer] || old.cert.pem === undefined || old.key.pem === undefined) continue;
     const e = old.entry;
     const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -3,6 +3,7 @@ import {existsSync, lstatSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Manifest} from '../output/manifest.js';
 import {STAGING_MARKER} from '../output/claim.js';
+import {usersOf} from '../output/users.js';
 import {readExisting, type ExistingOut} from '../output/existing.js';
 import {OutputRefused, snapshotOutput, type OutputSnapshot} from '../output/write.js';
 import type {ExistingAuthority} from '../pki/generate.js';
@@ -32,6 +33,7 @@ export function foreignFiles(dir: string, manifest: Manifest): string[] {
   for (const k of manifest.kubeconfigs) own.add(k.file);
   own.add(manifest.serviceAccount.key).add(manifest.serviceAccount.publicKey);
   for (const d of manifest.documents ?? []) own.add(d.path);
+  for (const u of usersOf(manifest)) for (const f of [u.key, u.cert, u.kubeconfig, u.csr, u.request]) if (f !== undefined) own.add(f);
   for (const entry of Object.values(manifest.nodes ?? {})) for (const f of entry.files) own.add(`${entry.bundle}${f.path}`);
   const foreign: string[] = [];
   const walk = (rel: string) => {

@@ -6,6 +6,9 @@ import {performance} from 'node:perf_hooks';
 import {buildPlan} from '../plan/plan.js';
 import {timings} from '../pki/timings.js';
 import {BuildInterrupted, buildCluster, finalReport} from '../build/index.js';
+import {changesReport, summarizeChanges} from '../build/changes.js';
+import {readManifest} from '../output/existing.js';
+import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
 import {printable} from '../spec/quote.js';
 import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
@@ -13,7 +16,8 @@ import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
 type Interrupt = keyof typeof INTERRUPT_EXIT;
 const INTERRUPTS = Object.keys(INTERRUPT_EXIT) as Interrupt[];
 
-export async function runGenerate(io: Io, config: string, out: string, force: boolean): Promise<number> {
+/** `update`: OUT must hold kubepki output; only what the plan changed is issued anew (see build/index.ts). */
+export async function runGenerate(io: Io, config: string, out: string, force: boolean, update = false): Promise<number> {
   // KUBEPKI_TIMINGS=1: where the time goes, one JSON line on stderr (npm run bench reads it).
   timings.enabled = process.env.KUBEPKI_TIMINGS === '1';
   const startup = performance.now(); // since the process started: Node, the bundle, the engine's modules
@@ -29,12 +33,14 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
   const shown = printable(out);
   try {
     const plan = buildPlan(specFromFile(config));
+    const before = update ? manifestToUpdate(out) : undefined;
     const planned = performance.now();
     const loop = performance.eventLoopUtilization();
     const started = Date.now();
     let lastShown = 0;
     const report = await buildCluster(plan, out, {
-      force,
+      force: force || update,
+      ...(update ? {only: new Set<string>()} : {}),
       signal: controller.signal,
       onProgress: ({done, total, item}) => {
         const elapsed = ((Date.now() - started) / 1000).toFixed(1);
@@ -52,7 +58,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     }
     const built = performance.now();
     const {idle, active} = performance.eventLoopUtilization(loop);
-    io.out(finalReport(report));
+    io.out(before ? changesReport(summarizeChanges(report, before), report.out, `Updated ${report.out} from ${config}.`) : finalReport(report));
     if (timings.enabled) {
       const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);
       const ms = (n: number) => Math.round(n * 10) / 10;
@@ -74,5 +80,14 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     return INTERRUPT_EXIT[received];
   } finally {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+  }
+}
+
+function manifestToUpdate(out: string) {
+  try {
+    return readManifest(out);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError([...error.lines.map(l => `--out: ${l}`), '--out: --update changes a directory written by kubepki generate; nothing was written.']);
+    throw error;
   }
 }

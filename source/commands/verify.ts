@@ -1,8 +1,15 @@
 import {inspectDirectory} from '../verify/inspect.js';
 import {renderTable} from '../text/table.js';
+import {parseDurationHours} from '../spec/duration.js';
+import {InputError} from '../spec/errors.js';
 import {EXIT, type Io} from './io.js';
 
-export function runVerify(io: Io, dir: string): number {
+/** Like kubeadm certs check-expiration: below this many days left, verify warns (it does not fail). */
+export const DEFAULT_EXPIRY_WARNING = '30d';
+
+export function runVerify(io: Io, dir: string, expiringWithin = DEFAULT_EXPIRY_WARNING): number {
+  const hours = parseDurationHours(expiringWithin);
+  if (hours === undefined) throw new InputError([`--expiring-within: ${JSON.stringify(expiringWithin)} is not a duration such as 30d or 720h`]);
   const findings = inspectDirectory(dir);
   io.out(`${renderTable([
     {header: 'FILE', value: f => f.file, shrink: 2, min: 20},
@@ -13,5 +20,11 @@ export function runVerify(io: Io, dir: string): number {
   ], findings, io.columns)}\n`);
   const failed = findings.filter(f => !f.ok);
   io.out(failed.length ? `\n${failed.length} of ${findings.length} checks failed.\n` : `\nAll ${findings.length} checks passed.\n`);
+  const days = hours / 24;
+  const expiring = findings.filter(f => f.ok && f.daysLeft !== undefined && f.daysLeft < days);
+  if (expiring.length) {
+    io.out(`\nwarning: ${expiring.length} expire within ${expiringWithin}:\n${expiring.map(f => `  ${f.file} (${f.check}): ${f.daysLeft} days left\n`).join('')}`);
+    io.out(`Renew the certificates among them (the CAs are not renewed): kubepki renew ${dir} --expiring-within ${expiringWithin}\n`);
+  }
   return failed.length ? EXIT.failed : EXIT.ok;
 }

@@ -111,6 +111,14 @@ function manifestProblems(raw: unknown): string[] {
     for (const field of ['organizations', 'usages', 'dnsNames', 'ipAddresses']) if (!Array.isArray(c[field])) problems.push(`${w}.${field}: expected a list`);
   });
   list('kubeconfigs', (w, k) => { text(`${w}.id`, k.id); node(`${w}.node`, k.node); text(`${w}.user`, k.user); text(`${w}.server`, k.server); inside(`${w}.file`, k.file); });
+  if (raw.users !== undefined) {
+    list('users', (w, u) => {
+      text(`${w}.name`, u.name);
+      if (typeof u.name === 'string') inside(`${w}.name`, u.name);
+      inside(`${w}.key`, u.key);
+      for (const field of ['cert', 'kubeconfig', 'csr', 'request']) if (u[field] !== undefined) inside(`${w}.${field}`, u[field]);
+    });
+  }
   const sa = raw.serviceAccount;
   if (!isObject(sa)) problems.push('serviceAccount: expected an object');
   else { inside('serviceAccount.key', sa.key); inside('serviceAccount.publicKey', sa.publicKey); }

@@ -1,8 +1,8 @@
 // Puts material on disk so that nothing is lost and no one is let in: everything goes into a
 // private temporary directory beside OUT and is renamed into place at the end, so an interrupted
 // run leaves either nothing or a complete result.
-import {chmod, mkdir, readdir, writeFile} from 'node:fs/promises';
-import {chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {chmod, mkdir, readdir} from 'node:fs/promises';
+import {chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFile as writeFileCallback, writeFileSync} from 'node:fs';
 import {basename, dirname, join} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {bundleDir} from '../plan/paths.js';
@@ -66,10 +66,14 @@ function ensureDirectory(dir: string): Promise<unknown> {
 const UMASK = process.umask();
 const umaskNarrows = (mode: number) => (mode & UMASK) !== 0;
 
+/** fs.writeFile with a callback: a quarter of the main-thread work of fs/promises' FileHandle path, for thousands of small files. */
+const createFile = (path: string, content: string, mode: number) =>
+  new Promise<void>((resolvePromise, reject) => writeFileCallback(path, content, {mode, flag: 'wx'}, error => (error ? reject(error) : resolvePromise())));
+
 async function writePrivate(root: string, rel: string, content: string, mode: number) {
   const path = join(root, rel);
   await ensureDirectory(dirname(path));
-  await writeFile(path, content, {mode, flag: 'wx'});
+  await createFile(path, content, mode);
   if (umaskNarrows(mode)) await chmod(path, mode);
 }
 

@@ -49,6 +49,9 @@ const attribute = (type: string, value: string) => set(sequence(oid(type), direc
 const name = ({cn, organizations}: Subject) =>
   sequence(...organizations.map(o => attribute(OID.organization, o)), attribute(OID.commonName, cn));
 
+/** A subject Name, DER (also the subject of a certification request, pki/csr.ts). */
+export const subjectName = name;
+
 const extension = (id: string, critical: boolean, value: Buffer) =>
   sequence(oid(id), ...(critical ? [boolean(true)] : []), octetString(value));
 

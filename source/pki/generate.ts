@@ -35,6 +35,8 @@ export interface KeptLeaves {
   /** By the kubeconfig's ref; a kubeconfig whose certificate is kept but which is absent here is rendered from it. */
   kubeconfigs: Map<string, string>;
   serviceAccount?: {keyPem: string; publicKeyPem: string};
+  /** By the certificate's ref: issued anew (fresh validity) around the key it already has (a renewal that keeps keys). */
+  keys?: Map<string, string>;
 }
 
 export interface GenerateOptions {
@@ -49,6 +51,10 @@ export interface GenerateOptions {
   keep?: KeptLeaves;
 }
 
+async function keyPairOf(privateKeyPem: string): Promise<KeyPair> {
+  return {privateKeyPem, spki: createPublicKey(privateKeyPem).export({type: 'spki', format: 'der'})};
+}
+
 /** kubeadm backdates certificates by five minutes so a node whose clock lags still accepts them. */
 const BACKDATE_MS = 5 * 60 * 1000;
 const HOUR_MS = 3600 * 1000;
@@ -59,7 +65,7 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   const existing = options.existing ?? {};
   const keep: KeptLeaves = options.keep ?? {certificates: new Map(), kubeconfigs: new Map()};
   const total = plan.keyCount - Object.keys(existing).filter(id => plan.authorities.some(a => a.id === id)).length
-    - plan.certificates.filter(c => keep.certificates.has(c.ref)).length - (keep.serviceAccount ? 1 : 0);
+    - plan.certificates.filter(c => keep.certificates.has(c.ref) || keep.keys?.has(c.ref)).length - (keep.serviceAccount ? 1 : 0);
   let done = 0;
   const generateKey = createKeyGenerator(undefined, options.signal);
   const key = (keyType: KeyType, item: string): Promise<KeyPair> =>
@@ -139,8 +145,9 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     }
     // The Hard Way's service-accounts certificate carries the service-account key, not a key of its own.
     const sharesServiceAccountKey = c.key === plan.serviceAccount.key;
+    const ownKey = keep.keys?.get(c.ref);
     const [pair, issuer] = await Promise.all([
-      sharesServiceAccountKey ? serviceAccountKey : key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id),
+      sharesServiceAccountKey ? serviceAccountKey : ownKey === undefined ? key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id) : keyPairOf(ownKey),
       issuers.get(c.signer)!,
     ]);
     // A reused CA may expire before the requested validity: never outlive the signer.

@@ -1,6 +1,5 @@
 // The wizard's questions as plain line prompts (@inquirer/prompts): for screen readers, dumb
 // terminals and logged sessions. Same draft, same validator, same result.
-import {checkbox, input, select} from '@inquirer/prompts';
 import {buildPlan} from '../plan/plan.js';
 import {finalReport} from '../build/report.js';
 import {signingSummary} from '../plan/catalog.js';
@@ -11,28 +10,47 @@ import {renderTable} from '../text/table.js';
 import {nodeErrors, outputErrors, type FrontEndDeps} from '../interview/checks.js';
 import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../interview/draft.js';
 import {stepErrors, type StepId} from '../interview/flow.js';
+import {inquirerAsker, lineAsker, wantsLinePrompts, type Asker, type Context} from './ask.js';
 import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, serviceIpPreview} from '../interview/lessons.js';
 
-/** Where prompts read and write: injectable, so tests drive them with streams. */
-export type Context = Parameters<typeof input>[1];
+export type {Context} from './ask.js';
 
 export interface PlainDeps extends FrontEndDeps {
+  /** Where prompts read and write: injectable, so tests drive them with streams. */
   context?: Context;
+  /** Numbered line prompts instead of arrow-key menus; by default when the output is not a terminal or TERM=dumb. */
+  lines?: boolean;
 }
 
 export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{code: 0 | 1 | 130}> {
   const ctx = deps.context;
   const output = ctx?.output ?? process.stdout;
   const say = (text: string) => output.write(`${text}\n`);
+  const lines = deps.lines ?? wantsLinePrompts(output);
+  const liner = lines ? lineAsker(ctx?.input ?? process.stdin, output) : undefined;
+  const ask: Asker = liner ?? inquirerAsker(ctx);
   const draft: Draft = draftFromSpec(spec);
   try {
     type Question = [field: string, ask: () => Promise<void>];
-    /** Ask a step's questions, then again only those whose field has an error, until none has. */
+    const errorsOf = (id: StepId, field: string, extra: () => Record<string, string>) =>
+      Object.entries({...stepErrors(id, draft), ...extra()}).filter(([path]) => path === field || path.startsWith(`${field}[`) || path.startsWith(`${field}.`));
+    /**
+     * Ask a step's questions, each again right after an answer with an error (shown under it),
+     * then again only those whose field still has an error (one field's answer can make another's
+     * wrong), until none has.
+     */
     const step = async (id: StepId, lesson: string, questions: Question[], extra: () => Record<string, string> = () => ({})) => {
       say(`\n== ${lesson}`);
       let pending = questions;
       for (;;) {
-        for (const [, ask] of pending) await ask();
+        for (const [field, question] of pending) {
+          for (;;) {
+            await question();
+            const errors = errorsOf(id, field, extra);
+            if (errors.length === 0) break;
+            for (const [path, message] of errors) say(`✗ ${path}: ${message}`);
+          }
+        }
         const errors = {...stepErrors(id, draft), ...extra()};
         if (Object.keys(errors).length === 0) return;
         for (const [path, message] of Object.entries(errors)) say(`✗ ${path}: ${message}`);
@@ -40,22 +58,32 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
         pending = failing.length > 0 ? failing : questions;
       }
     };
-    const text = (message: string, value: string) => input({message, default: value}, ctx);
+    /** A text question whose default is the field's value only while that value is valid. */
+    const textField = (id: StepId, field: string, message: string, key: keyof Draft, extra: () => Record<string, string> = () => ({})): Question => {
+      let lastGood: string | undefined;
+      return [field, async () => {
+        const value = draft[key] as string;
+        if (errorsOf(id, field, extra).length === 0 && value.trim() !== '') lastGood = value;
+        else if (lastGood === value) lastGood = undefined;
+        (draft[key] as string) = await ask.text(message, lastGood);
+      }];
+    };
+    const text = (message: string, value: string) => ask.text(message, value);
 
     await step('cluster', clusterLesson, [
-      ['name', async () => { draft.name = await text('Cluster name', draft.name); }],
-      ['endpoint.host', async () => { draft.endpointHost = await text('API endpoint host (load balancer or first control-plane node)', draft.endpointHost); }],
-      ['endpoint.port', async () => { draft.endpointPort = await text('API endpoint port', draft.endpointPort); }],
+      textField('cluster', 'name', 'Cluster name', 'name'),
+      textField('cluster', 'endpoint.host', 'API endpoint host (load balancer or first control-plane node)', 'endpointHost'),
+      textField('cluster', 'endpoint.port', 'API endpoint port', 'endpointPort'),
     ]);
 
     await step('nodes', nodesLesson, [['nodes', async () => {
       for (;;) {
         say(draft.nodes.map((n, i) => `  ${i + 1}. ${n.name} ${n.ip} ${n.roles.join(', ')}`).join('\n'));
-        const action = await select({message: 'Nodes', choices: [
+        const action = await ask.select('Nodes', [
           {name: 'Continue', value: 'continue'}, {name: 'Add a node', value: 'add'},
           ...draft.nodes.map((n, i) => ({name: `Edit ${n.name}`, value: `edit:${i}`})),
           ...draft.nodes.map((n, i) => ({name: `Remove ${n.name}`, value: `remove:${i}`})),
-        ]}, ctx);
+        ]);
         if (action === 'continue') return;
         if (action.startsWith('remove:')) { draft.nodes.splice(Number(action.slice(7)), 1); continue; }
         const index = action === 'add' ? draft.nodes.length : Number(action.slice(5));
@@ -64,7 +92,7 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
           const node: DraftNode = {
             name: await text('Node name (what its kubelet registers as)', before.name),
             ip: await text('Node IP', before.ip),
-            roles: await checkbox({message: 'Roles', choices: ROLES.map(r => ({name: r, value: r, checked: before.roles.includes(r)}))}, ctx) as Role[],
+            roles: await ask.checkbox('Roles', ROLES.map(r => ({name: r, value: r as Role, checked: before.roles.includes(r)}))),
           };
           const problems = Object.entries(nodeErrors(draft, index, node));
           if (problems.length === 0) { draft.nodes[index] = node; break; }
@@ -79,32 +107,33 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
         draft.serviceCIDR = await text('Service CIDR', draft.serviceCIDR);
         say(serviceIpPreview(draft.serviceCIDR));
       }],
-      ['network.clusterDomain', async () => { draft.clusterDomain = await text('Cluster domain', draft.clusterDomain); }],
+      textField('network', 'network.clusterDomain', 'Cluster domain', 'clusterDomain'),
       ['extraSANs', async () => { draft.extraSANs = await text('Extra SANs for the apiserver (comma-separated)', draft.extraSANs); }],
     ]);
 
     await step('authorities', authoritiesLesson, [['pki.authorities', async () => {
-      draft.authorities = await select({message: 'CA topology', default: draft.authorities, choices: AUTHORITY_TOPOLOGIES.map(t => ({
+      draft.authorities = await ask.select('CA topology', AUTHORITY_TOPOLOGIES.map(t => ({
         name: t, value: t,
         description: signingSummary(t, draft.layout).map(s => `${s.authority} signs: ${s.certificates.join(', ')}`).join('\n'),
-      }))}, ctx);
+      })), draft.authorities);
       for (const s of signingSummary(draft.authorities, draft.layout)) say(`  ${s.authority} signs: ${s.certificates.join(', ')}`);
     }]]);
 
     await step('keys', keysLesson, [
-      ['pki.key', async () => { draft.key = await select({message: 'Key type', default: draft.key, choices: KEY_TYPES.map(k => ({name: k, value: k}))}, ctx); }],
-      ['pki.validity.ca', async () => { draft.caValidity = await text('CA validity (87600h, 3650d, 10y)', draft.caValidity); }],
-      ['pki.validity.certificate', async () => { draft.certificateValidity = await text('Certificate validity', draft.certificateValidity); }],
+      ['pki.key', async () => { draft.key = await ask.select('Key type', KEY_TYPES.map(k => ({name: k, value: k})), draft.key); }],
+      textField('keys', 'pki.validity.ca', 'CA validity (87600h, 3650d, 10y)', 'caValidity'),
+      textField('keys', 'pki.validity.certificate', 'Certificate validity', 'certificateValidity'),
     ]);
 
     await step('layout', layoutLesson, [['pki.layout', async () => {
-      draft.layout = await select({message: 'Layout', default: draft.layout, choices: LAYOUTS.map(l => ({name: `${l} (e.g. ${layoutExample(l)})`, value: l}))}, ctx);
+      draft.layout = await ask.select('Layout', LAYOUTS.map(l => ({name: `${l} (e.g. ${layoutExample(l)})`, value: l})), draft.layout);
     }]]);
 
+    const outputCheck = () => outputErrors(draft, deps.checkOut);
     await step('output', outputLesson, [
-      ['out', async () => { draft.out = await text('Output directory', draft.out); }],
-      ['ssh.user', async () => { draft.sshUser = await text('SSH user', draft.sshUser); }],
-    ], () => outputErrors(draft, deps.checkOut));
+      textField('output', 'out', 'Output directory', 'out', outputCheck),
+      textField('output', 'ssh.user', 'SSH user', 'sshUser'),
+    ], outputCheck);
 
     const result = validateDraft(draft);
     if (!result.ok) {
@@ -114,7 +143,7 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
     const plan = buildPlan(result.spec);
     say(`\n${renderTable(PLAN_COLUMNS, planRows(plan))}\n`);
     for (const line of [...planSummary(plan), caKeyHolders(plan), ...plan.warnings.map(w => `warning: ${w}`)]) say(line);
-    const go = await select({message: 'Generate these files now?', choices: [{name: 'Generate', value: true}, {name: 'Quit without writing', value: false}]}, ctx);
+    const go = await ask.select('Generate these files now?', [{name: 'Generate', value: true}, {name: 'Quit without writing', value: false}]);
     if (!go) return {code: 0};
     let last = -1;
     const written = await deps.generate(plan, draft.out.trim(), e => {
@@ -127,5 +156,7 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
     // @inquirer/prompts rejects with ExitPromptError on Ctrl+C.
     if ((error as Error).name === 'ExitPromptError' || (error as Error).name === 'AbortPromptError') return {code: 130};
     throw error;
+  } finally {
+    liner?.close();
   }
 }

@@ -1,6 +1,6 @@
 // The openssl checks that prove each certificate, as data: verify.sh runs them, the wizard's
 // final screen and `generate` print them, grouped by the authority that must have signed.
-import {ipFamily} from '../spec/net.js';
+import {firstServiceIp, ipFamily, parseCidr} from '../spec/net.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {shellLine, shellQuote} from './shell.js';
 
@@ -65,3 +65,22 @@ export function checkCommand(check: Check): string {
 }
 
 export const checkCount = (groups: CheckGroup[]) => groups.reduce((n, g) => n + g.checks.length, 0);
+
+/**
+ * The checks that matter most for this cluster, each with what it proves: the apiserver
+ * certificate is valid for the endpoint clients dial and for the Service IP pods dial (the two
+ * names a wrong answer breaks).
+ */
+export function clusterChecks(plan: Plan): {label: string; check: Check}[] {
+  const all = opensslChecks(plan).flatMap(g => g.checks);
+  const apiserver = plan.certificates.find(c => c.id === 'apiserver');
+  const sans = (name: string) => all.find(c => c.kind === 'verify' && c.file === apiserver?.cert && c.argv.at(-2) === name);
+  const endpoint = sans(plan.spec.endpoint.host);
+  const cidr = parseCidr(plan.spec.network.serviceCIDR);
+  const serviceIp = cidr.ok ? firstServiceIp(cidr.cidr) : undefined;
+  const service = serviceIp ? sans(serviceIp) : undefined;
+  return [
+    ...(endpoint ? [{label: `the endpoint ${plan.spec.endpoint.host}`, check: endpoint}] : []),
+    ...(service ? [{label: `the Service IP ${serviceIp}`, check: service}] : []),
+  ];
+}

@@ -11,7 +11,7 @@ export interface PlanRow {
   sans: string;
   nodes: string;
   index: number;
-  kind: 'authority' | 'certificate';
+  kind: 'authority' | 'certificate' | 'serviceAccount';
 }
 
 const nodeList = (names: string[]) => [...new Set(names)].join(',') || '(master copy only)';
@@ -29,7 +29,14 @@ export function planRows(plan: Plan): PlanRow[] {
     sans: [...c.dnsNames, ...c.ipAddresses].join(','),
     nodes: c.certInstalls.length ? nodeList(c.certInstalls.map(i => i.node)) : holders.get(c.ref) ?? '(master copy only)',
   }));
-  return [...authorities, ...certificates];
+  // Not a certificate, but a key pair the control plane needs: listed so it is seen and explained.
+  const sa = plan.serviceAccount;
+  const serviceAccount: PlanRow = {
+    kind: 'serviceAccount', index: 0,
+    file: [sa.key, sa.publicKey].map(f => f.replace(/^pki\//, '')).join(', '), cn: '(no certificate)', o: '', signer: '-', sans: '',
+    nodes: nodeList([...sa.keyInstalls, ...sa.publicKeyInstalls].map(i => i.node)),
+  };
+  return [...authorities, ...certificates, serviceAccount];
 }
 
 /** Client certificates that exist only inside kubeconfigs: the nodes that receive those kubeconfigs. */
@@ -68,6 +75,20 @@ function keysToGenerate(plan: Plan): string {
 
 /** The detail view of one row: why it exists, who presents and verifies it, where it goes. */
 export function planRowDetails(plan: Plan, row: PlanRow): {title: string; lines: [string, string][]} {
+  if (row.kind === 'serviceAccount') {
+    const sa = plan.serviceAccount;
+    return {
+      title: `${sa.key} and ${sa.publicKey} — the service-account key pair`,
+      lines: [
+        ['What', sa.why],
+        ['Signed by', 'nobody: a bare key pair, no certificate and no CA'],
+        ['Key', `${KEY_LABELS[sa.keyType]}`],
+        ['Why it matters', 'every control-plane node must hold the same pair: a token signed with one sa.key is refused by an apiserver holding another sa.pub'],
+        ['Key goes to', [...new Set(sa.keyInstalls.map(i => i.node))].join(', ') || 'nobody: it stays in the master copy'],
+        ['Installed at', summariseInstalls([...sa.keyInstalls, ...sa.publicKeyInstalls])],
+      ],
+    };
+  }
   if (row.kind === 'authority') {
     const a = plan.authorities[row.index]!;
     return {

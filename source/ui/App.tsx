@@ -31,11 +31,11 @@ export type WizardOutcome = {code: 0; result: BuildReport} | {code: 130} | {code
 
 const FOOTERS = {
   form: 'Enter: next · ↑/↓: move · Esc: back · Ctrl+C: quit',
-  nodes: '↑/↓: select · Enter/e: edit · a: add · d: delete · Esc: back · Ctrl+C: quit',
+  nodes: '↑/↓ Home/End: select · Enter/e: edit · a: add · d: delete · u: undo · Esc: back · Ctrl+C: quit',
   select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
   plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
   generate: 'Ctrl+C: stop (nothing is left behind)',
-  done: 'Enter: quit and print every command',
+  done: 'Enter or q: quit and print every command',
   start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
   checkPath: 'Enter: check · Esc: back · Ctrl+C: quit',
   check: '↑/↓: move · Enter: problems and why · q: quit, print the report · Esc: other path',

@@ -96,7 +96,7 @@ export function CheckStep({initialPath, inspect, onBack, onQuit}: Props) {
       {rows.length === 0 ? <Text>No certificates, keys or kubeconfigs found here.</Text> : null}
       {rows.slice(start, start + windowSize).map((row, i) => (
         <Text key={row.file} inverse={start + i === cursor} wrap="truncate">
-          <Text color={COLOR[row.verdict]}>{MARK[row.verdict].padEnd(8)}</Text>{row.file.padEnd(fileWidth).slice(0, fileWidth)}  {row.label}
+          {start + i === cursor ? '› ' : '  '}<Text color={COLOR[row.verdict]}>{MARK[row.verdict].padEnd(8)}</Text>{row.file.padEnd(fileWidth).slice(0, fileWidth)}  {row.label}
         </Text>
       ))}
       {rows.length ? <Text dimColor>row {cursor + 1} of {rows.length}</Text> : null}

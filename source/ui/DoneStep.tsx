@@ -1,47 +1,33 @@
 import React from 'react';
-import {Box, Text, useInput, useStdout} from 'ink';
+import {Box, Text, useInput} from 'ink';
 import type {BuildReport} from '../build/index.js';
-import {checkCommand, opensslChecks, type Check} from '../scripts/checks.js';
-import {distributionCommands} from '../scripts/distribute-script.js';
+import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
+import {shellQuote} from '../scripts/shell.js';
 
-/** The most telling check of a group: a SAN check if there is one (it teaches -verify_ip), else a purpose check. */
-function exampleCheck(checks: Check[]): Check {
-  const verify = checks.filter((c): c is Extract<Check, {kind: 'verify'}> => c.kind === 'verify' && c.argv.includes('-purpose'));
-  return verify.find(c => c.argv.includes('-verify_ip')) ?? verify.sort((a, b) => checkCommand(a).length - checkCommand(b).length)[0] ?? checks[0]!;
-}
-
-/** Lines the screen frame takes around a step (title, rule, footer). */
-const SCREEN_CHROME = 4;
-
+/**
+ * What was written, the checks that matter for this cluster, and one complete shipping
+ * sequence: every line a command that runs as shown (from OUT), short enough for 60×20.
+ */
 export function DoneStep({result, onExit}: {result: BuildReport; onExit: () => void}) {
-  const {stdout} = useStdout();
-  const height = stdout?.rows ?? 24;
-  useInput((input, key) => { if (key.return || key.escape || input === 'q') onExit(); });
-  const groups = opensslChecks(result.plan);
-  const total = groups.reduce((n, g) => n + g.checks.length, 0);
-  // The shortest scp line of each node: a whole command fits on a line or two.
-  const ships = distributionCommands(result.plan).map(d => ({node: d.node, scp: d.lines.filter(l => l.startsWith('scp')).sort((a, b) => a.length - b.length)[0] ?? d.lines[0]!, count: d.lines.length}));
-  // Lines each command takes once wrapped (two columns of indent), and what the screen has left
-  // for the shipping commands after the header, the fixed lines and the checks.
-  const width = Math.max(20, stdout?.columns ?? 80);
-  const linesOf = (text: string) => Math.ceil((text.length + 2) / width);
-  const checkLines = groups.reduce((n, g) => n + linesOf(checkCommand(exampleCheck(g.checks))), 0);
-  let budget = height - SCREEN_CHROME - 6 - linesOf(result.out) - checkLines;
-  let room = 0;
-  for (const s of ships) {
-    if (budget - linesOf(s.scp) < 1 && room > 0) break;
-    budget -= linesOf(s.scp);
-    room++;
-  }
+  useInput((input, key) => { if (key.return || input === 'q') onExit(); });
+  const plan = result.plan;
+  const total = checkCount(opensslChecks(plan));
+  const user = plan.spec.ssh.user;
   return (
     <Box flexDirection="column">
-      <Text color="green">✓ Wrote {result.plan.certificates.length + result.plan.authorities.length} certificates and {result.plan.kubeconfigs.length} kubeconfigs to</Text>
+      <Text color="green">✓ Wrote {plan.certificates.length + plan.authorities.length} certificates and {plan.kubeconfigs.length} kubeconfigs to</Text>
       <Text>  {result.out}</Text>
-      <Text bold>Verify, from that directory ({total} checks in all: bash verify.sh):</Text>
-      {groups.map(g => <Text key={g.title} wrap="wrap">  {checkCommand(exampleCheck(g.checks))}</Text>)}
-      <Text bold>Ship to the nodes (every command: bash distribute.sh [NODE...]):</Text>
-      {ships.slice(0, room).map(s => <Text key={s.node} wrap="wrap">  {s.scp}</Text>)}
-      {ships.length > room ? <Text dimColor>  … and {ships.length - room} more nodes</Text> : null}
+      <Text bold>Check them (all {total} checks: bash verify.sh):</Text>
+      <Text>  cd {shellQuote(result.out)}</Text>
+      {clusterChecks(plan).map(({label, check}) => (
+        <Box key={label} flexDirection="column">
+          <Text dimColor>  # {label}</Text>
+          <Box paddingLeft={2}><Text wrap="wrap">{checkCommand(check)}</Text></Box>
+        </Box>
+      ))}
+      <Text bold>Ship them to the {plan.nodes.length} nodes as {user} (ssh):</Text>
+      <Text>  bash distribute.sh --dry-run   <Text dimColor># every command, nothing copied</Text></Text>
+      <Text>  bash distribute.sh             <Text dimColor># then copy for real</Text></Text>
       <Text>Saved verify.sh, distribute.sh and your answers in cluster.yaml.</Text>
     </Box>
   );

@@ -16,6 +16,8 @@ export function NodesStep({state, edit, next, back}: StepProps) {
   // Start on "continue": pressing Enter through the wizard keeps the nodes as they are.
   const [cursor, setCursor] = useState(nodes.length);
   const [editing, setEditing] = useState<{index: number; node: DraftNode} | undefined>();
+  // The node `d` removed last, until `u` puts it back where it was (or another change).
+  const [removed, setRemoved] = useState<{index: number; node: DraftNode} | undefined>();
   const rows = nodes.length + 1; // the last row is "continue"
 
   useInput((input, key) => {
@@ -24,11 +26,21 @@ export function NodesStep({state, edit, next, back}: StepProps) {
     if (key.downArrow) return setCursor(c => Math.min(rows - 1, c + 1));
     if (key.pageUp) return setCursor(c => Math.max(0, c - WINDOW));
     if (key.pageDown) return setCursor(c => Math.min(rows - 1, c + WINDOW));
+    if (key.home) return setCursor(0);
+    if (key.end) return setCursor(rows - 1);
+    if (input === 'u' && removed) {
+      const list = [...nodes];
+      list.splice(removed.index, 0, removed.node);
+      edit({nodes: list});
+      setRemoved(undefined);
+      return setCursor(removed.index);
+    }
     if (input === 'a') {
       const n = nodes.length + 1;
       return setEditing({index: nodes.length, node: {name: `node${n}`, ip: '', roles: ['worker']}});
     }
     if (input === 'd' && cursor < nodes.length) {
+      setRemoved({index: cursor, node: nodes[cursor]!});
       edit({nodes: nodes.filter((_, i) => i !== cursor)});
       return setCursor(c => Math.min(c, nodes.length - 1));
     }
@@ -51,6 +63,7 @@ export function NodesStep({state, edit, next, back}: StepProps) {
           const list = [...nodes];
           list[editing.index] = node;
           edit({nodes: list});
+          setRemoved(undefined);
           setCursor(editing.index);
           setEditing(undefined);
         }}
@@ -72,6 +85,7 @@ export function NodesStep({state, edit, next, back}: StepProps) {
       ))}
       {start + WINDOW < nodes.length ? <Text dimColor>  ↓ {nodes.length - start - WINDOW} more</Text> : null}
       <Text inverse={cursor === nodes.length} color="green">{cursor === nodes.length ? '› ' : '  '}Continue with {nodes.length} node{nodes.length === 1 ? '' : 's'} →</Text>
+      {removed ? <Text color="yellow">Removed {removed.node.name} ({removed.node.ip}) · u: undo</Text> : null}
       {nodeErrors.map(([path, message]) => <Text key={path} color="red">✗ {path}: {message}</Text>)}
     </Box>
   );
@@ -138,7 +152,7 @@ function NodeEditor({title, initial, validate, onSave, onCancel}: EditorProps) {
       {line(0, 'name', <TextValue value={node.name} cursor={focus === 0 ? cursors.name : undefined} />, errors.name)}
       {line(1, 'IP', <TextValue value={node.ip} cursor={focus === 1 ? cursors.ip : undefined} />, errors.ip)}
       {line(2, 'roles', <Text>{ROLES.map((r, i) => (
-        <Text key={r} inverse={focus === 2 && i === roleCursor}>{node.roles.includes(r) ? '[x]' : '[ ]'} {r}  </Text>
+        <Text key={r} inverse={focus === 2 && i === roleCursor}>{focus === 2 && i === roleCursor ? '›' : ' '}{node.roles.includes(r) ? '[x]' : '[ ]'} {r} </Text>
       ))}</Text>, errors.roles)}
       <Text dimColor>Enter: next field / save · ←/→ and Space: toggle a role · Esc: cancel</Text>
     </Box>

@@ -17,7 +17,8 @@ export function PlanStep({plan, failure, onGenerate, onBack}: Props) {
   const width = Math.max(40, (stdout?.columns ?? 80) - 1);
   const height = stdout?.rows ?? 24;
   const rows = useMemo(() => planRows(plan), [plan]);
-  const widths = useMemo(() => columnWidths(PLAN_COLUMNS, rows, width), [rows, width]);
+  // Two columns on the left for the › that marks the selected row (seen without colour too).
+  const widths = useMemo(() => columnWidths(PLAN_COLUMNS, rows, width - 2), [rows, width]);
   const summary = useMemo(() => planSummary(plan), [plan]);
   const [cursor, setCursor] = useState(0);
   const [details, setDetails] = useState(false);
@@ -59,11 +60,11 @@ export function PlanStep({plan, failure, onGenerate, onBack}: Props) {
   const visible = rows.slice(start, start + windowSize);
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate">{formatRow(PLAN_COLUMNS.map(c => c.header), widths)}</Text>
-      <Text dimColor wrap="truncate">{'─'.repeat(Math.min(width, widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1)))}</Text>
+      <Text bold wrap="truncate">{'  '}{formatRow(PLAN_COLUMNS.map(c => c.header), widths)}</Text>
+      <Text dimColor wrap="truncate">{'  '}{'─'.repeat(Math.min(width - 2, widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1)))}</Text>
       {visible.map((row, i) => (
         <Text key={start + i} inverse={start + i === cursor} wrap="truncate">
-          {formatRow(PLAN_COLUMNS.map(c => c.value(row)), widths)}
+          {start + i === cursor ? '› ' : '  '}{formatRow(PLAN_COLUMNS.map(c => c.value(row)), widths)}
         </Text>
       ))}
       <Text dimColor>row {cursor + 1} of {rows.length}</Text>

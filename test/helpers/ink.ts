@@ -5,7 +5,7 @@ import type {render} from 'ink-testing-library';
 type Rendered = ReturnType<typeof render>;
 
 export const KEY = {enter: '\r', escape: '\u001B', up: '\u001B[A', down: '\u001B[B', left: '\u001B[D', right: '\u001B[C',
-  pageDown: '\u001B[6~', pageUp: '\u001B[5~', backspace: '\u007F', tab: '\t', ctrlC: '\u0003'} as const;
+  pageDown: '\u001B[6~', pageUp: '\u001B[5~', backspace: '\u007F', tab: '\t', ctrlC: '\u0003', home: '\u001B[H', end: '\u001B[F'} as const;
 
 const macrotask = () => new Promise<void>(resolve => setImmediate(() => setTimeout(resolve, 0)));
 

@@ -226,6 +226,17 @@ describe('plan details', () => {
     expect(lineOf(rows.find(r => r.file === 'apiserver.crt')!)).toBe('ECDSA P-384, signed with ca\'s RSA-2048 key');
   });
 
+  it('lists the service-account key pair as the last row, with its holders and why', () => {
+    const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
+    const rows = planRows(plan);
+    expect(rows).toHaveLength(plan.authorities.length + plan.certificates.length + 1);
+    const sa = rows.at(-1)!;
+    expect(sa).toMatchObject({kind: 'serviceAccount', file: 'sa.key, sa.pub', signer: '-', nodes: 'cp1,cp2'});
+    const details = Object.fromEntries(planRowDetails(plan, sa).lines);
+    expect(details.What).toMatch(/--service-account-private-key-file/);
+    expect(details['Key goes to']).toBe('cp1, cp2');
+  });
+
   it('counts keys: CAs + certificates + the service-account key', () => {
     const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
     // 3 CAs + 9 cluster-wide + 2 per etcd node (2) + a kubelet serving key per kubelet node (4) + cp1's kubelet client + sa

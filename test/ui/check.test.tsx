@@ -67,6 +67,9 @@ describe('the first screen', () => {
     expect(flat).toMatch(/why: Clients check that the name they dialled is a SAN/);
     frame = await press(ui, KEY.escape);
     expect(frame).toMatch(/row 2 of 3/);
+    // The selected row is marked with ›, not only inverse video.
+    expect(frame).toMatch(/^› PROBLEM +apiserver\.crt/m);
+    expect(frame).toMatch(/^ {2}PROBLEM +ca\.crt/m);
     ui.stdin.write('q');
     await waitForFrame(ui, () => outcomes.length > 0, 'the outcome');
     expect(outcomes[0]).toMatchObject({code: 1, inspected: {problems: 2}});

@@ -1,5 +1,6 @@
 import {afterAll, describe, expect, it} from 'vitest';
 import {PassThrough} from 'node:stream';
+import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {runPlain} from '../../source/plain/plain.js';
 import {exampleSpec} from '../../source/spec/example.js';
@@ -60,6 +61,7 @@ async function drive(answers: [RegExp, string][]) {
     generate: (plan, out, onProgress) => { built = plan; return buildCluster(plan, join(tmp.path, out), {onProgress}); },
     checkOut: out => outputProblem(join(tmp.path, out)),
     context: {input, output},
+    lines: false,
   }), deadline]);
   return {outcome, text, built};
 }
@@ -80,5 +82,37 @@ describe('--plain', () => {
     expect(plain).toMatch(/openssl verify -CAfile pki\/etcd\/ca\.crt -purpose sslclient pki\/apiserver-etcd-client\.crt/);
     expect(plain).toMatch(/scp -p nodes\/worker1\/var\/lib\/kubelet\/pki\/kubelet\.crt \S+ root@worker1:\/var\/lib\/kubelet\/pki\//);
     expect(inspectDirectory(join(tmp.path, 'plain-out')).filter(f => !f.ok)).toEqual([]);
+  });
+});
+
+describe('--plain with line prompts (output logged, or TERM=dumb)', () => {
+  it('numbered choices and typed lines, each error right after its answer, never an invalid default', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', d => { text += d.toString(); });
+    // Existing with a file: the default output directory is not offered.
+    const taken = join(tmp.path, 'kubepki-out');
+    mkdirSync(taken, {recursive: true});
+    writeFileSync(join(taken, 'x'), '');
+    // Answers typed ahead of their questions are kept in order, as a terminal's line buffer does.
+    input.write(['', '', 'abc', '', '', '', '', '', '9', '2', '', '', '', '', 'lines-out', '', ''].join('\n') + '\n');
+    const outcome = await runPlain(exampleSpec(), {
+      generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}),
+      checkOut: out => outputProblem(join(tmp.path, out)),
+      context: {input, output},
+    });
+    expect(outcome).toEqual({code: 0});
+    expect(text).not.toMatch(/\u001B/);
+    const lines = text.split('\n');
+    const error = lines.findIndex(l => l.startsWith('✗ endpoint.port: "abc" is not a port number'));
+    expect(lines[error - 1]).toBe('? API endpoint port [6443]: abc');
+    expect(lines[error + 1]).toBe('? API endpoint port [6443]: ');
+    expect(text).toMatch(/\? CA topology\n {2}1\) {3}single\n[^?]* {2}3\) › kubeadm\n/);
+    expect(text).toMatch(/Choose 1-3 \[3\]: 9\n✗ "9" is not one of the numbers 1-3\n {2}Choose 1-3 \[3\]: 2\n/);
+    expect(text).toMatch(/✗ "9" is not one of the numbers 1-\d/);
+    expect(text).toMatch(/^\? Output directory: lines-out$/m);
+    expect(text).toMatch(/openssl verify/);
+    expect(inspectDirectory(join(tmp.path, 'lines-out')).filter(f => !f.ok)).toEqual([]);
   });
 });

@@ -76,7 +76,12 @@ describe('wizard steps', () => {
     let frame = await press(ui, '\u007F\u007F\u007F\u007F\u007Fw5\u001B[Hnode-\t\u0015192.168.56.99');
     expect(frame).toMatch(/name\s+node-w5\s/);
     expect(frame).toMatch(/IP\s+192\.168\.56\.99\s/);
-    frame = await press(ui, '\r\r');
+    frame = await press(ui, '\r');
+    // The role under the cursor is marked with ›, not only inverse video.
+    expect(frame).toMatch(/›\[ \] control-plane/);
+    frame = await press(ui, KEY.right);
+    expect(frame).toMatch(/ \[ \] control-plane +›\[ \] etcd/);
+    frame = await press(ui, '\r');
     expect(frame).toMatch(/node-w5\s+192\.168\.56\.99\s+worker/);
     expect(outcomes).toEqual([]);
     ui.unmount();
@@ -119,7 +124,18 @@ describe('wizard steps', () => {
     await press(ui, KEY.up);
     frame = await press(ui, 'd');
     expect(frame).toMatch(/Continue with 4 nodes/);
-    expect(frame).not.toMatch(/worker2/);
+    expect(frame).not.toMatch(/worker2 +192\.168\.56\.24 +worker/);
+    // d is undone with u: the node comes back where it was.
+    expect(frame).toMatch(/Removed worker2 \(192\.168\.56\.24\) · u: undo/);
+    frame = await press(ui, 'u');
+    expect(frame).toMatch(/Continue with 5 nodes/);
+    expect(frame).toMatch(/worker1 .*\n.*› worker2 +192\.168\.56\.24 .*\n.*node5/);
+    expect(frame).not.toMatch(/u: undo\n/);
+    // Home and End jump to the first node and to "continue".
+    frame = await press(ui, KEY.home);
+    expect(frame).toMatch(/› cp1 /);
+    frame = await press(ui, KEY.end);
+    expect(frame).toMatch(/› Continue with 5 nodes/);
     ui.unmount();
   });
 
@@ -174,12 +190,19 @@ describe('wizard steps', () => {
   it('plan: the table, scrolling, details that teach, and the summary', async () => {
     const {ui} = wizard();
     let frame = await enterToPlan(ui);
-    expect(frame.split('\n')[3]).toMatch(/^FILE\s+CN\s+O\s+SIGNER\s+SANS\s+NODES/);
+    expect(frame.split('\n')[3]).toMatch(/^ {2}FILE\s+CN\s+O\s+SIGNER\s+SANS\s+NODES/);
+    // The selected row is marked with ›, not only inverse video (NO_COLOR, dumb terminals).
+    expect(frame).toMatch(/^› ca\.crt /m);
+    expect(frame).toMatch(/^ {2}etcd\/ca\.crt /m);
+    frame = await press(ui, KEY.down);
+    expect(frame).toMatch(/^ {2}ca\.crt /m);
+    expect(frame).toMatch(/^› etcd\/ca\.crt /m);
+    await press(ui, KEY.up);
     expect(frame).toMatch(/ca\.key goes only to the control plane \(cp1, cp2\); workers get no CA file at all/);
     const plan = buildPlan(exampleSpec());
     const signs = (id: string) => plan.certificates.filter(c => c.signer === id).length;
     expect(frame).toMatch(new RegExp(`Per CA: ca signs ${signs('ca')}, etcd-ca signs ${signs('etcd-ca')}, front-proxy-ca signs ${signs('front-proxy-ca')}`));
-    const rows = plan.authorities.length + plan.certificates.length;
+    const rows = plan.authorities.length + plan.certificates.length + 1; // + the service-account pair
     frame = await press(ui, KEY.pageDown);
     expect(frame).toMatch(new RegExp(`row \\d+ of ${rows}`));
     await press(ui, KEY.pageUp);
@@ -193,13 +216,29 @@ describe('wizard steps', () => {
     ui.unmount();
   });
 
+  it('plan: the service-account key pair has its row and its explanation', async () => {
+    const {ui} = wizard();
+    let frame = await enterToPlan(ui);
+    const plan = buildPlan(exampleSpec());
+    const rows = plan.authorities.length + plan.certificates.length + 1;
+    frame = await press(ui, KEY.down, rows - 1);
+    expect(frame).toMatch(new RegExp(`row ${rows} of ${rows}`));
+    expect(frame).toMatch(/^› sa\.key, sa\.pub +\(no certificate\) +- +cp1,cp2/m);
+    frame = await press(ui, KEY.enter);
+    const flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/pki\/sa\.key and pki\/sa\.pub — the service-account key pair/);
+    expect(flat).toMatch(/kube-controller-manager signs service-account tokens with sa\.key/);
+    expect(flat).toMatch(/Key goes to cp1, cp2/);
+    ui.unmount();
+  });
+
   it('plan details explain why the kubelet client CN starts with system:node:', async () => {
     const {ui} = wizard();
     await enterToPlan(ui);
     const plan = buildPlan(exampleSpec());
     const row = plan.authorities.length + plan.certificates.findIndex(c => c.id === 'kubelet-client' && c.node === 'cp1') + 1;
     let frame = await press(ui, KEY.down, row - 1);
-    expect(frame).toMatch(new RegExp(`row ${row} of ${plan.authorities.length + plan.certificates.length}`));
+    expect(frame).toMatch(new RegExp(`row ${row} of ${plan.authorities.length + plan.certificates.length + 1}`));
     frame = await press(ui, KEY.enter);
     expect(frame).toMatch(/CN=system:node:cp1, O=system:nodes/);
     expect(frame).toMatch(/Node authorizer accepts only CN system:node:<name> with O system:nodes/);
@@ -221,10 +260,10 @@ describe('a 500-node plan', () => {
     const rows = plan.authorities.length + plan.certificates.length;
     expect(rows).toBeGreaterThan(500);
     let frame = await settle(ui, 'row 1 of');
-    expect(frame).toMatch(new RegExp(`row 1 of ${rows}`));
+    expect(frame).toMatch(/row 1 of 1016/);
     expect(frame.split('\n').length).toBeLessThanOrEqual(24);
-    frame = await press(ui, KEY.pageDown, 10);
-    expect(frame).toMatch(new RegExp(`row \\d{3} of ${rows}`));
+    frame = await press(ui, KEY.pageDown, 50);
+    expect(frame).toMatch(/row \d{3} of 1016/);
     expect(frame.split('\n').length).toBeLessThanOrEqual(24);
     ui.unmount();
   });
@@ -240,15 +279,18 @@ describe('a full walk with the defaults', () => {
     const flat = frame.replace(/\s+/g, ' ');
     const planned = buildPlan(exampleSpec()); // the defaults the walk accepted
     expect(flat).toMatch(new RegExp(`✓ Wrote ${planned.certificates.length + planned.authorities.length} certificates and ${planned.kubeconfigs.length} kubeconfigs to \\S*walk`));
-    expect(flat).toMatch(/openssl verify -CAfile pki\/etcd\/ca\.crt -purpose sslserver -verify_ip/);
-    expect(flat).toMatch(/openssl verify -CAfile pki\/front-proxy-ca\.crt -purpose sslclient pki\/front-proxy-client\.crt/);
-    expect(flat).toMatch(/scp -p nodes\/worker1\/\S+ root@worker1:\//);
+    // The checks that matter for this cluster: the endpoint and the Service IP, from OUT.
+    expect(flat).toMatch(/cd \S*walk # the endpoint 192\.168\.56\.20 openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_ip 192\.168\.56\.20 pki\/apiserver\.crt/);
+    expect(flat).toMatch(/# the Service IP 10\.32\.0\.1 openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_ip 10\.32\.0\.1 pki\/apiserver\.crt/);
+    // One complete shipping sequence: a dry run, then the real one.
+    expect(flat).toMatch(/Ship them to the 4 nodes as root \(ssh\): bash distribute\.sh --dry-run # every command, nothing copied bash distribute\.sh # then copy for real/);
     expect(flat).toMatch(/Saved verify\.sh, distribute\.sh and your answers in cluster\.yaml/);
+    expect(frame.split('\n').length).toBeLessThanOrEqual(20);
     const findings = inspectDirectory(join(tmp.path, 'walk'));
     expect(findings.filter(f => !f.ok)).toEqual([]);
     // One finding per authority, certificate and kubeconfig, the service-account pair, file modes, and each node's bundle.
     expect(findings.length).toBe(planned.authorities.length + planned.certificates.length + planned.kubeconfigs.length + 2 + planned.nodes.length);
-    await settle(ui, 'Enter: quit and print');
+    await settle(ui, 'Enter or q: quit and print');
     ui.stdin.write(KEY.enter);
     await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
     expect(outcomes.map(o => o.code)).toEqual([0]);

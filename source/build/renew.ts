@@ -1,0 +1,57 @@
+// Which leaves a renewal re-issues: named by certificate id (`apiserver`, every node's
+// `kubelet-client`), by ref (`kubelet-client/worker1`), by node (every certificate of that node
+// alone), `all`, or by expiry (read from the certificates OUT
+// holds). The engine then issues exactly those anew from OUT's CAs (see build/index.ts `only`).
+import {X509Certificate} from 'node:crypto';
+import type {ExistingOut} from '../output/existing.js';
+import type {Plan} from '../plan/types.js';
+import {InputError} from '../spec/errors.js';
+import {SERVICE_ACCOUNT_REF} from './index.js';
+
+export interface RenewSelection {
+  /** Refs to issue anew, in plan order. */
+  refs: string[];
+  /** Per ref, when its certificate in OUT expires (absent for the service-account pair). */
+  expires: Map<string, Date>;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function selectRenewals(plan: Plan, existing: ExistingOut, names: readonly string[], expiringWithinHours: number | undefined, now = new Date()): RenewSelection {
+  const expires = new Map<string, Date>();
+  for (const c of plan.certificates) {
+    const pem = existing.certificates.get(c.ref)?.cert.pem;
+    if (pem !== undefined) expires.set(c.ref, new Date(new X509Certificate(pem).validTo));
+  }
+  const wanted = new Set<string>();
+  const problems: string[] = [];
+  for (const name of names) {
+    const found = refsNamed(plan, name);
+    if (found.length === 0) {
+      problems.push(`renew: ${JSON.stringify(name)} is neither a certificate id (${[...new Set(plan.certificates.map(c => c.id))].join(', ')}), a certificate ref such as ${plan.certificates.find(c => c.node)?.ref ?? 'apiserver'}, a node (${plan.nodes.map(n => n.name).join(', ')}), ${SERVICE_ACCOUNT_REF} nor all`);
+    }
+    for (const ref of found) wanted.add(ref);
+  }
+  if (problems.length) throw new InputError(problems);
+  // With no names, --expiring-within looks at every leaf; with names, at those.
+  if (names.length === 0) for (const c of plan.certificates) wanted.add(c.ref);
+  if (expiringWithinHours !== undefined) {
+    const limit = now.getTime() + expiringWithinHours * HOUR_MS;
+    for (const ref of [...wanted]) {
+      const at = expires.get(ref);
+      // The service-account pair never expires; a certificate OUT cannot read is issued by the engine anyway.
+      if (at === undefined || at.getTime() > limit) wanted.delete(ref);
+    }
+  }
+  const order = [...plan.certificates.map(c => c.ref), SERVICE_ACCOUNT_REF];
+  return {refs: order.filter(ref => wanted.has(ref)), expires};
+}
+
+function refsNamed(plan: Plan, name: string): string[] {
+  if (name === 'all') return plan.certificates.map(c => c.ref);
+  if (name === SERVICE_ACCOUNT_REF) return [SERVICE_ACCOUNT_REF];
+  const byId = plan.certificates.filter(c => c.id === name || c.ref === name).map(c => c.ref);
+  if (byId.length) return byId;
+  // A node's own certificates; a shared one (kube-proxy's, for one) is named by its id.
+  return plan.certificates.filter(c => c.node === name).map(c => c.ref);
+}

@@ -1,0 +1,169 @@
+// `kubepki user add` and `user finish`: a person's kubectl access to the cluster of OUT. A user
+// is a client certificate whose CN is the user name and whose O values are the groups, signed
+// either here by the cluster CA or, with --csr, by the cluster itself through the
+// CertificateSigningRequest API (kubeadm's CA key never leaves the control plane then).
+import {X509Certificate} from 'node:crypto';
+import {existsSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {stringify} from 'yaml';
+import {readExisting} from '../output/existing.js';
+import {commitUser, userDir, type UserEntry, type UserFile} from '../output/users.js';
+import {createLeaf, loadIssuer} from '../pki/certificate.js';
+import {certificateMatchesKey, createCertificationRequest} from '../pki/csr.js';
+import {KEY_ALGORITHMS} from '../pki/algorithms.js';
+import {createKeyGenerator} from '../pki/keys.js';
+import {renderKubeconfig} from '../pki/kubeconfig.js';
+import {parseDurationHours} from '../spec/duration.js';
+import {InputError} from '../spec/errors.js';
+import {specFromFile} from '../spec/load.js';
+import type {KeyType} from '../spec/types.js';
+
+export interface AddUserRequest {
+  name: string;
+  groups: string[];
+  /** e.g. 8760h, 30d; default: the cluster's certificate validity (cluster.yaml). */
+  validity?: string;
+  csr: boolean;
+}
+
+export interface UserResult {
+  entry: UserEntry;
+  /** OUT-relative files written. */
+  written: string[];
+  warnings: string[];
+  /** With --csr: the commands to run against the cluster, in order. */
+  commands: string[];
+  context?: string;
+}
+
+const CLUSTER_CA = 'ca';
+const BACKDATE_MS = 5 * 60 * 1000;
+/** The CSR API refuses expirationSeconds below ten minutes. */
+const MIN_CSR_SECONDS = 600;
+
+export function userProblems(request: AddUserRequest): string[] {
+  const problems: string[] = [];
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,62}$/.test(request.name)) {
+    problems.push(`NAME: ${JSON.stringify(request.name)} must be 1-63 letters, digits, '.', '_', '@' or '-', starting with a letter or digit (it names a directory and the certificate's CN)`);
+  }
+  if (request.groups.length === 0) problems.push('--group: give at least one group (the certificate\'s O), e.g. --group developers');
+  for (const g of request.groups) {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (g === '' || g.length > 64 || /[\u0000-\u001f\u007f]/.test(g)) problems.push(`--group: ${JSON.stringify(g)} must be 1-64 printable characters`);
+  }
+  if (new Set(request.groups).size !== request.groups.length) problems.push('--group: a group is given twice');
+  if (request.validity !== undefined) {
+    const hours = parseDurationHours(request.validity);
+    if (hours === undefined) problems.push(`--validity: ${JSON.stringify(request.validity)} is not a duration such as 8760h, 90d or 1y`);
+    else if (request.csr && hours * 3600 < MIN_CSR_SECONDS) problems.push('--validity: the CertificateSigningRequest API needs at least 10 minutes');
+  }
+  return problems;
+}
+
+/** Warnings about groups that give more than they seem to. */
+export function groupWarnings(groups: string[]): string[] {
+  return groups.flatMap(g => {
+    if (g === 'system:masters') return ['group system:masters bypasses RBAC entirely and cannot be revoked short of replacing the cluster CA; bind a ClusterRole (e.g. cluster-admin) to a group of your own instead'];
+    if (g.startsWith('system:')) return [`group ${g} is a group Kubernetes reserves for its own components; a person rarely belongs in it`];
+    return [];
+  });
+}
+
+/** The CertificateSigningRequest object name for a user (a DNS subdomain). */
+export const csrObjectName = (name: string) => `kubepki-user-${name.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}`;
+
+export async function addUser(out: string, request: AddUserRequest, now = new Date()): Promise<UserResult> {
+  const problems = userProblems(request);
+  if (problems.length) throw new InputError(problems);
+  const existing = readExisting(out);
+  const {name, groups} = request;
+  const dir = userDir(name);
+  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${out}/${dir} already exists; remove it first (or kubepki user finish ${name} … for a pending --csr)`]);
+  const ca = existing.authorities.get(CLUSTER_CA);
+  if (!ca || ca.cert.pem === undefined) throw new InputError([`--out: ${out} has no readable cluster CA certificate (${ca?.cert.path ?? 'pki/ca.crt'})`]);
+  if (!request.csr && ca.key.pem === undefined) throw new InputError([`--out: the cluster CA key ${ca.key.path} is not in ${out} (${ca.key.problem}); use --csr to have the cluster sign instead`]);
+  const hours = request.validity !== undefined ? parseDurationHours(request.validity)! : clusterValidityHours(out);
+  const keyType = existing.manifest.keyType as KeyType;
+  const pair = await createKeyGenerator(1)(KEY_ALGORITHMS[keyType]);
+  const files: UserFile[] = [{path: `${dir}/${name}.key`, content: pair.privateKeyPem, secret: true}];
+  const entry: UserEntry = {name, groups, signedBy: request.csr ? 'csr' : 'ca', key: files[0]!.path};
+  const warnings = groupWarnings(groups);
+  const commands: string[] = [];
+  if (request.csr) {
+    const csr = createCertificationRequest({cn: name, organizations: groups}, pair.privateKeyPem);
+    const object = csrObjectName(name);
+    const seconds = Math.max(MIN_CSR_SECONDS, Math.round(hours * 3600));
+    const manifest = stringify({
+      apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest',
+      metadata: {name: object},
+      spec: {request: Buffer.from(csr).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', expirationSeconds: seconds, usages: ['client auth']},
+    }, {lineWidth: 0});
+    entry.csr = `${dir}/${name}.csr`;
+    entry.request = `${dir}/${name}-csr.yaml`;
+    files.push({path: entry.csr, content: csr, secret: false}, {path: entry.request, content: manifest, secret: false});
+    commands.push(
+      `kubectl apply -f ${join(out, entry.request)}`,
+      `kubectl certificate approve ${object}`,
+      `kubectl get csr ${object} -o jsonpath='{.status.certificate}' | base64 -d > ${join(out, dir, `${name}.crt`)}`,
+      `kubepki user finish ${name} --certificate ${join(out, dir, `${name}.crt`)} --out ${out}`,
+    );
+  } else {
+    const issuer = loadIssuer(ca.cert.pem, ca.key.pem!);
+    const notAfter = new Date(Math.min(now.getTime() + hours * 3_600_000, issuer.notAfter.getTime()));
+    const cert = createLeaf({
+      subject: {cn: name, organizations: groups}, publicKey: pair.spki, algorithm: KEY_ALGORITHMS[keyType],
+      dnsNames: [], ipAddresses: [], notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter,
+    }, ['clientAuth'], issuer);
+    entry.cert = `${dir}/${name}.crt`;
+    entry.kubeconfig = `${dir}/${name}.conf`;
+    files.push({path: entry.cert, content: cert, secret: false},
+      {path: entry.kubeconfig, content: userKubeconfig(existing.manifest, name, ca.cert.pem, cert, pair.privateKeyPem), secret: true});
+  }
+  commitUser(out, entry, files, false);
+  return {entry, written: files.map(f => f.path), warnings, commands, context: entry.kubeconfig ? contextName(existing.manifest, name) : undefined};
+}
+
+/** `user finish`: the certificate the cluster issued for a --csr user, checked, and its kubeconfig. */
+export function finishUser(out: string, name: string, certificateFile: string): UserResult {
+  const existing = readExisting(out);
+  const entry = (existing.manifest as {users?: UserEntry[]}).users?.find(u => u.name === name);
+  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)} (kubepki user add ${name} --csr … makes one)`]);
+  if (entry.signedBy !== 'csr') throw new InputError([`NAME: user ${name} was signed with the CA here; it needs no finish`]);
+  let certPem: string;
+  try {
+    certPem = readFileSync(certificateFile, 'utf8');
+  } catch (error) {
+    throw new InputError([`--certificate: cannot read ${certificateFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    throw new InputError([`--certificate: ${certificateFile} is not a PEM certificate (empty? the CSR may not be approved and signed yet: kubectl get csr ${csrObjectName(name)})`]);
+  }
+  certPem = cert.toString();
+  const keyPem = readFileSync(join(out, entry.key), 'utf8');
+  const problems: string[] = [];
+  if (!certificateMatchesKey(certPem, keyPem)) problems.push(`--certificate: ${certificateFile} does not match ${entry.key} (a certificate for another key)`);
+  const ca = existing.authorities.get(CLUSTER_CA)!;
+  if (ca.cert.pem !== undefined && !cert.checkIssued(new X509Certificate(ca.cert.pem))) problems.push(`--certificate: ${certificateFile} was not issued by the cluster CA ${ca.cert.path}`);
+  const subject = cert.subject.split('\n');
+  if (!subject.includes(`CN=${name}`)) problems.push(`--certificate: its subject is ${cert.subject.replace(/\n/g, ', ')}, not CN=${name}`);
+  if (problems.length) throw new InputError(problems);
+  const done: UserEntry = {...entry, cert: `${userDir(name)}/${name}.crt`, kubeconfig: `${userDir(name)}/${name}.conf`};
+  const files: UserFile[] = [
+    {path: done.cert!, content: certPem, secret: false},
+    {path: done.kubeconfig!, content: userKubeconfig(existing.manifest, name, ca.cert.pem!, certPem, keyPem), secret: true},
+  ];
+  commitUser(out, done, files, true);
+  return {entry: done, written: files.map(f => f.path), warnings: [], commands: [], context: contextName(existing.manifest, name)};
+}
+
+const contextName = (manifest: {cluster: string}, name: string) => `${name}@${manifest.cluster}`;
+
+function userKubeconfig(manifest: {cluster: string; endpoint: string}, name: string, caPem: string, certPem: string, keyPem: string): string {
+  return renderKubeconfig({cluster: manifest.cluster, user: name, context: contextName(manifest, name), server: manifest.endpoint}, caPem, certPem, keyPem);
+}
+
+/** The leaf validity the cluster was planned with. */
+const clusterValidityHours = (out: string) => parseDurationHours(specFromFile(join(out, 'cluster.yaml')).pki.validity.certificate)!;

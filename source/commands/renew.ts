@@ -1,0 +1,60 @@
+// `kubepki renew OUT [ID|NODE|all…] [--expiring-within 30d] [--new-keys]`: re-issue leaves from
+// OUT's CAs with a fresh validity; keys kept unless --new-keys; CAs never touched.
+import {join} from 'node:path';
+import {BuildInterrupted, buildCluster, SERVICE_ACCOUNT_REF} from '../build/index.js';
+import {changesReport, summarizeChanges} from '../build/changes.js';
+import {selectRenewals} from '../build/renew.js';
+import {readExisting} from '../output/existing.js';
+import {buildPlan} from '../plan/plan.js';
+import {parseDurationHours} from '../spec/duration.js';
+import {InputError} from '../spec/errors.js';
+import {specFromFile} from '../spec/load.js';
+import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
+
+export interface RenewOptions {
+  out: string;
+  names: string[];
+  expiringWithin?: string;
+  newKeys: boolean;
+}
+
+export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
+  const {out, names} = options;
+  let hours: number | undefined;
+  if (options.expiringWithin !== undefined) {
+    hours = parseDurationHours(options.expiringWithin);
+    if (hours === undefined) throw new InputError([`--expiring-within: ${JSON.stringify(options.expiringWithin)} is not a duration such as 30d or 720h`]);
+  }
+  if (names.length === 0 && hours === undefined) throw new InputError(['renew: name what to renew: certificate ids, refs or nodes, all, or --expiring-within 30d']);
+  const existing = readExisting(out);
+  const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
+  const {refs, expires} = selectRenewals(plan, existing, names, hours);
+  if (refs.length === 0) {
+    io.out(`Nothing to renew: no certificate in ${out} expires within ${options.expiringWithin}. Nothing was changed.\n`);
+    return EXIT.ok;
+  }
+  const controller = new AbortController();
+  let received: keyof typeof INTERRUPT_EXIT | undefined;
+  const handlers = (Object.keys(INTERRUPT_EXIT) as (keyof typeof INTERRUPT_EXIT)[]).map(signal => [signal, () => { received ??= signal; controller.abort(); }] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    const report = await buildCluster(plan, out, {
+      force: true, only: new Set(refs), keepKeys: !options.newKeys, signal: controller.signal,
+    });
+    if (received) {
+      io.err(`kubepki: interrupted (${received}) after ${out} was written: it holds the renewed files.\n`);
+      return INTERRUPT_EXIT[received];
+    }
+    const day = (ref: string) => expires.get(ref)?.toISOString().slice(0, 10) ?? 'unknown';
+    const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `was valid until ${day(ref)}`}`);
+    io.out(`Renewing ${refs.length} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):\n${lines.join('\n')}\n\n`);
+    io.out(changesReport(summarizeChanges(report, existing.manifest), report.out, `Renewed in ${report.out}.`));
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof BuildInterrupted) || !received) throw error;
+    io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${out} is as it was.\n`);
+    return INTERRUPT_EXIT[received];
+  } finally {
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+  }
+}

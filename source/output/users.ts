@@ -1,0 +1,89 @@
+// Users of a cluster (kubectl access), kept under OUT/users/NAME/ and listed in manifest.json's
+// `users`. Written atomically: the user's directory is made beside its final place and renamed
+// in, then the manifest is replaced by rename. The engine carries both over when it rebuilds OUT.
+import {existsSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, cpSync} from 'node:fs';
+import {join} from 'node:path';
+import {randomBytes} from 'node:crypto';
+import {DIR_MODE, PUBLIC_MODE, SECRET_MODE} from './write.js';
+
+export interface UserEntry {
+  name: string;
+  groups: string[];
+  /** `ca`: signed here with the cluster CA; `csr`: signed by the cluster's CertificateSigningRequest API. */
+  signedBy: 'ca' | 'csr';
+  /** OUT-relative files; cert and kubeconfig are absent while a CSR awaits its certificate. */
+  key: string;
+  csr?: string;
+  request?: string;
+  cert?: string;
+  kubeconfig?: string;
+}
+
+export const USERS_DIR = 'users';
+export const userDir = (name: string) => `${USERS_DIR}/${name}`;
+
+/** The users a manifest lists (none in a manifest written before users existed). */
+export function usersOf(manifest: object): UserEntry[] {
+  const users = (manifest as {users?: unknown}).users;
+  return Array.isArray(users) ? users as UserEntry[] : [];
+}
+
+/** A new manifest with the users of the one it replaces (kubepki user add made them; the plan knows none). */
+export function withUsers<M extends object>(manifest: M, before: object | undefined): M & {users?: UserEntry[]} {
+  const users = before ? usersOf(before) : [];
+  return users.length ? {...manifest, users} : manifest;
+}
+
+export interface UserFile {
+  /** OUT-relative. */
+  path: string;
+  content: string;
+  secret: boolean;
+}
+
+/**
+ * Writes the files of one user (all under userDir(name)) and the manifest listing `entry`, so
+ * that either both are in place or neither is. `replace`: the user's directory may exist (finish).
+ */
+export function commitUser(out: string, entry: UserEntry, files: UserFile[], replace: boolean): void {
+  const dir = join(out, userDir(entry.name));
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const staging = join(out, USERS_DIR, `.${entry.name}.kubepki-${tag}`);
+  mkdirSync(join(out, USERS_DIR), {recursive: true, mode: DIR_MODE});
+  try {
+    if (replace && existsSync(dir)) cpSync(dir, staging, {recursive: true, preserveTimestamps: true});
+    else mkdirSync(staging, {mode: DIR_MODE});
+    for (const f of files) {
+      const path = join(out, f.path).replace(dir, staging);
+      writeFileSync(path, f.content, {mode: f.secret ? SECRET_MODE : PUBLIC_MODE});
+    }
+    const manifestPath = join(out, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.users = [...usersOf(manifest).filter(u => u.name !== entry.name), entry].sort((a, b) => a.name.localeCompare(b.name));
+    const manifestTmp = `${manifestPath}.kubepki-${tag}`;
+    writeFileSync(manifestTmp, `${JSON.stringify(manifest, null, 2)}\n`, {mode: PUBLIC_MODE});
+    try {
+      const aside = `${dir}.kubepki-${tag}-previous`;
+      if (replace && existsSync(dir)) renameSync(dir, aside);
+      renameSync(staging, dir);
+      try {
+        renameSync(manifestTmp, manifestPath);
+      } catch (error) {
+        rmSync(dir, {recursive: true, force: true});
+        if (existsSync(aside)) renameSync(aside, dir);
+        throw error;
+      }
+      rmSync(aside, {recursive: true, force: true});
+    } finally {
+      rmSync(manifestTmp, {force: true});
+    }
+  } finally {
+    rmSync(staging, {recursive: true, force: true});
+  }
+}
+
+/** For the engine: copy OUT's users into a staging directory that will replace OUT. */
+export function carryUsers(out: string, staging: string): void {
+  const from = join(out, USERS_DIR);
+  if (existsSync(from)) cpSync(from, join(staging, USERS_DIR), {recursive: true, preserveTimestamps: true, filter: src => !/\/\.[^/]*\.kubepki-[^/]*$/.test(src)});
+}

@@ -1,0 +1,172 @@
+// `kubepki user add` (CA-signed and --csr) and `user finish`, run in-process.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {X509Certificate} from 'node:crypto';
+import {cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {parse} from 'yaml';
+import {runCommand} from '../../source/commands/run.js';
+import {buildCluster} from '../../source/build/index.js';
+import {buildPlan} from '../../source/plan/plan.js';
+import {specFromFile} from '../../source/spec/load.js';
+import {inspectDirectory} from '../../source/verify/inspect.js';
+import {exampleSpec} from '../../source/spec/example.js';
+import {openssl} from '../helpers/run.js';
+import {tempDir} from '../helpers/cluster.js';
+
+const tmp = tempDir('kubepki-users-');
+afterAll(() => tmp.remove());
+let pristine: string;
+beforeAll(async () => {
+  pristine = join(tmp.path, 'pristine');
+  await buildCluster(buildPlan(exampleSpec()), pristine);
+});
+function freshOut(name: string): string {
+  const out = join(tmp.path, name);
+  cpSync(pristine, out, {recursive: true});
+  return out;
+}
+async function kubepki(...args: Parameters<typeof runCommand>[0][]) {
+  let stdout = '';
+  let stderr = '';
+  const status = await runCommand(args[0]!, {out: t => { stdout += t; }, err: t => { stderr += t; }});
+  return {status, stdout, stderr};
+}
+const add = (out: string, name: string, groups: string[], extra: {validity?: string; csr?: boolean} = {}) =>
+  kubepki({command: 'user-add', out, name, groups, validity: extra.validity, csr: extra.csr ?? false});
+const finish = (out: string, name: string, certificate: string) => kubepki({command: 'user-finish', out, name, certificate});
+const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+function snapshot(dir: string): Map<string, string> {
+  const files = readdirSync(dir, {recursive: true, withFileTypes: true}).filter(e => e.isFile());
+  return new Map(files.map(e => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), 'utf8')]));
+}
+const kubeconfigOf = (path: string) => parse(readFileSync(path, 'utf8'));
+const embedded = (config: {users: {user: Record<string, string>}[]}, field: string) => Buffer.from(config.users[0]!.user[field]!, 'base64').toString();
+
+describe('user add', () => {
+  it('writes a key, a certificate signed by the cluster CA with the name and groups, and a kubeconfig for the endpoint; lists it in the manifest', async () => {
+    const out = freshOut('add');
+    const r = await add(out, 'jane', ['developers', 'oncall'], {validity: '90d'});
+    expect(r.status, r.stderr).toBe(0);
+    const dir = join(out, 'users/jane');
+    expect(readdirSync(dir).sort()).toEqual(['jane.conf', 'jane.crt', 'jane.key']);
+    expect(mode(dir)).toBe('700');
+    expect(mode(join(dir, 'jane.key'))).toBe('600');
+    expect(mode(join(dir, 'jane.conf'))).toBe('600');
+    const cert = new X509Certificate(readFileSync(join(dir, 'jane.crt')));
+    expect(cert.subject.split('\n')).toEqual(['O=developers', 'O=oncall', 'CN=jane']);
+    expect(cert.verify(new X509Certificate(readFileSync(join(out, 'pki/ca.crt'))).publicKey)).toBe(true);
+    expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+    const days = (new Date(cert.validTo).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89);
+    expect(days).toBeLessThan(91);
+    const config = kubeconfigOf(join(dir, 'jane.conf'));
+    expect(config['current-context']).toBe('jane@kubernetes');
+    expect(config.clusters[0].cluster.server).toBe('https://192.168.56.20:6443');
+    expect(Buffer.from(config.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toBe(readFileSync(join(out, 'pki/ca.crt'), 'utf8'));
+    expect(embedded(config, 'client-certificate-data')).toBe(readFileSync(join(dir, 'jane.crt'), 'utf8'));
+    expect(embedded(config, 'client-key-data')).toBe(readFileSync(join(dir, 'jane.key'), 'utf8'));
+    const {users} = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(users).toEqual([{name: 'jane', groups: ['developers', 'oncall'], signedBy: 'ca', key: 'users/jane/jane.key', cert: 'users/jane/jane.crt', kubeconfig: 'users/jane/jane.conf'}]);
+    expect(r.stdout).toMatch(/auth whoami/);
+    expect(r.stderr).toBe('');
+    expect(inspectDirectory(out).filter(f => !f.ok)).toEqual([]);
+    expect(readdirSync(join(out, 'users'))).toEqual(['jane']);
+  });
+
+  it('warns on system:masters, and users survive generate --update and renew (carried byte-identical)', async () => {
+    const out = freshOut('carry');
+    const r = await add(out, 'root-ish', ['system:masters']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: group system:masters bypasses RBAC/);
+    const before = snapshot(join(out, 'users'));
+    const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
+    await buildCluster(plan, out, {force: true, only: new Set()});
+    await buildCluster(plan, out, {force: true, only: new Set(['apiserver']), keepKeys: true});
+    expect(snapshot(join(out, 'users'))).toEqual(before);
+    expect(mode(join(out, 'users/root-ish/root-ish.key'))).toBe('600');
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).users.map((u: {name: string}) => u.name)).toEqual(['root-ish']);
+  });
+
+  it('bad input: exit 2, the field named, nothing written', async () => {
+    const out = freshOut('bad');
+    const before = snapshot(out);
+    const cases: [Parameters<typeof add>, RegExp][] = [
+      [[out, '../evil', ['g']], /^kubepki: NAME: "\.\.\/evil"/m],
+      [[out, 'ok', []], /^kubepki: --group: give at least one group/m],
+      [[out, 'ok', ['a', 'a']], /^kubepki: --group: a group is given twice/m],
+      [[out, 'ok', ['g'], {validity: 'forever'}], /^kubepki: --validity: "forever"/m],
+      [[out, 'ok', ['g'], {validity: '5m', csr: true}], /^kubepki: --validity/m],
+      [[join(tmp.path, 'nowhere'), 'ok', ['g']], /no manifest\.json/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await add(...args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(snapshot(out)).toEqual(before);
+    expect((await add(out, 'twice', ['g'])).status).toBe(0);
+    const again = await add(out, 'twice', ['h']);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/NAME: .*users\/twice already exists/);
+  });
+});
+
+describe('user add --csr and user finish', () => {
+  it('uses no CA key: key, CSR and CertificateSigningRequest manifest; finish builds the kubeconfig from the issued certificate and checks it', async () => {
+    const out = freshOut('csr');
+    // An OUT kept without the cluster CA key (as on a workstation): --csr does not need it.
+    const caKey = readFileSync(join(out, 'pki/ca.key'), 'utf8');
+    rmSync(join(out, 'pki/ca.key'));
+    const refused = await add(out, 'ann', ['dev']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--out: the cluster CA key pki\/ca\.key is not in .* use --csr/);
+    const r = await add(out, 'ann', ['dev', 'qa'], {csr: true, validity: '30d'});
+    expect(r.status, r.stderr).toBe(0);
+    const dir = join(out, 'users/ann');
+    expect(readdirSync(dir).sort()).toEqual(['ann-csr.yaml', 'ann.csr', 'ann.key']);
+    const verified = openssl(['req', '-in', join(dir, 'ann.csr'), '-noout', '-verify', '-subject', '-nameopt', 'compat']);
+    expect(verified.status, verified.stderr).toBe(0);
+    expect(verified.stdout + verified.stderr).toMatch(/verify OK/i);
+    expect(verified.stdout).toMatch(/subject=\/?O ?= ?dev, ?O ?= ?qa, ?CN ?= ?ann|subject=O=dev\/O=qa\/CN=ann|O=dev.*O=qa.*CN=ann/);
+    const object = parse(readFileSync(join(dir, 'ann-csr.yaml'), 'utf8'));
+    expect(object).toMatchObject({apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: {name: 'kubepki-user-ann'},
+      spec: {signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 30 * 86400}});
+    expect(Buffer.from(object.spec.request, 'base64').toString()).toBe(readFileSync(join(dir, 'ann.csr'), 'utf8'));
+    expect(r.stdout).toMatch(/kubectl apply -f .*ann-csr\.yaml\n.*kubectl certificate approve kubepki-user-ann\n.*kubectl get csr kubepki-user-ann -o jsonpath='\{\.status\.certificate\}' \| base64 -d > .*ann\.crt\n.*kubepki user finish ann --certificate .*ann\.crt --out /);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).users[0]).toMatchObject({name: 'ann', signedBy: 'csr', csr: 'users/ann/ann.csr'});
+
+    // The cluster's signer, played by openssl with the CA (the real controller-manager is the lead's proof).
+    writeFileSync(join(tmp.path, 'ca.key'), caKey, {mode: 0o600});
+    writeFileSync(join(tmp.path, 'client.ext'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+    const issued = join(tmp.path, 'ann-issued.crt');
+    const signed = openssl(['x509', '-req', '-in', join(dir, 'ann.csr'), '-CA', join(out, 'pki/ca.crt'), '-CAkey', join(tmp.path, 'ca.key'), '-days', '30', '-extfile', join(tmp.path, 'client.ext'), '-out', issued]);
+    expect(signed.status, signed.stderr).toBe(0);
+
+    // A certificate for another key is refused, nothing written.
+    const other = freshOut('csr-other');
+    expect((await add(other, 'ann', ['dev'])).status).toBe(0);
+    const before = snapshot(out);
+    const wrong = await finish(out, 'ann', join(other, 'users/ann/ann.crt'));
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/--certificate: .* does not match users\/ann\/ann\.key/);
+    const missing = await finish(out, 'ann', join(tmp.path, 'absent.crt'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--certificate: cannot read/);
+    writeFileSync(join(tmp.path, 'empty.crt'), '');
+    expect((await finish(out, 'ann', join(tmp.path, 'empty.crt'))).stderr).toMatch(/not a PEM certificate .*not be approved/);
+    expect((await finish(out, 'nobody', issued)).stderr).toMatch(/NAME: .* has no user "nobody"/);
+    expect(snapshot(out)).toEqual(before);
+
+    const done = await finish(out, 'ann', issued);
+    expect(done.status, done.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['ann-csr.yaml', 'ann.conf', 'ann.crt', 'ann.csr', 'ann.key']);
+    expect(mode(join(dir, 'ann.conf'))).toBe('600');
+    const config = kubeconfigOf(join(dir, 'ann.conf'));
+    expect(config['current-context']).toBe('ann@kubernetes');
+    expect(embedded(config, 'client-certificate-data')).toBe(readFileSync(issued, 'utf8'));
+    expect(embedded(config, 'client-key-data')).toBe(readFileSync(join(dir, 'ann.key'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).users[0]).toMatchObject({cert: 'users/ann/ann.crt', kubeconfig: 'users/ann/ann.conf'});
+    expect(existsSync(join(out, 'pki/ca.key'))).toBe(false);
+    expect(readdirSync(join(out, 'users'))).toEqual(['ann']);
+  });
+});
