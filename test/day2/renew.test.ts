@@ -61,26 +61,26 @@ describe('renew', () => {
   it('a node: every certificate of that node, and the kubeconfigs embedding them are rewritten around the new certificate', () => {
     const out = generate('node');
     const before = snapshot(out);
-    const r = kubepki(['renew', out, 'worker1']);
+    const r = kubepki(['renew', out, 'cp1']);
     expect(r.status, r.stderr).toBe(0);
     const after = snapshot(out);
     const changed = differing(before, after);
     const keys = [...before.keys()].filter(p => p.endsWith('.key'));
     for (const k of keys) expect(after.get(k), k).toBe(before.get(k));
     const manifest = manifestOf(out);
-    const worker1 = manifest.certificates.filter((c: {node: string | null}) => c.node === 'worker1');
-    expect(worker1.length).toBeGreaterThan(0);
-    for (const c of worker1) expect(changed, c.cert).toContain(c.cert);
-    // Nothing else: shared certificates (kube-proxy's, which worker1 also holds) are named by id.
+    const cp1Certs = manifest.certificates.filter((c: {node: string | null}) => c.node === 'cp1');
+    expect(cp1Certs.length).toBeGreaterThan(0);
+    for (const c of cp1Certs) expect(changed, c.cert).toContain(c.cert);
+    // Nothing else: shared certificates are named by id. (kubeadm: cp1 holds the one pre-made kubelet.conf.)
     const certFiles = new Set(manifest.certificates.map((c: {cert: string}) => c.cert));
-    expect(changed.filter(p => certFiles.has(p) && !p.startsWith('pki/nodes/worker1/'))).toEqual([]);
-    const kubeconfig = manifest.kubeconfigs.find((k: {id: string; node: string | null}) => k.id === 'kubelet' && k.node === 'worker1');
-    const client = manifest.certificates.find((c: {id: string; node: string | null}) => c.id === 'kubelet-client' && c.node === 'worker1');
+    expect(changed.filter(p => certFiles.has(p) && !p.startsWith('pki/nodes/cp1/'))).toEqual([]);
+    const kubeconfig = manifest.kubeconfigs.find((k: {id: string; node: string | null}) => k.id === 'kubelet' && k.node === 'cp1');
+    const client = manifest.certificates.find((c: {id: string; node: string | null}) => c.id === 'kubelet-client' && c.node === 'cp1');
     expect(changed).toContain(kubeconfig.file);
     const text = after.get(kubeconfig.file)!;
     const embedded = /client-certificate-data: (\S+)/.exec(text)?.[1];
     expect(embedded && Buffer.from(embedded, 'base64').toString()).toBe(after.get(client.cert));
-    expect(r.stdout).toMatch(/Nodes that must receive files again: worker1\n/);
+    expect(r.stdout).toMatch(/Nodes that must receive files again: cp1\n/);
   });
 
   it('--expiring-within renews exactly the certificates that expire within it; verify warns about them first', () => {

@@ -58,13 +58,14 @@ describe('generate --update', () => {
     const after = snapshot(out);
     const changed = differing(before, after);
     const others = changed.filter(p => !p.startsWith('pki/nodes/worker3/') && !p.startsWith('nodes/worker3/'));
-    expect(others).toEqual(LISTS);
-    expect(changed.filter(p => p.startsWith('pki/nodes/worker3/')).length).toBeGreaterThanOrEqual(3);
+    // kubeadm layout: the new worker's kubeadm configuration, and the steps script that lists nodes.
+    expect(others).toEqual([...LISTS, 'kubeadm-steps.sh', 'kubeadm/worker3.yaml'].sort());
+    expect(changed.filter(p => p.startsWith('pki/nodes/worker3/')).length).toBeGreaterThanOrEqual(2);
     expect(changed.some(p => p.startsWith('nodes/worker3/'))).toBe(true);
     // Every other key and certificate, byte for byte (the CAs among them).
     for (const [path, content] of before) if (path.startsWith('pki/') || path.startsWith('nodes/')) expect(after.get(path), path).toBe(content);
     expect(r.stdout).toMatch(/New nodes: worker3/);
-    expect(r.stdout).toMatch(/^ {2}kubelet-client\/worker3 +certificate +pki\/nodes\/worker3\//m);
+    expect(r.stdout).toMatch(/^ {2}kubelet-server\/worker3 +certificate +pki\/nodes\/worker3\//m);
     expect(r.stdout).toMatch(/Changed: none/);
     expect(r.stdout).toMatch(/Nodes that must receive files again: worker3\n {2}bash .*\/distribute\.sh worker3\n/);
     const verify = kubepki(['verify', out]);
@@ -80,11 +81,11 @@ describe('generate --update', () => {
     expect(r.status, r.stderr).toBe(0);
     const after = snapshot(out);
     const changed = differing(before, after);
-    expect(changed.filter(p => !p.includes('/worker2/'))).toEqual(LISTS);
+    expect(changed.filter(p => !p.includes('/worker2/'))).toEqual([...LISTS, 'kubeadm-steps.sh', 'kubeadm/worker2.yaml'].sort());
     expect([...after.keys()].some(p => p.includes('worker2'))).toBe(false);
     expect(existsSync(join(out, 'nodes/worker2'))).toBe(false);
     expect(r.stdout.indexOf('Removed nodes: worker2')).toBeLessThan(r.stdout.indexOf('New'));
-    expect(r.stdout).toMatch(/^ {2}kubelet-client\/worker2 +certificate +pki\/nodes\/worker2\/kubelet-client\.crt$/m);
+    expect(r.stdout).toMatch(/^ {2}kubelet-server\/worker2 +certificate +pki\/nodes\/worker2\/kubelet\.crt$/m);
     expect(r.stdout).toMatch(/No node needs files again/);
     expect(JSON.parse(after.get('manifest.json')!).nodes.worker2).toBeUndefined();
     expect(after.get('distribute.sh')).not.toMatch(/worker2/);

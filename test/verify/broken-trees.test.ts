@@ -146,10 +146,11 @@ describe('verify and verify.sh against broken trees', () => {
   });
 
   it('verify.sh: a bundle copy that differs from its master copy', () => {
-    const {verify, script} = broken(dir => cpSync(join(other.dir, 'pki/ca.crt'), join(dir, 'nodes/worker1/etc/kubernetes/pki/ca.crt')));
-    expect(verify.stdout).toMatch(/nodes\/worker1\s+bundle\s+FAIL\s+\/etc\/kubernetes\/pki\/ca\.crt missing or differs/);
+    // kubeadm layout: the control plane holds ca.crt (a worker learns it from kubeadm join).
+    const {verify, script} = broken(dir => cpSync(join(other.dir, 'pki/ca.crt'), join(dir, 'nodes/cp1/etc/kubernetes/pki/ca.crt')));
+    expect(verify.stdout).toMatch(/nodes\/cp1\s+bundle\s+FAIL\s+\/etc\/kubernetes\/pki\/ca\.crt missing or differs/);
     expect(script.status).toBe(1);
-    expect(script.stderr).toMatch(/^FAIL nodes\/worker1\/etc\/kubernetes\/pki\/ca\.crt: differs from its master copy pki\/ca\.crt/m);
+    expect(script.stderr).toMatch(/^FAIL nodes\/cp1\/etc\/kubernetes\/pki\/ca\.crt: differs from its master copy pki\/ca\.crt/m);
   });
 
   it('verify.sh: a bundle key left readable, and a bundle directory left open', () => {
