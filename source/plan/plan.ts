@@ -10,6 +10,7 @@ import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type Trus
 import {planComponents, type ReadFile} from './component-plan.js';
 import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
+import {kubeadmApiVersion} from './releases.js';
 import {InputError} from '../spec/errors.js';
 import {quote} from '../spec/quote.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
@@ -276,7 +277,7 @@ function planKubeadm(spec: ClusterSpec) {
   }
   return {
     flow: spec.kubeadm.flow,
-    apiVersion: minorOf(spec.kubernetesVersion) <= 30 ? 'kubeadm.k8s.io/v1beta3' : 'kubeadm.k8s.io/v1beta4',
+    apiVersion: kubeadmApiVersion(minorOf(spec.kubernetesVersion)),
     etcd: stacked ? 'stacked' as const : 'external' as const,
     tokenFile: 'kubeadm/bootstrap-token',
     configs,

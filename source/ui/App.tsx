@@ -15,12 +15,13 @@ import {NetworkStep} from './NetworkStep.js';
 import {NodesStep} from './NodesStep.js';
 import {OutputStep} from './OutputStep.js';
 import {PlanStep} from './PlanStep.js';
+import {ReleaseStep} from './ReleaseStep.js';
 import {Screen} from './Screen.js';
 import {StartStep} from './StartStep.js';
 import {CheckStep} from './CheckStep.js';
 import {checkLesson, defaultCheckPath, startLesson} from '../interview/check.js';
 import type {InspectReport} from '../inspect/types.js';
-import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson} from '../interview/lessons.js';
+import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson, releaseLesson} from '../interview/lessons.js';
 
 /** I/O the wizard needs, injected so tests can run it without touching real paths. */
 export type WizardDeps = FrontEndDeps & {inspect?: (paths: string[]) => InspectReport};
@@ -117,6 +118,7 @@ export function App({initial, deps, onOutcome, choose = false}: {initial: Draft;
     case 'authorities': return screen(authoritiesLesson, FOOTERS.select, <AuthoritiesStep {...props} />);
     case 'keys': return screen(keysLesson, FOOTERS.form, <KeysStep {...props} />);
     case 'layout': return screen(layoutLesson, FOOTERS.select, <LayoutStep {...props} />);
+    case 'release': return screen(releaseLesson, FOOTERS.select, <ReleaseStep {...props} />);
     case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={deps.checkOut} />);
     case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
     case 'generate': return screen(undefined, FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} />);

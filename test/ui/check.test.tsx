@@ -36,7 +36,7 @@ describe('the first screen', () => {
     const frame = await settle(ui, 'What would you like to do?');
     expect(frame).toMatch(/❯ Plan a new PKI/);
     expect(frame).toMatch(/Check an existing one/);
-    expect(await press(ui, KEY.enter)).toMatch(/1\/10 · Cluster and API endpoint/);
+    expect(await press(ui, KEY.enter)).toMatch(/1\/11 · Cluster and API endpoint/);
     ui.unmount();
   });
 
