@@ -56,7 +56,7 @@ export function releaseChoices(draft: Pick<Draft, 'layout' | 'kubernetesVersion'
     const minor = minorOf(version);
     const changes = releaseChanges(draft.layout, minor).map(c => c.topic);
     const notes = [
-      ...(version === DEFAULT_KUBERNETES_VERSION ? ['default, what the tests run'] : []),
+      ...(version === DEFAULT_KUBERNETES_VERSION ? ['default: the release kubepki is tested with'] : []),
       ...(changes.length ? [`changes ${changes.join(', ')}`] : []),
     ];
     return {

@@ -5,6 +5,7 @@ import {signingSummary} from '../plan/catalog.js';
 import {authoritiesNote} from '../interview/choices.js';
 import {AUTHORITY_TOPOLOGIES, type AuthorityTopology} from '../spec/types.js';
 import type {StepProps} from './steps.js';
+import {Paragraph} from './Paragraph.js';
 
 
 const LABELS: Record<AuthorityTopology, string> = {
@@ -31,7 +32,7 @@ export function AuthoritiesStep({state, edit, next, back}: StepProps) {
           <Text key={authority} wrap="wrap"><Text bold>{authority}</Text> signs: {certificates.join(', ')}</Text>
         ))}
       </Box>
-      {note ? <Box marginTop={1}><Text wrap="wrap">{note}</Text></Box> : null}
+      {note ? <Box marginTop={1}><Paragraph text={note} /></Box> : null}
     </Box>
   );
 }

@@ -3,6 +3,7 @@ import {Box, Text, useInput} from 'ink';
 import SelectInput from 'ink-select-input';
 import {LAYOUT_CHOICES, chooseLayout, layoutChoiceLabel, layoutChoiceOf} from '../interview/choices.js';
 import type {StepProps} from './steps.js';
+import {Paragraph} from './Paragraph.js';
 
 /** kubeadm in its shared-CA or external-CA flow, or The Hard Way; the highlighted one explained. */
 export function LayoutStep({state, edit, next, back}: StepProps) {
@@ -18,7 +19,7 @@ export function LayoutStep({state, edit, next, back}: StepProps) {
         onHighlight={item => setHighlighted(item.value)}
         onSelect={item => { edit(chooseLayout(state.draft, LAYOUT_CHOICES.find(c => c.value === item.value)!)); next(); }}
       />
-      <Box marginTop={1}><Text wrap="wrap">{explained.explanation}</Text></Box>
+      <Box marginTop={1}><Paragraph text={explained.explanation} /></Box>
     </Box>
   );
 }

@@ -3,6 +3,7 @@ import {Box, Text, useInput, useStdout} from 'ink';
 import SelectInput from 'ink-select-input';
 import {releaseChoices} from '../interview/choices.js';
 import type {StepProps} from './steps.js';
+import {Paragraph} from './Paragraph.js';
 
 /** The target Kubernetes release: the known ones, each with what it gives the files. */
 export function ReleaseStep({state, edit, next, back}: StepProps) {
@@ -24,7 +25,7 @@ export function ReleaseStep({state, edit, next, back}: StepProps) {
       />
       <Box marginTop={1} flexDirection="column">
         <Text bold>With {choices[highlighted]!.version}:</Text>
-        {choices[highlighted]!.facts.map(f => <Box key={f} paddingLeft={2}><Text wrap="wrap">{f}</Text></Box>)}
+        {choices[highlighted]!.facts.map(f => <Box key={f} paddingLeft={2}><Paragraph text={f} /></Box>)}
       </Box>
     </Box>
   );

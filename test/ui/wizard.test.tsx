@@ -87,6 +87,21 @@ describe('wizard steps', () => {
     ui.unmount();
   });
 
+  it('started with a config (no first screen), the first step offers no Esc and Esc does nothing', async () => {
+    const {ui, outcomes} = wizard();
+    let frame = await settle(ui, 'Cluster and API endpoint');
+    expect(frame).toMatch(/Enter: next · ↑\/↓: move · Ctrl\+C: quit/);
+    expect(frame).not.toMatch(/Esc/);
+    ui.stdin.write(KEY.escape);
+    // A lone Esc is taken as Esc one macrotask later (Ink waits to see if a sequence follows).
+    await new Promise(r => setImmediate(() => setTimeout(r, 0)));
+    frame = await press(ui, 'x');
+    expect(frame).toMatch(/1\/11 · Cluster and API endpoint/);
+    expect(frame).toMatch(/Cluster name\s+kubernetesx/);
+    expect(outcomes).toEqual([]);
+    ui.unmount();
+  });
+
   it('Esc goes back one step keeping every answer', async () => {
     const {ui} = wizard();
     await settle(ui, 'Cluster and API endpoint');
@@ -222,7 +237,7 @@ describe('wizard steps', () => {
     await settle(ui, 'Cluster and API endpoint');
     await press(ui, KEY.enter, 8);
     let frame = await waitForFrame(ui, f => f.includes('5/11 · Kubernetes release'), 'release');
-    expect(frame).toMatch(/❯ v1\.34\.4 +default/);
+    expect(frame).toMatch(/❯ v1\.34\.4 +default: the release kubepki is tested with/);
     expect(frame).toMatch(/With v1\.34\.4:/);
     expect(frame).toMatch(/admin\.conf: O=kubeadm:cluster-admins/);
     expect(frame).toMatch(/kubeadm configuration: kubeadm\.k8s\.io\/v1beta4/);
@@ -350,7 +365,7 @@ describe('a full walk with the defaults', () => {
     expect(findings.filter(f => !f.ok)).toEqual([]);
     // One finding per authority, certificate and kubeconfig, the service-account pair, file modes, and each node's bundle.
     expect(findings.length).toBe(planned.authorities.length + planned.certificates.length + planned.kubeconfigs.length + 2 + planned.nodes.length);
-    await settle(ui, 'Enter or q: quit and print');
+    await settle(ui, 'Enter, q or Esc: quit and print');
     ui.stdin.write(KEY.enter);
     await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
     expect(outcomes.map(o => o.code)).toEqual([0]);
@@ -368,7 +383,7 @@ describe('a full walk with the defaults', () => {
         return buildCluster(plan, join(tmp.path, `progress-${out}`));
       },
     };
-    const {ui} = wizard({out: 'p'}, deps);
+    const {ui, outcomes} = wizard({out: 'p'}, deps);
     await enterToPlan(ui);
     ui.stdin.write('g');
     const frame = await waitForFrame(ui, f => f.includes('7/26 keys'), 'progress');
@@ -376,6 +391,11 @@ describe('a full walk with the defaults', () => {
     expect(frame).toMatch(/last: etcd-peer cp2/);
     release();
     await waitForFrame(ui, f => f.includes('Done'), 'done', 60_000);
+    // Esc on the final screen quits as Enter does.
+    await settle(ui, 'Enter, q or Esc: quit and print');
+    ui.stdin.write(KEY.escape);
+    await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
+    expect(outcomes.map(o => o.code)).toEqual([0]);
     ui.unmount();
   });
 
