@@ -20,7 +20,7 @@ describe('the wizard in a real terminal', () => {
       let screen = await term.waitFor('the first screen', s => s.includes('Plan a new PKI') && s.includes('Check an existing one'));
       expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
       screen = await term.press('Enter');
-      expect(screen).toMatch(/1\/10 · Cluster and API endpoint/);
+      expect(screen).toMatch(/1\/11 · Cluster and API endpoint/);
       expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
       screen = await term.press('Enter', 15);
       expect(screen).toMatch(/9\/11 · Certificate plan/);
