@@ -2,12 +2,13 @@
 // configuration and writes the static pods, which start with the built binaries.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
-import {readdirSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {boot, json, type Booted} from '../helpers/control-plane.js';
 import {bin} from '../helpers/k8s.js';
 import {realKubectl, waitFor} from '../helpers/processes.js';
 import {kubepki} from '../helpers/run.js';
+import {snapshot} from '../helpers/snapshot.js';
 import {leaseHolders, shellOn, signUserCsr, standInKubelet} from './checks.js';
 
 // Three CAs (kubeadm's), etcd on its own three hosts, and a load balancer on 443 in front of
@@ -91,8 +92,6 @@ describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real co
   // lines kubepki prints are run as printed: kubectl as the cluster admin on cp1, the users'
   // kubectl on worker1 without its bundle (a machine holding nothing of the cluster's).
   const printedLines = (stdout: string) => stdout.split('\n').filter(l => /^ {2}(kubectl|kubepki) /.test(l)).map(l => l.trim());
-  const snapshot = (dir: string) => new Map(readdirSync(dir, {recursive: true, withFileTypes: true}).filter(e => e.isFile())
-    .map(e => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]));
 
   it('kubepki user add: alice, signed with the cluster CA, is alice in kubepki-devs for the real apiservers; RBAC gives her group rights only once bound', async () => {
     const r = kubepki(['user', 'add', 'alice', '--group', 'kubepki-devs', '--out', c.out]);
