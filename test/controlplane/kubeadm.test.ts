@@ -57,6 +57,8 @@ describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real co
     expect(r.stdout).toMatch(/Using existing kubeconfig file: "\/etc\/kubernetes\/super-admin.conf"/);
     expect(r.stdout).toMatch(/Using existing kubeconfig file: "\/etc\/kubernetes\/kubelet.conf"/);
     expect(r.stdout).not.toMatch(/Generating/);
+    // kubelet.conf dials the server kubeadm itself would write (cp1's own apiserver, from v1.33).
+    expect(r.stderr).not.toMatch(/unexpected API Server URL/);
   });
 
   it('kubeadm certs check-expiration lists the pre-made certificates', () => {
