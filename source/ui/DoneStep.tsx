@@ -8,8 +8,11 @@ import {shellQuote} from '../scripts/shell.js';
  * What was written, the checks that matter for this cluster, and one complete shipping
  * sequence: every line a command that runs as shown (from OUT), short enough for 60×20.
  */
-export function DoneStep({result, onExit}: {result: BuildReport; onExit: () => void}) {
-  useInput((input, key) => { if (key.return || input === 'q') onExit(); });
+export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onExit: () => void; onAddUser?: () => void}) {
+  useInput((input, key) => {
+    if (key.return || input === 'q') onExit();
+    if (input === 'u') onAddUser?.();
+  });
   const plan = result.plan;
   const total = checkCount(opensslChecks(plan));
   const user = plan.spec.ssh.user;
