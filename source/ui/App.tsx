@@ -15,6 +15,7 @@ import {NetworkStep} from './NetworkStep.js';
 import {NodesStep} from './NodesStep.js';
 import {OutputStep} from './OutputStep.js';
 import {PlanStep} from './PlanStep.js';
+import {ReleaseStep} from './ReleaseStep.js';
 import {Screen} from './Screen.js';
 import {StartStep} from './StartStep.js';
 import {CheckStep} from './CheckStep.js';
@@ -25,7 +26,7 @@ import {UpdatePlanStep} from './UpdatePlanStep.js';
 import {UpdateDoneStep} from './UpdateDoneStep.js';
 import {planDiff, sameOut, updateLesson, updateOutcome, type OpenedOut} from '../interview/update.js';
 import type {AddUserRequest, UserResult} from '../build/users.js';
-import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson} from '../interview/lessons.js';
+import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson, releaseLesson} from '../interview/lessons.js';
 
 /** I/O the wizard needs, injected so tests can run it without touching real paths. */
 export type WizardDeps = FrontEndDeps & {
@@ -40,11 +41,14 @@ export type WizardOutcome = {code: 0; result: BuildReport} | {code: 130} | {code
 
 const FOOTERS = {
   form: 'Enter: next · ↑/↓: move · Esc: back · Ctrl+C: quit',
+  /** The first step: Esc leads back to the first screen when there is one, else nowhere. */
+  firstFromStart: 'Enter: next · ↑/↓: move · Esc: back to the first screen · Ctrl+C: quit',
+  first: 'Enter: next · ↑/↓: move · Ctrl+C: quit',
   nodes: '↑/↓ Home/End: select · Enter/e: edit · a: add · d: delete · u: undo · Esc: back · Ctrl+C: quit',
   select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
   plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
   generate: 'Ctrl+C: stop (nothing is left behind)',
-  done: 'u: add a user · Enter or q: quit and print every command',
+  done: 'u: add a user · Enter, q or Esc: quit and print every command',
   update: '↑/↓ PgUp/PgDn · f: changes only · g: generate · u: add a user · Esc: back',
   user: 'Enter: next (on the last field: add) · ↑/↓: move · ←/→: choice · Esc: back',
   start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
@@ -92,7 +96,7 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     state,
     edit: (change: Partial<Draft>) => dispatch({type: 'edit', change}),
     next: (extraErrors?: Record<string, string>) => dispatch({type: 'next', extraErrors}),
-    back: () => dispatch({type: 'back'}),
+    back: () => (state.step === 'cluster' && choose ? setMode('start') : dispatch({type: 'back'})),
   };
   const n = STEPS.indexOf(state.step) + 1;
   const screen = (lesson: string | undefined, footer: string, body: React.ReactNode) => (
@@ -141,12 +145,13 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
   }
 
   switch (state.step) {
-    case 'cluster': return screen(clusterLesson, FOOTERS.form, <ClusterStep {...props} />);
+    case 'cluster': return screen(clusterLesson, choose ? FOOTERS.firstFromStart : FOOTERS.first, <ClusterStep {...props} />);
     case 'nodes': return screen(nodesLesson, FOOTERS.nodes, <NodesStep {...props} />);
     case 'network': return screen(networkLesson, FOOTERS.form, <NetworkStep {...props} />);
     case 'authorities': return screen(authoritiesLesson, FOOTERS.select, <AuthoritiesStep {...props} />);
     case 'keys': return screen(keysLesson, FOOTERS.form, <KeysStep {...props} />);
     case 'layout': return screen(layoutLesson, FOOTERS.select, <LayoutStep {...props} />);
+    case 'release': return screen(releaseLesson, FOOTERS.select, <ReleaseStep {...props} />);
     case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={opened ? out => sameOut(opened, out) : deps.checkOut} />);
     case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
     case 'generate': return screen(undefined, FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} />);

@@ -10,7 +10,7 @@ import {shellQuote} from '../scripts/shell.js';
  */
 export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onExit: () => void; onAddUser?: () => void}) {
   useInput((input, key) => {
-    if (key.return || input === 'q') onExit();
+    if (key.return || key.escape || input === 'q') onExit();
     if (input === 'u') onAddUser?.();
   });
   const plan = result.plan;

@@ -48,9 +48,9 @@ function openWizard(out: string) {
   return {ui, outcomes};
 }
 
-/** From the nodes list (on "continue") with Enter only: continue, 3 network, CA, 3 keys, layout, 2 output. */
+/** From the nodes list (on "continue") with Enter only: continue, 3 network, layout, release, CA, 3 keys, 2 output. */
 async function nodesToPlan(ui: ReturnType<typeof render>) {
-  await press(ui, KEY.enter, 11);
+  await press(ui, KEY.enter, 12);
   return waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
 }
 
@@ -129,7 +129,7 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     const out = freshOut('same');
     const {ui} = openWizard(out);
     await settle(ui, 'Cluster and API endpoint');
-    await press(ui, KEY.enter, 12);
+    await press(ui, KEY.enter, 13);
     let frame = await waitForFrame(ui, f => f.includes('Output and SSH'), 'the output step');
     expect(frame).toMatch(new RegExp(`Output directory\\s+\\S*same`));
     await press(ui, 'x');
@@ -146,10 +146,10 @@ describe('adding a user from the wizard', () => {
     const deps: WizardDeps = {generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}), checkOut: o => outputProblem(join(tmp.path, o))};
     const ui = render(<App initial={draftFromSpec(exampleSpec(), 'fresh')} deps={deps} onOutcome={o => outcomes.push(o)} />);
     await settle(ui, 'Cluster and API endpoint');
-    await press(ui, KEY.enter, 14);
+    await press(ui, KEY.enter, 15);
     await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
     ui.stdin.write('g');
-    await waitForFrame(ui, f => f.includes('10/10 · Done'), 'the final screen', 60_000);
+    await waitForFrame(ui, f => f.includes('11/11 · Done'), 'the final screen', 60_000);
     await settle(ui, 'u: add a user');
     let frame = await press(ui, 'u');
     expect(frame).toMatch(/Add a user/);
@@ -184,7 +184,7 @@ describe('adding a user from the wizard', () => {
     expect(manifest.users.map((u: {name: string}) => u.name)).toEqual(['jane']);
     // Back to the final screen; the same name again is refused under the field.
     frame = await press(ui, KEY.enter);
-    expect(frame).toMatch(/10\/10 · Done/);
+    expect(frame).toMatch(/11\/11 · Done/);
     await press(ui, 'u');
     await type(ui, 'jane');
     await press(ui, KEY.down);
