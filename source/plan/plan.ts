@@ -12,6 +12,7 @@ import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
 import {InputError} from '../spec/errors.js';
 import {quote} from '../spec/quote.js';
+import {formatPath} from '../spec/validate.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
 
 export const serverUrl = (host: string, port: number) =>
@@ -248,7 +249,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
     serviceAccount,
     components,
     bundles,
-    warnings: warningsFor(spec),
+    warnings: [...warningsFor(spec), ...longCommonNames(certificates)],
     // The service-accounts certificate (hard-way) is made for the service-account key: no key of its own.
     keyCount: authorities.length + certificates.filter(c => c.id !== 'service-accounts').length + 1,
   };
@@ -273,6 +274,14 @@ function planKubeadm(spec: ClusterSpec) {
     if (!stacked && etcd.includes(node)) {
       configs.push({node: node.name, kind: 'etcd', file: `kubeadm/${node.name}-etcd.yaml`, target: '/etc/kubernetes/kubeadm-etcd.yaml'});
     }
+  }
+  // A node named `a-etcd` beside an external-etcd node `a`: both would be kubeadm/a-etcd.yaml.
+  const byFile = new Map<string, string>();
+  for (const config of configs) {
+    const earlier = byFile.get(config.file);
+    if (earlier === undefined) { byFile.set(config.file, config.node); continue; }
+    const index = spec.nodes.findIndex(n => n.name === config.node);
+    throw new InputError([`${formatPath(['nodes', index, 'name'], config.node)}: ${quote(config.node)} cannot name a node here: its kubeadm configuration ${config.file} would also be that of ${earlier}; choose another name`]);
   }
   return {
     flow: spec.kubeadm.flow,
@@ -317,7 +326,7 @@ function assertDistinctFiles(spec: ClusterSpec, files: {path: string; what: stri
     const node = /^pki\/nodes\/([^/]+)\//.exec(path)?.[1];
     const index = spec.nodes.findIndex(n => n.name === node);
     if (index < 0) throw new Error(`catalog error: ${path} would be both the ${earlier} and the ${what}`);
-    throw new InputError([`nodes[${index}].name: ${quote(node)} cannot name a node in the ${spec.pki.layout} layout: its file ${path} would be both the ${earlier} and the ${what}; choose another name`]);
+    throw new InputError([`${formatPath(['nodes', index, 'name'], node)}: ${quote(node)} cannot name a node in the ${spec.pki.layout} layout: its file ${path} would be both the ${earlier} and the ${what}; choose another name`]);
   }
 }
 
@@ -336,8 +345,24 @@ function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; 
   return bundles;
 }
 
+/** RFC 5280's ub-common-name: a CN holds at most 64 characters. */
+export const MAX_COMMON_NAME = 64;
+
+/**
+ * A node's certificates carry its name in the CN (`system:node:<name>`, and the name itself for
+ * the kubelet's and etcd's serving certificates); a DNS name may run to 253 characters.
+ */
+function longCommonNames(certificates: CertificatePlan[]): string[] {
+  const byNode = new Map<string, CertificatePlan[]>();
+  for (const c of certificates) {
+    if (c.node && c.cn.length > MAX_COMMON_NAME) byNode.set(c.node, [...byNode.get(c.node) ?? [], c]);
+  }
+  return [...byNode].map(([node, long]) => `The node name ${node} makes ${long.length === 1 ? 'a common name' : 'common names'} longer than the ${MAX_COMMON_NAME} characters RFC 5280 allows (${long.map(c => `${c.id}: ${c.cn.length}`).join(', ')}). kubepki issues ${long.length === 1 ? 'it' : 'them'} as named: Kubernetes (Go) and openssl accept such certificates, but stricter tools may refuse them; a node name of at most ${MAX_COMMON_NAME - 'system:node:'.length} characters avoids this.`);
+}
+
 function warningsFor(spec: ClusterSpec): string[] {
   const warnings: string[] = [];
+
   if (spec.pki.authorities === 'single') {
     warnings.push('One CA signs everything, so etcd trusts every certificate the cluster CA signs: a kubelet\'s or the admin\'s certificate opens the datastore directly, bypassing RBAC. A separate etcd CA (etcd-separate or kubeadm) keeps etcd to the apiserver alone.');
   }
