@@ -11,6 +11,9 @@ import {buildPlan} from '../../source/plan/plan.js';
 import {InputError} from '../../source/spec/errors.js';
 import {draftFromSpec, issuesByField} from '../../source/interview/draft.js';
 import {nodeErrors, nodeProblems} from '../../source/interview/checks.js';
+import {runPlain} from '../../source/plain/plain.js';
+import {exampleSpec} from '../../source/spec/example.js';
+import {PassThrough} from 'node:stream';
 import {generated, specWith, tempDir} from '../helpers/cluster.js';
 import {kubepki, openssl, run} from '../helpers/run.js';
 
@@ -61,6 +64,23 @@ describe('node names are DNS subdomains', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(issuesByField(result.issues)).toEqual({'nodes[1] (worker4).ip': '"10.0.0.300" is not an IPv4 or IPv6 address'});
+  });
+
+  it('plain mode prints a node\'s error with the node named, right after the answer', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', d => { text += d.toString(); });
+    // Cluster name, endpoint host and port kept; in the node menu 5) is "Edit worker1"; its name kept, a bad IP, roles kept.
+    input.end(['', '', '', '5', '', '10.0.0.300', ''].join('\n') + '\n');
+    const outcome = await runPlain(exampleSpec(), {
+      generate: () => { throw new Error('nothing is generated here'); },
+      checkOut: () => undefined,
+      context: {input, output},
+    });
+    expect(outcome.code).not.toBe(0); // the input ended before the questions did
+    expect(text).toContain('? Node IP [192.168.56.23]: 10.0.0.300\n');
+    expect(text).toMatch(/comma-separated \[3\]: \n✗ nodes\[2\] \(worker1\)\.ip: "10\.0\.0\.300" is not an IPv4 or IPv6 address\n/);
   });
 
   it('a name that does not print plainly is not repeated beside the index', () => {
