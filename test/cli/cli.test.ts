@@ -99,7 +99,7 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('examp
   it('all succeed', () => {
     const config = exampleWith(`${topology}-${layout}`, c => { c.pki.authorities = topology; c.pki.layout = layout; });
     const out = join(tmp.path, `out-${topology}-${layout}`);
-    const gen = kubepki(['generate', '--config', config, '--out', out]);
+    const gen = kubepki(['generate', '--config', config, '--out', out, '--verbose']);
     expect(gen.status, gen.stderr).toBe(0);
     expect(gen.stdout).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver/);
     expect(gen.stdout).toMatch(/scp -p .* root@worker1:/);
