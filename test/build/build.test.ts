@@ -1,6 +1,6 @@
 // The engine's report: what it wrote, kept and removed, and which nodes must receive files again.
 import {afterAll, describe, expect, it} from 'vitest';
-import {readFileSync, readdirSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {buildCluster, SERVICE_ACCOUNT_REF} from '../../source/build/index.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
@@ -9,6 +9,7 @@ import {buildPlan} from '../../source/plan/plan.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {isControlPlane} from '../../source/spec/types.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
+import {differing, snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-build-');
 afterAll(() => tmp.remove());
@@ -63,16 +64,6 @@ describe('buildCluster', () => {
   });
 });
 
-/** Every file under OUT, by OUT-relative path. */
-function snapshot(dir: string): Map<string, string> {
-  const files = readdirSync(dir, {recursive: true, withFileTypes: true}).filter(e => e.isFile());
-  return new Map(files.map(e => {
-    const path = join(e.parentPath, e.name);
-    return [path.slice(dir.length + 1), readFileSync(path, 'utf8')];
-  }));
-}
-const changedFiles = (before: Map<string, string>, after: Map<string, string>) =>
-  [...after.keys()].filter(path => before.get(path) !== after.get(path)).sort();
 const CHANGED_EVERY_RUN = ['cluster.yaml', 'manifest.json']; // each says when it was written
 
 describe('buildCluster with only: what an update and a renewal are made of', () => {
@@ -85,7 +76,7 @@ describe('buildCluster with only: what an update and a renewal are made of', () 
     const after = snapshot(out);
     const apiserver = plan.certificates.find(c => c.ref === 'apiserver')!;
     const copies = Object.values(plan.bundles).flat().filter(f => f.source === apiserver.cert || f.source === apiserver.key).map(f => f.path);
-    expect(changedFiles(before, after)).toEqual([apiserver.cert, apiserver.key, ...copies, ...CHANGED_EVERY_RUN].sort());
+    expect(differing(before, after)).toEqual([apiserver.cert, apiserver.key, ...copies, ...CHANGED_EVERY_RUN].sort());
     expect(report.written.filter(p => !CHANGED_EVERY_RUN.includes(p) && !p.endsWith('.sh'))).toEqual([apiserver.cert, apiserver.key].sort());
     expect(report.kept).toContain(plan.serviceAccount.key);
     expect(report.kept).toContain('pki/nodes/cp1/kubelet-client.key');
@@ -104,7 +95,7 @@ describe('buildCluster with only: what an update and a renewal are made of', () 
     }));
     const report = await buildCluster(moved, out, {force: true, only: new Set()});
     const after = snapshot(out);
-    const changed = changedFiles(before, after);
+    const changed = differing(before, after);
     // Certificates: only the apiserver's changed.
     const reissued = moved.certificates.filter(c => changed.includes(c.cert)).map(c => c.ref);
     expect(reissued).toEqual(['apiserver']);
@@ -133,6 +124,6 @@ describe('buildCluster with only: what an update and a renewal are made of', () 
     await buildCluster(plan, out);
     const before = snapshot(out);
     await buildCluster(plan, out, {force: true, only: new Set([SERVICE_ACCOUNT_REF])});
-    expect(changedFiles(before, snapshot(out)).filter(p => p.startsWith('pki/'))).toEqual([plan.serviceAccount.key, plan.serviceAccount.publicKey].sort());
+    expect(differing(before, snapshot(out)).filter(p => p.startsWith('pki/'))).toEqual([plan.serviceAccount.key, plan.serviceAccount.publicKey].sort());
   });
 });

@@ -1,24 +1,16 @@
 // `kubepki renew` and verify's expiry warning, through the CLI.
 import {afterAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
-import {readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse, stringify} from 'yaml';
 import {kubepki} from '../helpers/run.js';
 import {tempDir} from '../helpers/cluster.js';
+import {differing, snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-renew-');
 afterAll(() => tmp.remove());
 
-function snapshot(dir: string): Map<string, string> {
-  const files = readdirSync(dir, {recursive: true, withFileTypes: true}).filter(e => e.isFile());
-  return new Map(files.map(e => {
-    const path = join(e.parentPath, e.name);
-    return [path.slice(dir.length + 1), readFileSync(path, 'utf8')];
-  }));
-}
-const differing = (before: Map<string, string>, after: Map<string, string>) =>
-  [...new Set([...before.keys(), ...after.keys()])].filter(p => before.get(p) !== after.get(p)).sort();
 const daysLeft = (pem: string) => Math.floor((new Date(new X509Certificate(pem).validTo).getTime() - Date.now()) / 86_400_000);
 const manifestOf = (out: string) => JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
 

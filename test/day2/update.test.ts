@@ -7,21 +7,11 @@ import {parse, stringify} from 'yaml';
 import {CLI, kubepki} from '../helpers/run.js';
 import {waitFor} from '../helpers/processes.js';
 import {tempDir} from '../helpers/cluster.js';
+import {differing, snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-update-');
 afterAll(() => tmp.remove());
 
-/** Every file under OUT, by OUT-relative path. */
-export function snapshot(dir: string): Map<string, string> {
-  const files = readdirSync(dir, {recursive: true, withFileTypes: true}).filter(e => e.isFile());
-  return new Map(files.map(e => {
-    const path = join(e.parentPath, e.name);
-    return [path.slice(dir.length + 1), readFileSync(path, 'utf8')];
-  }));
-}
-/** Paths added, changed or removed between two snapshots. */
-const differing = (before: Map<string, string>, after: Map<string, string>) =>
-  [...new Set([...before.keys(), ...after.keys()])].filter(p => before.get(p) !== after.get(p)).sort();
 /** The files that list nodes or say when they were written: they change on every update. */
 const LISTS = ['cluster.yaml', 'distribute.sh', 'manifest.json', 'verify.sh'];
 

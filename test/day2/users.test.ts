@@ -12,6 +12,7 @@ import {inspectDirectory} from '../../source/verify/inspect.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {openssl} from '../helpers/run.js';
 import {tempDir} from '../helpers/cluster.js';
+import {snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-users-');
 afterAll(() => tmp.remove());
@@ -35,10 +36,6 @@ const add = (out: string, name: string, groups: string[], extra: {validity?: str
   kubepki({command: 'user-add', out, name, groups, validity: extra.validity, csr: extra.csr ?? false});
 const finish = (out: string, name: string, certificate: string) => kubepki({command: 'user-finish', out, name, certificate});
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
-function snapshot(dir: string): Map<string, string> {
-  const files = readdirSync(dir, {recursive: true, withFileTypes: true}).filter(e => e.isFile());
-  return new Map(files.map(e => [join(e.parentPath, e.name).slice(dir.length + 1), readFileSync(join(e.parentPath, e.name), 'utf8')]));
-}
 const kubeconfigOf = (path: string) => parse(readFileSync(path, 'utf8'));
 const embedded = (config: {users: {user: Record<string, string>}[]}, field: string) => Buffer.from(config.users[0]!.user[field]!, 'base64').toString();
 
