@@ -13,6 +13,7 @@ import {certificateMatchesKey, createCertificationRequest} from '../pki/csr.js';
 import {KEY_ALGORITHMS} from '../pki/algorithms.js';
 import {createKeyGenerator} from '../pki/keys.js';
 import {renderKubeconfig} from '../pki/kubeconfig.js';
+import {shellQuote} from '../scripts/shell.js';
 import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
@@ -101,11 +102,14 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
     entry.csr = `${dir}/${name}.csr`;
     entry.request = `${dir}/${name}-csr.yaml`;
     files.push({path: entry.csr, content: csr, secret: false}, {path: entry.request, content: manifest, secret: false});
+    // Lines to paste into a shell: every path and name quoted where the shell would split it.
+    const q = shellQuote;
+    const issued = join(out, dir, `${name}.crt`);
     commands.push(
-      `kubectl apply -f ${join(out, entry.request)}`,
+      `kubectl apply -f ${q(join(out, entry.request))}`,
       `kubectl certificate approve ${object}`,
-      `kubectl get csr ${object} -o jsonpath='{.status.certificate}' | base64 -d > ${join(out, dir, `${name}.crt`)}`,
-      `kubepki user finish ${name} --certificate ${join(out, dir, `${name}.crt`)} --out ${out}`,
+      `kubectl get csr ${object} -o jsonpath='{.status.certificate}' | base64 -d > ${q(issued)}`,
+      `kubepki user finish ${q(name)} --certificate ${q(issued)} --out ${q(out)}`,
     );
   } else {
     const issuer = loadIssuer(ca.cert.pem, ca.key.pem!);

@@ -11,6 +11,7 @@ export interface DraftNode {
 
 export interface Draft {
   name: string;
+  kubernetesVersion: string;
   endpointHost: string;
   endpointPort: string;
   serviceCIDR: string;
@@ -22,6 +23,10 @@ export interface Draft {
   caValidity: string;
   certificateValidity: string;
   layout: ClusterSpec['pki']['layout'];
+  /** kubeadm layout only: how nodes get their files. */
+  kubeadmFlow: ClusterSpec['kubeadm']['flow'];
+  /** Not asked: kept from a loaded config so the wizard does not drop it. */
+  apiServerPort: number;
   out: string;
   sshUser: string;
 }
@@ -29,6 +34,7 @@ export interface Draft {
 export function draftFromSpec(spec: ClusterSpec, out = 'kubepki-out'): Draft {
   return {
     name: spec.name,
+    kubernetesVersion: spec.kubernetesVersion,
     endpointHost: spec.endpoint.host,
     endpointPort: String(spec.endpoint.port),
     serviceCIDR: spec.network.serviceCIDR,
@@ -40,6 +46,8 @@ export function draftFromSpec(spec: ClusterSpec, out = 'kubepki-out'): Draft {
     caValidity: spec.pki.validity.ca,
     certificateValidity: spec.pki.validity.certificate,
     layout: spec.pki.layout,
+    kubeadmFlow: spec.kubeadm.flow,
+    apiServerPort: spec.apiServer.port,
     out,
     sshUser: spec.ssh.user,
   };
@@ -55,7 +63,9 @@ export function draftToConfig(draft: Draft) {
     apiVersion: 'kubepki/v1',
     kind: 'Cluster',
     name: draft.name,
+    kubernetesVersion: draft.kubernetesVersion,
     endpoint: {host: draft.endpointHost, port},
+    apiServer: {port: draft.apiServerPort},
     network: {serviceCIDR: draft.serviceCIDR, clusterDomain: draft.clusterDomain},
     nodes: draft.nodes.map(n => ({name: n.name, ip: n.ip, roles: n.roles})),
     pki: {
@@ -63,6 +73,8 @@ export function draftToConfig(draft: Draft) {
       validity: {ca: blank(draft.caValidity) ?? DEFAULTS.caValidity, certificate: blank(draft.certificateValidity) ?? DEFAULTS.certificateValidity},
       layout: draft.layout,
     },
+    // The flow is a kubeadm layout question: the hard-way layout has none to carry.
+    ...(draft.layout === 'kubeadm' ? {kubeadm: {flow: draft.kubeadmFlow}} : {}),
     extraSANs: splitList(draft.extraSANs),
     ssh: {user: draft.sshUser},
   };

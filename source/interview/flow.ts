@@ -3,13 +3,15 @@
 import type {ClusterSpec} from '../spec/types.js';
 import {issuesByField, validateDraft, type Draft} from './draft.js';
 
-export const STEPS = ['cluster', 'nodes', 'network', 'authorities', 'keys', 'layout', 'output', 'plan', 'generate', 'done'] as const;
+// The layout comes before the authorities: The Hard Way's layout proposes its single CA.
+export const STEPS = ['cluster', 'nodes', 'network', 'layout', 'release', 'authorities', 'keys', 'output', 'plan', 'generate', 'done'] as const;
 export type StepId = (typeof STEPS)[number];
 
 export const STEP_TITLES: Record<StepId, string> = {
   cluster: 'Cluster and API endpoint',
   nodes: 'Nodes',
   network: 'Service network',
+  release: 'Kubernetes release',
   authorities: 'Certificate authorities',
   keys: 'Keys and validity',
   layout: 'File layout',
@@ -26,7 +28,8 @@ const STEP_FIELDS: Partial<Record<StepId, RegExp>> = {
   network: /^(network\.|extraSANs)/,
   authorities: /^pki\.authorities$/,
   keys: /^pki\.(key|validity)/,
-  layout: /^pki\.layout$/,
+  layout: /^(pki\.layout|kubeadm\.flow)$/,
+  release: /^kubernetesVersion$/,
   output: /^(ssh\.user|out)$/,
 };
 

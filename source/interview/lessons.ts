@@ -30,3 +30,18 @@ export function serviceIpPreview(cidr: string): string {
   const parsed = parseCidr(cidr.trim());
   return parsed.ok ? `service IP ${firstServiceIp(parsed.cidr)}: a SAN of the apiserver certificate` : '';
 }
+
+export const releaseLesson =
+  'Some identities kubeadm writes change from one release to the next: each release below says what it changes, and what your files get with it. kubeadm accepts only its own minor release and the one before, so pick the one your nodes run.';
+
+/** How the files reach the nodes in each of kubeadm's two flows with pre-made certificates. */
+export const flowLessons: Record<'shared-ca' | 'external-ca', string> = {
+  'shared-ca': 'kubeadm\'s default: the CA keys go to the control-plane nodes (the first runs `kubeadm init`, the others join with --control-plane); workers get no CA file and join with a bootstrap token and --discovery-token-ca-cert-hash, printed for you. The controller-manager signs kubelet and user CSRs with ca.key.',
+  'external-ca': 'kubeadm\'s external CA mode: ca.key never leaves this machine, so every node gets pre-made certificates and kubeconfigs, kubelet.conf included. Nothing in the cluster can sign: kubelet and user CSRs stay unsigned, and renewal is done here with kubepki.',
+};
+
+export const hardWayLayoutLesson =
+  'Kubernetes The Hard Way\'s names and paths (/var/lib/kubernetes, /var/lib/kubelet), for systemd units you write yourself; no kubeadm.';
+
+export const hardWaySingleLesson =
+  'The Hard Way uses one CA (CN=CA) for everything: its units read a single ca.crt, so single is proposed for the hard-way layout.';

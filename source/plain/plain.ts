@@ -3,15 +3,15 @@
 import {buildPlan} from '../plan/plan.js';
 import {finalReport} from '../build/report.js';
 import {signingSummary} from '../plan/catalog.js';
-import {layoutExample} from '../plan/layouts.js';
-import {AUTHORITY_TOPOLOGIES, KEY_TYPES, LAYOUTS, ROLES, type ClusterSpec, type Role} from '../spec/types.js';
+import {AUTHORITY_TOPOLOGIES, KEY_TYPES, ROLES, type ClusterSpec, type Role} from '../spec/types.js';
 import {PLAN_COLUMNS, caKeyHolders, planRows, planSummary} from '../text/plan-table.js';
 import {renderTable} from '../text/table.js';
 import {nodeProblems, outputErrors, type FrontEndDeps} from '../interview/checks.js';
 import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../interview/draft.js';
 import {stepErrors, type StepId} from '../interview/flow.js';
+import {LAYOUT_CHOICES, authoritiesNote, chooseLayout, layoutChoiceLabel, layoutChoiceOf, releaseChoices} from '../interview/choices.js';
 import {inquirerAsker, lineAsker, wantsLinePrompts, type Asker, type Context} from './ask.js';
-import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, serviceIpPreview} from '../interview/lessons.js';
+import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, releaseLesson, serviceIpPreview} from '../interview/lessons.js';
 
 export type {Context} from './ask.js';
 
@@ -111,7 +111,20 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
       ['extraSANs', async () => { draft.extraSANs = await text('Extra SANs for the apiserver (comma-separated)', draft.extraSANs); }],
     ]);
 
+    await step('layout', layoutLesson, [['pki.layout', async () => {
+      const value = await ask.select('Layout', LAYOUT_CHOICES.map(c => ({name: layoutChoiceLabel(c), value: c.value, description: c.explanation})), layoutChoiceOf(draft).value);
+      Object.assign(draft, chooseLayout(draft, LAYOUT_CHOICES.find(c => c.value === value)!));
+    }]]);
+
+    await step('release', releaseLesson, [['kubernetesVersion', async () => {
+      const choices = releaseChoices(draft);
+      draft.kubernetesVersion = await ask.select('Kubernetes release', choices.map(c => ({name: c.label, value: c.version, description: c.facts.join('\n')})), draft.kubernetesVersion);
+      for (const fact of choices.find(c => c.version === draft.kubernetesVersion)?.facts ?? []) say(`  ${fact}`);
+    }]]);
+
     await step('authorities', authoritiesLesson, [['pki.authorities', async () => {
+      const note = authoritiesNote(draft, draft.authorities);
+      if (note) say(note);
       draft.authorities = await ask.select('CA topology', AUTHORITY_TOPOLOGIES.map(t => ({
         name: t, value: t,
         description: signingSummary(t, draft.layout).map(s => `${s.authority} signs: ${s.certificates.join(', ')}`).join('\n'),
@@ -124,10 +137,6 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
       textField('keys', 'pki.validity.ca', 'CA validity (87600h, 3650d, 10y)', 'caValidity'),
       textField('keys', 'pki.validity.certificate', 'Certificate validity', 'certificateValidity'),
     ]);
-
-    await step('layout', layoutLesson, [['pki.layout', async () => {
-      draft.layout = await ask.select('Layout', LAYOUTS.map(l => ({name: `${l} (e.g. ${layoutExample(l)})`, value: l})), draft.layout);
-    }]]);
 
     const outputCheck = () => outputErrors(draft, deps.checkOut);
     await step('output', outputLesson, [

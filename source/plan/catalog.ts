@@ -349,7 +349,7 @@ export const KUBECONFIGS: KubeconfigKind[] = [
   {id: 'kube-controller-manager', certificate: 'kube-controller-manager', readers: ['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].map(flag => ({component: 'kube-controller-manager', flag, part: 'file'})),  scope: 'control-plane-node', why: 'kube-controller-manager talks to the apiserver on its own node, so it keeps working when the load balancer does not.'},
   {id: 'kube-scheduler', certificate: 'kube-scheduler', readers: ['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].map(flag => ({component: 'kube-scheduler', flag, part: 'file'})),  scope: 'control-plane-node', why: 'kube-scheduler talks to the apiserver on its own node.'},
   {id: 'kube-proxy', certificate: 'kube-proxy', readers: [{component: 'kube-proxy', flag: 'clientConnection.kubeconfig', part: 'file'}],  scope: 'cluster', why: 'kube-proxy on every node, through the endpoint.'},
-  {id: 'kubelet', certificate: 'kubelet-client', readers: [{component: 'kubelet', flag: '--kubeconfig', part: 'file'}],  scope: 'kubelet-node', why: 'The kubelet of this node, as system:node:<name>, through the endpoint.'},
+  {id: 'kubelet', certificate: 'kubelet-client', readers: [{component: 'kubelet', flag: '--kubeconfig', part: 'file'}],  scope: 'kubelet-node', why: 'The kubelet of this node, as system:node:<name>, through the endpoint (kubeadm from v1.33: on a control-plane node, its own apiserver).'},
 ];
 
 export const SERVICE_ACCOUNT_WHY =

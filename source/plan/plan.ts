@@ -10,6 +10,7 @@ import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type Trus
 import {planComponents, type ReadFile} from './component-plan.js';
 import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
+import {kubeadmApiVersion} from './releases.js';
 import {InputError} from '../spec/errors.js';
 import {quote} from '../spec/quote.js';
 import {formatPath} from '../spec/validate.js';
@@ -285,7 +286,7 @@ function planKubeadm(spec: ClusterSpec) {
   }
   return {
     flow: spec.kubeadm.flow,
-    apiVersion: minorOf(spec.kubernetesVersion) <= 30 ? 'kubeadm.k8s.io/v1beta3' : 'kubeadm.k8s.io/v1beta4',
+    apiVersion: kubeadmApiVersion(minorOf(spec.kubernetesVersion)),
     etcd: stacked ? 'stacked' as const : 'external' as const,
     tokenFile: 'kubeadm/bootstrap-token',
     configs,
@@ -300,8 +301,18 @@ function kubeconfigServer(spec: ClusterSpec, id: string, node: NodeSpec | undefi
   }
   // kubeadm: controller-manager and scheduler talk to their own node's apiserver, on its own port
   // (not the load balancer's), so they keep working when the load balancer does not.
-  return node && (id === 'kube-controller-manager' || id === 'kube-scheduler') ? serverUrl(node.ip, spec.apiServer.port) : endpointUrl;
+  if (node && (id === 'kube-controller-manager' || id === 'kube-scheduler')) return serverUrl(node.ip, spec.apiServer.port);
+  // From v1.33 kubeadm's ControlPlaneKubeletLocalMode (beta, on by default) points a control-plane
+  // node's kubelet at its own apiserver too: `init phase kubeconfig` expects that server in
+  // kubelet.conf, and `join --control-plane` writes it into the kubelet's bootstrap kubeconfig.
+  if (node && id === 'kubelet' && isControlPlane(node) && minorOf(spec.kubernetesVersion) >= CONTROL_PLANE_KUBELET_LOCAL_SINCE) {
+    return serverUrl(node.ip, spec.apiServer.port);
+  }
+  return endpointUrl;
 }
+
+/** The first minor whose kubeadm makes a control-plane kubelet dial its local apiserver by default. */
+export const CONTROL_PLANE_KUBELET_LOCAL_SINCE = 33;
 
 /** The issuer written into service-account tokens: kubeadm's default, or (hard-way) the endpoint as The Hard Way does. */
 export const serviceIssuer = (spec: ClusterSpec, endpointUrl: string) =>

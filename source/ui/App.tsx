@@ -15,12 +15,13 @@ import {NetworkStep} from './NetworkStep.js';
 import {NodesStep} from './NodesStep.js';
 import {OutputStep} from './OutputStep.js';
 import {PlanStep} from './PlanStep.js';
+import {ReleaseStep} from './ReleaseStep.js';
 import {Screen} from './Screen.js';
 import {StartStep} from './StartStep.js';
 import {CheckStep} from './CheckStep.js';
 import {checkLesson, defaultCheckPath, startLesson} from '../interview/check.js';
 import type {InspectReport} from '../inspect/types.js';
-import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson} from '../interview/lessons.js';
+import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson, releaseLesson} from '../interview/lessons.js';
 
 /** I/O the wizard needs, injected so tests can run it without touching real paths. */
 export type WizardDeps = FrontEndDeps & {inspect?: (paths: string[]) => InspectReport};
@@ -31,11 +32,14 @@ export type WizardOutcome = {code: 0; result: BuildReport} | {code: 130} | {code
 
 const FOOTERS = {
   form: 'Enter: next · ↑/↓: move · Esc: back · Ctrl+C: quit',
+  /** The first step: Esc leads back to the first screen when there is one, else nowhere. */
+  firstFromStart: 'Enter: next · ↑/↓: move · Esc: back to the first screen · Ctrl+C: quit',
+  first: 'Enter: next · ↑/↓: move · Ctrl+C: quit',
   nodes: '↑/↓ Home/End: select · Enter/e: edit · a: add · d: delete · u: undo · Esc: back · Ctrl+C: quit',
   select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
   plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
   generate: 'Ctrl+C: stop (nothing is left behind)',
-  done: 'Enter or q: quit and print every command',
+  done: 'Enter, q or Esc: quit and print every command',
   start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
   checkPath: 'Enter: check · Esc: back · Ctrl+C: quit',
   check: '↑/↓: move · Enter: problems and why · q: quit, print the report · Esc: other path',
@@ -78,7 +82,7 @@ export function App({initial, deps, onOutcome, choose = false}: {initial: Draft;
     state,
     edit: (change: Partial<Draft>) => dispatch({type: 'edit', change}),
     next: (extraErrors?: Record<string, string>) => dispatch({type: 'next', extraErrors}),
-    back: () => dispatch({type: 'back'}),
+    back: () => (state.step === 'cluster' && choose ? setMode('start') : dispatch({type: 'back'})),
   };
   const n = STEPS.indexOf(state.step) + 1;
   const screen = (lesson: string | undefined, footer: string, body: React.ReactNode) => (
@@ -111,12 +115,13 @@ export function App({initial, deps, onOutcome, choose = false}: {initial: Draft;
   }
 
   switch (state.step) {
-    case 'cluster': return screen(clusterLesson, FOOTERS.form, <ClusterStep {...props} />);
+    case 'cluster': return screen(clusterLesson, choose ? FOOTERS.firstFromStart : FOOTERS.first, <ClusterStep {...props} />);
     case 'nodes': return screen(nodesLesson, FOOTERS.nodes, <NodesStep {...props} />);
     case 'network': return screen(networkLesson, FOOTERS.form, <NetworkStep {...props} />);
     case 'authorities': return screen(authoritiesLesson, FOOTERS.select, <AuthoritiesStep {...props} />);
     case 'keys': return screen(keysLesson, FOOTERS.form, <KeysStep {...props} />);
     case 'layout': return screen(layoutLesson, FOOTERS.select, <LayoutStep {...props} />);
+    case 'release': return screen(releaseLesson, FOOTERS.select, <ReleaseStep {...props} />);
     case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={deps.checkOut} />);
     case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
     case 'generate': return screen(undefined, FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} />);

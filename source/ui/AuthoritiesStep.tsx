@@ -2,8 +2,10 @@ import React, {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import SelectInput from 'ink-select-input';
 import {signingSummary} from '../plan/catalog.js';
+import {authoritiesNote} from '../interview/choices.js';
 import {AUTHORITY_TOPOLOGIES, type AuthorityTopology} from '../spec/types.js';
 import type {StepProps} from './steps.js';
+import {Paragraph} from './Paragraph.js';
 
 
 const LABELS: Record<AuthorityTopology, string> = {
@@ -16,6 +18,7 @@ export function AuthoritiesStep({state, edit, next, back}: StepProps) {
   const [highlighted, setHighlighted] = useState<AuthorityTopology>(state.draft.authorities);
   useInput((_input, key) => { if (key.escape) back(); });
   const items = AUTHORITY_TOPOLOGIES.map(t => ({key: t, label: LABELS[t], value: t}));
+  const note = authoritiesNote(state.draft, highlighted);
   return (
     <Box flexDirection="column">
       <SelectInput
@@ -29,6 +32,7 @@ export function AuthoritiesStep({state, edit, next, back}: StepProps) {
           <Text key={authority} wrap="wrap"><Text bold>{authority}</Text> signs: {certificates.join(', ')}</Text>
         ))}
       </Box>
+      {note ? <Box marginTop={1}><Paragraph text={note} /></Box> : null}
     </Box>
   );
 }

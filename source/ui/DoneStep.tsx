@@ -9,7 +9,7 @@ import {shellQuote} from '../scripts/shell.js';
  * sequence: every line a command that runs as shown (from OUT), short enough for 60×20.
  */
 export function DoneStep({result, onExit}: {result: BuildReport; onExit: () => void}) {
-  useInput((input, key) => { if (key.return || input === 'q') onExit(); });
+  useInput((input, key) => { if (key.return || key.escape || input === 'q') onExit(); });
   const plan = result.plan;
   const total = checkCount(opensslChecks(plan));
   const user = plan.spec.ssh.user;

@@ -1,6 +1,7 @@
 import React, {useRef, useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import {actionsOf, editText} from './keys.js';
+import {Paragraph} from './Paragraph.js';
 
 export type Field =
   | {kind: 'text'; key: string; label: string; value: string; hint?: string; errorKey?: string}
@@ -77,9 +78,9 @@ export function Form({fields, errors, onChange, onSubmit, onBack, isActive = tru
                 <TextValue value={f.value} cursor={focused ? cursors[f.key] ?? f.value.length : undefined} />
               )}
             </Box>
-            {focused && f.hint ? <Text dimColor>{' '.repeat(width + 4)}{f.hint}</Text> : null}
-            {focused && live[f.key] ? <Text color="green">{' '.repeat(width + 4)}{live[f.key]}</Text> : null}
-            {error ? <Text color="red">{' '.repeat(width + 4)}✗ {error}</Text> : null}
+            {focused && f.hint ? <Box paddingLeft={width + 4}><Paragraph dimColor text={f.hint} /></Box> : null}
+            {focused && live[f.key] ? <Box paddingLeft={width + 4}><Paragraph color="green" text={live[f.key]!} /></Box> : null}
+            {error ? <Box paddingLeft={width + 4}><Text color="red">✗ </Text><Paragraph color="red" text={error} /></Box> : null}
           </Box>
         );
       })}

@@ -1,20 +1,25 @@
-import React from 'react';
+import React, {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import SelectInput from 'ink-select-input';
-import {layoutExample} from '../plan/layouts.js';
-import {LAYOUTS} from '../spec/types.js';
+import {LAYOUT_CHOICES, chooseLayout, layoutChoiceLabel, layoutChoiceOf} from '../interview/choices.js';
 import type {StepProps} from './steps.js';
+import {Paragraph} from './Paragraph.js';
 
-
+/** kubeadm in its shared-CA or external-CA flow, or The Hard Way; the highlighted one explained. */
 export function LayoutStep({state, edit, next, back}: StepProps) {
+  const initial = layoutChoiceOf(state.draft);
+  const [highlighted, setHighlighted] = useState(initial.value);
   useInput((_input, key) => { if (key.escape) back(); });
+  const explained = LAYOUT_CHOICES.find(c => c.value === highlighted)!;
   return (
     <Box flexDirection="column">
       <SelectInput
-        items={LAYOUTS.map(l => ({key: l, label: `${l.padEnd(9)} e.g. ${layoutExample(l)}`, value: l}))}
-        initialIndex={LAYOUTS.indexOf(state.draft.layout)}
-        onSelect={item => { edit({layout: item.value}); next(); }}
+        items={LAYOUT_CHOICES.map(c => ({key: c.value, label: layoutChoiceLabel(c), value: c.value}))}
+        initialIndex={LAYOUT_CHOICES.indexOf(initial)}
+        onHighlight={item => setHighlighted(item.value)}
+        onSelect={item => { edit(chooseLayout(state.draft, LAYOUT_CHOICES.find(c => c.value === item.value)!)); next(); }}
       />
+      <Box marginTop={1}><Paragraph text={explained.explanation} /></Box>
     </Box>
   );
 }

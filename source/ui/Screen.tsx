@@ -1,5 +1,6 @@
 import React from 'react';
 import {Box, Text} from 'ink';
+import {Paragraph} from './Paragraph.js';
 
 interface Props {
   /** Absent on screens outside the numbered planning steps (the first screen, the check). */
@@ -16,7 +17,7 @@ export function Screen({step, total, title, lesson, footer, children}: Props) {
   return (
     <Box flexDirection="column">
       <Text bold>kubepki · {step === undefined ? '' : `${step}/${total} · `}{title}</Text>
-      {lesson ? <Text dimColor wrap="wrap">{lesson}</Text> : null}
+      {lesson ? <Paragraph dimColor text={lesson} /> : null}
       <Box marginTop={1} flexDirection="column">{children}</Box>
       <Box marginTop={1}><Text dimColor>{footer}</Text></Box>
     </Box>

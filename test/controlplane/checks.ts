@@ -6,8 +6,8 @@ import {tmpdir} from 'node:os';
 import type {Booted} from '../helpers/control-plane.js';
 import {json} from '../helpers/k8s.js';
 import type {Kubectl} from '../helpers/k8s.js';
-import {ROOT} from '../helpers/run.js';
-import {waitFor, type Started} from '../helpers/processes.js';
+import {CLI, ROOT} from '../helpers/run.js';
+import {realKubectl, waitFor, type Started} from '../helpers/processes.js';
 
 const openssl = (args: string[], input?: string) => execFileSync('openssl', args, {encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe']});
 
@@ -62,6 +62,20 @@ export async function signUserCsr(c: Booted, user: string, groups: string[], caF
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
+}
+
+/**
+ * A shell on a lab host, for running lines kubepki printed exactly as a person would paste them:
+ * `kubectl` is the real kubectl (KUBECONFIG: the given kubeconfig, as the host has it) and
+ * `kubepki` the built CLI. With a node's name, the host holds that node's bundle.
+ */
+export function shellOn(c: Booted, host: string, o: {kubeconfig?: string; bundle?: string} = {}) {
+  const bin = join(c.lab.dir, 'shell-bin');
+  mkdirSync(bin, {recursive: true});
+  writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\nexec ${realKubectl()} --request-timeout=20s "$@"\n`, {mode: 0o755});
+  writeFileSync(join(bin, 'kubepki'), `#!/bin/sh\nexec ${process.execPath} ${CLI} "$@"\n`, {mode: 0o755});
+  const env = ['-u', 'KUBECONFIG', `PATH=${bin}:${process.env.PATH}`, `KUBECACHEDIR=${c.lab.dir}/kube-cache`, ...(o.kubeconfig ? [`KUBECONFIG=${o.kubeconfig}`] : [])];
+  return (line: string, timeout = 60_000) => c.lab.run(host, ['env', ...env, 'sh', '-c', line], {bundle: o.bundle, timeout});
 }
 
 /** A kubelet stand-in on the node's address, port 10250, with that node's files. */

@@ -1,11 +1,15 @@
 // The kubeadm layout on a real control plane: kubeadm itself reads kubepki's files and
 // configuration and writes the static pods, which start with the built binaries.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {X509Certificate} from 'node:crypto';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {boot, json, type Booted} from '../helpers/control-plane.js';
 import {bin} from '../helpers/k8s.js';
 import {realKubectl, waitFor} from '../helpers/processes.js';
-import {leaseHolders, signUserCsr, standInKubelet} from './checks.js';
+import {kubepki} from '../helpers/run.js';
+import {snapshot} from '../helpers/snapshot.js';
+import {leaseHolders, shellOn, signUserCsr, standInKubelet} from './checks.js';
 
 // Three CAs (kubeadm's), etcd on its own three hosts, and a load balancer on 443 in front of
 // apiservers on 6443: controller-manager.conf and scheduler.conf must name 6443.
@@ -53,6 +57,8 @@ describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real co
     expect(r.stdout).toMatch(/Using existing kubeconfig file: "\/etc\/kubernetes\/super-admin.conf"/);
     expect(r.stdout).toMatch(/Using existing kubeconfig file: "\/etc\/kubernetes\/kubelet.conf"/);
     expect(r.stdout).not.toMatch(/Generating/);
+    // kubelet.conf dials the server kubeadm itself would write (cp1's own apiserver, from v1.33).
+    expect(r.stderr).not.toMatch(/unexpected API Server URL/);
   });
 
   it('kubeadm certs check-expiration lists the pre-made certificates', () => {
@@ -83,6 +89,81 @@ describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real co
     expect(issuer).toBe('CN=kubernetes');
     expect(verified).toBe(true);
   }, 180_000);
+
+  // Users: one signed here with the cluster CA, one signed by the real controller-manager. The
+  // lines kubepki prints are run as printed: kubectl as the cluster admin on cp1, the users'
+  // kubectl on worker1 without its bundle (a machine holding nothing of the cluster's).
+  const printedLines = (stdout: string) => stdout.split('\n').filter(l => /^ {2}(kubectl|kubepki) /.test(l)).map(l => l.trim());
+
+  it('kubepki user add: alice, signed with the cluster CA, is alice in kubepki-devs for the real apiservers; RBAC gives her group rights only once bound', async () => {
+    const r = kubepki(['user', 'add', 'alice', '--group', 'kubepki-devs', '--out', c.out]);
+    expect(r.status, r.stderr).toBe(0);
+    const tryIt = /Try it: (kubectl --kubeconfig \S+ auth whoami) /.exec(r.stdout)?.[1];
+    expect(tryIt, r.stdout).toBeDefined();
+    const user = shellOn(c, 'worker1');
+    const who = json(user(`${tryIt} -o json`));
+    expect(who.status.userInfo.username).toBe('alice');
+    expect(who.status.userInfo.groups).toEqual(['kubepki-devs', 'system:authenticated']);
+    // whoami needed no binding: system:authenticated may create selfsubjectreviews. Nothing else.
+    const canList = () => user(`${tryIt!.replace(' auth whoami', '')} auth can-i list pods -n default`);
+    expect(canList().stdout.trim()).toBe('no');
+    const hint = /e\.g\.: (kubectl create clusterrolebinding NAME --clusterrole=view --group=GROUP)/.exec(r.stdout)?.[1];
+    expect(hint, r.stdout).toBeDefined();
+    const admin = shellOn(c, 'cp1', {kubeconfig: '/etc/kubernetes/admin.conf', bundle: c.bundle('cp1')});
+    const bound = admin(hint!.replace('NAME', 'kubepki-devs-view').replace('GROUP', 'kubepki-devs'));
+    expect(bound.status, bound.stderr).toBe(0);
+    await waitFor('alice\'s group to be bound to view', () => canList().stdout.trim() === 'yes', 60_000, 1000);
+  }, 120_000);
+
+  it('kubepki user add --csr: bob, approved and signed by the real controller-manager from the printed lines, is bob in kubepki-devs for an hour', async () => {
+    const r = kubepki(['user', 'add', 'bob', '--group', 'kubepki-devs', '--csr', '--validity', '1h', '--out', c.out]);
+    expect(r.status, r.stderr).toBe(0);
+    const [apply, approve, get, finish, ...more] = printedLines(r.stdout);
+    expect(more, r.stdout).toEqual([]);
+    expect(apply).toBe(`kubectl apply -f ${join(c.out, 'users/bob/bob-csr.yaml')}`);
+    expect(approve).toBe('kubectl certificate approve kubepki-user-bob');
+    expect(get).toMatch(/^kubectl get csr kubepki-user-bob -o jsonpath='\{\.status\.certificate\}' \| base64 -d > \S+$/);
+    expect(finish).toMatch(/^kubepki user finish bob --certificate \S+ --out /);
+    const certificate = /--certificate (\S+)/.exec(finish!)![1]!;
+    expect(get!.endsWith(`> ${certificate}`)).toBe(true);
+    const admin = shellOn(c, 'cp1', {kubeconfig: '/etc/kubernetes/admin.conf', bundle: c.bundle('cp1')});
+    const asked = Date.now();
+    for (const line of [apply!, approve!]) {
+      const ran = admin(line);
+      expect(ran.status, `${line}\n${ran.stderr}`).toBe(0);
+    }
+    const csr = json(admin('kubectl get csr kubepki-user-bob -o json'));
+    expect(csr.spec).toMatchObject({username: 'kubernetes-admin', signerName: 'kubernetes.io/kube-apiserver-client', expirationSeconds: 3600, usages: ['client auth']});
+    expect(csr.status.conditions.map((x: {type: string}) => x.type)).toContain('Approved');
+    await waitFor('bob\'s CSR to be signed', () => admin(`kubectl get csr kubepki-user-bob -o jsonpath='{.status.certificate}'`).stdout.trim() !== '', 120_000, 1000);
+    const signed = Date.now();
+    const got = admin(get!);
+    expect(got.status, got.stderr).toBe(0);
+    const cert = new X509Certificate(readFileSync(certificate));
+    // kube-controller-manager (pkg/controller/certificates/signer): expirationSeconds below its
+    // cluster-signing-duration is honoured; a lifetime under 8h is not shortened by the 5-minute
+    // backdate, so notAfter = signing time + 1h and notBefore = signing time - 5 min.
+    const from = Date.parse(cert.validFrom);
+    const to = Date.parse(cert.validTo);
+    expect(to - from).toBe(65 * 60_000);
+    expect(to).toBeGreaterThanOrEqual(Math.floor(asked / 1000) * 1000 + 3600_000);
+    expect(to).toBeLessThanOrEqual(signed + 3600_000);
+
+    // A certificate for another key (alice's) is refused, naming the mismatch; nothing is written.
+    const before = snapshot(c.out);
+    const wrong = kubepki(['user', 'finish', 'bob', '--certificate', join(c.out, 'users/alice/alice.crt'), '--out', c.out]);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/--certificate: \S+alice\.crt does not match users\/bob\/bob\.key/);
+    expect(snapshot(c.out)).toEqual(before);
+
+    const finished = admin(finish!);
+    expect(finished.status, finished.stderr).toBe(0);
+    const conf = /Try it: kubectl --kubeconfig (\S+) auth whoami/.exec(finished.stdout)?.[1];
+    expect(conf, finished.stdout).toBe(join(c.out, 'users/bob/bob.conf'));
+    const who = json(shellOn(c, 'worker1')(`kubectl --kubeconfig ${conf} auth whoami -o json`));
+    expect(who.status.userInfo.username).toBe('bob');
+    expect(who.status.userInfo.groups).toEqual(['kubepki-devs', 'system:authenticated']);
+  }, 240_000);
 
   it('cp1\'s kubelet.conf is system:node:cp1: creates and updates its own Node, is refused another', () => {
     c.admin(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name: 'worker1'}})});

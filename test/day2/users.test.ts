@@ -1,7 +1,8 @@
 // `kubepki user add` (CA-signed and --csr) and `user finish`, run in-process.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
-import {cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse} from 'yaml';
 import {runCommand} from '../../source/commands/run.js';
@@ -165,5 +166,43 @@ describe('user add --csr and user finish', () => {
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).users[0]).toMatchObject({cert: 'users/ann/ann.crt', kubeconfig: 'users/ann/ann.conf'});
     expect(existsSync(join(out, 'pki/ca.key'))).toBe(false);
     expect(readdirSync(join(out, 'users'))).toEqual(['ann']);
+  });
+  it('prints lines a shell runs as they read: an OUT path with a space and a quote is quoted', async () => {
+    const out = freshOut("team's cluster");
+    const r = await add(out, 'ann', ['dev'], {csr: true});
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter(l => /^ {2}(kubectl|kubepki) /.test(l)).map(l => l.trim());
+    expect(lines).toHaveLength(4);
+    const issued = join(out, 'users/ann/ann.crt');
+    writeFileSync(join(tmp.path, 'client.ext'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+    const signed = openssl(['x509', '-req', '-in', join(out, 'users/ann/ann.csr'), '-CA', join(out, 'pki/ca.crt'), '-CAkey', join(out, 'pki/ca.key'), '-days', '1', '-extfile', join(tmp.path, 'client.ext')]);
+    expect(signed.status, signed.stderr).toBe(0);
+    // kubectl and kubepki stand-ins that log the words the shell gave them; `kubectl get csr` answers with the certificate, base64.
+    const bin = join(tmp.path, 'shell-bin');
+    mkdirSync(bin, {recursive: true});
+    const logger = (tool: string) => `#!/bin/sh\n{ printf '${tool}'; printf '\\t%s' "$@"; echo; } >> "$LOG"\n[ "$1 $2" = "get csr" ] && printf '%s' "$ISSUED" || true\n`;
+    writeFileSync(join(bin, 'kubectl'), logger('kubectl'), {mode: 0o755});
+    writeFileSync(join(bin, 'kubepki'), logger('kubepki'), {mode: 0o755});
+    const log = join(tmp.path, 'shell.log');
+    const sh = (script: string) => spawnSync('sh', ['-c', script], {encoding: 'utf8', env: {...process.env, PATH: `${bin}:${process.env.PATH}`, LOG: log, ISSUED: Buffer.from(signed.stdout).toString('base64')}});
+    const ran = sh(lines.join('\n'));
+    expect(ran.status, ran.stderr).toBe(0);
+    const calls = readFileSync(log, 'utf8').trim().split('\n').map(l => l.split('\t'));
+    expect(calls).toEqual([
+      ['kubectl', 'apply', '-f', join(out, 'users/ann/ann-csr.yaml')],
+      ['kubectl', 'certificate', 'approve', 'kubepki-user-ann'],
+      ['kubectl', 'get', 'csr', 'kubepki-user-ann', '-o', 'jsonpath={.status.certificate}'],
+      ['kubepki', 'user', 'finish', 'ann', '--certificate', issued, '--out', out],
+    ]);
+    expect(readFileSync(issued, 'utf8')).toBe(signed.stdout);
+    const [, , , name, , certificate, , dir] = calls[3]!;
+    const done = await finish(dir!, name!, certificate!);
+    expect(done.status, done.stderr).toBe(0);
+    // The line to try the kubeconfig, likewise.
+    const tryIt = /Try it: (kubectl .* auth whoami) {3}\(/.exec(done.stdout)?.[1];
+    expect(tryIt, done.stdout).toBeDefined();
+    rmSync(log);
+    expect(sh(tryIt!).status).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\t')).toEqual(['kubectl', '--kubeconfig', join(out, 'users/ann/ann.conf'), 'auth', 'whoami']);
   });
 });

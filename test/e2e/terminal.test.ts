@@ -20,13 +20,13 @@ describe('the wizard in a real terminal', () => {
       let screen = await term.waitFor('the first screen', s => s.includes('Plan a new PKI') && s.includes('Check an existing one'));
       expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
       screen = await term.press('Enter');
-      expect(screen).toMatch(/1\/10 · Cluster and API endpoint/);
+      expect(screen).toMatch(/1\/11 · Cluster and API endpoint/);
       expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
-      screen = await term.press('Enter', 14);
-      expect(screen).toMatch(/8\/10 · Certificate plan/);
+      screen = await term.press('Enter', 15);
+      expect(screen).toMatch(/9\/11 · Certificate plan/);
       expect(screen).toMatch(/ca\.key goes only to the control plane/);
       await term.press('g');
-      screen = await term.waitFor('the final screen', s => s.includes('10/10 · Done'), 60_000);
+      screen = await term.waitFor('the final screen', s => s.includes('11/11 · Done'), 60_000);
       const flat = screen.replace(/\s+/g, ' ');
       expect(flat).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_ip 192\.168\.56\.20 pki\/apiserver\.crt/);
       expect(flat).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_ip 10\.32\.0\.1 pki\/apiserver\.crt/);
@@ -52,8 +52,8 @@ describe('the wizard in a real terminal', () => {
     run('mkdir', ['-p', cwd]);
     const term = new Terminal(cwd, ['--config', config]);
     try {
-      await term.waitFor('the first screen', s => s.includes('1/10'));
-      await term.press('Enter', 14);
+      await term.waitFor('the first screen', s => s.includes('1/11'));
+      await term.press('Enter', 15);
       term.send('g');
       await term.waitFor('generation under way', s => /[1-9]\d*\/\d+ keys/.test(s));
       term.send('C-c');
@@ -74,8 +74,8 @@ describe('the wizard in a real terminal', () => {
     run('mkdir', ['-p', cwd]);
     const term = new Terminal(cwd, ['--config', config]);
     try {
-      await term.waitFor('the first screen', s => s.includes('1/10'));
-      await term.press('Enter', 14);
+      await term.waitFor('the first screen', s => s.includes('1/11'));
+      await term.press('Enter', 15);
       term.send('g');
       await term.waitFor('generation under way', s => /[1-9]\d*\/\d+ keys/.test(s));
       process.kill(term.cliPid(), signal);
@@ -122,8 +122,8 @@ describe('the wizard in a real terminal', () => {
       try {
         await term.waitFor('the first screen', s => s.includes('Plan a new PKI'));
         await term.press('Enter');
-        await term.press('Enter', 12);
-        await term.waitFor('the output step', s => s.includes('7/10'));
+        await term.press('Enter', 13);
+        await term.waitFor('the output step', s => s.includes('8/11'));
         term.burst('C-u', 'del-outXYZ', 'BSpace', 'BSpace', 'BSpace');
         await term.waitFor('the value typed', s => /Output directory\s+del-out\s*$/m.test(s));
         term.burst('Tab', 'C-w', 'admin');
@@ -153,7 +153,7 @@ describe('the wizard in a real terminal', () => {
       // Every question has a valid default here: Enter answers each once it is asked (the log
       // then ends with its prompt, after everything the previous answer caused).
       let seen = 0;
-      for (let asked = 1; asked <= 15; asked++) {
+      for (let asked = 1; asked <= 16; asked++) {
         await term.waitFor(`question ${asked}`, () => { const t = logged(); return t.length > seen && t.endsWith(': '); });
         seen = logged().length;
         term.send('Enter');
@@ -177,8 +177,8 @@ describe('the wizard in a real terminal', () => {
       await plain.waitFor('first screen', s => s.includes('Plan a new PKI'));
       await colored.press('Enter');
       await plain.press('Enter');
-      const withColor = await colored.waitFor('the cluster step', s => s.includes('1/10')) && colored.screen(true);
-      await plain.waitFor('the cluster step', s => s.includes('1/10'));
+      const withColor = await colored.waitFor('the cluster step', s => s.includes('1/11')) && colored.screen(true);
+      await plain.waitFor('the cluster step', s => s.includes('1/11'));
       const without = plain.screen(true);
       expect(withColor).toMatch(/\u001B\[3\dm/);
       expect(without).not.toMatch(/\u001B\[3\dm/);

@@ -17,7 +17,7 @@ describe('wizard flow', () => {
       steps.push(state.step);
       state = wizardReducer(state, next);
     }
-    expect(steps).toEqual(['cluster', 'nodes', 'network', 'authorities', 'keys', 'layout', 'output']);
+    expect(steps).toEqual(['cluster', 'nodes', 'network', 'layout', 'release', 'authorities', 'keys', 'output']);
     expect(state.spec?.nodes.map(n => n.name)).toEqual(['cp1', 'cp2', 'worker1', 'worker2']);
   });
 
@@ -43,17 +43,17 @@ describe('wizard flow', () => {
   });
 
   it('the topology chosen decides the authorities of the plan', () => {
-    let state = apply(start(), next, next, next, {type: 'edit', change: {authorities: 'single'}}, next, next, next, next);
+    let state = apply(start(), next, next, next, next, next, {type: 'edit', change: {authorities: 'single'}}, next, next, next);
     expect(state.step).toBe('plan');
     expect(state.spec?.pki.authorities).toBe('single');
-    state = apply(state, back, back, back, back, {type: 'edit', change: {authorities: 'etcd-separate'}}, next, next, next, next);
+    state = apply(state, back, back, back, {type: 'edit', change: {authorities: 'etcd-separate'}}, next, next, next);
     expect(state.spec?.pki.authorities).toBe('etcd-separate');
     expect(signingSummary('single').map(s => s.authority)).toEqual(['ca']);
     expect(signingSummary('etcd-separate').find(s => s.authority === 'etcd-ca')!.certificates).toContain('apiserver-etcd-client');
   });
 
   it('extra errors from I/O checks (an occupied output directory) block the step', () => {
-    const state = apply(start(), next, next, next, next, next, next, {type: 'next', extraErrors: {out: 'x already holds files'}});
+    const state = apply(start(), next, next, next, next, next, next, next, {type: 'next', extraErrors: {out: 'x already holds files'}});
     expect(state.step).toBe('output');
     expect(state.errors.out).toBe('x already holds files');
   });

@@ -56,6 +56,17 @@ describe('ports, subjects and files', () => {
     expect(config.controlPlaneEndpoint).toBe('192.168.56.20:443');
   });
 
+  it('kubeadm from v1.33: a control-plane kubelet dials its own apiserver (ControlPlaneKubeletLocalMode); workers and older releases the endpoint', () => {
+    const server = (version: string, node: string) => buildPlan(specWith(c => { c.kubernetesVersion = version; c.kubeadm = {flow: 'external-ca'}; c.endpoint.port = 443; }))
+      .kubeconfigs.find(k => k.id === 'kubelet' && k.node === node)!.server;
+    expect(server('v1.34.4', 'cp2')).toBe('https://192.168.56.22:6443');
+    expect(server('v1.33.0', 'cp1')).toBe('https://192.168.56.21:6443');
+    expect(server('v1.32.0', 'cp1')).toBe('https://192.168.56.20:443');
+    expect(server('v1.34.4', 'worker1')).toBe('https://192.168.56.20:443');
+    const hardWay = buildPlan(specWith(c => { c.pki.layout = 'hard-way'; })).kubeconfigs.find(k => k.id === 'kubelet' && k.node === 'cp1')!;
+    expect(hardWay.server).toBe('https://192.168.56.20:6443');
+  });
+
   it.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('no leaf shares a CA\'s subject (%s, %s)', (topology, layout) => {
     const plan = buildPlan(specFor(topology, layout));
     const caNames = new Set(plan.authorities.map(a => a.cn));

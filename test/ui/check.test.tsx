@@ -36,7 +36,22 @@ describe('the first screen', () => {
     const frame = await settle(ui, 'What would you like to do?');
     expect(frame).toMatch(/❯ Plan a new PKI/);
     expect(frame).toMatch(/Check an existing one/);
-    expect(await press(ui, KEY.enter)).toMatch(/1\/10 · Cluster and API endpoint/);
+    expect(await press(ui, KEY.enter)).toMatch(/1\/11 · Cluster and API endpoint/);
+    ui.unmount();
+  });
+
+  it('Esc on the first step goes back to the first screen, as its footer says', async () => {
+    const {ui, outcomes} = wizard();
+    await settle(ui, 'What would you like to do?');
+    let frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Esc: back to the first screen/);
+    frame = await press(ui, KEY.escape);
+    expect(frame).toMatch(/What would you like to do\?/);
+    expect(frame).toMatch(/❯ Plan a new PKI/);
+    // Planning again starts where the answers were left.
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/1\/11 · Cluster and API endpoint/);
+    expect(outcomes).toEqual([]);
     ui.unmount();
   });
 

@@ -96,7 +96,7 @@ describe('--plain with line prompts (output logged, or TERM=dumb)', () => {
     mkdirSync(taken, {recursive: true});
     writeFileSync(join(taken, 'x'), '');
     // Answers typed ahead of their questions are kept in order, as a terminal's line buffer does.
-    input.write(['', '', 'abc', '', '', '', '', '', '9', '2', '', '', '', '', 'lines-out', '', ''].join('\n') + '\n');
+    input.write(['', '', 'abc', '', '', '', '', '', '', '', '9', '2', '', '', '', 'lines-out', '', ''].join('\n') + '\n');
     const outcome = await runPlain(exampleSpec(), {
       generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}),
       checkOut: out => outputProblem(join(tmp.path, out)),
@@ -114,5 +114,30 @@ describe('--plain with line prompts (output logged, or TERM=dumb)', () => {
     expect(text).toMatch(/^\? Output directory: lines-out$/m);
     expect(text).toMatch(/openssl verify/);
     expect(inspectDirectory(join(tmp.path, 'lines-out')).filter(f => !f.ok)).toEqual([]);
+  });
+});
+
+describe('--plain: layout, release and the hard-way proposal, as in the wizard', () => {
+  it('hard-way chosen: the release says what it gives, the CA topology defaults to single and says why', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', d => { text += d.toString(); });
+    let built: Plan | undefined;
+    // cluster 3, nodes, network 3, layout 3 (hard-way), release 1 (v1.28.0), CA (default), keys 3, output 2, generate.
+    input.write(['', '', '', '', '', '', '', '3', '1', '', '', '', '', 'hw-out', '', ''].join('\n') + '\n');
+    const outcome = await runPlain(exampleSpec(), {
+      generate: (plan, out, onProgress) => { built = plan; return buildCluster(plan, join(tmp.path, out), {onProgress}); },
+      checkOut: out => outputProblem(join(tmp.path, out)),
+      context: {input, output},
+    });
+    expect(outcome).toEqual({code: 0});
+    expect(text).toMatch(/\? Layout\n {2}1\) › kubeadm, shared CA +e\.g\. \/etc\/kubernetes\/pki\/apiserver\.crt\n\s+kubeadm's default: the CA keys go to the control-plane nodes/);
+    expect(text).toMatch(/ {2}2\) {3}kubeadm, external CA .*\n\s+kubeadm's external CA mode: ca\.key never leaves this machine/);
+    expect(text).toMatch(/\? Kubernetes release\n {2}1\) {3}v1\.28\.0 *\n\s+admin\.kubeconfig: O=system:masters/);
+    expect(text).toMatch(/The Hard Way uses one CA \(CN=CA\) for everything: its units read a single ca\.crt, so single is proposed for the hard-way layout\.\n\? CA topology\n {2}1\) › single/);
+    expect(built!.spec.pki.layout).toBe('hard-way');
+    expect(built!.spec.pki.authorities).toBe('single');
+    expect(built!.spec.kubernetesVersion).toBe('v1.28.0');
   });
 });

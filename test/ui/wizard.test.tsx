@@ -29,10 +29,10 @@ function wizard(initial: Partial<Draft> = {}, deps = realDeps) {
   return {ui, outcomes};
 }
 
-/** From the first screen to the plan with Enter only: 3 cluster fields, nodes, 3 network, CA, 3 keys, layout, 2 output. */
+/** From the first screen to the plan with Enter only: 3 cluster fields, nodes, 3 network, layout, release, CA, 3 keys, 2 output. */
 async function enterToPlan(ui: ReturnType<typeof render>) {
   await settle(ui, 'Cluster and API endpoint');
-  await press(ui, KEY.enter, 14);
+  await press(ui, KEY.enter, 15);
   return waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
 }
 
@@ -45,7 +45,7 @@ describe('wizard steps', () => {
     await press(ui, KEY.backspace, 4);
     await type(ui, 'x1');
     frame = await press(ui, KEY.enter);
-    expect(frame).toMatch(/1\/10 · Cluster and API endpoint/);
+    expect(frame).toMatch(/1\/11 · Cluster and API endpoint/);
     expect(frame).toMatch(/✗ "x1" is not a port number \(1-65535\)/);
     ui.unmount();
   });
@@ -87,15 +87,30 @@ describe('wizard steps', () => {
     ui.unmount();
   });
 
+  it('started with a config (no first screen), the first step offers no Esc and Esc does nothing', async () => {
+    const {ui, outcomes} = wizard();
+    let frame = await settle(ui, 'Cluster and API endpoint');
+    expect(frame).toMatch(/Enter: next · ↑\/↓: move · Ctrl\+C: quit/);
+    expect(frame).not.toMatch(/Esc/);
+    ui.stdin.write(KEY.escape);
+    // A lone Esc is taken as Esc one macrotask later (Ink waits to see if a sequence follows).
+    await new Promise(r => setImmediate(() => setTimeout(r, 0)));
+    frame = await press(ui, 'x');
+    expect(frame).toMatch(/1\/11 · Cluster and API endpoint/);
+    expect(frame).toMatch(/Cluster name\s+kubernetesx/);
+    expect(outcomes).toEqual([]);
+    ui.unmount();
+  });
+
   it('Esc goes back one step keeping every answer', async () => {
     const {ui} = wizard();
     await settle(ui, 'Cluster and API endpoint');
     await press(ui, KEY.backspace, 'kubernetes'.length);
     await type(ui, 'lab');
     await press(ui, KEY.enter, 3);
-    await waitForFrame(ui, f => f.includes('2/10 · Nodes'), 'nodes step');
+    await waitForFrame(ui, f => f.includes('2/11 · Nodes'), 'nodes step');
     const frame = await press(ui, KEY.escape);
-    expect(frame).toMatch(/1\/10 · Cluster and API endpoint/);
+    expect(frame).toMatch(/1\/11 · Cluster and API endpoint/);
     expect(frame).toMatch(/Cluster name\s+lab/);
     ui.unmount();
   });
@@ -154,7 +169,7 @@ describe('wizard steps', () => {
   it('CA topology: each choice shows which CA signs what', async () => {
     const {ui} = wizard();
     await settle(ui, 'Cluster and API endpoint');
-    await press(ui, KEY.enter, 7);
+    await press(ui, KEY.enter, 9);
     let frame = await waitForFrame(ui, f => f.includes('Certificate authorities'), 'CA step');
     expect(frame).toMatch(/etcd-ca signs: apiserver-etcd-client, etcd-healthcheck-client, etcd-server, etcd-peer/);
     expect(frame).toMatch(/front-proxy-ca signs: front-proxy-client/);
@@ -170,20 +185,80 @@ describe('wizard steps', () => {
     ui.unmount();
   });
 
-  it('layout shows an example path of each; output refuses an occupied directory', async () => {
+  it('layout: kubeadm in either flow or hard-way, each explained; output refuses an occupied directory', async () => {
     mkdirSync(join(tmp.path, 'occupied'));
     writeFileSync(join(tmp.path, 'occupied', 'x'), 'x');
     const {ui} = wizard({out: 'occupied'});
     await settle(ui, 'Cluster and API endpoint');
-    await press(ui, KEY.enter, 11);
-    let frame = await waitForFrame(ui, f => f.includes('File layout'), 'layout');
-    expect(frame).toMatch(/kubeadm\s+e\.g\. \/etc\/kubernetes\/pki\/apiserver\.crt/);
+    await press(ui, KEY.enter, 7);
+    let frame = await waitForFrame(ui, f => f.includes('4/11 · File layout'), 'layout');
+    expect(frame).toMatch(/❯ kubeadm, shared CA\s+e\.g\. \/etc\/kubernetes\/pki\/apiserver\.crt/);
+    expect(frame).toMatch(/kubeadm, external CA\s+e\.g\. \/etc\/kubernetes\/pki\/apiserver\.crt/);
     expect(frame).toMatch(/hard-way\s+e\.g\. \/var\/lib\/kubernetes\/kube-api-server\.crt/);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/the CA keys go to the control-plane nodes .* workers get no CA file and join with a bootstrap token and --discovery-token-ca-cert-hash/);
+    frame = await press(ui, KEY.down);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/ca\.key never leaves this machine, so every node gets pre-made certificates and kubeconfigs/);
     await press(ui, KEY.enter);
-    await press(ui, KEY.enter);
+    await waitForFrame(ui, f => f.includes('Kubernetes release'), 'release');
+    await press(ui, KEY.enter, 6);
     frame = await press(ui, KEY.enter);
     expect(frame).toMatch(/Output and SSH/);
     expect(frame).toMatch(/✗ .*occupied already holds files/);
+    // The flow chosen is kept: back to the layout, it is still selected.
+    frame = await press(ui, KEY.escape, 4);
+    expect(frame).toMatch(/❯ kubeadm, external CA/);
+    ui.unmount();
+  });
+
+  it('hard-way proposes the single CA on the next steps, saying why', async () => {
+    const {ui} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 7);
+    await waitForFrame(ui, f => f.includes('File layout'), 'layout');
+    let frame = await press(ui, KEY.down, 2);
+    expect(frame).toMatch(/❯ hard-way/);
+    expect(frame).toMatch(/The Hard Way's names and paths/);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/5\/11 · Kubernetes release/);
+    // The Hard Way's identities do not follow kubeadm's releases.
+    expect(frame).toMatch(/admin\.kubeconfig: O=system:masters/);
+    expect(frame).not.toMatch(/super-admin/);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/6\/11 · Certificate authorities/);
+    expect(frame).toMatch(/❯ single/);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/The Hard Way uses one CA \(CN=CA\) for everything: its units read a single ca\.crt, so single is proposed/);
+    frame = await press(ui, KEY.down);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/With etcd-separate, add the extra CAs' flags to its units/);
+    ui.unmount();
+  });
+
+  it('release: each known release says what it gives the files, and the choice reaches the plan', async () => {
+    const {ui} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 8);
+    let frame = await waitForFrame(ui, f => f.includes('5/11 · Kubernetes release'), 'release');
+    expect(frame).toMatch(/❯ v1\.34\.4 +default: the release kubepki is tested with/);
+    expect(frame).toMatch(/With v1\.34\.4:/);
+    expect(frame).toMatch(/admin\.conf: O=kubeadm:cluster-admins/);
+    expect(frame).toMatch(/kubeadm configuration: kubeadm\.k8s\.io\/v1beta4/);
+    frame = await press(ui, KEY.up, 6);
+    expect(frame).toMatch(/❯ v1\.28\.0/);
+    expect(frame).toMatch(/admin\.conf: O=system:masters/);
+    expect(frame).toMatch(/super-admin\.conf: none \(from v1\.29\)/);
+    expect(frame).toMatch(/kubeadm configuration: kubeadm\.k8s\.io\/v1beta3/);
+    frame = await press(ui, KEY.down);
+    expect(frame).toMatch(/v1\.29\.0 +changes admin\.conf, super-admin\.conf, apiserver-kubelet-client/);
+    await press(ui, KEY.down, 7);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Certificate authorities/);
+    await press(ui, KEY.enter, 6);
+    await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
+    // v1.36: apiserver-kubelet-client has no O.
+    const plan = buildPlan(specWith(c => { c.kubernetesVersion = 'v1.36.0'; }));
+    const row = plan.authorities.length + plan.certificates.findIndex(c => c.id === 'apiserver-kubelet-client');
+    await press(ui, KEY.down, row);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Subject +CN=kube-apiserver-kubelet-client\n/);
     ui.unmount();
   });
 
@@ -275,7 +350,7 @@ describe('a full walk with the defaults', () => {
     await enterToPlan(ui);
     ui.stdin.write('g');
     let frame = await waitForFrame(ui, f => f.includes('Generating') || f.includes('Done'), 'generation to start');
-    frame = await waitForFrame(ui, f => f.includes('10/10 · Done'), 'the final screen', 60_000);
+    frame = await waitForFrame(ui, f => f.includes('11/11 · Done'), 'the final screen', 60_000);
     const flat = frame.replace(/\s+/g, ' ');
     const planned = buildPlan(exampleSpec()); // the defaults the walk accepted
     expect(flat).toMatch(new RegExp(`✓ Wrote ${planned.certificates.length + planned.authorities.length} certificates and ${planned.kubeconfigs.length} kubeconfigs to \\S*walk`));
@@ -290,7 +365,7 @@ describe('a full walk with the defaults', () => {
     expect(findings.filter(f => !f.ok)).toEqual([]);
     // One finding per authority, certificate and kubeconfig, the service-account pair, file modes, and each node's bundle.
     expect(findings.length).toBe(planned.authorities.length + planned.certificates.length + planned.kubeconfigs.length + 2 + planned.nodes.length);
-    await settle(ui, 'Enter or q: quit and print');
+    await settle(ui, 'Enter, q or Esc: quit and print');
     ui.stdin.write(KEY.enter);
     await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
     expect(outcomes.map(o => o.code)).toEqual([0]);
@@ -308,7 +383,7 @@ describe('a full walk with the defaults', () => {
         return buildCluster(plan, join(tmp.path, `progress-${out}`));
       },
     };
-    const {ui} = wizard({out: 'p'}, deps);
+    const {ui, outcomes} = wizard({out: 'p'}, deps);
     await enterToPlan(ui);
     ui.stdin.write('g');
     const frame = await waitForFrame(ui, f => f.includes('7/26 keys'), 'progress');
@@ -316,6 +391,11 @@ describe('a full walk with the defaults', () => {
     expect(frame).toMatch(/last: etcd-peer cp2/);
     release();
     await waitForFrame(ui, f => f.includes('Done'), 'done', 60_000);
+    // Esc on the final screen quits as Enter does.
+    await settle(ui, 'Enter, q or Esc: quit and print');
+    ui.stdin.write(KEY.escape);
+    await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
+    expect(outcomes.map(o => o.code)).toEqual([0]);
     ui.unmount();
   });
 

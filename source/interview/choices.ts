@@ -1,0 +1,68 @@
+// The wizard's select questions whose answers carry more than one field, and what each answer
+// proposes for the questions after it. Shared by the Ink wizard and plain mode; no React here.
+import {layoutExample} from '../plan/layouts.js';
+import {knownReleases, releaseChanges, releaseFacts} from '../plan/releases.js';
+import {DEFAULT_KUBERNETES_VERSION, minorOf, type AuthorityTopology, type KubeadmFlow, type Layout} from '../spec/types.js';
+import type {Draft} from './draft.js';
+import {flowLessons, hardWayLayoutLesson, hardWaySingleLesson} from './lessons.js';
+
+/** The layout question: kubeadm (in one of its two flows) or The Hard Way. */
+export interface LayoutChoice {
+  value: string;
+  layout: Layout;
+  flow: KubeadmFlow;
+  label: string;
+  explanation: string;
+}
+
+export const LAYOUT_CHOICES: LayoutChoice[] = [
+  {value: 'kubeadm', layout: 'kubeadm', flow: 'shared-ca', label: 'kubeadm, shared CA', explanation: flowLessons['shared-ca']},
+  {value: 'kubeadm/external-ca', layout: 'kubeadm', flow: 'external-ca', label: 'kubeadm, external CA', explanation: flowLessons['external-ca']},
+  {value: 'hard-way', layout: 'hard-way', flow: 'shared-ca', label: 'hard-way', explanation: hardWayLayoutLesson},
+];
+
+export const layoutChoiceLabel = (c: LayoutChoice) => `${c.label.padEnd(21)} e.g. ${layoutExample(c.layout)}`;
+
+export const layoutChoiceOf = (draft: Pick<Draft, 'layout' | 'kubeadmFlow'>): LayoutChoice =>
+  LAYOUT_CHOICES.find(c => c.layout === draft.layout && (c.layout === 'hard-way' || c.flow === draft.kubeadmFlow))!;
+
+/**
+ * The answer to the layout question. Choosing hard-way proposes The Hard Way's single CA (its
+ * units read one ca.crt for everything); the authorities question comes next and says why.
+ */
+export function chooseLayout(draft: Pick<Draft, 'layout' | 'authorities'>, choice: LayoutChoice): Partial<Draft> {
+  const change: Partial<Draft> = {layout: choice.layout, kubeadmFlow: choice.flow};
+  if (choice.layout === 'hard-way' && draft.layout !== 'hard-way') change.authorities = 'single';
+  return change;
+}
+
+/** Said on the authorities question: why single is proposed, or what leaving it costs. */
+export function authoritiesNote(draft: Pick<Draft, 'layout'>, highlighted: AuthorityTopology): string | undefined {
+  if (draft.layout !== 'hard-way') return undefined;
+  return highlighted === 'single' ? hardWaySingleLesson
+    : `${hardWaySingleLesson} With ${highlighted}, add the extra CAs' flags to its units (the flags files show them).`;
+}
+
+/** The version question: each known release with what it changes, from the catalog's tables. */
+export interface ReleaseChoice {
+  version: string;
+  label: string;
+  /** What the files look like with this release, one line each. */
+  facts: string[];
+}
+
+export function releaseChoices(draft: Pick<Draft, 'layout' | 'kubernetesVersion'>): ReleaseChoice[] {
+  return knownReleases(draft.kubernetesVersion).map(version => {
+    const minor = minorOf(version);
+    const changes = releaseChanges(draft.layout, minor).map(c => c.topic);
+    const notes = [
+      ...(version === DEFAULT_KUBERNETES_VERSION ? ['default: the release kubepki is tested with'] : []),
+      ...(changes.length ? [`changes ${changes.join(', ')}`] : []),
+    ];
+    return {
+      version,
+      label: `${version.padEnd(8)}${notes.length ? `  ${notes.join('; ')}` : ''}`,
+      facts: releaseFacts(draft.layout, minor).map(f => `${f.topic}: ${f.value}`),
+    };
+  });
+}
