@@ -6,6 +6,7 @@ import {
   AUTHORITIES, CERTIFICATES, KUBECONFIGS, SERVICE_ACCOUNT_READERS, SERVICE_ACCOUNT_WHY, SIGNER_FOR, TRUST_READERS,
   forContext, forLayout, type IdentityContext,
 } from './catalog.js';
+import {CONTROL_PLANE_KUBELET_LOCAL_SINCE} from './releases.js';
 import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type TrustSlot} from './layouts.js';
 import {planComponents, type ReadFile} from './component-plan.js';
 import {bundlePath, planRef, nodeDir} from './paths.js';
@@ -310,9 +311,6 @@ function kubeconfigServer(spec: ClusterSpec, id: string, node: NodeSpec | undefi
   }
   return endpointUrl;
 }
-
-/** The first minor whose kubeadm makes a control-plane kubelet dial its local apiserver by default. */
-export const CONTROL_PLANE_KUBELET_LOCAL_SINCE = 33;
 
 /** The issuer written into service-account tokens: kubeadm's default, or (hard-way) the endpoint as The Hard Way does. */
 export const serviceIssuer = (spec: ClusterSpec, endpointUrl: string) =>
