@@ -100,11 +100,11 @@ function overlay(base: unknown, top: unknown): unknown {
   return merged;
 }
 
-/** Issues as field → message, keeping the first message for each field. */
+/** Issues as field → message, keeping the first message for each field; a node's field names the node (`nodes[5] (worker4).ip`). */
 export function issuesByField(issues: Issue[]): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const issue of issues) {
-    const key = formatPath(issue.path);
+    const key = formatPath(issue.path, issue.node);
     errors[key] ??= issue.message;
   }
   return errors;
