@@ -10,11 +10,16 @@ Usage:
   kubepki                                    the interactive wizard (needs a terminal)
   kubepki --plain                            the same questions as plain line prompts
   kubepki --config FILE                      the wizard, pre-filled from FILE
+  kubepki OUT                                the wizard on an existing output directory:
+                                             edit it, see the plan as a diff (new, changed,
+                                             kept, removed), apply it as generate --update
   kubepki example                            print an example config (YAML)
   kubepki plan --config FILE [--json]        print the certificate plan; writes nothing
-  kubepki generate --config FILE --out DIR [--force]
+  kubepki generate --config FILE --out DIR [--force] [--verbose]
                                              write keys, certificates, kubeconfigs, node
-                                             bundles, verify.sh and distribute.sh
+                                             bundles, verify.sh and distribute.sh; prints a
+                                             summary (--verbose: every check and every
+                                             node's commands)
   kubepki generate --config DIR/cluster.yaml --out DIR --update
                                              apply an edited config to DIR: unchanged files
                                              kept byte-identical, new or changed ones issued
@@ -43,6 +48,7 @@ Options:
   -o, --out DIR       output directory; must be absent or empty unless --force
   -f, --force         regenerate an existing output directory, keeping its CAs
       --update        update an existing output directory in place (see above)
+      --verbose       generate: print every check and every node's commands
       --json          plan or inspect report as JSON
       --plain         line prompts instead of the full-screen wizard
       --debug         on an unexpected error, print its stack trace
@@ -81,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
         out: {type: 'string', short: 'o'},
         force: {type: 'boolean', short: 'f'},
         update: {type: 'boolean'},
+        verbose: {type: 'boolean'},
         'expiring-within': {type: 'string'},
         'new-keys': {type: 'boolean'},
         group: {type: 'string', multiple: true},
@@ -126,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
       if (!values.out) return usageError('generate needs --out DIR, the directory to write');
       if (rest.length) return usageError(`unexpected argument ${rest[0]}`);
       if (values.update && values.force) return usageError('--update and --force: choose one (--update keeps every unchanged file, --force re-issues every leaf)');
-      return runCommand({command, config: values.config, out: values.out, force: values.force ?? false, update: values.update ?? false});
+      return runCommand({command, config: values.config, out: values.out, force: values.force ?? false, update: values.update ?? false, verbose: values.verbose ?? false});
     case 'verify':
       if (rest.length !== 1) return usageError('verify needs exactly one DIR (a directory written by kubepki generate)');
       return runCommand({command, dir: rest[0]!, expiringWithin: values['expiring-within']});
@@ -147,8 +154,17 @@ async function main(argv: string[]): Promise<number> {
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');
       if (rest.length === 0) return usageError('inspect needs at least one PATH (a directory such as /etc/kubernetes, or files)');
       return (await import('./source/commands/inspect.js')).runInspect(rest, {config: values.config, json: values.json ?? false});
-    default:
-      return usageError(`unknown command ${command}`);
+    default: {
+      // `kubepki OUT`: the wizard on a directory kubepki generate wrote.
+      const {notKubepkiOutput} = await import('./source/interview/update.js');
+      const problem = notKubepkiOutput(command);
+      if (problem) return usageError(problem.includes('no such directory') && !command.includes('/') ? `unknown command ${command} (nor a directory)` : problem);
+      if (rest.length) return usageError(`unexpected argument ${rest[0]}`);
+      if (values.config) return usageError(`--config pre-fills a new PKI; kubepki ${command} opens ${command} with its own cluster.yaml. Give one or the other.`);
+      if (values.plain) return usageError(`--plain cannot open an existing directory; apply an edited ${command}/cluster.yaml with kubepki generate --config ${command}/cluster.yaml --out ${command} --update`);
+      // OUT is read (and refused when damaged) before the terminal is asked for.
+      return runCommand({command: 'wizard', plain: false, open: command, terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY)});
+    }
   }
 }
 

@@ -1,19 +1,62 @@
 // What a build prints at the end: the proof and the shipping, as commands to copy.
-import {checkCommand, checkCount, opensslChecks} from '../scripts/checks.js';
+import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
 import {distributionCommands} from '../scripts/distribute-script.js';
 import {KEY_LABELS} from '../spec/types.js';
+import {shellQuote} from '../scripts/shell.js';
 import type {BuildReport} from './index.js';
 
-export function finalReport(report: BuildReport): string {
+/**
+ * `full`: every check and every node's commands (the wizard, plain mode, `generate --verbose`).
+ * `summary` (`generate`'s default): what was written, the checks that matter for this cluster,
+ * and where the full lists are, in as many lines for 500 nodes as for 4.
+ */
+export function finalReport(report: BuildReport, detail: 'full' | 'summary' = 'full'): string {
+  return detail === 'full' ? fullReport(report) : summaryReport(report);
+}
+
+function written(report: BuildReport): string[] {
   const {plan, out} = report;
-  const groups = opensslChecks(plan);
-  const lines = [
+  return [
     `Wrote ${plan.certificates.length + plan.authorities.length} certificates, ${plan.kubeconfigs.length} kubeconfigs and ${plan.nodes.length} node bundles to ${out}`,
     ...report.keptAuthorities.map(id => {
       const a = plan.authorities.find(p => p.id === id)!;
       const mixed = a.keyType !== plan.keyType ? `; it signs the new ${KEY_LABELS[plan.keyType]} certificates` : '';
       return `Kept the existing CA ${id} (its ${KEY_LABELS[a.keyType]} key was not replaced${mixed}).`;
     }),
+  ];
+}
+
+function summaryReport(report: BuildReport): string {
+  const {plan} = report;
+  const out = shellQuote(report.out);
+  const files = plan.nodes.reduce((n, node) => n + plan.bundles[node.name]!.length, 0);
+  const lines = [
+    ...written(report),
+    '',
+    `# Verify: the checks that matter for this cluster (all ${checkCount(opensslChecks(plan))}: bash ${out}/verify.sh)`,
+    `cd ${out}`,
+    ...clusterChecks(plan).flatMap(({label, check}) => [`## ${label}`, checkCommand(check)]),
+    '',
+    `# Distribute: ${files} files to ${plan.nodes.length} nodes as ${plan.spec.ssh.user} over ssh (--help for options)`,
+    `bash ${out}/distribute.sh --dry-run    # every command, nothing copied`,
+    `bash ${out}/distribute.sh              # then copy for real (or name the nodes: distribute.sh NODE...)`,
+    '',
+    ...(report.kubeadmSteps.length ? [
+      `# kubeadm, node by node, in order, after distribute.sh (${plan.kubeadm!.flow} flow)`,
+      `bash ${out}/kubeadm-steps.sh          # every node's commands; kubeadm-steps.sh NODE for one`,
+      '',
+    ] : []),
+    `Saved: ${out}/verify.sh, ${out}/distribute.sh, and your answers in ${out}/cluster.yaml.`,
+    `The full lists: verify.sh runs every check, distribute.sh --dry-run prints every copy${report.kubeadmSteps.length ? ', kubeadm-steps.sh every kubeadm command' : ''}; kubepki generate --verbose prints them all here.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function fullReport(report: BuildReport): string {
+  const {plan, out} = report;
+  const groups = opensslChecks(plan);
+  const lines = [
+    ...written(report),
     '',
     `# Verify (${checkCount(groups)} checks; all of them: bash ${out}/verify.sh)`,
     `cd ${out}`,

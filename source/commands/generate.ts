@@ -17,7 +17,8 @@ type Interrupt = keyof typeof INTERRUPT_EXIT;
 const INTERRUPTS = Object.keys(INTERRUPT_EXIT) as Interrupt[];
 
 /** `update`: OUT must hold kubepki output; only what the plan changed is issued anew (see build/index.ts). */
-export async function runGenerate(io: Io, config: string, out: string, force: boolean, update = false): Promise<number> {
+/** `verbose`: the report lists every check and every node's commands, not only the summary. */
+export async function runGenerate(io: Io, config: string, out: string, force: boolean, update = false, verbose = false): Promise<number> {
   // KUBEPKI_TIMINGS=1: where the time goes, one JSON line on stderr (npm run bench reads it).
   timings.enabled = process.env.KUBEPKI_TIMINGS === '1';
   const startup = performance.now(); // since the process started: Node, the bundle, the engine's modules
@@ -58,7 +59,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     }
     const built = performance.now();
     const {idle, active} = performance.eventLoopUtilization(loop);
-    io.out(before ? changesReport(summarizeChanges(report, before), report.out, `Updated ${report.out} from ${config}.`) : finalReport(report));
+    io.out(before ? changesReport(summarizeChanges(report, before), report.out, `Updated ${report.out} from ${config}.`) : finalReport(report, verbose ? 'full' : 'summary'));
     if (timings.enabled) {
       const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);
       const ms = (n: number) => Math.round(n * 10) / 10;

@@ -5,12 +5,12 @@ import {EXIT, processIo, type Io} from './io.js';
 export type Command =
   | {command: 'example'}
   | {command: 'plan'; config: string; json: boolean}
-  | {command: 'generate'; config: string; out: string; force: boolean; update?: boolean}
+  | {command: 'generate'; config: string; out: string; force: boolean; update?: boolean; verbose?: boolean}
   | {command: 'verify'; dir: string; expiringWithin?: string}
   | {command: 'user-add'; out: string; name: string; groups: string[]; validity?: string; csr: boolean}
   | {command: 'user-finish'; out: string; name: string; certificate: string}
   | {command: 'renew'; out: string; names: string[]; expiringWithin?: string; newKeys: boolean}
-  | {command: 'wizard'; config?: string; plain: boolean};
+  | {command: 'wizard'; config?: string; plain: boolean; open?: string; terminal?: boolean};
 
 /** Runs one command; bad input becomes exit 2 with every message, before anything is written. */
 export async function runCommand(cmd: Command, io: Io = processIo()): Promise<number> {
@@ -19,14 +19,14 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
       // Each command loads only what it uses: the wizard's first frame must not wait for the engine.
       case 'example': return (await import('./example.js')).runExample(io);
       case 'plan': return (await import('./plan.js')).runPlan(io, cmd.config, cmd.json);
-      case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force, cmd.update);
+      case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force, cmd.update, cmd.verbose);
       case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir, cmd.expiringWithin);
       case 'user-add': return await (await import('./user.js')).runUserAdd(io, cmd.out, cmd.name, cmd.groups, cmd.validity, cmd.csr);
       case 'user-finish': return (await import('./user.js')).runUserFinish(io, cmd.out, cmd.name, cmd.certificate);
       case 'renew': return await (await import('./renew.js')).runRenew(io, cmd);
       case 'wizard': {
         const {runInteractive} = await import('./interactive.js');
-        return await runInteractive({config: cmd.config, plain: cmd.plain});
+        return await runInteractive({config: cmd.config, plain: cmd.plain, open: cmd.open, terminal: cmd.terminal});
       }
     }
   } catch (error) {

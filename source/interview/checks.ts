@@ -2,8 +2,8 @@
 // validator's answers: one check per field, asked by the wizard and the plain prompts alike.
 import type {BuildReport, ProgressEvent} from '../build/index.js';
 import type {Plan} from '../plan/types.js';
-import {controlCharacterProblem} from '../spec/validate.js';
-import {issuesByField, validateDraft, type Draft, type DraftNode} from './draft.js';
+import {controlCharacterProblem, formatIssue, formatPath, type Issue} from '../spec/validate.js';
+import {validateDraft, type Draft, type DraftNode} from './draft.js';
 
 /** Why an output directory cannot be used (it exists with files, or is a file), or undefined. */
 export type OutputCheck = (out: string) => string | undefined;
@@ -15,17 +15,24 @@ export function outputErrors(draft: Draft, checkOut: OutputCheck): Record<string
   return problem ? {out: problem} : {};
 }
 
-/**
- * The validator's messages about one node as it would be saved at `index`, keyed by their full
- * path (`nodes[2].ip`): a node is checked in the context of the others (unique names and IPs).
- */
-export function nodeErrors(draft: Draft, index: number, node: DraftNode): Record<string, string> {
+/** The validator's issues about one node as it would be saved at `index`: checked among the others (unique names and IPs). */
+function nodeIssues(draft: Draft, index: number, node: DraftNode): Issue[] {
   const nodes = [...draft.nodes];
   nodes[index] = node;
   const result = validateDraft({...draft, nodes});
-  if (result.ok) return {};
-  return Object.fromEntries(Object.entries(issuesByField(result.issues)).filter(([path]) => path.startsWith(`nodes[${index}]`)));
+  return result.ok ? [] : result.issues.filter(issue => issue.path[0] === 'nodes' && issue.path[1] === index);
 }
+
+/** One node's problems keyed by their full path (`nodes[2].ip`), the first for each field: what an editor marks. */
+export function nodeErrors(draft: Draft, index: number, node: DraftNode): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const issue of nodeIssues(draft, index, node)) errors[formatPath(issue.path)] ??= issue.message;
+  return errors;
+}
+
+/** One node's problems as lines to print, each naming the node (`nodes[2] (worker1).ip: …`). */
+export const nodeProblems = (draft: Draft, index: number, node: DraftNode): string[] =>
+  nodeIssues(draft, index, node).map(formatIssue);
 
 /** What a front end needs from the outside world: injected, so tests point it at a temporary directory. */
 export interface FrontEndDeps {

@@ -5,7 +5,7 @@ import {finalReport} from '../build/report.js';
 import {signingSummary} from '../plan/catalog.js';
 import {AUTHORITY_TOPOLOGIES, KEY_TYPES, ROLES, type ClusterSpec, type Role} from '../spec/types.js';
 import {caKeyHolders, planSummary, renderPlanTable} from '../text/plan-table.js';
-import {nodeErrors, outputErrors, type FrontEndDeps} from '../interview/checks.js';
+import {nodeProblems, outputErrors, type FrontEndDeps} from '../interview/checks.js';
 import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../interview/draft.js';
 import {stepErrors, type StepId} from '../interview/flow.js';
 import {LAYOUT_CHOICES, authoritiesNote, chooseLayout, layoutChoiceLabel, layoutChoiceOf, releaseChoices} from '../interview/choices.js';
@@ -93,9 +93,9 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
             ip: await text('Node IP', before.ip),
             roles: await ask.checkbox('Roles', ROLES.map(r => ({name: r, value: r as Role, checked: before.roles.includes(r)}))),
           };
-          const problems = Object.entries(nodeErrors(draft, index, node));
+          const problems = nodeProblems(draft, index, node);
           if (problems.length === 0) { draft.nodes[index] = node; break; }
-          for (const [path, message] of problems) say(`✗ ${path}: ${message}`);
+          for (const problem of problems) say(`✗ ${problem}`);
           Object.assign(before, node);
         }
       }

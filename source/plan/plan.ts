@@ -6,6 +6,7 @@ import {
   AUTHORITIES, CERTIFICATES, KUBECONFIGS, SERVICE_ACCOUNT_READERS, SERVICE_ACCOUNT_WHY, SIGNER_FOR, TRUST_READERS,
   forContext, forLayout, type IdentityContext,
 } from './catalog.js';
+import {CONTROL_PLANE_KUBELET_LOCAL_SINCE} from './releases.js';
 import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type TrustSlot} from './layouts.js';
 import {planComponents, type ReadFile} from './component-plan.js';
 import {bundlePath, planRef, nodeDir} from './paths.js';
@@ -13,6 +14,7 @@ import {collectNames} from './sans.js';
 import {kubeadmApiVersion} from './releases.js';
 import {InputError} from '../spec/errors.js';
 import {quote} from '../spec/quote.js';
+import {formatPath} from '../spec/validate.js';
 import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
 
 export const serverUrl = (host: string, port: number) =>
@@ -249,7 +251,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
     serviceAccount,
     components,
     bundles,
-    warnings: warningsFor(spec),
+    warnings: [...warningsFor(spec), ...longCommonNames(certificates)],
     // The service-accounts certificate (hard-way) is made for the service-account key: no key of its own.
     keyCount: authorities.length + certificates.filter(c => c.id !== 'service-accounts').length + 1,
   };
@@ -274,6 +276,14 @@ function planKubeadm(spec: ClusterSpec) {
     if (!stacked && etcd.includes(node)) {
       configs.push({node: node.name, kind: 'etcd', file: `kubeadm/${node.name}-etcd.yaml`, target: '/etc/kubernetes/kubeadm-etcd.yaml'});
     }
+  }
+  // A node named `a-etcd` beside an external-etcd node `a`: both would be kubeadm/a-etcd.yaml.
+  const byFile = new Map<string, string>();
+  for (const config of configs) {
+    const earlier = byFile.get(config.file);
+    if (earlier === undefined) { byFile.set(config.file, config.node); continue; }
+    const index = spec.nodes.findIndex(n => n.name === config.node);
+    throw new InputError([`${formatPath(['nodes', index, 'name'], config.node)}: ${quote(config.node)} cannot name a node here: its kubeadm configuration ${config.file} would also be that of ${earlier}; choose another name`]);
   }
   return {
     flow: spec.kubeadm.flow,
@@ -302,9 +312,6 @@ function kubeconfigServer(spec: ClusterSpec, id: string, node: NodeSpec | undefi
   return endpointUrl;
 }
 
-/** The first minor whose kubeadm makes a control-plane kubelet dial its local apiserver by default. */
-export const CONTROL_PLANE_KUBELET_LOCAL_SINCE = 33;
-
 /** The issuer written into service-account tokens: kubeadm's default, or (hard-way) the endpoint as The Hard Way does. */
 export const serviceIssuer = (spec: ClusterSpec, endpointUrl: string) =>
   spec.pki.layout === 'hard-way' ? endpointUrl : `https://kubernetes.default.svc.${spec.network.clusterDomain}`;
@@ -328,7 +335,7 @@ function assertDistinctFiles(spec: ClusterSpec, files: {path: string; what: stri
     const node = /^pki\/nodes\/([^/]+)\//.exec(path)?.[1];
     const index = spec.nodes.findIndex(n => n.name === node);
     if (index < 0) throw new Error(`catalog error: ${path} would be both the ${earlier} and the ${what}`);
-    throw new InputError([`nodes[${index}].name: ${quote(node)} cannot name a node in the ${spec.pki.layout} layout: its file ${path} would be both the ${earlier} and the ${what}; choose another name`]);
+    throw new InputError([`${formatPath(['nodes', index, 'name'], node)}: ${quote(node)} cannot name a node in the ${spec.pki.layout} layout: its file ${path} would be both the ${earlier} and the ${what}; choose another name`]);
   }
 }
 
@@ -347,8 +354,24 @@ function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; 
   return bundles;
 }
 
+/** RFC 5280's ub-common-name: a CN holds at most 64 characters. */
+export const MAX_COMMON_NAME = 64;
+
+/**
+ * A node's certificates carry its name in the CN (`system:node:<name>`, and the name itself for
+ * the kubelet's and etcd's serving certificates); a DNS name may run to 253 characters.
+ */
+function longCommonNames(certificates: CertificatePlan[]): string[] {
+  const byNode = new Map<string, CertificatePlan[]>();
+  for (const c of certificates) {
+    if (c.node && c.cn.length > MAX_COMMON_NAME) byNode.set(c.node, [...byNode.get(c.node) ?? [], c]);
+  }
+  return [...byNode].map(([node, long]) => `The node name ${node} makes ${long.length === 1 ? 'a common name' : 'common names'} longer than the ${MAX_COMMON_NAME} characters RFC 5280 allows (${long.map(c => `${c.id}: ${c.cn.length}`).join(', ')}). kubepki issues ${long.length === 1 ? 'it' : 'them'} as named: Kubernetes (Go) and openssl accept such certificates, but stricter tools may refuse them; a node name of at most ${MAX_COMMON_NAME - 'system:node:'.length} characters avoids this.`);
+}
+
 function warningsFor(spec: ClusterSpec): string[] {
   const warnings: string[] = [];
+
   if (spec.pki.authorities === 'single') {
     warnings.push('One CA signs everything, so etcd trusts every certificate the cluster CA signs: a kubelet\'s or the admin\'s certificate opens the datastore directly, bypassing RBAC. A separate etcd CA (etcd-separate or kubeadm) keeps etcd to the apiserver alone.');
   }

@@ -8,6 +8,9 @@ import type {CertificateId} from './types.js';
 /** kubeadm's configuration API: v1beta4 arrived in v1.31, v1beta3 is what the older releases read. */
 export const kubeadmApiVersion = (minor: number) => (minor <= 30 ? 'kubeadm.k8s.io/v1beta3' : 'kubeadm.k8s.io/v1beta4');
 
+/** From v1.33 kubeadm's ControlPlaneKubeletLocalMode (beta, on by default) points a control-plane node's kubelet at its own apiserver. */
+export const CONTROL_PLANE_KUBELET_LOCAL_SINCE = 33;
+
 /**
  * One version per known minor, newest last: the one already chosen when its minor matches, the
  * default for the default's minor, else the minor's first release.
@@ -50,7 +53,10 @@ export function releaseFacts(layout: Layout, minor: number): ReleaseFact[] {
     const groups = forContext(kind.organizations, {layout, minor});
     facts.push({topic, value: groups.length > 0 ? `O=${groups.join(',')}` : 'no O (kubeadm binds its user to a role instead)'});
   }
-  if (layout === 'kubeadm') facts.push({topic: 'kubeadm configuration', value: kubeadmApiVersion(minor)});
+  if (layout === 'kubeadm') {
+    facts.push({topic: 'kubeadm configuration', value: kubeadmApiVersion(minor)});
+    facts.push({topic: 'kubelet.conf on control-plane nodes', value: minor >= CONTROL_PLANE_KUBELET_LOCAL_SINCE ? 'dials its own apiserver' : 'dials the endpoint'});
+  }
   return facts;
 }
 

@@ -17,11 +17,12 @@ function shipment(plan: Plan, node: string) {
 /** distribute.sh: per node, make the directories, copy its bundle with scp, and make keys 0600. */
 export function renderDistributeScript(plan: Plan): string {
   const q = shellQuote;
-  const functions = plan.nodes.map(node => {
+  // Functions are numbered: a node name (a DNS subdomain) is no shell identifier.
+  const functions = plan.nodes.map((node, index) => {
     const {files, dirs, copies: groups, secrets: secretPaths} = shipment(plan, node.name);
     const copies = groups.map(({dir, sources}) => `  scp -p "\${opts[@]}" ${sources.join(' ')} "$target:$root${dir}/"`);
     const secrets = secretPaths.map(path => `"$root"${q(path)}`);
-    return `ship_${node.name.replaceAll('-', '_')}() {
+    return `ship_${index}() {
   local target="$user@${node.name}" root
   root=$(root_for ${q(node.name)})
   echo "== ${node.name} (${node.roles.join(', ')}): ${files.length} files"
@@ -83,7 +84,9 @@ for node in "\${selected[@]}"; do
   esac
 done
 for node in "\${selected[@]}"; do
-  "ship_\${node//-/_}"
+  for i in "\${!all[@]}"; do
+    if [ "\${all[$i]}" = "$node" ]; then "ship_$i"; fi
+  done
 done
 echo "distribute.sh: shipped \${#selected[@]} node(s)"
 `;

@@ -11,6 +11,8 @@ export type FieldPath = (string | number)[];
 export interface Issue {
   path: FieldPath;
   message: string;
+  /** The name of the node the path is under (`nodes[5]` is worker4): shown beside its index. */
+  node?: string;
 }
 
 export type Validation = {ok: true; spec: ClusterSpec} | {ok: false; issues: Issue[]};
@@ -18,15 +20,24 @@ export type Validation = {ok: true; spec: ClusterSpec} | {ok: false; issues: Iss
 /** A key people write (`pki.layout`) as is; any other key (spaces, escapes, 5 MB) quoted. */
 const keyText = (key: string) => (/^[A-Za-z0-9_-]{1,64}$/.test(key) ? key : quote(key));
 
-export function formatPath(path: FieldPath): string {
-  return path.reduce<string>((text, part) =>
-    typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${keyText(part)}` : keyText(part), '') || '(top level)';
+/** `nodes[5].ip`; with the node's name, `nodes[5] (worker4).ip`: people count nodes by name, not from 0. */
+export function formatPath(path: FieldPath, node?: string): string {
+  return path.reduce<string>((text, part, i) =>
+    typeof part === 'number'
+      ? `${text}[${part}]${i === 1 && path[0] === 'nodes' && node ? ` (${node})` : ''}`
+      : text ? `${text}.${keyText(part)}` : keyText(part), '') || '(top level)';
 }
 
-export const formatIssue = (issue: Issue) => `${formatPath(issue.path)}: ${issue.message}`;
+export const formatIssue = (issue: Issue) => `${formatPath(issue.path, issue.node)}: ${issue.message}`;
+
+/** How a node is named beside its index: its name as written, when it is one that prints plainly. */
+export const nodeLabel = (name: unknown) =>
+  typeof name === 'string' && /^[\x21-\x7E]{1,253}$/.test(name.trim()) ? name.trim() : undefined;
 
 const show = (value: unknown) => quote(value);
 
+/** A node name is a DNS subdomain (what the API server accepts as a Node's name). */
+export const MAX_NODE_NAME = 253;
 /** No field needs more: DNS names stop at 253 characters. Longer values are refused, not echoed. */
 export const MAX_VALUE_LENGTH = 1024;
 /** Every extra SAN goes into the apiserver certificate, which every client parses on every handshake. */
@@ -304,14 +315,20 @@ function readNodes(r: Reader, value: unknown): NodeSpec[] | undefined {
   const names = new Map<string, number>();
   const ips = new Map<string, number>();
   let valid = true;
+  const labels: (string | undefined)[] = [];
+  const nameOf = (i: number) => (labels[i] ? ` (${labels[i]})` : '');
   list.forEach((item, i) => {
     const path = ['nodes', i];
+    const before = r.issues.length;
     const raw = r.object(item, path, ['name', 'ip', 'roles']);
-    if (!raw) { valid = false; return; }
+    const label = raw ? nodeLabel(raw.name) : undefined;
+    labels[i] = label;
+    const labelIssues = () => { if (label) for (const issue of r.issues.slice(before)) issue.node = label; };
+    if (!raw) { valid = false; labelIssues(); return; }
     const name = r.string(raw.name, [...path, 'name']);
     if (name !== undefined) {
-      if (!isDnsLabel(name)) {
-        r.add([...path, 'name'], `${show(name)} is not an RFC 1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63)`);
+      if (!isDnsName(name)) {
+        r.add([...path, 'name'], `${show(name)} is not a node name: a DNS subdomain (RFC 1123) of labels separated by '.', each of lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters, ${MAX_NODE_NAME} in all (cp1, ip-10-0-0-2.ec2.internal)`);
       } else if (names.has(name)) {
         r.add([...path, 'name'], `${show(name)} is already the name of nodes[${names.get(name)}]`);
       } else names.set(name, i);
@@ -320,7 +337,7 @@ function readNodes(r: Reader, value: unknown): NodeSpec[] | undefined {
     if (ip !== undefined) {
       const address = checkAddress(ip);
       if (!address.ok) r.add([...path, 'ip'], `${show(ip)} ${address.reason}`);
-      else if (ips.has(address.ip)) r.add([...path, 'ip'], `${show(ip)} is already the IP of nodes[${ips.get(address.ip)}]`);
+      else if (ips.has(address.ip)) r.add([...path, 'ip'], `${show(ip)} is already the IP of nodes[${ips.get(address.ip)}]${nameOf(ips.get(address.ip)!)}`);
       else { ips.set(address.ip, i); ip = address.ip; }
     }
     const rolesRaw = r.list(raw.roles, [...path, 'roles']);
@@ -332,6 +349,7 @@ function readNodes(r: Reader, value: unknown): NodeSpec[] | undefined {
     });
     if (rolesRaw && rolesRaw.length === 0) r.add([...path, 'roles'], `must name at least one of: ${ROLES.join(', ')}`);
     if (name === undefined || ip === undefined || !rolesRaw) valid = false;
+    labelIssues();
     nodes.push({name: name ?? '', ip: ip ?? '', roles: ROLES.filter(role => roles.includes(role))});
   });
   if (list.length === 0) r.add(['nodes'], 'is empty: list at least one node with role control-plane');

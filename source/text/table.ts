@@ -37,6 +37,17 @@ export function columnWidths<T>(columns: Column<T>[], rows: T[], maxWidth = Infi
   return widths;
 }
 
+/** A cell cut to `width` with an ellipsis: for one-line lists on screens (the update plan's). */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** One row on one line, each cell cut to its column. */
+export function formatRow(cells: string[], widths: number[]): string {
+  return cells.map((cell, i) => (i === cells.length - 1 ? truncate(cell, widths[i]!) : truncate(cell, widths[i]!).padEnd(widths[i]!))).join('  ').trimEnd();
+}
+
 /** One row: each cell wrapped inside its column, as many lines as its tallest cell. */
 export function rowLines(cells: string[], widths: number[]): string[] {
   const wrapped = cells.map((cell, i) => wrapText(cell, widths[i]!));

@@ -65,8 +65,8 @@ describe('command line basics', () => {
 
 describe('bad input: exit 2, the field named, nothing written', () => {
   const cases: [string, (c: any) => void, RegExp][] = [
-    ['bad IP', c => { c.nodes[2].ip = '10.0.0.300'; }, /nodes\[2\]\.ip: "10\.0\.0\.300" is not an IPv4 or IPv6 address/],
-    ['duplicate name', c => { c.nodes[1].name = 'cp1'; }, /nodes\[1\]\.name: "cp1" is already the name of nodes\[0\]/],
+    ['bad IP', c => { c.nodes[2].ip = '10.0.0.300'; }, /nodes\[2\] \(worker1\)\.ip: "10\.0\.0\.300" is not an IPv4 or IPv6 address/],
+    ['duplicate name', c => { c.nodes[1].name = 'cp1'; }, /nodes\[1\] \(cp1\)\.name: "cp1" is already the name of nodes\[0\]/],
     ['unknown key', c => { c.pki.colour = 'red'; }, /pki\.colour: unknown key/],
     ['CA validity too short', c => { c.pki.validity.ca = '24h'; }, /pki\.validity\.ca: 24h is shorter/],
     ['wrong family', c => { c.network.serviceCIDR = 'fd00::/112'; }, /network\.serviceCIDR: .* is IPv6/],
@@ -99,7 +99,7 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('examp
   it('all succeed', () => {
     const config = exampleWith(`${topology}-${layout}`, c => { c.pki.authorities = topology; c.pki.layout = layout; });
     const out = join(tmp.path, `out-${topology}-${layout}`);
-    const gen = kubepki(['generate', '--config', config, '--out', out]);
+    const gen = kubepki(['generate', '--config', config, '--out', out, '--verbose']);
     expect(gen.status, gen.stderr).toBe(0);
     expect(gen.stdout).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver/);
     expect(gen.stdout).toMatch(/scp -p .* root@worker1:/);

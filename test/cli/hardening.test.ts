@@ -36,14 +36,14 @@ const noStack = (text: string) => expect(text).not.toMatch(/^\s+at /m);
 describe('generate refuses input that used to reach the crypto', () => {
   it.each([
     ['an IPv4-mapped node address', (c: any) => { c.nodes[0].ip = '::ffff:10.0.0.5'; c.endpoint.host = 'cp.example.com'; c.network.serviceCIDR = 'fd00:10::/112'; },
-      /nodes\[0\]\.ip: "::ffff:10\.0\.0\.5" is an IPv4-mapped IPv6 address; write the IPv4 address 10\.0\.0\.5 instead/],
+      /nodes\[0\] \(cp1\)\.ip: "::ffff:10\.0\.0\.5" is an IPv4-mapped IPv6 address; write the IPv4 address 10\.0\.0\.5 instead/],
     ['a zone id', (c: any) => { c.nodes[0].ip = 'fe80::5%eth0'; c.endpoint.host = 'cp.example.com'; c.network.serviceCIDR = 'fd00:10::/112'; },
-      /nodes\[0\]\.ip: "fe80::5%eth0" has a zone id/],
+      /nodes\[0\] \(cp1\)\.ip: "fe80::5%eth0" has a zone id/],
     ['a validity past year 9999', (c: any) => { c.pki.validity.ca = '100000y'; }, /pki\.validity\.ca: "100000y" would end after 9999-12-31/],
     ['the whole IPv4 space as service CIDR', (c: any) => { c.network.serviceCIDR = '0.0.0.0/0'; }, /network\.serviceCIDR: "0\.0\.0\.0\/0" is the whole IPv4 address space/],
     ['a loopback service CIDR', (c: any) => { c.network.serviceCIDR = '127.0.0.0/8'; }, /network\.serviceCIDR: "127\.0\.0\.0\/8" overlaps the loopback range/],
-    ['a hard-way node named kubelet', (c: any) => { c.pki.layout = 'hard-way'; c.nodes[0].name = 'kubelet'; }, /nodes\[0\]\.name: "kubelet" cannot name a node in the hard-way layout/],
-    ['a hard-way node named etcd-server', (c: any) => { c.pki.layout = 'hard-way'; c.nodes[0].name = 'etcd-server'; }, /nodes\[0\]\.name: "etcd-server" cannot name a node in the hard-way layout/],
+    ['a hard-way node named kubelet', (c: any) => { c.pki.layout = 'hard-way'; c.nodes[0].name = 'kubelet'; }, /nodes\[0\] \(kubelet\)\.name: "kubelet" cannot name a node in the hard-way layout/],
+    ['a hard-way node named etcd-server', (c: any) => { c.pki.layout = 'hard-way'; c.nodes[0].name = 'etcd-server'; }, /nodes\[0\] \(etcd-server\)\.name: "etcd-server" cannot name a node in the hard-way layout/],
   ])('%s: exit 2, field named, nothing written', (_name, mutate, message) => {
     const r = generateInto(configWith(mutate));
     expect(r.status, r.stderr).toBe(2);

@@ -30,7 +30,7 @@ describe('wizard flow', () => {
   it('shows an error on the step that can fix it', () => {
     let state = apply(start(), next, {type: 'edit', change: {nodes: [{name: 'cp1', ip: '10.0.0.1', roles: ['control-plane']}, {name: 'cp1', ip: '10.0.0.2', roles: ['worker']}]}}, next);
     expect(state.step).toBe('nodes');
-    expect(state.errors['nodes[1].name']).toMatch(/already the name of nodes\[0\]/);
+    expect(state.errors['nodes[1] (cp1).name']).toMatch(/already the name of nodes\[0\]/);
     state = apply(state, {type: 'edit', change: {nodes: [{name: 'w1', ip: '10.0.0.2', roles: ['worker']}]}}, next);
     expect(state.errors.nodes).toMatch(/no node with role control-plane/);
   });

@@ -16,6 +16,7 @@ describe('what a release changes, read from the catalog', () => {
     expect(facts('kubeadm', 28)).toEqual({
       'admin.conf': 'O=system:masters', 'super-admin.conf': 'none (from v1.29)',
       'apiserver-kubelet-client': 'O=system:masters', 'kubeadm configuration': 'kubeadm.k8s.io/v1beta3',
+      'kubelet.conf on control-plane nodes': 'dials the endpoint',
     });
     expect(facts('kubeadm', 29)).toMatchObject({'admin.conf': 'O=kubeadm:cluster-admins', 'super-admin.conf': 'O=system:masters', 'apiserver-kubelet-client': 'O=kubeadm:cluster-admins'});
     expect(facts('kubeadm', 31)['kubeadm configuration']).toBe('kubeadm.k8s.io/v1beta4');
@@ -23,6 +24,7 @@ describe('what a release changes, read from the catalog', () => {
     expect(releaseChanges('kubeadm', 29).map(c => c.topic)).toEqual(['admin.conf', 'super-admin.conf', 'apiserver-kubelet-client']);
     expect(releaseChanges('kubeadm', 30)).toEqual([]);
     expect(releaseChanges('kubeadm', 31).map(c => c.topic)).toEqual(['kubeadm configuration']);
+    expect(releaseChanges('kubeadm', 33)).toEqual([{topic: 'kubelet.conf on control-plane nodes', value: 'dials its own apiserver'}]);
     expect(releaseChanges('kubeadm', 36).map(c => c.topic)).toEqual(['apiserver-kubelet-client']);
   });
 
@@ -43,6 +45,8 @@ describe('what a release changes, read from the catalog', () => {
       const kubeletClient = cert('apiserver-kubelet-client')!.organizations;
       expect(said['apiserver-kubelet-client']).toEqual(kubeletClient.length ? `O=${kubeletClient.join(',')}` : expect.stringMatching(/^no O/));
       expect(said['kubeadm configuration']).toBe(plan.kubeadm!.apiVersion);
+      const cp1Kubelet = buildPlan(specWith(c => { c.kubernetesVersion = version; c.kubeadm = {flow: 'external-ca'}; })).kubeconfigs.find(k => k.id === 'kubelet' && k.node === 'cp1')!;
+      expect(said['kubelet.conf on control-plane nodes']).toBe(cp1Kubelet.server === 'https://192.168.56.21:6443' ? 'dials its own apiserver' : 'dials the endpoint');
     }
   });
 });

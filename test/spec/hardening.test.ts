@@ -72,7 +72,7 @@ describe('IPv6 forms', () => {
 
   it('refuses IPv4-mapped addresses, naming the IPv4 address to write', () => {
     expect(messages(c => ipv6(c, '::ffff:10.0.0.5'))).toEqual([
-      'nodes[0].ip: "::ffff:10.0.0.5" is an IPv4-mapped IPv6 address; write the IPv4 address 10.0.0.5 instead',
+      'nodes[0] (cp1).ip: "::ffff:10.0.0.5" is an IPv4-mapped IPv6 address; write the IPv4 address 10.0.0.5 instead',
       'endpoint.host: "::ffff:10.0.0.5" is an IPv4-mapped IPv6 address; write the IPv4 address 10.0.0.5 instead',
     ]);
     expect(messages(c => { c.extraSANs = ['::ffff:a00:5']; })).toEqual([
@@ -82,7 +82,7 @@ describe('IPv6 forms', () => {
 
   it('refuses zone ids everywhere an address is written', () => {
     const zone = 'has a zone id (%eth0), which names an interface on one machine and cannot be in a certificate; write the address without it';
-    expect(messages(c => ipv6(c, 'fe80::5%eth0'))).toEqual([`nodes[0].ip: "fe80::5%eth0" ${zone}`, `endpoint.host: "fe80::5%eth0" ${zone}`]);
+    expect(messages(c => ipv6(c, 'fe80::5%eth0'))).toEqual([`nodes[0] (cp1).ip: "fe80::5%eth0" ${zone}`, `endpoint.host: "fe80::5%eth0" ${zone}`]);
     expect(messages(c => { c.extraSANs = ['fe80::5%eth0']; })).toEqual([`extraSANs[0]: "fe80::5%eth0" ${zone}`]);
     expect(messages(c => { c.nodes[0].ip = 'fd00::1'; c.network.serviceCIDR = 'fd00:10::%eth0/112'; })).toContain(`network.serviceCIDR: "fd00:10::%eth0/112" has "fd00:10::%eth0", which ${zone}`);
   });
@@ -139,7 +139,7 @@ describe('node names against the layout\'s file names', () => {
     if (!result.ok) return;
     const lines = inputError(() => buildPlan(result.spec));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^nodes\\[0\\]\\.name: "${name}" cannot name a node in the hard-way layout: its file pki/nodes/${name}/`));
+    expect(lines[0]).toMatch(new RegExp(`^nodes\\[0\\] \\(${name}\\)\\.name: "${name}" cannot name a node in the hard-way layout: its file pki/nodes/${name}/`));
   });
 
   it('the kubeadm layout (no file named after a node) takes the same names', () => {

@@ -1,0 +1,73 @@
+// `kubepki generate` prints a summary whose length does not grow with the cluster (3+500 nodes
+// printed 6,145 lines before); --verbose prints every check and every node's commands.
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {parse, stringify} from 'yaml';
+import {kubepki, type Ran} from '../helpers/run.js';
+import {tempDir} from '../helpers/cluster.js';
+
+const tmp = tempDir('kubepki-summary-');
+afterAll(() => tmp.remove());
+
+/** The example with 3 control-plane nodes and `workers` workers, ECDSA keys (fast). */
+function config(workers: number): string {
+  const c = parse(kubepki(['example']).stdout);
+  c.pki.key = 'ecdsa-p256';
+  c.endpoint.host = 'api.example.test';
+  c.nodes = [
+    ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `10.0.0.${i}`, roles: ['control-plane', 'etcd']})),
+    ...Array.from({length: workers}, (_, i) => ({name: `worker${i + 1}`, ip: `10.0.${1 + Math.floor(i / 250)}.${(i % 250) + 1}`, roles: ['worker']})),
+  ];
+  const file = join(tmp.path, `c-${workers}.yaml`);
+  writeFileSync(file, stringify(c));
+  return file;
+}
+
+const workerNames = (n: number) => Array.from({length: n}, (_, i) => `worker${i + 1}`);
+
+describe('generate output', () => {
+  let small: Ran;
+  let large: Ran;
+  let verbose: Ran;
+  beforeAll(() => {
+    small = kubepki(['generate', '--config', config(4), '--out', join(tmp.path, 'small')]);
+    large = kubepki(['generate', '--config', config(500), '--out', join(tmp.path, 'large')]);
+    verbose = kubepki(['generate', '--config', config(500), '--out', join(tmp.path, 'large-verbose'), '--verbose']);
+  }, 300_000);
+
+  it('by default: a summary as long for 3+500 nodes as for 3+4, naming no node, saying where the full lists are', () => {
+    expect(small.status, small.stderr).toBe(0);
+    expect(large.status, large.stderr).toBe(0);
+    const lines = large.stdout.trimEnd().split('\n');
+    expect(lines.length).toBe(small.stdout.trimEnd().split('\n').length);
+    // No per-node line: not one of the 503 node names appears.
+    for (const name of ['cp1', 'cp2', 'cp3', ...workerNames(500)]) {
+      expect(lines.filter(l => new RegExp(`\\b${name}\\b`).test(l)), name).toEqual([]);
+    }
+    const out = join(tmp.path, 'large');
+    expect(large.stdout).toContain(`Wrote `);
+    expect(large.stdout).toContain(`to 503 nodes`);
+    expect(large.stdout).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_hostname api\.example\.test pki\/apiserver\.crt/);
+    expect(large.stdout).toContain(`bash ${out}/distribute.sh --dry-run`);
+    expect(large.stdout).toContain(`bash ${out}/kubeadm-steps.sh`);
+    expect(large.stdout).toContain('kubepki generate --verbose prints them all');
+    expect(large.stdout).not.toMatch(/^scp /m);
+  });
+
+  it('--verbose: every node\'s scp line and every check', () => {
+    expect(verbose.status, verbose.stderr).toBe(0);
+    const lines = verbose.stdout.split('\n');
+    for (const name of ['cp1', 'cp2', 'cp3', ...workerNames(500)]) {
+      expect(lines.some(l => l.startsWith('scp -p ') && l.includes(` root@${name}:`)), name).toBe(true);
+    }
+    const checks = /all (\d+): bash/.exec(large.stdout)?.[1];
+    expect(Number(checks)).toBeGreaterThan(500);
+    expect(lines.filter(l => l.startsWith('openssl verify ') || l.startsWith('diff <(')).length).toBe(Number(checks));
+  });
+
+  it('--help describes --verbose', () => {
+    const help = kubepki(['--help']).stdout;
+    expect(help).toMatch(/--verbose\s+generate: print every check and every node's commands/);
+  });
+});
