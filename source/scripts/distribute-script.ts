@@ -181,7 +181,7 @@ export function distributionCommands(plan: Plan): {node: string; lines: string[]
   return plan.nodes.map(node => {
     const {files, dirs} = installSteps(plan, node.name);
     const target = `${user}@${node.name}`;
-    const own = sudo || user === 'root' ? '-o 0 -g 0 ' : '';
+    const own = sudo ? '-o 0 -g 0 ' : ''; // as root, install makes root the owner anyway
     const stage = `$TMP/${node.name}`;
     const install = [
       `mkdir -p -m 0700 ${dirs.join(' ')}`,
