@@ -10,6 +10,9 @@ Usage:
   kubepki                                    the interactive wizard (needs a terminal)
   kubepki --plain                            the same questions as plain line prompts
   kubepki --config FILE                      the wizard, pre-filled from FILE
+  kubepki OUT                                the wizard on an existing output directory:
+                                             edit it, see the plan as a diff (new, changed,
+                                             kept, removed), apply it as generate --update
   kubepki example                            print an example config (YAML)
   kubepki plan --config FILE [--json]        print the certificate plan; writes nothing
   kubepki generate --config FILE --out DIR [--force] [--verbose]
@@ -151,8 +154,17 @@ async function main(argv: string[]): Promise<number> {
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');
       if (rest.length === 0) return usageError('inspect needs at least one PATH (a directory such as /etc/kubernetes, or files)');
       return (await import('./source/commands/inspect.js')).runInspect(rest, {config: values.config, json: values.json ?? false});
-    default:
-      return usageError(`unknown command ${command}`);
+    default: {
+      // `kubepki OUT`: the wizard on a directory kubepki generate wrote.
+      const {notKubepkiOutput} = await import('./source/interview/update.js');
+      const problem = notKubepkiOutput(command);
+      if (problem) return usageError(problem.includes('no such directory') && !command.includes('/') ? `unknown command ${command} (nor a directory)` : problem);
+      if (rest.length) return usageError(`unexpected argument ${rest[0]}`);
+      if (values.config) return usageError(`--config pre-fills a new PKI; kubepki ${command} opens ${command} with its own cluster.yaml. Give one or the other.`);
+      if (values.plain) return usageError(`--plain cannot open an existing directory; apply an edited ${command}/cluster.yaml with kubepki generate --config ${command}/cluster.yaml --out ${command} --update`);
+      // OUT is read (and refused when damaged) before the terminal is asked for.
+      return runCommand({command: 'wizard', plain: false, open: command, terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY)});
+    }
   }
 }
 

@@ -3,7 +3,54 @@
 // plan lacks is removed. Read from the engine's report and the manifest OUT held before.
 import type {Manifest} from '../output/manifest.js';
 import {planRef} from '../plan/paths.js';
+import type {CertificatePlan, KubeconfigPlan, ServiceAccountPlan} from '../plan/types.js';
 import type {BuildReport} from './index.js';
+
+type Entry<K extends 'certificates' | 'kubeconfigs'> = Manifest[K][number];
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * What keeps a certificate OUT holds from standing for the planned one: the one comparison the
+ * engine keeps or re-issues by (empty: kept byte-identical), and the words the wizard shows.
+ * Validity alone is no difference.
+ */
+export function leafDifferences(old: Entry<'certificates'>, planned: CertificatePlan): string[] {
+  const differences: string[] = [];
+  if (old.cn !== planned.cn || !sameList(old.organizations, planned.organizations)) {
+    differences.push(`identity CN=${old.cn}${old.organizations.map(o => `,O=${o}`).join('')} → CN=${planned.cn}${planned.organizations.map(o => `,O=${o}`).join('')}`);
+  }
+  const oldSans = [...old.dnsNames, ...old.ipAddresses];
+  const newSans = [...planned.dnsNames, ...planned.ipAddresses];
+  if (!sameList(old.dnsNames, planned.dnsNames) || !sameList(old.ipAddresses, planned.ipAddresses)) {
+    const added = newSans.filter(s => !oldSans.includes(s));
+    const removed = oldSans.filter(s => !newSans.includes(s));
+    differences.push(added.length || removed.length ? `SANs ${[...added.map(s => `+${s}`), ...removed.map(s => `-${s}`)].join(' ')}` : 'SANs reordered');
+  }
+  if (old.signer !== planned.signer) differences.push(`signer ${old.signer} → ${planned.signer}`);
+  if (!sameList(old.usages, planned.usages)) differences.push(`usages ${old.usages.join('+')} → ${planned.usages.join('+')}`);
+  if (old.keyType !== planned.keyType) differences.push(`key type ${old.keyType} → ${planned.keyType}`);
+  if (old.cert !== planned.cert || old.key !== planned.key) differences.push(`files ${old.cert} → ${planned.cert}`);
+  return differences;
+}
+
+/** What makes the service-account key pair OUT holds differ from the planned one. */
+export function serviceAccountDifferences(old: Manifest['serviceAccount'], planned: ServiceAccountPlan): string[] {
+  const differences: string[] = [];
+  if (old.keyType !== planned.keyType) differences.push(`key type ${old.keyType} → ${planned.keyType}`);
+  if (old.key !== planned.key || old.publicKey !== planned.publicKey) differences.push(`files ${old.key} → ${planned.key}`);
+  return differences;
+}
+
+/** What makes a kubeconfig OUT holds differ from the planned one (its certificate aside). */
+export function kubeconfigDifferences(old: Entry<'kubeconfigs'>, planned: KubeconfigPlan): string[] {
+  const differences: string[] = [];
+  if (old.server !== planned.server) differences.push(`server ${old.server} → ${planned.server}`);
+  if (old.user !== planned.user) differences.push(`user ${old.user} → ${planned.user}`);
+  if (old.cluster !== planned.cluster) differences.push(`cluster ${old.cluster} → ${planned.cluster}`);
+  if (old.file !== planned.file) differences.push(`file ${old.file} → ${planned.file}`);
+  return differences;
+}
 
 export interface ChangedItem {
   /** planRef: `apiserver`, `kubelet-client/worker1`, `admin` (kubeconfig), `service-account`. */
@@ -65,11 +112,13 @@ export function changesReport(changes: Changes, out: string, title: string): str
     `Kept byte-identical: ${changes.kept.length} (the CAs are never replaced)`,
     '',
   ];
-  if (changes.nodesToRedistribute.length) {
-    lines.push(`Nodes that must receive files again: ${changes.nodesToRedistribute.join(' ')}`,
-      `  bash ${out}/distribute.sh ${changes.nodesToRedistribute.join(' ')}`);
-  } else {
-    lines.push('No node needs files again.');
-  }
+  lines.push(...redistribution(changes.nodesToRedistribute, out));
   return `${lines.join('\n')}\n`;
+}
+
+/** Which nodes must receive files again, and the distribute.sh line for just those. */
+export function redistribution(nodes: string[], out: string): string[] {
+  return nodes.length
+    ? [`Nodes that must receive files again: ${nodes.join(' ')}`, `  bash ${out}/distribute.sh ${nodes.join(' ')}`]
+    : ['No node needs files again.'];
 }

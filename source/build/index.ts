@@ -41,6 +41,7 @@ import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {specToYaml} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
+import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -208,22 +209,17 @@ function keptLeaves(plan: Plan, target: Target, only: ReadonlySet<string>, keepK
     const old = existing.certificates.get(c.ref);
     if (keepKeys && only.has(c.ref) && old?.key.pem !== undefined && old.entry.key === c.key && old.entry.keyType === c.keyType) keep.keys!.set(c.ref, old.key.pem);
     if (only.has(c.ref) || !old || !target.authorities[c.signer] || old.cert.pem === undefined || old.key.pem === undefined) continue;
-    const e = old.entry;
-    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-    const matches = e.cert === c.cert && e.key === c.key && e.signer === c.signer && e.cn === c.cn && e.keyType === c.keyType
-      && same(e.organizations, c.organizations) && same(e.usages, c.usages) && same(e.dnsNames, c.dnsNames) && same(e.ipAddresses, c.ipAddresses);
-    if (!matches) continue;
+    if (leafDifferences(old.entry, c).length > 0) continue;
     keep.certificates.set(c.ref, {certPem: old.cert.pem, keyPem: old.key.pem});
   }
   for (const k of plan.kubeconfigs) {
     const old = existing.kubeconfigs.get(k.ref);
     if (!keep.certificates.has(k.certificate.ref) || !old || old.file.pem === undefined) continue;
-    const e = old.entry;
-    if (e.file === k.file && e.server === k.server && e.user === k.user && e.cluster === k.cluster) keep.kubeconfigs.set(k.ref, old.file.pem);
+    if (kubeconfigDifferences(old.entry, k).length === 0) keep.kubeconfigs.set(k.ref, old.file.pem);
   }
   const sa = existing.serviceAccount;
-  if (!only.has(SERVICE_ACCOUNT_REF) && sa.key.path === plan.serviceAccount.key && sa.publicKey.path === plan.serviceAccount.publicKey
-    && existing.manifest.serviceAccount.keyType === plan.serviceAccount.keyType && sa.key.pem !== undefined && sa.publicKey.pem !== undefined) {
+  if (!only.has(SERVICE_ACCOUNT_REF) && serviceAccountDifferences(existing.manifest.serviceAccount, plan.serviceAccount).length === 0
+    && sa.key.pem !== undefined && sa.publicKey.pem !== undefined) {
     keep.serviceAccount = {keyPem: sa.key.pem, publicKeyPem: sa.publicKey.pem};
   }
   return keep;

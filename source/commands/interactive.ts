@@ -6,24 +6,31 @@ import {exampleSpec} from '../spec/example.js';
 import type {ProgressEvent} from '../pki/generate.js';
 import {draftFromSpec} from '../interview/draft.js';
 import type {FrontEndDeps} from '../interview/checks.js';
+import type {OpenedOut} from '../interview/update.js';
+import {InputError} from '../spec/errors.js';
 import {EXIT, INTERRUPT_EXIT} from './io.js';
 
 export interface InteractiveOptions {
   config?: string;
   plain: boolean;
+  /** `kubepki OUT`: open the wizard on an existing output directory and update it. */
+  open?: string;
+  /** false: no terminal to show the wizard on (checked after OUT is read, so a damaged OUT is named first). */
+  terminal?: boolean;
 }
 
 /**
  * The engine, stoppable: cleanup() aborts a build in progress and resolves once the engine has
  * removed what it wrote and released OUT (or at once when nothing is running).
  */
-export function trackedGenerate(): FrontEndDeps['generate'] & {cleanup: () => Promise<string>} {
+export function trackedGenerate(update = false): FrontEndDeps['generate'] & {cleanup: () => Promise<string>} {
   const controller = new AbortController();
   let running: Promise<unknown> | undefined;
   let written: string | undefined;
   const generate = async (plan: Plan, out: string, onProgress: (e: ProgressEvent) => void) => {
     const {buildCluster} = await import('../build/index.js');
-    const build = buildCluster(plan, out, {onProgress, signal: controller.signal});
+    // An update is `generate --update`: only what the plan changed is issued anew (build/index.ts).
+    const build = buildCluster(plan, out, {onProgress, signal: controller.signal, ...(update ? {force: true, only: new Set<string>()} : {})});
     running = build.then(report => { written = report.out; }, () => {});
     return build;
   };
@@ -38,9 +45,13 @@ export function trackedGenerate(): FrontEndDeps['generate'] & {cleanup: () => Pr
 
 export async function runInteractive(options: InteractiveOptions): Promise<number> {
   // The YAML readers load only for --config: the first frame of the default wizard needs neither.
-  const spec = options.config ? (await import('../spec/load.js')).specFromFile(options.config) : exampleSpec();
+  const opened = options.open ? (await import('../interview/update.js')).openOut(options.open) : undefined;
+  if (opened && options.terminal === false) {
+    throw new InputError([`no terminal for the wizard: to apply an edited ${options.open}/cluster.yaml without questions run kubepki generate --config ${options.open}/cluster.yaml --out ${options.open} --update`]);
+  }
+  const spec = opened ? opened.spec : options.config ? (await import('../spec/load.js')).specFromFile(options.config) : exampleSpec();
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
-  const generate = trackedGenerate();
+  const generate = trackedGenerate(opened !== undefined);
   const deps: FrontEndDeps = {generate, checkOut: outputProblem};
   // Ctrl+C reaches the wizard as a key (raw mode); TERM and HUP (a closed terminal) arrive as
   // signals: the build stops and cleans up, then kubepki leaves with 128 + the signal's number.
@@ -60,14 +71,14 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHup);
   try {
-    return await interact(options, spec, deps, generate);
+    return await interact(options, spec, deps, generate, opened);
   } finally {
     process.removeListener('SIGTERM', onTerm);
     process.removeListener('SIGHUP', onHup);
   }
 }
 
-async function interact(options: InteractiveOptions, spec: ReturnType<typeof exampleSpec>, deps: FrontEndDeps, generate: ReturnType<typeof trackedGenerate>): Promise<number> {
+async function interact(options: InteractiveOptions, spec: ReturnType<typeof exampleSpec>, deps: FrontEndDeps, generate: ReturnType<typeof trackedGenerate>, opened?: OpenedOut): Promise<number> {
   if (options.plain) {
     const {runPlain} = await import('../plain/plain.js');
     const outcome = await runPlain(spec, deps);
@@ -77,7 +88,7 @@ async function interact(options: InteractiveOptions, spec: ReturnType<typeof exa
 
   const {startWizard} = await import('../ui/render.js');
   // With --config the user came to plan that cluster; without, the first screen offers plan or check.
-  const outcome = await startWizard(draftFromSpec(spec), deps, {choose: !options.config});
+  const outcome = await startWizard(draftFromSpec(spec, opened?.dir), deps, {choose: !options.config && !opened, opened});
   if (outcome.code === 130) {
     process.stderr.write(`kubepki: interrupted; ${await generate.cleanup()}.\n`);
     // Key generation may still be running in the thread pool: leave now.
@@ -88,6 +99,11 @@ async function interact(options: InteractiveOptions, spec: ReturnType<typeof exa
     if (outcome.inspected) process.stdout.write(`\n${(await import('../inspect/render.js')).renderReport(outcome.inspected, process.stdout.columns)}`);
     return outcome.code;
   }
-  if (outcome.code === 0) process.stdout.write(`\n${(await import('../build/report.js')).finalReport(outcome.result)}`);
+  if (outcome.code === 0 && opened) {
+    const {changesReport, summarizeChanges} = await import('../build/changes.js');
+    process.stdout.write(`\n${changesReport(summarizeChanges(outcome.result, opened.existing.manifest), outcome.result.out, `Updated ${outcome.result.out}.`)}`);
+  } else if (outcome.code === 0) {
+    process.stdout.write(`\n${(await import('../build/report.js')).finalReport(outcome.result)}`);
+  }
   return outcome.code;
 }

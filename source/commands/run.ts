@@ -10,7 +10,7 @@ export type Command =
   | {command: 'user-add'; out: string; name: string; groups: string[]; validity?: string; csr: boolean}
   | {command: 'user-finish'; out: string; name: string; certificate: string}
   | {command: 'renew'; out: string; names: string[]; expiringWithin?: string; newKeys: boolean}
-  | {command: 'wizard'; config?: string; plain: boolean};
+  | {command: 'wizard'; config?: string; plain: boolean; open?: string; terminal?: boolean};
 
 /** Runs one command; bad input becomes exit 2 with every message, before anything is written. */
 export async function runCommand(cmd: Command, io: Io = processIo()): Promise<number> {
@@ -26,7 +26,7 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
       case 'renew': return await (await import('./renew.js')).runRenew(io, cmd);
       case 'wizard': {
         const {runInteractive} = await import('./interactive.js');
-        return await runInteractive({config: cmd.config, plain: cmd.plain});
+        return await runInteractive({config: cmd.config, plain: cmd.plain, open: cmd.open, terminal: cmd.terminal});
       }
     }
   } catch (error) {

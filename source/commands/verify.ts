@@ -1,11 +1,10 @@
-import {inspectDirectory} from '../verify/inspect.js';
+import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/inspect.js';
 import {renderTable} from '../text/table.js';
 import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
 import {EXIT, type Io} from './io.js';
 
-/** Like kubeadm certs check-expiration: below this many days left, verify warns (it does not fail). */
-export const DEFAULT_EXPIRY_WARNING = '30d';
+export {DEFAULT_EXPIRY_WARNING};
 
 export function runVerify(io: Io, dir: string, expiringWithin = DEFAULT_EXPIRY_WARNING): number {
   const hours = parseDurationHours(expiringWithin);

@@ -85,7 +85,23 @@ export function draftToConfig(draft: Draft) {
 
 export type DraftValidation = {ok: true; spec: ClusterSpec} | {ok: false; issues: Issue[]};
 
-export const validateDraft = (draft: Draft): DraftValidation => validate(draftToConfig(draft));
+/**
+ * The draft as a validated spec. With `base` (the config the wizard was opened on), what the
+ * wizard does not ask (the apiserver's own port, the kubeadm flow of a hard-way draft) is kept from it.
+ */
+export const validateDraft = (draft: Draft, base?: ClusterSpec): DraftValidation =>
+  validate(base ? overlay(base, draftToConfig(draft)) : draftToConfig(draft));
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `top` over `base`, mapping by mapping; lists and values of `top` replace those of `base`. */
+function overlay(base: unknown, top: unknown): unknown {
+  if (top === undefined) return base;
+  if (!isMapping(base) || !isMapping(top)) return top;
+  const merged: Record<string, unknown> = {...base};
+  for (const [key, value] of Object.entries(top)) merged[key] = overlay(base[key], value);
+  return merged;
+}
 
 /** Issues as field → message, keeping the first message for each field; a node's field names the node (`nodes[5] (worker4).ip`). */
 export function issuesByField(issues: Issue[]): Record<string, string> {

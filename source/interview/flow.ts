@@ -41,6 +41,8 @@ export interface WizardState {
   /** Set once every answer validates: what the plan and generation use. */
   spec?: ClusterSpec;
   failure?: string;
+  /** The config the wizard was opened on (an existing OUT's): what the steps do not ask is kept from it. */
+  base?: ClusterSpec;
 }
 
 export type WizardAction =
@@ -50,8 +52,8 @@ export type WizardAction =
   | {type: 'generated'}
   | {type: 'failed'; message: string};
 
-export function initialState(draft: Draft): WizardState {
-  return {step: 'cluster', draft, errors: {}};
+export function initialState(draft: Draft, base?: ClusterSpec): WizardState {
+  return {step: 'cluster', draft, errors: {}, ...(base ? {base} : {})};
 }
 
 export function stepErrors(step: StepId, draft: Draft): Record<string, string> {
@@ -75,7 +77,7 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
       if (Object.keys(errors).length > 0) return {...state, errors};
       const next = STEPS[indexOf(state.step) + 1]!;
       if (next === 'plan') {
-        const result = validateDraft(state.draft);
+        const result = validateDraft(state.draft, state.base);
         // Earlier steps each validated their own fields, so this only fails on a cross-step rule.
         if (!result.ok) return {...state, errors: issuesByField(result.issues)};
         return {...state, step: next, errors: {}, spec: result.spec};

@@ -21,10 +21,19 @@ import {StartStep} from './StartStep.js';
 import {CheckStep} from './CheckStep.js';
 import {checkLesson, defaultCheckPath, startLesson} from '../interview/check.js';
 import type {InspectReport} from '../inspect/types.js';
+import {AddUserStep} from './AddUserStep.js';
+import {UpdatePlanStep} from './UpdatePlanStep.js';
+import {UpdateDoneStep} from './UpdateDoneStep.js';
+import {planDiff, sameOut, updateLesson, updateOutcome, type OpenedOut} from '../interview/update.js';
+import type {AddUserRequest, UserResult} from '../build/users.js';
 import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson, releaseLesson} from '../interview/lessons.js';
 
 /** I/O the wizard needs, injected so tests can run it without touching real paths. */
-export type WizardDeps = FrontEndDeps & {inspect?: (paths: string[]) => InspectReport};
+export type WizardDeps = FrontEndDeps & {
+  inspect?: (paths: string[]) => InspectReport;
+  /** `kubepki user add` (build/users.ts addUser) unless a test gives another. */
+  addUser?: (out: string, request: AddUserRequest) => Promise<UserResult>;
+};
 
 export type WizardOutcome = {code: 0; result: BuildReport} | {code: 130} | {code: 1; error: string}
   /** The user checked an existing PKI: the report to print, exit 1 when it found problems. */
@@ -39,23 +48,28 @@ const FOOTERS = {
   select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
   plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
   generate: 'Ctrl+C: stop (nothing is left behind)',
-  done: 'Enter, q or Esc: quit and print every command',
+  done: 'u: add a user · Enter, q or Esc: quit and print every command',
+  update: '↑/↓ PgUp/PgDn · f: changes only · g: generate · u: add a user · Esc: back',
+  user: 'Enter: next (on the last field: add) · ↑/↓: move · ←/→: choice · Esc: back',
   start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
   checkPath: 'Enter: check · Esc: back · Ctrl+C: quit',
   check: '↑/↓: move · Enter: problems and why · q: quit, print the report · Esc: other path',
 } as const;
 
 /** The root: owns the step state and the one exit() call. */
-export function App({initial, deps, onOutcome, choose = false}: {initial: Draft; deps: WizardDeps; onOutcome: (o: WizardOutcome) => void; choose?: boolean}) {
+/** `opened`: the wizard on an existing OUT (`kubepki OUT`): its plan is shown and applied as an update of OUT. */
+export function App({initial, deps, onOutcome, choose = false, opened}: {initial: Draft; deps: WizardDeps; onOutcome: (o: WizardOutcome) => void; choose?: boolean; opened?: OpenedOut}) {
   const {exit} = useApp();
   // The first screen (plan or check) is shown when the wizard starts without a config to plan from.
   const [mode, setMode] = useState<'start' | 'plan' | 'check'>(choose ? 'start' : 'plan');
   const [checked, setChecked] = useState(false);
-  const [state, dispatch] = useReducer(wizardReducer, initial, initialState);
+  const [state, dispatch] = useReducer(wizardReducer, initial, draft => initialState(draft, opened?.spec));
   const [progress, setProgress] = useState<Progress>({done: 0, total: 0, item: '', startedAt: Date.now()});
   const [result, setResult] = useState<BuildReport>();
   const finished = useRef(false);
   const plan = useMemo(() => (state.spec ? buildPlan(state.spec) : undefined), [state.spec]);
+  const diff = useMemo(() => (opened && plan ? planDiff(plan, opened) : undefined), [plan]);
+  const [addingUser, setAddingUser] = useState(false);
 
   const finish = (outcome: WizardOutcome) => {
     if (finished.current) return;
@@ -114,6 +128,22 @@ export function App({initial, deps, onOutcome, choose = false}: {initial: Draft;
     );
   }
 
+  if (addingUser && (state.step === 'plan' || state.step === 'done')) {
+    const out = state.step === 'done' ? result!.out : opened!.dir;
+    const addUser = deps.addUser ?? (async (dir: string, request: AddUserRequest) => (await import('../build/users.js')).addUser(dir, request));
+    return (
+      <Screen title="Add a user (kubectl access)" lesson="A user is a client certificate: its CN is the name, each O a group that RBAC binds to rights." footer={FOOTERS.user}>
+        <AddUserStep out={out} defaultValidity={plan!.spec.pki.validity.certificate} addUser={addUser} onDone={() => setAddingUser(false)} />
+      </Screen>
+    );
+  }
+  if (opened && state.step === 'plan') {
+    return screen(updateLesson, FOOTERS.update, <UpdatePlanStep out={opened.dir} diff={diff!} warnings={plan!.warnings} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} onAddUser={() => setAddingUser(true)} />);
+  }
+  if (opened && state.step === 'done') {
+    return screen(undefined, FOOTERS.done, <UpdateDoneStep out={result!.out} outcome={updateOutcome(result!, opened.existing.manifest)} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);
+  }
+
   switch (state.step) {
     case 'cluster': return screen(clusterLesson, choose ? FOOTERS.firstFromStart : FOOTERS.first, <ClusterStep {...props} />);
     case 'nodes': return screen(nodesLesson, FOOTERS.nodes, <NodesStep {...props} />);
@@ -122,9 +152,9 @@ export function App({initial, deps, onOutcome, choose = false}: {initial: Draft;
     case 'keys': return screen(keysLesson, FOOTERS.form, <KeysStep {...props} />);
     case 'layout': return screen(layoutLesson, FOOTERS.select, <LayoutStep {...props} />);
     case 'release': return screen(releaseLesson, FOOTERS.select, <ReleaseStep {...props} />);
-    case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={deps.checkOut} />);
+    case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={opened ? out => sameOut(opened, out) : deps.checkOut} />);
     case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
     case 'generate': return screen(undefined, FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} />);
-    case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} />);
+    case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);
   }
 }

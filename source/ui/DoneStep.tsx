@@ -8,8 +8,11 @@ import {shellQuote} from '../scripts/shell.js';
  * What was written, the checks that matter for this cluster, and one complete shipping
  * sequence: every line a command that runs as shown (from OUT), short enough for 60×20.
  */
-export function DoneStep({result, onExit}: {result: BuildReport; onExit: () => void}) {
-  useInput((input, key) => { if (key.return || key.escape || input === 'q') onExit(); });
+export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onExit: () => void; onAddUser?: () => void}) {
+  useInput((input, key) => {
+    if (key.return || key.escape || input === 'q') onExit();
+    if (input === 'u') onAddUser?.();
+  });
   const plan = result.plan;
   const total = checkCount(opensslChecks(plan));
   const user = plan.spec.ssh.user;
@@ -28,7 +31,11 @@ export function DoneStep({result, onExit}: {result: BuildReport; onExit: () => v
       <Text bold>Ship them to the {plan.nodes.length} nodes as {user} (ssh):</Text>
       <Text>  bash distribute.sh --dry-run   <Text dimColor># every command, nothing copied</Text></Text>
       <Text>  bash distribute.sh             <Text dimColor># then copy for real</Text></Text>
-      <Text>Saved verify.sh, distribute.sh and your answers in cluster.yaml.</Text>
+      {result.kubeadmSteps.length > 0 && <>
+        <Text bold>Then kubeadm, node by node ({plan.kubeadm!.flow} flow):</Text>
+        <Text>  bash kubeadm-steps.sh           <Text dimColor># each node's commands, in order</Text></Text>
+      </>}
+      <Text>Saved {result.kubeadmSteps.length > 0 ? 'verify.sh, distribute.sh, kubeadm-steps.sh' : 'verify.sh, distribute.sh'} and your answers in cluster.yaml.</Text>
     </Box>
   );
 }

@@ -16,6 +16,9 @@ export interface Finding {
   daysLeft?: number;
 }
 
+/** Like kubeadm certs check-expiration: below this many days left, verify warns (it does not fail). */
+export const DEFAULT_EXPIRY_WARNING = '30d';
+
 const EKU = {serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2'} as const;
 const DAY_MS = 86_400_000;
 

@@ -1,0 +1,193 @@
+// The wizard on an existing OUT (`kubepki OUT`): what OUT holds, read once, and the plan as a
+// diff against it — each certificate, kubeconfig and key pair new, changed (and how), kept (with
+// the days it has left, as `kubepki verify` counts them) or removed. The engine decides with the
+// same comparison (build/changes.ts), so the screen says what `generate --update` will do.
+import {existsSync, statSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import {kubeconfigDifferences, leafDifferences, redistribution, serviceAccountDifferences, summarizeChanges} from '../build/changes.js';
+import type {BuildReport} from '../build/index.js';
+import type {Manifest} from '../output/manifest.js';
+import {readExisting, type ExistingFile, type ExistingOut} from '../output/existing.js';
+import type {Plan} from '../plan/types.js';
+import {parseDurationHours} from '../spec/duration.js';
+import {InputError} from '../spec/errors.js';
+import {specFromFile} from '../spec/load.js';
+import {printable} from '../spec/quote.js';
+import type {ClusterSpec} from '../spec/types.js';
+import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/inspect.js';
+
+export const updateLesson =
+  'Against what OUT holds: kept files stay byte-for-byte, new and changed ones are issued from its CAs, removed ones are deleted.';
+
+export interface OpenedOut {
+  /** OUT as the user gave it. */
+  dir: string;
+  /** OUT/cluster.yaml: what the wizard is pre-filled with. */
+  spec: ClusterSpec;
+  existing: ExistingOut;
+  /** Days each file's certificate has left (OUT-relative file → days), as `kubepki verify` reports. */
+  daysLeft: Map<string, number>;
+  /** Files `kubepki verify` finds wrong (file → what), shown beside their rows. */
+  problems: Map<string, string>;
+}
+
+/** Why `dir` is not a directory kubepki generate wrote, or undefined when it is one. */
+export function notKubepkiOutput(dir: string): string | undefined {
+  const shown = printable(dir);
+  if (!existsSync(dir)) return `${shown}: no such directory (and not a kubepki command)`;
+  if (!statSync(dir).isDirectory()) return `${shown} is not a directory (nor a kubepki command)`;
+  const missing = ['manifest.json', 'cluster.yaml'].filter(f => !existsSync(join(dir, f)));
+  if (missing.length) return `${shown} is not a kubepki output directory: it has no ${missing.join(' or ')} (kubepki generate writes both). To plan a new PKI run kubepki, or kubepki --config FILE.`;
+  return undefined;
+}
+
+/** Reads OUT for the wizard; an InputError (exit 2) says what is wrong with it. */
+export function openOut(dir: string, now = new Date()): OpenedOut {
+  const problem = notKubepkiOutput(dir);
+  if (problem) throw new InputError([problem]);
+  const spec = specFromFile(join(dir, 'cluster.yaml'));
+  const existing = readExisting(dir);
+  const daysLeft = new Map<string, number>();
+  const problems = new Map<string, string>();
+  for (const f of inspectDirectory(dir, now)) {
+    if (f.daysLeft !== undefined) daysLeft.set(f.file, f.daysLeft);
+    if (!f.ok) problems.set(f.file, f.detail);
+  }
+  return {dir, spec, existing, daysLeft, problems};
+}
+
+/** The output field of the wizard on OUT: only OUT itself (a new directory is a new PKI: kubepki --config OUT/cluster.yaml). */
+export function sameOut(opened: Pick<OpenedOut, 'dir'>, out: string): string | undefined {
+  return resolve(out.trim()) === resolve(opened.dir) ? undefined
+    : `this wizard updates ${printable(opened.dir)}; to write a new PKI elsewhere, quit and run kubepki --config ${printable(join(opened.dir, 'cluster.yaml'))}`;
+}
+
+export type DiffStatus = 'new' | 'changed' | 'kept' | 'removed';
+
+export interface DiffRow {
+  status: DiffStatus;
+  /** planRef of the certificate or kubeconfig, `service-account`, or the CA's id. */
+  ref: string;
+  kind: 'authority' | 'certificate' | 'kubeconfig' | 'key pair';
+  /** OUT-relative: the certificate, the kubeconfig, or the pair's private key. */
+  file: string;
+  /** What changed, why it is removed, or how long a kept one has left. */
+  detail: string;
+  daysLeft?: number;
+  /** Kept, and fewer days left than the warning threshold. */
+  expiring?: boolean;
+}
+
+export interface PlanDiff {
+  rows: DiffRow[];
+  counts: Record<DiffStatus, number>;
+  newNodes: string[];
+  removedNodes: string[];
+  /** Kept rows that expire within the threshold. */
+  expiring: DiffRow[];
+  /** The threshold, as verify's --expiring-within. */
+  warnWithin: string;
+}
+
+/** The plan against what OUT holds: removed rows first (as `generate --update` lists them), then the plan's order. */
+export function planDiff(plan: Plan, opened: OpenedOut, warnWithin = DEFAULT_EXPIRY_WARNING): PlanDiff {
+  const {existing} = opened;
+  const warnDays = parseDurationHours(warnWithin)! / 24;
+  const rows: DiffRow[] = [];
+  const unreadable = (...files: ExistingFile[]) => files.filter(f => f.pem === undefined).map(f => `${f.path} ${f.problem ?? 'unreadable'} in OUT`);
+  const kept = (row: Omit<DiffRow, 'status' | 'detail'>): DiffRow => {
+    const days = opened.daysLeft.get(row.file);
+    const problem = opened.problems.get(row.file);
+    const expiring = days !== undefined && days < warnDays;
+    const detail = problem ? `kept, but verify finds: ${problem}` : days === undefined ? 'kept byte-identical' : `${days} days left${expiring ? ` — renew (below ${warnWithin})` : ''}`;
+    return {...row, status: 'kept', detail, ...(days !== undefined ? {daysLeft: days} : {}), ...(expiring ? {expiring} : {})};
+  };
+
+  const removedRows: DiffRow[] = [];
+  const removedNodes = Object.keys(existing.manifest.nodes).filter(n => !plan.nodes.some(p => p.name === n));
+  const gone = (node: string | null) => (node && removedNodes.includes(node) ? `node ${node} removed` : 'no longer planned');
+  for (const [id, a] of existing.authorities) {
+    if (!plan.authorities.some(p => p.id === id)) removedRows.push({status: 'removed', ref: id, kind: 'authority', file: a.cert.path, detail: 'the plan no longer uses this CA: generating refuses (its key would be lost)'});
+  }
+  for (const [ref, c] of existing.certificates) {
+    if (!plan.certificates.some(p => p.ref === ref)) removedRows.push({status: 'removed', ref, kind: 'certificate', file: c.entry.cert, detail: gone(c.entry.node)});
+  }
+  for (const [ref, k] of existing.kubeconfigs) {
+    if (!plan.kubeconfigs.some(p => p.ref === ref)) removedRows.push({status: 'removed', ref, kind: 'kubeconfig', file: k.entry.file, detail: gone(k.entry.node)});
+  }
+  rows.push(...removedRows);
+
+  for (const a of plan.authorities) {
+    const old = existing.authorities.get(a.id);
+    rows.push(old ? kept({ref: a.id, kind: 'authority', file: old.cert.path}) : {status: 'new', ref: a.id, kind: 'authority', file: a.cert, detail: 'a new CA'});
+  }
+  const reissued = new Set<string>();
+  for (const c of plan.certificates) {
+    const old = existing.certificates.get(c.ref);
+    const row = {ref: c.ref, kind: 'certificate' as const, file: c.cert};
+    if (!old) {
+      reissued.add(c.ref);
+      rows.push({...row, status: 'new', detail: c.node && !(c.node in existing.manifest.nodes) ? `new node ${c.node}` : 'newly planned'});
+      continue;
+    }
+    const differences = [
+      ...leafDifferences(old.entry, c),
+      ...(existing.authorities.has(c.signer) ? [] : [`signer ${c.signer} is a new CA`]),
+      ...unreadable(old.cert, old.key),
+    ];
+    if (differences.length) {
+      reissued.add(c.ref);
+      rows.push({...row, status: 'changed', detail: differences.join('; ')});
+    } else {
+      rows.push(kept(row));
+    }
+  }
+  for (const k of plan.kubeconfigs) {
+    const old = existing.kubeconfigs.get(k.ref);
+    const row = {ref: k.ref, kind: 'kubeconfig' as const, file: k.file};
+    if (!old) {
+      rows.push({...row, status: 'new', detail: k.node && !(k.node in existing.manifest.nodes) ? `new node ${k.node}` : 'newly planned'});
+      continue;
+    }
+    const differences = [
+      ...kubeconfigDifferences(old.entry, k),
+      ...(reissued.has(k.certificate.ref) ? [`its certificate ${k.certificate.ref} is issued anew`] : []),
+      ...unreadable(old.file),
+    ];
+    rows.push(differences.length ? {...row, status: 'changed', detail: differences.join('; ')} : kept(row));
+  }
+  const sa = plan.serviceAccount;
+  const saDifferences = [...serviceAccountDifferences(existing.manifest.serviceAccount, sa), ...unreadable(existing.serviceAccount.key, existing.serviceAccount.publicKey)];
+  const saRow = {ref: 'service-account', kind: 'key pair' as const, file: sa.key};
+  rows.push(saDifferences.length ? {...saRow, status: 'changed', detail: saDifferences.join('; ')} : {...kept(saRow), detail: 'kept byte-identical (tokens stay valid)'});
+
+  const counts: Record<DiffStatus, number> = {new: 0, changed: 0, kept: 0, removed: 0};
+  for (const r of rows) counts[r.status]++;
+  return {
+    rows, counts,
+    newNodes: plan.nodes.map(n => n.name).filter(n => !(n in existing.manifest.nodes)),
+    removedNodes,
+    expiring: rows.filter(r => r.expiring),
+    warnWithin,
+  };
+}
+
+/** One line: how many of each. */
+export function diffSummary(diff: PlanDiff): string {
+  const {counts} = diff;
+  return `${counts.new} new · ${counts.changed} changed · ${counts.kept} kept · ${counts.removed} removed`
+    + (diff.expiring.length ? ` · ${diff.expiring.length} expiring within ${diff.warnWithin}` : '');
+}
+
+/** After the update: what the engine did, and the nodes to ship to (as `generate --update` prints them). */
+export function updateOutcome(report: BuildReport, before: Manifest) {
+  const changes = summarizeChanges(report, before);
+  return {
+    summary: `${changes.new.length} new · ${changes.changed.length} changed · ${changes.kept.length} kept byte-identical (and the ${report.keptAuthorities.length} CAs) · ${changes.removed.length} removed`,
+    newNodes: changes.newNodes,
+    removedNodes: changes.removedNodes,
+    nodesToRedistribute: changes.nodesToRedistribute,
+    /** "Nodes that must receive files again: …" and the distribute.sh line for just those. */
+    redistribution: redistribution(changes.nodesToRedistribute, report.out),
+  };
+}

@@ -1,0 +1,250 @@
+// The wizard on an existing OUT (`kubepki OUT`): the plan as a diff against OUT, applied as
+// `generate --update`; and adding users from the final screens.
+import React from 'react';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {render} from 'ink-testing-library';
+import {X509Certificate} from 'node:crypto';
+import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {parse} from 'yaml';
+import {App, type WizardDeps, type WizardOutcome} from '../../source/ui/App.js';
+import {draftFromSpec} from '../../source/interview/draft.js';
+import {openOut} from '../../source/interview/update.js';
+import {exampleSpec} from '../../source/spec/example.js';
+import {buildCluster} from '../../source/build/index.js';
+import {buildPlan} from '../../source/plan/plan.js';
+import {outputProblem} from '../../source/output/write.js';
+import {tempDir} from '../helpers/cluster.js';
+import {differing, snapshot} from '../helpers/snapshot.js';
+import {kubepki} from '../helpers/run.js';
+import {KEY, press, settle, type, waitForFrame} from '../helpers/ink.js';
+
+const tmp = tempDir('kubepki-wizard-update-');
+let pristine: string;
+beforeAll(async () => {
+  pristine = join(tmp.path, 'pristine');
+  await buildCluster(buildPlan(exampleSpec()), pristine);
+});
+afterAll(() => tmp.remove());
+
+/** A copy of the generated 2+2 example per test. */
+function freshOut(name: string): string {
+  const out = join(tmp.path, name);
+  cpSync(pristine, out, {recursive: true});
+  return out;
+}
+
+
+/** The engine as `kubepki OUT` runs it: an update of OUT (commands/interactive.ts). */
+const updateDeps: WizardDeps = {
+  generate: (plan, out, onProgress) => buildCluster(plan, out, {onProgress, force: true, only: new Set()}),
+  checkOut: outputProblem,
+};
+
+function openWizard(out: string) {
+  const opened = openOut(out);
+  const outcomes: WizardOutcome[] = [];
+  const ui = render(<App initial={draftFromSpec(opened.spec, out)} deps={updateDeps} opened={opened} onOutcome={o => outcomes.push(o)} />);
+  return {ui, outcomes};
+}
+
+/** From the nodes list (on "continue") with Enter only: continue, 3 network, layout, release, CA, 3 keys, 2 output. */
+async function nodesToPlan(ui: ReturnType<typeof render>) {
+  await press(ui, KEY.enter, 12);
+  return waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
+}
+
+describe('kubepki OUT: the wizard on an existing output directory', () => {
+  it('opens OUT pre-filled from its cluster.yaml; unchanged, the plan shows every row kept, with days left', async () => {
+    const out = freshOut('open');
+    const {ui} = openWizard(out);
+    let frame = await settle(ui, 'Cluster and API endpoint');
+    expect(frame).toMatch(/Cluster name\s+kubernetes/);
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
+    frame = await nodesToPlan(ui);
+    const plan = buildPlan(exampleSpec());
+    const rows = plan.authorities.length + plan.certificates.length + plan.kubeconfigs.length + 1;
+    expect(frame).toMatch(new RegExp(`Against \\S*open: 0 new · 0 changed · ${rows} kept · 0 removed`));
+    expect(frame).toMatch(/^› kept +ca +pki\/ca\.crt +3649 days left/m);
+    expect(frame).toMatch(/^ {2}kept +etcd-ca +pki\/etcd\/ca\.crt +3649 days left/m);
+    frame = await press(ui, KEY.down, 3);
+    expect(frame).toMatch(/^› kept +apiserver +pki\/apiserver\.crt +364 days left/m);
+    // f: only what would change; nothing does.
+    frame = await press(ui, 'f');
+    expect(frame).toMatch(/nothing changes: every file is kept/);
+    ui.unmount();
+  });
+
+  it('a worker added in the nodes step is new, the rest kept; generating changes only its files and lists it to ship to', async () => {
+    const out = freshOut('add');
+    const before = snapshot(out);
+    const {ui, outcomes} = openWizard(out);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
+    await press(ui, 'a');
+    await press(ui, '\u0015worker3');
+    await press(ui, KEY.tab);
+    await type(ui, '192.168.56.25');
+    await press(ui, KEY.enter);
+    let frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/worker3\s+192\.168\.56\.25\s+worker/);
+    await press(ui, KEY.end);
+    frame = await nodesToPlan(ui);
+    expect(frame).toMatch(/0 changed · \d+ kept · 0 removed/);
+    expect(frame).toMatch(/new nodes: worker3/);
+    frame = await press(ui, 'f');
+    // kubeadm's shared-CA flow: a worker's own file is its kubelet serving certificate (join brings the client one).
+    expect(frame).toMatch(/^› new +kubelet-server\/worker3 +pki\/nodes\/worker3\/kubelet\.crt +new node worker3/m);
+    // Every row shown as a change concerns worker3; every other is kept.
+    const changeRows = frame.split('\n').filter(l => /^[› ] (new|changed|removed) /.test(l));
+    expect(changeRows.length).toBeGreaterThan(0);
+    for (const row of changeRows) expect(row).toMatch(/worker3/);
+    ui.stdin.write('g');
+    await waitForFrame(ui, f => f.includes('✓ Updated'), 'the final screen', 60_000);
+    frame = await settle(ui, '✓ Updated');
+    const flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/New nodes: worker3/);
+    expect(flat).toMatch(/Nodes that must receive files again: worker3 bash \S*add\/distribute\.sh worker3/);
+    const after = snapshot(out);
+    // Another node's key, byte for byte; and every key and certificate outside worker3's.
+    const otherKey = [...before.keys()].find(p => p.startsWith('pki/nodes/worker1/') && p.endsWith('.key'))!;
+    expect(otherKey).toBeDefined();
+    expect(after.get(otherKey)).toBe(before.get(otherKey));
+    for (const [path, content] of before) {
+      if (path.startsWith('pki/') || path.startsWith('nodes/')) expect(after.get(path), path).toBe(content);
+    }
+    const changed = differing(before, after);
+    expect(changed.some(p => p.startsWith('pki/nodes/worker3/') && p.endsWith('.key'))).toBe(true);
+    // Besides worker3's own files, only the files that list nodes (as generate --update).
+    expect(changed.filter(p => !p.includes('worker3'))).toEqual(['cluster.yaml', 'distribute.sh', 'kubeadm-steps.sh', 'manifest.json', 'verify.sh']);
+    ui.stdin.write('q');
+    await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
+    expect(outcomes.map(o => o.code)).toEqual([0]);
+    ui.unmount();
+  });
+
+  it('the output field accepts only OUT itself', async () => {
+    const out = freshOut('same');
+    const {ui} = openWizard(out);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 13);
+    let frame = await waitForFrame(ui, f => f.includes('Output and SSH'), 'the output step');
+    expect(frame).toMatch(new RegExp(`Output directory\\s+\\S*same`));
+    await press(ui, 'x');
+    await press(ui, KEY.enter);
+    frame = await press(ui, KEY.enter);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/✗ this wizard updates \S*same; to write a new PKI elsewhere, quit and run kubepki --config \S*same\/cluster\.yaml/);
+    ui.unmount();
+  });
+});
+
+describe('adding a user from the wizard', () => {
+  it('from the final screen: errors under the field, a warning on system:masters, then OUT/users/NAME with the CN and O asked for', async () => {
+    const outcomes: WizardOutcome[] = [];
+    const deps: WizardDeps = {generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}), checkOut: o => outputProblem(join(tmp.path, o))};
+    const ui = render(<App initial={draftFromSpec(exampleSpec(), 'fresh')} deps={deps} onOutcome={o => outcomes.push(o)} />);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 15);
+    await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
+    ui.stdin.write('g');
+    await waitForFrame(ui, f => f.includes('11/11 · Done'), 'the final screen', 60_000);
+    await settle(ui, 'u: add a user');
+    let frame = await press(ui, 'u');
+    expect(frame).toMatch(/Add a user/);
+    // Submitted empty: the validator's messages under their fields.
+    await press(ui, KEY.enter, 3);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Name\s*\n\s+✗ "" must be 1-63 letters/);
+    expect(frame).toMatch(/Groups\s*\n\s+✗ give at least one group/);
+    await press(ui, KEY.up, 3);
+    await type(ui, 'jane');
+    await press(ui, KEY.down);
+    frame = await press(ui, 'dev,system:masters');
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/⚠ group system:masters bypasses RBAC/);
+    await press(ui, '\u0015dev, ops');
+    await press(ui, KEY.enter);
+    await press(ui, KEY.enter);
+    await type(ui, '90d');
+    frame = await press(ui, KEY.enter);
+    await waitForFrame(ui, f => f.includes('✓ User jane'), 'the user written');
+    frame = await settle(ui, '✓ User jane');
+    const dir = join(tmp.path, 'fresh', 'users', 'jane');
+    expect(frame.replace(/\s+/g, '')).toContain(join(dir, 'jane.conf').replace(/\s+/g, ''));
+    expect(frame).toMatch(/Try it: kubectl --kubeconfig/);
+    const config = parse(readFileSync(join(dir, 'jane.conf'), 'utf8'));
+    const cert = new X509Certificate(Buffer.from(config.users[0].user['client-certificate-data'], 'base64'));
+    expect(cert.subject.split('\n').sort()).toEqual(['CN=jane', 'O=dev', 'O=ops']);
+    const days = (Date.parse(cert.validTo) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89);
+    expect(days).toBeLessThan(91);
+    expect(statSync(join(dir, 'jane.key')).mode & 0o777).toBe(0o600);
+    const manifest = JSON.parse(readFileSync(join(tmp.path, 'fresh', 'manifest.json'), 'utf8'));
+    expect(manifest.users.map((u: {name: string}) => u.name)).toEqual(['jane']);
+    // Back to the final screen; the same name again is refused under the field.
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/11\/11 · Done/);
+    await press(ui, 'u');
+    await type(ui, 'jane');
+    await press(ui, KEY.down);
+    await type(ui, 'dev');
+    await press(ui, KEY.enter, 2);
+    ui.stdin.write(KEY.enter);
+    frame = await waitForFrame(ui, f => /Name +jane\s*\n\s+✗ \S*users\/jane already exists/.test(f), 'the name refused');
+    ui.unmount();
+  });
+
+  it('from the plan of an existing OUT, with --csr: the key, the CSR manifest, the kubectl commands and the finish line', async () => {
+    const out = freshOut('csr');
+    const {ui} = openWizard(out);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
+    await nodesToPlan(ui);
+    let frame = await press(ui, 'u');
+    expect(frame).toMatch(/Add a user/);
+    await type(ui, 'sam');
+    await press(ui, KEY.down);
+    await type(ui, 'ops');
+    await press(ui, KEY.down);
+    frame = await press(ui, KEY.right);
+    expect(frame).toMatch(/\[cluster signs \(CSR\)\]/);
+    await press(ui, KEY.down);
+    ui.stdin.write(KEY.enter);
+    await waitForFrame(ui, f => f.includes('✓ User sam'), 'the user written');
+    frame = await settle(ui, '✓ User sam');
+    const flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/kubectl apply -f \S*csr\/users\/sam\/sam-csr\.yaml/);
+    expect(flat).toMatch(/kubectl certificate approve kubepki-user-sam/);
+    expect(flat).toMatch(/kubectl get csr kubepki-user-sam -o jsonpath/);
+    expect(flat).toMatch(/kubepki user finish sam --certificate \S*sam\.crt --out \S*csr/);
+    const request = parse(readFileSync(join(out, 'users', 'sam', 'sam-csr.yaml'), 'utf8'));
+    expect(request.spec.signerName).toBe('kubernetes.io/kube-apiserver-client');
+    expect(existsSync(join(out, 'users', 'sam', 'sam.crt'))).toBe(false);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Against \S*csr: 0 new/);
+    ui.unmount();
+  });
+});
+
+describe('kubepki OUT from the command line', () => {
+  it('a directory that kubepki did not write: exit 2, naming what is missing, nothing written', () => {
+    const dir = join(tmp.path, 'not-a-pki');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const r = kubepki([dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/not-a-pki is not a kubepki output directory: it has no manifest\.json or cluster\.yaml/);
+    expect(r.stderr).not.toMatch(/at .*\.js/);
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
+  });
+
+  it('an OUT with a damaged manifest: exit 2 naming the file', () => {
+    const out = freshOut('damaged');
+    writeFileSync(join(out, 'manifest.json'), '{');
+    const r = kubepki([out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/manifest\.json: not valid JSON/);
+  });
+});
