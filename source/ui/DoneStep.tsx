@@ -31,7 +31,11 @@ export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onEx
       <Text bold>Ship them to the {plan.nodes.length} nodes as {user} (ssh):</Text>
       <Text>  bash distribute.sh --dry-run   <Text dimColor># every command, nothing copied</Text></Text>
       <Text>  bash distribute.sh             <Text dimColor># then copy for real</Text></Text>
-      <Text>Saved verify.sh, distribute.sh and your answers in cluster.yaml.</Text>
+      {result.kubeadmSteps.length > 0 && <>
+        <Text bold>Then kubeadm, node by node ({plan.kubeadm!.flow} flow):</Text>
+        <Text>  bash kubeadm-steps.sh           <Text dimColor># each node's commands, in order</Text></Text>
+      </>}
+      <Text>Saved {result.kubeadmSteps.length > 0 ? 'verify.sh, distribute.sh, kubeadm-steps.sh' : 'verify.sh, distribute.sh'} and your answers in cluster.yaml.</Text>
     </Box>
   );
 }

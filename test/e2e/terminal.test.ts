@@ -31,7 +31,8 @@ describe('the wizard in a real terminal', () => {
       expect(flat).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_ip 192\.168\.56\.20 pki\/apiserver\.crt/);
       expect(flat).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_ip 10\.32\.0\.1 pki\/apiserver\.crt/);
       expect(flat).toMatch(/bash distribute\.sh --dry-run .* bash distribute\.sh /);
-      expect(flat).toMatch(/Saved verify\.sh, distribute\.sh and your answers in cluster\.yaml/);
+      expect(flat).toMatch(/bash kubeadm-steps\.sh # each node's commands, in order/);
+      expect(flat).toMatch(/Saved verify\.sh, distribute\.sh, kubeadm-steps\.sh and your answers in cluster\.yaml/);
       expect(screen.split('\n').length).toBeLessThanOrEqual(24);
       term.send('Enter');
       expect(await term.exitCode()).toBe(0);

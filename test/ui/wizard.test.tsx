@@ -359,7 +359,9 @@ describe('a full walk with the defaults', () => {
     expect(flat).toMatch(/# the Service IP 10\.32\.0\.1 openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_ip 10\.32\.0\.1 pki\/apiserver\.crt/);
     // One complete shipping sequence: a dry run, then the real one.
     expect(flat).toMatch(/Ship them to the 4 nodes as root \(ssh\): bash distribute\.sh --dry-run # every command, nothing copied bash distribute\.sh # then copy for real/);
-    expect(flat).toMatch(/Saved verify\.sh, distribute\.sh and your answers in cluster\.yaml/);
+    // The kubeadm layout: then kubeadm, node by node, from the script that holds every node's commands.
+    expect(flat).toMatch(/Then kubeadm, node by node \(shared-ca flow\): bash kubeadm-steps\.sh # each node's commands, in order/);
+    expect(flat).toMatch(/Saved verify\.sh, distribute\.sh, kubeadm-steps\.sh and your answers in cluster\.yaml/);
     expect(frame.split('\n').length).toBeLessThanOrEqual(20);
     const findings = inspectDirectory(join(tmp.path, 'walk'));
     expect(findings.filter(f => !f.ok)).toEqual([]);
