@@ -1,6 +1,7 @@
 // What a build prints at the end: the proof and the shipping, as commands to copy.
 import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
 import {distributionCommands} from '../scripts/distribute-script.js';
+import {sshWarning} from '../plan/plan.js';
 import {KEY_LABELS} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
 import type {BuildReport} from './index.js';
@@ -16,6 +17,7 @@ export function finalReport(report: BuildReport, detail: 'full' | 'summary' = 'f
 
 function written(report: BuildReport): string[] {
   const {plan, out} = report;
+  const ssh = sshWarning(plan.spec.ssh);
   return [
     `Wrote ${plan.certificates.length + plan.authorities.length} certificates, ${plan.kubeconfigs.length} kubeconfigs and ${plan.nodes.length} node bundles to ${out}`,
     ...report.keptAuthorities.map(id => {
@@ -23,6 +25,7 @@ function written(report: BuildReport): string[] {
       const mixed = a.keyType !== plan.keyType ? `; it signs the new ${KEY_LABELS[plan.keyType]} certificates` : '';
       return `Kept the existing CA ${id} (its ${KEY_LABELS[a.keyType]} key was not replaced${mixed}).`;
     }),
+    ...(ssh ? [`warning: ${ssh}`] : []),
   ];
 }
 
@@ -37,7 +40,7 @@ function summaryReport(report: BuildReport): string {
     `cd ${out}`,
     ...clusterChecks(plan).flatMap(({label, check}) => [`## ${label}`, checkCommand(check)]),
     '',
-    `# Distribute: ${files} files to ${plan.nodes.length} nodes as ${plan.spec.ssh.user} over ssh (--help for options)`,
+    `# Distribute: ${files} files to ${plan.nodes.length} nodes as ${plan.spec.ssh.user} over ssh${plan.spec.ssh.sudo ? ', installed with sudo' : ''}; files it replaces are backed up (--help for options)`,
     `bash ${out}/distribute.sh --dry-run    # every command, nothing copied`,
     `bash ${out}/distribute.sh              # then copy for real (or name the nodes: distribute.sh NODE...)`,
     '',
@@ -62,7 +65,7 @@ function fullReport(report: BuildReport): string {
     `cd ${out}`,
     ...groups.flatMap(g => [`## ${g.title}`, ...g.checks.map(checkCommand)]),
     '',
-    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...]; --help for options)`,
+    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...], which also backs up each file it replaces; --help for options)`,
     ...distributionCommands(plan).flatMap(d => [`## ${d.node}`, ...d.lines]),
     '',
     ...(report.kubeadmSteps.length ? [

@@ -23,14 +23,14 @@ export interface InteractiveOptions {
  * The engine, stoppable: cleanup() aborts a build in progress and resolves once the engine has
  * removed what it wrote and released OUT (or at once when nothing is running).
  */
-export function trackedGenerate(update = false): FrontEndDeps['generate'] & {cleanup: () => Promise<string>} {
+export function trackedGenerate(): FrontEndDeps['generate'] & {cleanup: () => Promise<string>} {
   const controller = new AbortController();
   let running: Promise<unknown> | undefined;
   let written: string | undefined;
-  const generate = async (plan: Plan, out: string, onProgress: (e: ProgressEvent) => void) => {
+  const generate = async (plan: Plan, out: string, onProgress: (e: ProgressEvent) => void, options: {update?: boolean} = {}) => {
     const {buildCluster} = await import('../build/index.js');
     // An update is `generate --update`: only what the plan changed is issued anew (build/index.ts).
-    const build = buildCluster(plan, out, {onProgress, signal: controller.signal, ...(update ? {force: true, only: new Set<string>()} : {})});
+    const build = buildCluster(plan, out, {onProgress, signal: controller.signal, ...(options.update ? {force: true, only: new Set<string>()} : {})});
     running = build.then(report => { written = report.out; }, () => {});
     return build;
   };
@@ -51,7 +51,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   }
   const spec = opened ? opened.spec : options.config ? (await import('../spec/load.js')).specFromFile(options.config) : exampleSpec();
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
-  const generate = trackedGenerate(opened !== undefined);
+  const generate = trackedGenerate();
   const deps: FrontEndDeps = {generate, checkOut: outputProblem};
   // Ctrl+C reaches the wizard as a key (raw mode); TERM and HUP (a closed terminal) arrive as
   // signals: the build stops and cleans up, then kubepki leaves with 128 + the signal's number.
@@ -99,9 +99,9 @@ async function interact(options: InteractiveOptions, spec: ReturnType<typeof exa
     if (outcome.inspected) process.stdout.write(`\n${(await import('../inspect/render.js')).renderReport(outcome.inspected, process.stdout.columns)}`);
     return outcome.code;
   }
-  if (outcome.code === 0 && opened) {
+  if (outcome.code === 0 && outcome.before) {
     const {changesReport, summarizeChanges} = await import('../build/changes.js');
-    process.stdout.write(`\n${changesReport(summarizeChanges(outcome.result, opened.existing.manifest), outcome.result.out, `Updated ${outcome.result.out}.`)}`);
+    process.stdout.write(`\n${changesReport(summarizeChanges(outcome.result, outcome.before), outcome.result.out, `Updated ${outcome.result.out}.`)}`);
   } else if (outcome.code === 0) {
     process.stdout.write(`\n${(await import('../build/report.js')).finalReport(outcome.result)}`);
   }

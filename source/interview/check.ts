@@ -3,11 +3,12 @@
 import {existsSync} from 'node:fs';
 import type {Finding, InspectReport} from '../inspect/types.js';
 
-export type StartChoice = 'plan' | 'check';
+export type StartChoice = 'plan' | 'check' | 'update';
 
 export const START_CHOICES: {value: StartChoice; label: string}[] = [
   {value: 'plan', label: 'Plan a new PKI — answer a few questions, see every certificate, write them'},
   {value: 'check', label: 'Check an existing one — /etc/kubernetes, a folder made with openssl or cfssl, kubepki output'},
+  {value: 'update', label: 'Update an existing output directory — add or remove nodes, see what changes, add users'},
 ];
 
 export const startLesson =

@@ -37,6 +37,6 @@ export const nodeProblems = (draft: Draft, index: number, node: DraftNode): stri
 /** What a front end needs from the outside world: injected, so tests point it at a temporary directory. */
 export interface FrontEndDeps {
   /** Builds the plan the user was shown into `out` (the engine, buildCluster). */
-  generate: (plan: Plan, out: string, onProgress: (event: ProgressEvent) => void) => Promise<BuildReport>;
+  generate: (plan: Plan, out: string, onProgress: (event: ProgressEvent) => void, options?: {update?: boolean}) => Promise<BuildReport>;
   checkOut: OutputCheck;
 }

@@ -29,6 +29,8 @@ export interface Draft {
   apiServerPort: number;
   out: string;
   sshUser: string;
+  /** distribute.sh installs with sudo (ssh.sudo). */
+  sshSudo: boolean;
 }
 
 export function draftFromSpec(spec: ClusterSpec, out = 'kubepki-out'): Draft {
@@ -50,6 +52,7 @@ export function draftFromSpec(spec: ClusterSpec, out = 'kubepki-out'): Draft {
     apiServerPort: spec.apiServer.port,
     out,
     sshUser: spec.ssh.user,
+    sshSudo: spec.ssh.sudo,
   };
 }
 
@@ -76,7 +79,7 @@ export function draftToConfig(draft: Draft) {
     // The flow is a kubeadm layout question: the hard-way layout has none to carry.
     ...(draft.layout === 'kubeadm' ? {kubeadm: {flow: draft.kubeadmFlow}} : {}),
     extraSANs: splitList(draft.extraSANs),
-    ssh: {user: draft.sshUser},
+    ssh: {user: draft.sshUser, sudo: draft.sshSudo},
   };
 }
 

@@ -30,7 +30,7 @@ const STEP_FIELDS: Partial<Record<StepId, RegExp>> = {
   keys: /^pki\.(key|validity)/,
   layout: /^(pki\.layout|kubeadm\.flow)$/,
   release: /^kubernetesVersion$/,
-  output: /^(ssh\.user|out)$/,
+  output: /^(ssh\.(user|sudo)|out)$/,
 };
 
 export interface WizardState {

@@ -19,6 +19,9 @@ import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/inspect.js';
 export const updateLesson =
   'Against what OUT holds: kept files stay byte-for-byte, new and changed ones are issued from its CAs, removed ones are deleted.';
 
+export const openOutLesson =
+  'Open a directory kubepki wrote: the wizard starts from its cluster.yaml, and the plan shows what would change in it before anything is written.';
+
 export interface OpenedOut {
   /** OUT as the user gave it. */
   dir: string;

@@ -1,6 +1,6 @@
 // The wizard's questions as plain line prompts (@inquirer/prompts): for screen readers, dumb
 // terminals and logged sessions. Same draft, same validator, same result.
-import {buildPlan} from '../plan/plan.js';
+import {buildPlan, sshWarning} from '../plan/plan.js';
 import {finalReport} from '../build/report.js';
 import {signingSummary} from '../plan/catalog.js';
 import {AUTHORITY_TOPOLOGIES, KEY_TYPES, ROLES, type ClusterSpec, type Role} from '../spec/types.js';
@@ -141,6 +141,16 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
     await step('output', outputLesson, [
       textField('output', 'out', 'Output directory', 'out', outputCheck),
       textField('output', 'ssh.user', 'SSH user', 'sshUser'),
+      // Root installs into /etc directly; any other user is asked whether distribute.sh uses sudo.
+      ['ssh.sudo', async () => {
+        if (draft.sshUser.trim() === 'root') return;
+        draft.sshSudo = await ask.select('Install on the nodes with sudo (the user needs sudo without a password)?', [
+          {name: 'yes: copy to a private directory, then sudo -n install (owner root)', value: true},
+          {name: 'no', value: false},
+        ], draft.sshSudo);
+        const warning = sshWarning({user: draft.sshUser.trim(), sudo: draft.sshSudo});
+        if (warning) say(`warning: ${warning}`);
+      }],
     ], outputCheck);
 
     const result = validateDraft(draft);

@@ -354,6 +354,12 @@ function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; 
   return bundles;
 }
 
+/** Files bound for /etc and /var/lib need root: said wherever the SSH user is shown (plan, generate, wizard, distribute.sh). */
+export function sshWarning(ssh: {user: string; sudo: boolean}): string | undefined {
+  if (ssh.user === 'root' || ssh.sudo) return undefined;
+  return `The SSH user ${ssh.user} is not root and sudo is off: distribute.sh cannot write /etc/kubernetes or /var/lib as ${ssh.user}. Set ssh.sudo: true (the user needs sudo without a password), use root, or stage with distribute.sh --root DIR.`;
+}
+
 /** RFC 5280's ub-common-name: a CN holds at most 64 characters. */
 export const MAX_COMMON_NAME = 64;
 
@@ -384,5 +390,7 @@ function warningsFor(spec: ClusterSpec): string[] {
   if (etcd.length % 2 === 0) {
     warnings.push(`${etcd.length} etcd members tolerate no more failures than ${etcd.length - 1} would: an odd number of etcd nodes is the usual choice.`);
   }
+  const ssh = sshWarning(spec.ssh);
+  if (ssh) warnings.push(ssh);
   return warnings;
 }

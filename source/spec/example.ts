@@ -16,7 +16,7 @@ export const EXAMPLE_CONFIG = {
   ],
   pki: {authorities: 'kubeadm', key: 'rsa-2048', validity: {ca: '87600h', certificate: '8760h'}, layout: 'kubeadm'},
   extraSANs: [],
-  ssh: {user: 'root'},
+  ssh: {user: 'root', sudo: false},
 };
 
 export function exampleSpec(): ClusterSpec {

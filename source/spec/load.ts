@@ -122,6 +122,6 @@ pki:
   validity: { ca: ${q(spec.pki.validity.ca)}, certificate: ${q(spec.pki.validity.certificate)} }
   layout: ${spec.pki.layout}
 ${spec.pki.layout === 'kubeadm' ? `kubeadm: { flow: ${spec.kubeadm.flow} }\n` : ''}extraSANs: ${list(spec.extraSANs)}
-ssh: { user: ${q(spec.ssh.user)} }
+ssh: { user: ${q(spec.ssh.user)}, sudo: ${spec.ssh.sudo} }
 `;
 }

@@ -53,7 +53,8 @@ export interface ClusterSpec {
   };
   kubeadm: {flow: KubeadmFlow};
   extraSANs: string[];
-  ssh: {user: string};
+  /** How distribute.sh reaches the nodes: as `user`, installing with `sudo -n` when `sudo`. */
+  ssh: {user: string; sudo: boolean};
 }
 
 export const DEFAULTS = {
@@ -70,6 +71,7 @@ export const DEFAULTS = {
   certificateValidity: '8760h',
   layout: 'kubeadm' as Layout,
   sshUser: 'root',
+  sshSudo: false,
 };
 
 /** What a node runs follows from its roles, and is decided here only. */

@@ -197,11 +197,13 @@ export function validate(raw: unknown, now: Date = new Date()): Validation {
 
   const extraSANs = readExtraSANs(r, top.extraSANs);
 
-  const sshRaw = r.object(top.ssh, ['ssh'], ['user']);
+  const sshRaw = r.object(top.ssh, ['ssh'], ['user', 'sudo']);
   const sshUser = sshRaw && r.string(sshRaw.user, ['ssh', 'user'], DEFAULTS.sshUser);
   if (sshUser !== undefined && !/^[a-z_][a-z0-9_.-]{0,31}$/i.test(sshUser)) {
     r.add(['ssh', 'user'], `${show(sshUser)} is not a user name`);
   }
+  const sshSudo = sshRaw?.sudo ?? DEFAULTS.sshSudo;
+  if (typeof sshSudo !== 'boolean') r.add(['ssh', 'sudo'], `${show(sshSudo)} is not true or false (true: distribute.sh installs with sudo)`);
 
   if (issues.length > 0) return {ok: false, issues};
   return {
@@ -223,7 +225,7 @@ export function validate(raw: unknown, now: Date = new Date()): Validation {
       },
       kubeadm: {flow: flow!},
       extraSANs,
-      ssh: {user: sshUser!},
+      ssh: {user: sshUser!, sudo: sshSudo as boolean},
     },
   };
 }

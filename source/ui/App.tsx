@@ -24,7 +24,10 @@ import type {InspectReport} from '../inspect/types.js';
 import {AddUserStep} from './AddUserStep.js';
 import {UpdatePlanStep} from './UpdatePlanStep.js';
 import {UpdateDoneStep} from './UpdateDoneStep.js';
-import {planDiff, sameOut, updateLesson, updateOutcome, type OpenedOut} from '../interview/update.js';
+import {OpenOutStep} from './OpenOutStep.js';
+import {openOut, openOutLesson, planDiff, sameOut, updateLesson, updateOutcome, type OpenedOut} from '../interview/update.js';
+import {draftFromSpec} from '../interview/draft.js';
+import type {Manifest} from '../output/manifest.js';
 import type {AddUserRequest, UserResult} from '../build/users.js';
 import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson, releaseLesson} from '../interview/lessons.js';
 
@@ -35,7 +38,8 @@ export type WizardDeps = FrontEndDeps & {
   addUser?: (out: string, request: AddUserRequest) => Promise<UserResult>;
 };
 
-export type WizardOutcome = {code: 0; result: BuildReport} | {code: 130} | {code: 1; error: string}
+/** `before`: an update's result, with the manifest OUT held before it (to say what changed). */
+export type WizardOutcome = {code: 0; result: BuildReport; before?: Manifest} | {code: 130} | {code: 1; error: string}
   /** The user checked an existing PKI: the report to print, exit 1 when it found problems. */
   | {code: 0 | 1; inspected: InspectReport | undefined};
 
@@ -53,6 +57,7 @@ const FOOTERS = {
   user: 'Enter: next (on the last field: add) · ↑/↓: move · ←/→: choice · Esc: back',
   start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
   checkPath: 'Enter: check · Esc: back · Ctrl+C: quit',
+  openPath: 'Enter: open · Esc: back · Ctrl+C: quit',
   check: '↑/↓: move · Enter: problems and why · q: quit, print the report · Esc: other path',
 } as const;
 
@@ -61,7 +66,9 @@ const FOOTERS = {
 export function App({initial, deps, onOutcome, choose = false, opened}: {initial: Draft; deps: WizardDeps; onOutcome: (o: WizardOutcome) => void; choose?: boolean; opened?: OpenedOut}) {
   const {exit} = useApp();
   // The first screen (plan or check) is shown when the wizard starts without a config to plan from.
-  const [mode, setMode] = useState<'start' | 'plan' | 'check'>(choose ? 'start' : 'plan');
+  const [mode, setMode] = useState<'start' | 'plan' | 'check' | 'update'>(choose ? 'start' : 'plan');
+  // The first screen's "update": the wizard again, on the directory opened (as `kubepki OUT`).
+  const [reopened, setReopened] = useState<OpenedOut>();
   const [checked, setChecked] = useState(false);
   const [state, dispatch] = useReducer(wizardReducer, initial, draft => initialState(draft, opened?.spec));
   const [progress, setProgress] = useState<Progress>({done: 0, total: 0, item: '', startedAt: Date.now()});
@@ -79,7 +86,7 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
   };
 
   useInput((input, key) => {
-    if (key.ctrl && input === 'c') finish({code: 130});
+    if (key.ctrl && input === 'c' && !reopened) finish({code: 130});
   });
 
   useEffect(() => {
@@ -87,7 +94,7 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     const startedAt = Date.now();
     setProgress({done: 0, total: plan.keyCount, item: '', startedAt});
     // The plan the user was shown is the plan that is built.
-    deps.generate(plan, state.draft.out.trim(), e => setProgress({...e, startedAt}))
+    deps.generate(plan, state.draft.out.trim(), e => setProgress({...e, startedAt}), opened ? {update: true} : undefined)
       .then(r => { setResult(r); dispatch({type: 'generated'}); })
       .catch((error: Error & {lines?: string[]}) => dispatch({type: 'failed', message: error.lines?.join('; ') ?? error.message}));
   }, [state.step]);
@@ -107,6 +114,25 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     return (
       <Screen title="What would you like to do?" lesson={startLesson} footer={FOOTERS.start}>
         <StartStep onChoose={choice => setMode(choice)} />
+      </Screen>
+    );
+  }
+  if (reopened) return <App initial={draftFromSpec(reopened.spec, reopened.dir)} deps={deps} onOutcome={onOutcome} opened={reopened} />;
+  if (mode === 'update') {
+    return (
+      <Screen title="Update an existing output directory" lesson={openOutLesson} footer={FOOTERS.openPath}>
+        <OpenOutStep
+          initialPath={initial.out}
+          open={path => {
+            try {
+              setReopened(openOut(path));
+              return undefined;
+            } catch (error) {
+              return (error as Error & {lines?: string[]}).lines?.join('; ') ?? (error as Error).message;
+            }
+          }}
+          onBack={() => setMode('start')}
+        />
       </Screen>
     );
   }
@@ -141,7 +167,7 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     return screen(updateLesson, FOOTERS.update, <UpdatePlanStep out={opened.dir} diff={diff!} warnings={plan!.warnings} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} onAddUser={() => setAddingUser(true)} />);
   }
   if (opened && state.step === 'done') {
-    return screen(undefined, FOOTERS.done, <UpdateDoneStep out={result!.out} outcome={updateOutcome(result!, opened.existing.manifest)} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);
+    return screen(undefined, FOOTERS.done, <UpdateDoneStep out={result!.out} outcome={updateOutcome(result!, opened.existing.manifest)} onExit={() => finish({code: 0, result: result!, before: opened.existing.manifest})} onAddUser={() => setAddingUser(true)} />);
   }
 
   switch (state.step) {

@@ -1,24 +1,40 @@
 import React from 'react';
-import {Form} from './Form.js';
+import {Box, Text} from 'ink';
+import {Form, type Field} from './Form.js';
 import {outputErrors, type OutputCheck} from '../interview/checks.js';
+import {sshWarning} from '../plan/plan.js';
 import {editsDraft, type StepProps} from './steps.js';
 
+const SUDO = ['no', 'yes'] as const;
 
 export function OutputStep({state, edit, next, back, checkOut}: StepProps & {checkOut: OutputCheck}) {
   const d = state.draft;
+  const user = d.sshUser.trim();
+  // Root installs into /etc directly; any other user needs sudo, so the question is asked only then.
+  const asksSudo = user !== 'root';
+  const warning = sshWarning({user, sudo: d.sshSudo});
+  const fields: Field[] = [
+    {kind: 'text', key: 'out', label: 'Output directory', value: d.out, hint: 'Must be new or empty: nothing is ever overwritten'},
+    {kind: 'text', key: 'ssh.user', label: 'SSH user', value: d.sshUser},
+    ...(asksSudo ? [{
+      kind: 'choice' as const, key: 'ssh.sudo', label: 'Install with sudo', value: d.sshSudo ? 'yes' : 'no', options: SUDO,
+      hint: 'distribute.sh copies to a private directory, then sudo -n install (owner root); the user needs sudo without a password',
+    }] : []),
+  ];
+  const editText = editsDraft(edit, {out: 'out', 'ssh.user': 'sshUser'});
   return (
-    <Form
-      fields={[
-        {kind: 'text', key: 'out', label: 'Output directory', value: d.out, hint: 'Must be new or empty: nothing is ever overwritten'},
-        {kind: 'text', key: 'ssh.user', label: 'SSH user', value: d.sshUser},
-      ]}
-      errors={state.errors}
-      onChange={editsDraft(edit, {out: 'out', 'ssh.user': 'sshUser'})}
-      onSubmit={() => {
-        const errors = outputErrors(d, checkOut);
-        next(Object.keys(errors).length ? errors : undefined);
-      }}
-      onBack={back}
-    />
+    <Box flexDirection="column">
+      <Form
+        fields={fields}
+        errors={state.errors}
+        onChange={(key, value) => (key === 'ssh.sudo' ? edit({sshSudo: value === 'yes'}) : editText(key, value))}
+        onSubmit={() => {
+          const errors = outputErrors(d, checkOut);
+          next(Object.keys(errors).length ? errors : undefined);
+        }}
+        onBack={back}
+      />
+      {warning && user !== '' ? <Text color="yellow" wrap="wrap">⚠ {warning}</Text> : null}
+    </Box>
   );
 }

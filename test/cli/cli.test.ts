@@ -102,7 +102,7 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('examp
     const gen = kubepki(['generate', '--config', config, '--out', out, '--verbose']);
     expect(gen.status, gen.stderr).toBe(0);
     expect(gen.stdout).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver/);
-    expect(gen.stdout).toMatch(/scp -p .* root@worker1:/);
+    expect(gen.stdout).toContain('scp -rp nodes/worker1 "root@worker1:$TMP/"');
     expect(gen.stderr).toMatch(/generating keys \d+\/\d+/);
     for (const f of ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'pki', 'nodes']) expect(existsSync(join(out, f)), f).toBe(true);
     const script = run('bash', [join(out, 'verify.sh')], {cwd: tmp.path});
@@ -277,7 +277,10 @@ describe('distribute.sh', () => {
     expect(kubepki(['generate', '--config', exampleWith('dist'), '--out', out]).status).toBe(0);
     const r = run('bash', [join(out, 'distribute.sh'), '--dry-run', '--root', '/stage/{node}', 'worker1']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/scp -p nodes\/worker1\/var\/lib\/kubelet\/pki\/kubelet\.crt \S+ root@worker1:\/stage\/worker1\/var\/lib\/kubelet\/pki\//);
+    expect(r.stdout).toContain('scp -rp nodes/worker1 root@worker1:$TMP/');
+    expect(r.stdout).toMatch(/^ssh root@worker1 bash -s -- \S+ \/stage\/worker1 /m);
+    expect(r.stdout).toContain('  | put 0600 /var/lib/kubelet/pki/kubelet.key');
+    expect(r.stdout).toContain('  | put 0644 /var/lib/kubelet/pki/kubelet.crt');
     expect(r.stdout).not.toMatch(/cp1|ca\.key/);
     expect(run('bash', [join(out, 'distribute.sh'), 'nosuchnode']).status).toBe(2);
     const help = run('bash', ['out-distribute/distribute.sh', '--help'], {cwd: tmp.path});

@@ -59,7 +59,7 @@ describe('generate output', () => {
     expect(verbose.status, verbose.stderr).toBe(0);
     const lines = verbose.stdout.split('\n');
     for (const name of ['cp1', 'cp2', 'cp3', ...workerNames(500)]) {
-      expect(lines.some(l => l.startsWith('scp -p ') && l.includes(` root@${name}:`)), name).toBe(true);
+      expect(lines.some(l => l === `scp -rp nodes/${name} "root@${name}:$TMP/"`), name).toBe(true);
     }
     const checks = /all (\d+): bash/.exec(large.stdout)?.[1];
     expect(Number(checks)).toBeGreaterThan(500);

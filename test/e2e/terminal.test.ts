@@ -131,13 +131,16 @@ describe('the wizard in a real terminal', () => {
         await term.waitFor('the user typed', s => /SSH user\s+admin\s*$/m.test(s));
         if (size.columns < 80) continue; // the plan and final screens at 60×20 are checked elsewhere
         term.send('Enter');
+        // A user that is not root is asked about sudo, and warned while it is off.
+        await term.waitFor('the sudo question', s => /Install with sudo\s+\[no\]\s+yes/.test(s) && /admin is not root and sudo is off/.test(s));
+        term.send('Enter');
         await term.waitFor('the plan', s => s.includes('g: generate'));
         term.send('g');
         await term.waitFor('the final screen', s => /Wrote \d+ certificates/.test(s), 60_000);
         term.send('Enter');
         expect(await term.exitCode()).toBe(0);
         expect(readdirSync(cwd).filter(f => !f.startsWith('.exit-'))).toEqual(['del-out']);
-        expect(readFileSync(join(cwd, 'del-out', 'cluster.yaml'), 'utf8')).toMatch(/ssh: { user: admin }/);
+        expect(readFileSync(join(cwd, 'del-out', 'cluster.yaml'), 'utf8')).toMatch(/ssh: { user: admin, sudo: false }/);
       } finally {
         term.close();
       }

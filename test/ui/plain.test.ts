@@ -81,7 +81,8 @@ describe('--plain', () => {
     expect(plain).toMatch(/ca\.key goes only to the control plane \(cp1, cp2\)/);
     expect(plain).toContain(`generating keys ${built!.keyCount}/${built!.keyCount}`);
     expect(plain).toMatch(/openssl verify -CAfile pki\/etcd\/ca\.crt -purpose sslclient pki\/apiserver-etcd-client\.crt/);
-    expect(plain).toMatch(/scp -p nodes\/worker1\/var\/lib\/kubelet\/pki\/kubelet\.crt \S+ root@worker1:\/var\/lib\/kubelet\/pki\//);
+    expect(plain).toContain('scp -rp nodes/worker1 "root@worker1:$TMP/"');
+    expect(plain).toMatch(/install -m 0600 \$TMP\/worker1\/var\/lib\/kubelet\/pki\/kubelet\.key \/var\/lib\/kubelet\/pki\/kubelet\.key/);
     expect(inspectDirectory(join(tmp.path, 'plain-out')).filter(f => !f.ok)).toEqual([]);
   });
 });

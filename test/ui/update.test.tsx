@@ -35,9 +35,9 @@ function freshOut(name: string): string {
 }
 
 
-/** The engine as `kubepki OUT` runs it: an update of OUT (commands/interactive.ts). */
+/** The engine as commands/interactive.ts runs it: an update of OUT when the wizard asks for one. */
 const updateDeps: WizardDeps = {
-  generate: (plan, out, onProgress) => buildCluster(plan, out, {onProgress, force: true, only: new Set()}),
+  generate: (plan, out, onProgress, options) => buildCluster(plan, out, {onProgress, ...(options?.update ? {force: true, only: new Set<string>()} : {})}),
   checkOut: outputProblem,
 };
 
@@ -122,6 +122,9 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     ui.stdin.write('q');
     await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
     expect(outcomes.map(o => o.code)).toEqual([0]);
+    // With the manifest OUT held before: what the terminal is told changed.
+    expect(outcomes[0]).toMatchObject({before: {nodes: {worker1: {}}}});
+    expect('before' in outcomes[0]! && Object.keys(outcomes[0].before!.nodes)).not.toContain('worker3');
     ui.unmount();
   });
 
@@ -136,6 +139,34 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     await press(ui, KEY.enter);
     frame = await press(ui, KEY.enter);
     expect(frame.replace(/\s+/g, ' ')).toMatch(/✗ this wizard updates \S*same; to write a new PKI elsewhere, quit and run kubepki --config \S*same\/cluster\.yaml/);
+    ui.unmount();
+  });
+});
+
+describe('the first screen', () => {
+  it('offers to update an existing output directory: a directory kubepki did not write is refused under the field, OUT opens the wizard on it', async () => {
+    const out = freshOut('start');
+    const outcomes: WizardOutcome[] = [];
+    const ui = render(<App initial={draftFromSpec(exampleSpec(), 'kubepki-out')} deps={updateDeps} choose onOutcome={o => outcomes.push(o)} />);
+    await settle(ui, 'What would you like to do?');
+    let frame = await press(ui, KEY.down, 2);
+    expect(frame).toMatch(/❯ Update an existing output directory/);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Output directory\s+kubepki-out/);
+    await press(ui, '\u0015' + tmp.path);
+    frame = await press(ui, KEY.enter);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/✗ \S+ is not a kubepki output directory: it has no manifest\.json or cluster\.yaml/);
+    await press(ui, '\u0015' + out);
+    frame = await press(ui, KEY.enter);
+    expect(frame).toMatch(/Cluster and API endpoint/);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
+    frame = await nodesToPlan(ui);
+    expect(frame).toMatch(/Against \S*start: 0 new · 0 changed · \d+ kept · 0 removed/);
+    ui.stdin.write(KEY.ctrlC);
+    await waitForFrame(ui, () => outcomes.length > 0, 'an outcome');
+    expect(outcomes).toEqual([{code: 130}]);
     ui.unmount();
   });
 });
