@@ -51,6 +51,12 @@ export interface ReleaseChoice {
   facts: string[];
 }
 
+/** Said under the list when no release changes anything in this layout (The Hard Way's identities). */
+export function releaseNote(draft: Pick<Draft, 'layout' | 'kubernetesVersion'>): string | undefined {
+  const changing = knownReleases(draft.kubernetesVersion).some(v => releaseChanges(draft.layout, minorOf(v)).length > 0);
+  return changing ? undefined : `In the ${draft.layout} layout none of these files changes from one release to the next.`;
+}
+
 export function releaseChoices(draft: Pick<Draft, 'layout' | 'kubernetesVersion'>): ReleaseChoice[] {
   return knownReleases(draft.kubernetesVersion).map(version => {
     const minor = minorOf(version);

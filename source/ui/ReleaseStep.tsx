@@ -1,19 +1,26 @@
 import React, {useMemo, useState} from 'react';
-import {Box, Text, useInput, useStdout} from 'ink';
+import {Box, Text, useInput} from 'ink';
 import SelectInput from 'ink-select-input';
-import {releaseChoices} from '../interview/choices.js';
+import {releaseChoices, releaseNote} from '../interview/choices.js';
+import {releaseLesson} from '../interview/lessons.js';
+import {wrapText} from '../text/wrap.js';
+import {useTerminalSize} from './use-terminal-size.js';
 import type {StepProps} from './steps.js';
 import {Paragraph} from './Paragraph.js';
 
 /** The target Kubernetes release: the known ones, each with what it gives the files. */
 export function ReleaseStep({state, edit, next, back}: StepProps) {
-  const {stdout} = useStdout();
+  const {columns, rows} = useTerminalSize();
   const choices = useMemo(() => releaseChoices(state.draft), [state.draft.layout, state.draft.kubernetesVersion]);
   const initial = Math.max(0, choices.findIndex(c => c.version === state.draft.kubernetesVersion));
   const [highlighted, setHighlighted] = useState(initial);
   useInput((_input, key) => { if (key.escape) back(); });
-  // Room for the header, lesson, facts and footer: a window of the list on a short terminal.
-  const limit = Math.max(3, Math.min(choices.length, (stdout?.rows ?? 24) - 14));
+  const note = releaseNote(state.draft);
+  // Room for the title, lesson, facts, note and footer (and a spare line, or Ink redraws the whole
+  // screen): a window of the list on a short terminal.
+  const facts = Math.max(...choices.map(c => c.facts.length));
+  const around = 1 + wrapText(releaseLesson, columns).length + 1 + 1 + 1 + facts + (note ? wrapText(note, columns).length + 1 : 0) + 1 + 1 + 1;
+  const limit = Math.max(3, Math.min(choices.length, rows - around));
   return (
     <Box flexDirection="column">
       <SelectInput
@@ -27,6 +34,7 @@ export function ReleaseStep({state, edit, next, back}: StepProps) {
         <Text bold>With {choices[highlighted]!.version}:</Text>
         {choices[highlighted]!.facts.map(f => <Box key={f} paddingLeft={2}><Paragraph text={f} /></Box>)}
       </Box>
+      {note ? <Box marginTop={1}><Paragraph text={note} /></Box> : null}
     </Box>
   );
 }

@@ -19,7 +19,7 @@ export function Screen({step, total, title, lesson, footer, children}: Props) {
       <Text bold>kubepki · {step === undefined ? '' : `${step}/${total} · `}{title}</Text>
       {lesson ? <Paragraph dimColor text={lesson} /> : null}
       <Box marginTop={1} flexDirection="column">{children}</Box>
-      <Box marginTop={1}><Text dimColor>{footer}</Text></Box>
+      <Box marginTop={1}><Paragraph dimColor text={footer} /></Box>
     </Box>
   );
 }

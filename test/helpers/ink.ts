@@ -41,3 +41,10 @@ export async function settle(ui: Rendered, text: string): Promise<string> {
   await macrotask();
   return frame;
 }
+
+/** The terminal resized, as a terminal emulator does: the new size, then a resize event. */
+export function resizeTo(ui: Rendered, columns: number, rows: number) {
+  Object.defineProperty(ui.stdout, 'columns', {configurable: true, get: () => columns});
+  Object.defineProperty(ui.stdout, 'rows', {configurable: true, get: () => rows});
+  ui.stdout.emit('resize');
+}

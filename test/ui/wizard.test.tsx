@@ -12,7 +12,7 @@ import {inspectDirectory} from '../../source/verify/inspect.js';
 import {PlanStep} from '../../source/ui/PlanStep.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
-import {KEY, press, settle, type, waitForFrame} from '../helpers/ink.js';
+import {KEY, press, resizeTo, settle, type, waitForFrame} from '../helpers/ink.js';
 
 const tmp = tempDir('kubepki-wizard-');
 afterAll(() => tmp.remove());
@@ -223,6 +223,7 @@ describe('wizard steps', () => {
     // The Hard Way's identities do not follow kubeadm's releases.
     expect(frame).toMatch(/admin\.kubeconfig: O=system:masters/);
     expect(frame).not.toMatch(/super-admin/);
+    expect(frame).toMatch(/In the hard-way layout none of these files changes from one release to the next\./);
     frame = await press(ui, KEY.enter);
     expect(frame).toMatch(/6\/11 · Certificate authorities/);
     expect(frame).toMatch(/❯ single/);
@@ -237,6 +238,10 @@ describe('wizard steps', () => {
     await settle(ui, 'Cluster and API endpoint');
     await press(ui, KEY.enter, 8);
     let frame = await waitForFrame(ui, f => f.includes('5/11 · Kubernetes release'), 'release');
+    // At 80×24 the list is a window: the screen keeps a line spare (Ink redraws everything when full).
+    resizeTo(ui, 80, 24);
+    frame = await waitForFrame(ui, f => f.split('\n').length < 24 && f.includes('❯ v1.34.4'), 'the release step at 80×24');
+    expect(frame).not.toMatch(/In the kubeadm layout none/);
     expect(frame).toMatch(/❯ v1\.34\.4 +default: the release kubepki is tested with/);
     expect(frame).toMatch(/With v1\.34\.4:/);
     expect(frame).toMatch(/admin\.conf: O=kubeadm:cluster-admins/);
