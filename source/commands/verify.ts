@@ -11,11 +11,12 @@ export function runVerify(io: Io, dir: string, expiringWithin = DEFAULT_EXPIRY_W
   if (hours === undefined) throw new InputError([`--expiring-within: ${JSON.stringify(expiringWithin)} is not a duration such as 30d or 720h`]);
   const findings = inspectDirectory(dir);
   io.out(`${renderTable([
-    {header: 'FILE', value: f => f.file, shrink: 2, min: 20},
-    {header: 'CHECK', value: f => f.check, shrink: 1, min: 12},
+    // In a narrow terminal the detail keeps the most room: it says what is wrong.
+    {header: 'FILE', value: f => f.file, shrink: 3, min: 18},
+    {header: 'CHECK', value: f => f.check, shrink: 2, min: 12},
     {header: 'RESULT', value: f => (f.ok ? 'ok' : 'FAIL')},
     {header: 'DAYS LEFT', value: f => (f.daysLeft === undefined ? '' : String(f.daysLeft))},
-    {header: 'DETAIL', value: f => f.detail, shrink: 3, min: 10},
+    {header: 'DETAIL', value: f => f.detail, shrink: 1, min: 24},
   ], findings, io.columns)}\n`);
   const failed = findings.filter(f => !f.ok);
   io.out(failed.length ? `\n${failed.length} of ${findings.length} checks failed.\n` : `\nAll ${findings.length} checks passed.\n`);

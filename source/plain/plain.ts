@@ -4,8 +4,7 @@ import {buildPlan, sshWarning} from '../plan/plan.js';
 import {finalReport} from '../build/report.js';
 import {signingSummary} from '../plan/catalog.js';
 import {AUTHORITY_TOPOLOGIES, KEY_TYPES, ROLES, type ClusterSpec, type Role} from '../spec/types.js';
-import {PLAN_COLUMNS, caKeyHolders, planRows, planSummary} from '../text/plan-table.js';
-import {renderTable} from '../text/table.js';
+import {caKeyHolders, planSummary, renderPlanTable} from '../text/plan-table.js';
 import {nodeProblems, outputErrors, type FrontEndDeps} from '../interview/checks.js';
 import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../interview/draft.js';
 import {stepErrors, type StepId} from '../interview/flow.js';
@@ -160,7 +159,9 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
       return {code: 1};
     }
     const plan = buildPlan(result.spec);
-    say(`\n${renderTable(PLAN_COLUMNS, planRows(plan))}\n`);
+    // Sized to the terminal when the output is one; full width into a log or a pipe.
+    const columns = (output as {isTTY?: boolean; columns?: number}).isTTY ? (output as {columns?: number}).columns : undefined;
+    say(`\n${renderPlanTable(plan, columns)}\n`);
     for (const line of [...planSummary(plan), caKeyHolders(plan), ...plan.warnings.map(w => `warning: ${w}`)]) say(line);
     const go = await ask.select('Generate these files now?', [{name: 'Generate', value: true}, {name: 'Quit without writing', value: false}]);
     if (!go) return {code: 0};

@@ -1,7 +1,8 @@
 // The certificate plan as rows: the `plan` command, the plain prompts and the wizard all show these.
 import type {Plan} from '../plan/types.js';
 import {KEY_LABELS, type KeyType} from '../spec/types.js';
-import type {Column} from './table.js';
+import {columnWidths, renderTable, tableLines, type Column, type TableLines} from './table.js';
+import {wrapText} from './wrap.js';
 
 export interface PlanRow {
   file: string;
@@ -9,25 +10,33 @@ export interface PlanRow {
   o: string;
   signer: string;
   sans: string;
+  /** Every node that receives it. */
   nodes: string;
+  /** The same, short enough for a table cell at 500 nodes: up to four names, else a count. */
+  nodesBrief: string;
   index: number;
   kind: 'authority' | 'certificate' | 'serviceAccount';
 }
 
 const nodeList = (names: string[]) => [...new Set(names)].join(',') || '(master copy only)';
+const nodeBrief = (names: string[]) => {
+  const unique = [...new Set(names)];
+  return unique.length > 4 ? `${unique.length} nodes` : nodeList(unique);
+};
 
 export function planRows(plan: Plan): PlanRow[] {
   const holders = kubeconfigHolders(plan);
   const authorities = plan.authorities.map((a, index): PlanRow => ({
     kind: 'authority', index,
     file: a.cert.replace(/^pki\//, ''), cn: a.cn, o: '', signer: 'self (CA)', sans: '',
-    nodes: nodeList(a.certInstalls.map(i => i.node)),
+    nodes: nodeList(a.certInstalls.map(i => i.node)), nodesBrief: nodeBrief(a.certInstalls.map(i => i.node)),
   }));
   const certificates = plan.certificates.map((c, index): PlanRow => ({
     kind: 'certificate', index,
     file: c.cert.replace(/^pki\//, ''), cn: c.cn, o: c.organizations.join(','), signer: c.signer,
     sans: [...c.dnsNames, ...c.ipAddresses].join(','),
-    nodes: c.certInstalls.length ? nodeList(c.certInstalls.map(i => i.node)) : holders.get(c.ref) ?? '(master copy only)',
+    nodes: c.certInstalls.length ? nodeList(c.certInstalls.map(i => i.node)) : holders.get(c.ref)?.all ?? '(master copy only)',
+    nodesBrief: c.certInstalls.length ? nodeBrief(c.certInstalls.map(i => i.node)) : holders.get(c.ref)?.brief ?? '(master copy only)',
   }));
   // Not a certificate, but a key pair the control plane needs: listed so it is seen and explained.
   const sa = plan.serviceAccount;
@@ -35,15 +44,16 @@ export function planRows(plan: Plan): PlanRow[] {
     kind: 'serviceAccount', index: 0,
     file: [sa.key, sa.publicKey].map(f => f.replace(/^pki\//, '')).join(', '), cn: '(no certificate)', o: '', signer: '-', sans: '',
     nodes: nodeList([...sa.keyInstalls, ...sa.publicKeyInstalls].map(i => i.node)),
+    nodesBrief: nodeBrief([...sa.keyInstalls, ...sa.publicKeyInstalls].map(i => i.node)),
   };
   return [...authorities, ...certificates, serviceAccount];
 }
 
 /** Client certificates that exist only inside kubeconfigs: the nodes that receive those kubeconfigs. */
-function kubeconfigHolders(plan: Plan): Map<string, string> {
+function kubeconfigHolders(plan: Plan): Map<string, {all: string; brief: string}> {
   const nodes = new Map<string, string[]>();
   for (const k of plan.kubeconfigs) nodes.set(k.certificate.ref, [...(nodes.get(k.certificate.ref) ?? []), ...k.installs.map(i => i.node)]);
-  return new Map([...nodes].map(([key, list]) => [key, `${nodeList(list)} (in kubeconfig)`]));
+  return new Map([...nodes].map(([key, list]) => [key, {all: `${nodeList(list)} (in kubeconfig)`, brief: `${nodeBrief(list)} (in kubeconfig)`}]));
 }
 
 export const PLAN_COLUMNS: Column<PlanRow>[] = [
@@ -55,10 +65,44 @@ export const PLAN_COLUMNS: Column<PlanRow>[] = [
   {header: 'NODES', value: r => r.nodes, shrink: 4, min: 8},
 ];
 
+/**
+ * The plan narrower than its one-line table (the wizard at 80 columns, `kubepki plan` in a small
+ * terminal): a row's first line says which file, who signs it and where it goes, the lines under
+ * it its subject (and SANs), so rows that look alike at 500 nodes still read apart.
+ */
+const narrowColumns = (brief: boolean): Column<PlanRow>[] => [
+  {header: 'FILE / SUBJECT', value: r => r.file, shrink: brief ? 3 : 2, min: 24},
+  {header: 'SIGNER', value: r => r.signer, shrink: 1, min: 9},
+  // Every node (printed) is the column that gives up width first; a brief list is short already.
+  {header: 'NODES', value: brief ? r => r.nodesBrief : r => r.nodes, shrink: brief ? 2 : 3, min: 12},
+];
+
+/** CN and O as a subject reads, or what the row is when it has no certificate. */
+export const rowSubject = (r: PlanRow) =>
+  r.kind === 'serviceAccount' ? 'a key pair, no certificate' : `CN=${r.cn}${r.o ? ` O=${r.o}` : ''}`;
+
+/**
+ * Two lines or more per row, within `width`. The wizard's (brief) names at most four nodes and
+ * leaves SANs to the details; the printed one (not brief) lists every node and every SAN.
+ */
+export function narrowPlanTable(rows: PlanRow[], width: number, brief: boolean): TableLines {
+  const table = tableLines(narrowColumns(brief), rows, width);
+  const under = (r: PlanRow) => [rowSubject(r), ...(!brief && r.sans ? [`SANs ${r.sans.replaceAll(',', ', ')}`] : [])];
+  return {...table, rows: table.rows.map((lines, i) => [...lines, ...under(rows[i]!).flatMap(t => wrapText(t, width - 2).map(l => `  ${l}`))])};
+}
+
+/** The plan as printed: one line per row when that fits `width` (or no width: a pipe), else narrowPlanTable. */
+export function renderPlanTable(plan: Plan, width?: number): string {
+  const rows = planRows(plan);
+  const natural = columnWidths(PLAN_COLUMNS, rows).reduce((a, b) => a + b, 0) + 2 * (PLAN_COLUMNS.length - 1);
+  if (width === undefined || natural <= width) return renderTable(PLAN_COLUMNS, rows);
+  const table = narrowPlanTable(rows, width, false);
+  return [...table.header, table.rule, ...table.rows.flat()].join('\n');
+}
+
 export function planSummary(plan: Plan): string[] {
   const perCa = plan.authorities.map(a => `${a.id} signs ${plan.certificates.filter(c => c.signer === a.id).length}`).join(', ');
-  const shown = plan.nodes.slice(0, 6).map(n => `${n.name} ${plan.bundles[n.name]!.length}`);
-  const perNode = shown.join(', ') + (plan.nodes.length > 6 ? ` and ${plan.nodes.length - 6} more` : '');
+  const perNode = plan.nodes.map(n => `${n.name} ${plan.bundles[n.name]!.length}`).join(', ');
   return [
     `${plan.authorities.length} CA${plan.authorities.length > 1 ? 's' : ''}, ${plan.certificates.length} certificates, ${plan.kubeconfigs.length} kubeconfigs, 1 service-account key pair; ${keysToGenerate(plan)} to generate.`,
     `Per CA: ${perCa}.`,

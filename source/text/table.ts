@@ -1,5 +1,6 @@
-// Plain-text tables sized from the data, with a rule under the header; cells too wide for the
-// screen are cut with an ellipsis so rows never wrap.
+// Plain-text tables sized from the data, with a rule under the header. When the table is wider
+// than the screen, columns give up width and their cells wrap onto more lines: nothing is cut.
+import {wrapText} from './wrap.js';
 
 export interface Column<T> {
   header: string;
@@ -10,10 +11,8 @@ export interface Column<T> {
   min?: number;
 }
 
-export function truncate(text: string, width: number): string {
-  if (width <= 0) return '';
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
-}
+/** Below this a column would wrap every few characters; the table is then wider than asked. */
+const NARROWEST = 4;
 
 export function columnWidths<T>(columns: Column<T>[], rows: T[], maxWidth = Infinity): number[] {
   const widths = columns.map(c => Math.max(c.header.length, ...rows.map(r => c.value(r).length)));
@@ -28,19 +27,52 @@ export function columnWidths<T>(columns: Column<T>[], rows: T[], maxWidth = Infi
     widths[i]! -= take;
     excess -= take;
   }
+  // Still too wide (a narrow terminal): the widest column gives up one character at a time.
+  while (excess > 0) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest]! <= NARROWEST) break;
+    widths[widest]! -= 1;
+    excess -= 1;
+  }
   return widths;
 }
 
+/** A cell cut to `width` with an ellipsis: for one-line lists on screens (the update plan's). */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** One row on one line, each cell cut to its column. */
 export function formatRow(cells: string[], widths: number[]): string {
   return cells.map((cell, i) => (i === cells.length - 1 ? truncate(cell, widths[i]!) : truncate(cell, widths[i]!).padEnd(widths[i]!))).join('  ').trimEnd();
 }
 
-export function renderTable<T>(columns: Column<T>[], rows: T[], maxWidth = Infinity): string {
+/** One row: each cell wrapped inside its column, as many lines as its tallest cell. */
+export function rowLines(cells: string[], widths: number[]): string[] {
+  const wrapped = cells.map((cell, i) => wrapText(cell, widths[i]!));
+  const height = Math.max(...wrapped.map(w => w.length));
+  return Array.from({length: height}, (_, line) =>
+    wrapped.map((w, i) => (i === cells.length - 1 ? w[line] ?? '' : (w[line] ?? '').padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export interface TableLines {
+  header: string[];
+  rule: string;
+  /** Each row's lines, in the order of the rows. */
+  rows: string[][];
+}
+
+export function tableLines<T>(columns: Column<T>[], rows: T[], maxWidth = Infinity): TableLines {
   const widths = columnWidths(columns, rows, maxWidth);
-  const lines = [
-    formatRow(columns.map(c => c.header), widths),
-    '─'.repeat(Math.min(maxWidth, widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1))),
-    ...rows.map(r => formatRow(columns.map(c => c.value(r)), widths)),
-  ];
-  return lines.join('\n');
+  return {
+    header: rowLines(columns.map(c => c.header), widths),
+    rule: '─'.repeat(Math.min(maxWidth, widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1))),
+    rows: rows.map(r => rowLines(columns.map(c => c.value(r)), widths)),
+  };
+}
+
+export function renderTable<T>(columns: Column<T>[], rows: T[], maxWidth = Infinity): string {
+  const table = tableLines(columns, rows, maxWidth);
+  return [...table.header, table.rule, ...table.rows.flat()].join('\n');
 }

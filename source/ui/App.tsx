@@ -14,7 +14,7 @@ import {LayoutStep} from './LayoutStep.js';
 import {NetworkStep} from './NetworkStep.js';
 import {NodesStep} from './NodesStep.js';
 import {OutputStep} from './OutputStep.js';
-import {PlanStep} from './PlanStep.js';
+import {PLAN_FOOTER, PlanStep} from './PlanStep.js';
 import {ReleaseStep} from './ReleaseStep.js';
 import {Screen} from './Screen.js';
 import {StartStep} from './StartStep.js';
@@ -50,7 +50,7 @@ const FOOTERS = {
   first: 'Enter: next · ↑/↓: move · Ctrl+C: quit',
   nodes: '↑/↓ Home/End: select · Enter/e: edit · a: add · d: delete · u: undo · Esc: back · Ctrl+C: quit',
   select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
-  plan: '↑/↓ PgUp/PgDn: scroll · Enter: details · g: generate · Esc: back · Ctrl+C: quit',
+  plan: PLAN_FOOTER,
   generate: 'Ctrl+C: stop (nothing is left behind)',
   done: 'u: add a user · Enter, q or Esc: quit and print every command',
   update: '↑/↓ PgUp/PgDn · f: changes only · g: generate · u: add a user · Esc: back',

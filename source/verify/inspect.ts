@@ -179,7 +179,7 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
     }
   };
   walk('');
-  findings.push({file: '.', check: 'file modes', ok: bad.length === 0, detail: bad.length ? bad.slice(0, 3).join('; ') + (bad.length > 3 ? ` (+${bad.length - 3} more)` : '') : `${secret.size} private files 600, directories 700`});
+  findings.push({file: '.', check: 'file modes', ok: bad.length === 0, detail: bad.length ? bad.join('; ') : `${secret.size} private files 600, directories 700`});
 
   const caKeys = new Set(manifest.authorities.map(a => a.key));
   for (const [name, node] of Object.entries(manifest.nodes)) {

@@ -22,6 +22,17 @@ export class Terminal {
     return run(this.tmux, ['-L', this.socket, 'capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'k']).stdout.replace(/\n$/, '');
   }
 
+  /** The screen with lines the terminal wrapped joined again: a line wider than the pane shows as such. */
+  joinedScreen(): string {
+    return run(this.tmux, ['-L', this.socket, 'capture-pane', '-p', '-J', '-t', 'k']).stdout.replace(/\n$/, '');
+  }
+
+  /** The terminal resized, as when its window is (the program gets SIGWINCH). */
+  resize(columns: number, rows: number) {
+    const r = run(this.tmux, ['-L', this.socket, 'resize-window', '-t', 'k', '-x', String(columns), '-y', String(rows)]);
+    if (r.status !== 0) throw new Error(`tmux resize-window: ${r.stderr}`);
+  }
+
   async waitFor(what: string, predicate: (screen: string) => boolean, timeoutMs = 15_000): Promise<string> {
     let last = '';
     await waitFor(what, () => predicate((last = this.screen())), timeoutMs, 50).catch(error => {

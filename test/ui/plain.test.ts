@@ -10,6 +10,7 @@ import {inspectDirectory} from '../../source/verify/inspect.js';
 import type {Plan} from '../../source/plan/types.js';
 import {tempDir} from '../helpers/cluster.js';
 import {buildPlan} from '../../source/plan/plan.js';
+import {planRows} from '../../source/text/plan-table.js';
 
 const tmp = tempDir('kubepki-plain-');
 afterAll(() => tmp.remove());
@@ -140,5 +141,33 @@ describe('--plain: layout, release and the hard-way proposal, as in the wizard',
     expect(built!.spec.pki.layout).toBe('hard-way');
     expect(built!.spec.pki.authorities).toBe('single');
     expect(built!.spec.kubernetesVersion).toBe('v1.28.0');
+  });
+});
+
+describe('--plain prints the plan sized to its terminal', () => {
+  it('on a 60-column terminal the table fits and nothing is cut; into a log, one line per row', async () => {
+    for (const columns of [60, undefined]) {
+      const input = new PassThrough();
+      const output = Object.assign(new PassThrough(), columns ? {isTTY: true, columns} : {});
+      let text = '';
+      output.on('data', d => { text += d.toString(); });
+      input.write(['', '', '', '', '', '', '', '', '', '', '', '', '', `sized-${columns}`, '', '2'].join('\n') + '\n');
+      const outcome = await runPlain(exampleSpec(), {
+        generate: () => Promise.reject(new Error('not asked to generate')),
+        checkOut: out => outputProblem(join(tmp.path, out)),
+        context: {input, output},
+        lines: true,
+      });
+      expect(outcome).toEqual({code: 0});
+      const table = text.slice(text.indexOf('\nFILE'), text.indexOf('\n3 CAs,'));
+      const rows = planRows(buildPlan(exampleSpec()));
+      if (columns) {
+        expect(table.split('\n').filter(l => l.length > columns)).toEqual([]);
+        expect(table).not.toMatch(/…/);
+        expect(table).toMatch(/^FILE \/ SUBJECT +SIGNER +NODES$/m);
+      } else {
+        expect(table.trim().split('\n')).toHaveLength(rows.length + 2);
+      }
+    }
   });
 });

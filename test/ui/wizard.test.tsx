@@ -265,7 +265,9 @@ describe('wizard steps', () => {
   it('plan: the table, scrolling, details that teach, and the summary', async () => {
     const {ui} = wizard();
     let frame = await enterToPlan(ui);
-    expect(frame.split('\n')[3]).toMatch(/^ {2}FILE\s+CN\s+O\s+SIGNER\s+SANS\s+NODES/);
+    expect(frame.split('\n')[3]).toMatch(/^ {2}FILE \/ SUBJECT\s+SIGNER\s+NODES/);
+    // Each certificate on two lines: the file, its signer and nodes; under it the subject.
+    expect(frame).toMatch(/^› ca\.crt +self \(CA\) +cp1,cp2\n {4}CN=kubernetes\n/m);
     // The selected row is marked with ›, not only inverse video (NO_COLOR, dumb terminals).
     expect(frame).toMatch(/^› ca\.crt /m);
     expect(frame).toMatch(/^ {2}etcd\/ca\.crt /m);
@@ -276,7 +278,10 @@ describe('wizard steps', () => {
     expect(frame).toMatch(/ca\.key goes only to the control plane \(cp1, cp2\); workers get no CA file at all/);
     const plan = buildPlan(exampleSpec());
     const signs = (id: string) => plan.certificates.filter(c => c.signer === id).length;
+    // The summary and the warnings are one key away.
+    frame = await press(ui, 'w');
     expect(frame).toMatch(new RegExp(`Per CA: ca signs ${signs('ca')}, etcd-ca signs ${signs('etcd-ca')}, front-proxy-ca signs ${signs('front-proxy-ca')}`));
+    frame = await press(ui, KEY.escape);
     const rows = plan.authorities.length + plan.certificates.length + 1; // + the service-account pair
     frame = await press(ui, KEY.pageDown);
     expect(frame).toMatch(new RegExp(`row \\d+ of ${rows}`));
@@ -298,7 +303,7 @@ describe('wizard steps', () => {
     const rows = plan.authorities.length + plan.certificates.length + 1;
     frame = await press(ui, KEY.down, rows - 1);
     expect(frame).toMatch(new RegExp(`row ${rows} of ${rows}`));
-    expect(frame).toMatch(/^› sa\.key, sa\.pub +\(no certificate\) +- +cp1,cp2/m);
+    expect(frame).toMatch(/^› sa\.key, sa\.pub +- +cp1,cp2\n {4}a key pair, no certificate/m);
     frame = await press(ui, KEY.enter);
     const flat = frame.replace(/\s+/g, ' ');
     expect(flat).toMatch(/pki\/sa\.key and pki\/sa\.pub — the service-account key pair/);
@@ -338,7 +343,12 @@ describe('a 500-node plan', () => {
     expect(frame).toMatch(new RegExp(`row 1 of ${rows}`));
     expect(frame.split('\n').length).toBeLessThanOrEqual(24);
     frame = await press(ui, KEY.pageDown, 10);
-    expect(frame).toMatch(new RegExp(`row \\d{3} of ${rows}`));
+    expect(Number(/row (\d+) of/.exec(frame)![1])).toBeGreaterThan(20);
+    expect(frame.split('\n').length).toBeLessThanOrEqual(24);
+    frame = await press(ui, KEY.end);
+    expect(frame).toMatch(new RegExp(`row ${rows} of ${rows}`));
+    // Rows that look alike still read apart: the last workers' kubelet certificates name their node.
+    expect(frame).toMatch(/^ {2}nodes\/w499\/kubelet\.crt +ca +w499\n {4}CN=w499$/m);
     expect(frame.split('\n').length).toBeLessThanOrEqual(24);
     ui.unmount();
   });
