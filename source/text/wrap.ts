@@ -27,3 +27,33 @@ export function wrapText(text: string, width: number): string[] {
   }
   return lines;
 }
+
+/**
+ * A shell command as lines of at most `width` characters that still paste and run as one: broken
+ * only at spaces outside quotes, each line but the last ending in ` \`, the next indented two
+ * spaces. A word longer than the width stays whole on its own line.
+ */
+export function wrapCommand(command: string, width: number): string[] {
+  if (command.length <= width) return [command];
+  const words: string[] = [];
+  let word = '';
+  let quote: string | null = null;
+  for (const ch of command) {
+    if (quote) { if (ch === quote) quote = null; }
+    else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === ' ') { if (word) words.push(word); word = ''; continue; }
+    word += ch;
+  }
+  if (word) words.push(word);
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    const indent = lines.length ? '  ' : '';
+    const next = line ? `${line} ${w}` : `${indent}${w}`;
+    // Room for the ` \` of a continued line.
+    if (line && next.length + 2 > width) { lines.push(`${line} \\`); line = `  ${w}`; }
+    else line = next;
+  }
+  lines.push(line);
+  return lines;
+}

@@ -3,6 +3,8 @@ import {Box, Text, useInput} from 'ink';
 import type {BuildReport} from '../build/index.js';
 import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
 import {shellQuote} from '../scripts/shell.js';
+import {wrapCommand} from '../text/wrap.js';
+import {useTerminalSize} from './use-terminal-size.js';
 
 /**
  * What was written, the checks that matter for this cluster, and one complete shipping
@@ -16,6 +18,8 @@ export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onEx
   const plan = result.plan;
   const total = checkCount(opensslChecks(plan));
   const user = plan.spec.ssh.user;
+  // Long commands break with ` \` so that what is copied from the screen runs as one command.
+  const {columns} = useTerminalSize();
   return (
     <Box flexDirection="column">
       <Text color="green">✓ Wrote {plan.certificates.length + plan.authorities.length} certificates and {plan.kubeconfigs.length} kubeconfigs to</Text>
@@ -25,7 +29,7 @@ export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onEx
       {clusterChecks(plan).map(({label, check}) => (
         <Box key={label} flexDirection="column">
           <Text dimColor>  # {label}</Text>
-          <Box paddingLeft={2}><Text wrap="wrap">{checkCommand(check)}</Text></Box>
+          {wrapCommand(checkCommand(check), columns - 2).map((line, i) => <Text key={i}>  {line}</Text>)}
         </Box>
       ))}
       <Text bold>Ship them to the {plan.nodes.length} nodes as {user} (ssh):</Text>

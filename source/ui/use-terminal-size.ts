@@ -13,6 +13,7 @@ export function useTerminalSize(): {columns: number; rows: number} {
     if (!stdout) return;
     const update = () => setSize(read());
     stdout.on('resize', update);
+    update(); // a resize between the first render and this subscription is not missed
     return () => { stdout.off('resize', update); };
   }, [stdout]);
   return size;

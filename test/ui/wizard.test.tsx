@@ -378,6 +378,13 @@ describe('a full walk with the defaults', () => {
     expect(flat).toMatch(/Then kubeadm, node by node \(shared-ca flow\): bash kubeadm-steps\.sh # each node's commands, in order/);
     expect(flat).toMatch(/Saved verify\.sh, distribute\.sh, kubeadm-steps\.sh and your answers in cluster\.yaml/);
     expect(frame.split('\n').length).toBeLessThanOrEqual(20);
+    // At 60 columns a check no longer fits: it breaks with ` \`, so what is copied runs as one command.
+    resizeTo(ui, 60, 20);
+    frame = await waitForFrame(ui, f => / \\$/m.test(f), 'a check continued with a backslash');
+    for (const line of frame.split('\n')) expect(line.length, line).toBeLessThanOrEqual(60);
+    const check = frame.split('\n').findIndex(l => /^\s*openssl verify .* \\$/.test(l));
+    expect(`${frame.split('\n')[check]!.replace(/ \\$/, '')} ${frame.split('\n')[check + 1]!.trim()}`.trim())
+      .toBe('openssl verify -CAfile pki/ca.crt -purpose sslserver -verify_ip 192.168.56.20 pki/apiserver.crt');
     const findings = inspectDirectory(join(tmp.path, 'walk'));
     expect(findings.filter(f => !f.ok)).toEqual([]);
     // One finding per authority, certificate and kubeconfig, the service-account pair, file modes, and each node's bundle.
