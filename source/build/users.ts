@@ -171,3 +171,15 @@ function userKubeconfig(manifest: {cluster: string; endpoint: string}, name: str
 
 /** The leaf validity the cluster was planned with. */
 const clusterValidityHours = (out: string) => parseDurationHours(specFromFile(join(out, 'cluster.yaml')).pki.validity.certificate)!;
+
+/** What to run once a user is written: the cluster's signing commands (--csr), or a kubectl to try. Paths quoted for the shell. */
+export function userNextSteps(out: string, result: UserResult): string[] {
+  if (result.commands.length) {
+    return ['The cluster signs it (kubernetes.io/kube-apiserver-client; the CA key was not used). As a cluster admin:', ...result.commands];
+  }
+  if (!result.entry.kubeconfig) return [];
+  return [
+    `Try it: kubectl --kubeconfig ${shellQuote(join(out, result.entry.kubeconfig))} auth whoami   (context ${result.context})`,
+    'Its groups get no rights until RBAC binds them, e.g.: kubectl create clusterrolebinding NAME --clusterrole=view --group=GROUP',
+  ];
+}

@@ -2,7 +2,7 @@
 // checked by the same validator (build/users.ts userProblems), its messages placed under the
 // field they concern, and what to show once the user's files are written.
 import {join} from 'node:path';
-import {groupWarnings, userProblems, type AddUserRequest, type UserResult} from '../build/users.js';
+import {groupWarnings, userNextSteps, userProblems, type AddUserRequest, type UserResult} from '../build/users.js';
 
 export const SIGNING = {ca: 'signed here by the CA', csr: 'cluster signs (CSR)'} as const;
 export type Signing = keyof typeof SIGNING;
@@ -54,14 +54,5 @@ export function userResultLines(out: string, result: UserResult): {title: string
   const {entry} = result;
   const files = result.written.map(f => join(out, f));
   const title = `User ${entry.name} (groups ${entry.groups.join(', ')})`;
-  if (result.commands.length) {
-    return {title, files, next: ['The cluster signs it (kubernetes.io/kube-apiserver-client; the CA key was not used). As a cluster admin:', ...result.commands]};
-  }
-  return {
-    title, files,
-    next: [
-      `Try it: kubectl --kubeconfig ${join(out, entry.kubeconfig!)} auth whoami   (context ${result.context})`,
-      'Its groups get no rights until RBAC binds them, e.g.: kubectl create clusterrolebinding NAME --clusterrole=view --group=GROUP',
-    ],
-  };
+  return {title, files, next: userNextSteps(out, result)};
 }
