@@ -49,7 +49,7 @@ function summaryReport(report: BuildReport): string {
       `bash ${out}/kubeadm-steps.sh          # every node's commands; kubeadm-steps.sh NODE for one`,
       '',
     ] : []),
-    `Saved: ${out}/verify.sh, ${out}/distribute.sh, and your answers in ${out}/cluster.yaml.`,
+    `Saved: ${out}/verify.sh, ${out}/distribute.sh, ${report.kubeadmSteps.length ? `${out}/kubeadm-steps.sh, ` : ''}and your answers in ${out}/cluster.yaml.`,
     `The full lists: verify.sh runs every check, distribute.sh --dry-run prints every copy${report.kubeadmSteps.length ? ', kubeadm-steps.sh every kubeadm command' : ''}; kubepki generate --verbose prints them all here.`,
   ];
   return `${lines.join('\n')}\n`;
@@ -73,7 +73,7 @@ function fullReport(report: BuildReport): string {
       ...report.kubeadmSteps.flatMap(s => [`## ${s.node}`, ...s.lines]),
       '',
     ] : []),
-    `Saved: ${out}/verify.sh, ${out}/distribute.sh, and your answers in ${out}/cluster.yaml.`,
+    `Saved: ${out}/verify.sh, ${out}/distribute.sh, ${report.kubeadmSteps.length ? `${out}/kubeadm-steps.sh, ` : ''}and your answers in ${out}/cluster.yaml.`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -61,7 +61,7 @@ export function checkTarget(out: string, plan: Plan, force: boolean, dir: string
   }
   const shown = printable(out);
   if (snapshot.state !== 'occupied') return {authorities: {}, snapshot};
-  if (!force) throw new InputError([`--out: ${shown} already holds files; nothing was changed. Choose another directory, or pass --force to regenerate it (its CAs are kept).`]);
+  if (!force) throw new InputError([`--out: ${shown} already holds files; nothing was changed. Choose another directory; to apply an edited cluster.yaml to it, pass --update (unchanged certificates are kept); or pass --force to re-issue every certificate (its CAs are kept).`]);
   if (!existsSync(join(dir, 'manifest.json'))) {
     throw new InputError([`--out: ${shown} holds files that kubepki did not write (no manifest.json); --force only replaces kubepki output. Choose another directory.`]);
   }

@@ -53,6 +53,10 @@ export function userProblems(request: AddUserRequest): string[] {
     if (g === '' || g.length > 64 || /[\u0000-\u001f\u007f]/.test(g)) problems.push(`--group: ${JSON.stringify(g)} must be 1-64 printable characters`);
   }
   if (new Set(request.groups).size !== request.groups.length) problems.push('--group: a group is given twice');
+  // kube-apiserver's CertificateSubjectRestriction admission plugin (on by default) refuses such a CSR.
+  if (request.csr && request.groups.includes('system:masters')) {
+    problems.push('--group: the cluster refuses a CertificateSigningRequest for system:masters with signer kubernetes.io/kube-apiserver-client (admission plugin CertificateSubjectRestriction); bind a ClusterRole to a group of your own, or sign with the CA key (without --csr)');
+  }
   if (request.validity !== undefined) {
     const hours = parseDurationHours(request.validity);
     if (hours === undefined) problems.push(`--validity: ${JSON.stringify(request.validity)} is not a duration such as 8760h, 90d or 1y`);
@@ -178,8 +182,9 @@ export function userNextSteps(out: string, result: UserResult): string[] {
     return ['The cluster signs it (kubernetes.io/kube-apiserver-client; the CA key was not used). As a cluster admin:', ...result.commands];
   }
   if (!result.entry.kubeconfig) return [];
-  return [
-    `Try it: kubectl --kubeconfig ${shellQuote(join(out, result.entry.kubeconfig))} auth whoami   (context ${result.context})`,
-    'Its groups get no rights until RBAC binds them, e.g.: kubectl create clusterrolebinding NAME --clusterrole=view --group=GROUP',
-  ];
+  const tryIt = `Try it: kubectl --kubeconfig ${shellQuote(join(out, result.entry.kubeconfig))} auth whoami   (context ${result.context})`;
+  // system:masters needs no binding (it bypasses RBAC: warned about already); other groups do.
+  const group = result.entry.groups.find(g => g !== 'system:masters');
+  if (result.entry.groups.includes('system:masters') || !group) return [tryIt];
+  return [tryIt, `Its groups get no rights until RBAC binds them, e.g.: kubectl create clusterrolebinding ${shellQuote(`${group}-view`)} --clusterrole=view --group=${shellQuote(group)}`];
 }

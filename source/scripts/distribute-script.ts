@@ -168,7 +168,8 @@ for node in "\${selected[@]}"; do
     if [ "\${all[$i]}" = "$node" ]; then "ship_$i"; fi
   done
 done
-echo "distribute.sh: shipped \${#selected[@]} node(s)"
+if [ -n "$dry" ]; then echo "distribute.sh: dry run for \${#selected[@]} node(s): nothing was copied"
+else echo "distribute.sh: shipped \${#selected[@]} node(s)"; fi
 `;
 }
 

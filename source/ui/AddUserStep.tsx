@@ -1,4 +1,4 @@
-import React, {useState} from 'react';
+import React, {useRef, useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import type {AddUserRequest, UserResult} from '../build/users.js';
 import {SIGNING, emptyUserForm, errorsByField, userFormErrors, userFormWarnings, userRequest, userResultLines, type Signing, type UserForm} from '../interview/users.js';
@@ -23,6 +23,8 @@ export function AddUserStep({out, defaultValidity, addUser, onDone}: Props) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<UserResult>();
+  // The form as of the last key: a burst such as "30d⏎" submits before React renders the new value.
+  const latest = useRef(form);
 
   useInput((input, key) => {
     if (result && (key.return || key.escape || input === 'q')) onDone();
@@ -43,11 +45,12 @@ export function AddUserStep({out, defaultValidity, addUser, onDone}: Props) {
 
   const submit = () => {
     if (busy) return;
-    const problems = userFormErrors(form);
+    const current = latest.current;
+    const problems = userFormErrors(current);
     setErrors(problems);
     if (Object.keys(problems).length) return;
     setBusy(true);
-    addUser(out, userRequest(form)).then(setResult, (error: Error & {lines?: string[]}) => {
+    addUser(out, userRequest(current)).then(setResult, (error: Error & {lines?: string[]}) => {
       setErrors(errorsByField(error.lines ?? [error.message]));
       setBusy(false);
     });
@@ -66,14 +69,15 @@ export function AddUserStep({out, defaultValidity, addUser, onDone}: Props) {
         errors={errors}
         onChange={(key, value) => {
           setErrors({});
-          setForm(f => ({...f, [key]: key === 'signing' ? signingOf(value) : value}));
+          latest.current = {...latest.current, [key]: key === 'signing' ? signingOf(value) : value};
+          setForm(latest.current);
         }}
         onSubmit={submit}
         onBack={onDone}
       />
       {warnings.map(w => <Text key={w} color="yellow" wrap="wrap">⚠ {w}</Text>)}
       {errors.form ? <Text color="red" wrap="wrap">✗ {errors.form}</Text> : null}
-      <Text dimColor>{busy ? 'writing…' : `Into ${out}/users/NAME/ · Enter on the last field: add`}</Text>
+      <Text dimColor>{busy ? 'writing…' : `Into ${out}/users/${form.name || 'NAME'}/ · Enter on the last field: add`}</Text>
     </Box>
   );
 }

@@ -225,7 +225,7 @@ describe('existing output', () => {
 
     const refused = kubepki(['generate', '--config', config, '--out', out]);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/already holds files; nothing was changed.*--force/);
+    expect(refused.stderr).toMatch(/already holds files; nothing was changed.*--update.*--force/);
     expect(readFileSync(join(out, 'pki/apiserver.crt'), 'utf8')).toBe(apiserver);
 
     const forced = kubepki(['generate', '--config', config, '--out', out, '--force']);

@@ -51,6 +51,7 @@ describe('generate output', () => {
     expect(large.stdout).toMatch(/openssl verify -CAfile pki\/ca\.crt -purpose sslserver -verify_hostname api\.example\.test pki\/apiserver\.crt/);
     expect(large.stdout).toContain(`bash ${out}/distribute.sh --dry-run`);
     expect(large.stdout).toContain(`bash ${out}/kubeadm-steps.sh`);
+    expect(large.stdout).toContain(`Saved: ${out}/verify.sh, ${out}/distribute.sh, ${out}/kubeadm-steps.sh, and your answers`);
     expect(large.stdout).toContain('kubepki generate --verbose prints them all');
     expect(large.stdout).not.toMatch(/^scp /m);
   });

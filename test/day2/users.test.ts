@@ -76,6 +76,9 @@ describe('user add', () => {
     const r = await add(out, 'root-ish', ['system:masters']);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/warning: group system:masters bypasses RBAC/);
+    // It needs no binding: the RBAC hint is not printed for it.
+    expect(r.stdout).toMatch(/Try it: kubectl/);
+    expect(r.stdout).not.toMatch(/no rights until RBAC binds them/);
     const before = snapshot(join(out, 'users'));
     const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
     await buildCluster(plan, out, {force: true, only: new Set()});
@@ -94,6 +97,8 @@ describe('user add', () => {
       [[out, 'ok', ['a', 'a']], /^kubepki: --group: a group is given twice/m],
       [[out, 'ok', ['g'], {validity: 'forever'}], /^kubepki: --validity: "forever"/m],
       [[out, 'ok', ['g'], {validity: '5m', csr: true}], /^kubepki: --validity/m],
+      // kube-apiserver's CertificateSubjectRestriction would refuse the CSR object.
+      [[out, 'ok', ['dev', 'system:masters'], {csr: true}], /^kubepki: --group: the cluster refuses a CertificateSigningRequest for system:masters/m],
       [[join(tmp.path, 'nowhere'), 'ok', ['g']], /no manifest\.json/],
     ];
     for (const [args, message] of cases) {

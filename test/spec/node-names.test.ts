@@ -98,7 +98,7 @@ describe('files named after a dotted node', () => {
       expect(dry.status, dry.stderr).toBe(0);
       expect(dry.stdout).toContain(`== ${EC2} (worker)`);
       expect(dry.stdout).toContain(`root@${EC2}`);
-      expect(dry.stdout).toMatch(/shipped 1 node\(s\)/);
+      expect(dry.stdout).toMatch(/dry run for 1 node\(s\): nothing was copied/);
       const steps = run('bash', [join(out.dir, 'kubeadm-steps.sh'), EC2], {cwd: '/'});
       expect(steps.status, steps.stderr).toBe(0);
       expect(steps.stdout).toContain(`## ${EC2}\n`);
