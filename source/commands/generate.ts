@@ -80,7 +80,9 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${state}.\n`);
     return INTERRUPT_EXIT[received];
   } finally {
-    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    // Once interrupted, the process is about to exit with 128 + n: a later signal (a second
+    // Ctrl+C) must find a handler still there, not the default action that would kill it.
+    if (!received) for (const [signal, handler] of handlers) process.removeListener(signal, handler);
   }
 }
 

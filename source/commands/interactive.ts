@@ -59,7 +59,9 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   const onSignal = (signal: 'SIGTERM' | 'SIGHUP') => {
     if (stopping) return;
     stopping = true;
-    void generate.cleanup().then(state => {
+    void generate.cleanup().then(async state => {
+      // The wizard's last frame first, then the message (not drawn over by a frame still pending).
+      if (!options.plain) (await import('../ui/render.js')).unmountWizard();
       process.stderr.write(`\nkubepki: interrupted (${signal}); ${state}.\n`);
       process.exit(INTERRUPT_EXIT[signal]);
     });

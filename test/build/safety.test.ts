@@ -101,6 +101,9 @@ describe('interrupted during key generation', () => {
     const parent = freshParent();
     const r = await runWith(['generate', '--config', slow, '--out', join(parent, 'out')], async (child, output) => {
       await signalWhen('SIGINT', progress(2))(child, output);
+      // Sent together, signals of different kinds may be handled in either order (any thread
+      // may take each one): the second and third come once the first is under way.
+      await new Promise(r => setTimeout(r, 50));
       child.kill('SIGINT');
       child.kill('SIGTERM');
     });
