@@ -12,9 +12,7 @@ import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
 import {printable} from '../spec/quote.js';
 import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
-
-type Interrupt = keyof typeof INTERRUPT_EXIT;
-const INTERRUPTS = Object.keys(INTERRUPT_EXIT) as Interrupt[];
+import {Interrupts} from './interrupts.js';
 
 /** `update`: OUT must hold kubepki output; only what the plan changed is issued anew (see build/index.ts). */
 /** `verbose`: the report lists every check and every node's commands, not only the summary. */
@@ -22,15 +20,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
   // KUBEPKI_TIMINGS=1: where the time goes, one JSON line on stderr (npm run bench reads it).
   timings.enabled = process.env.KUBEPKI_TIMINGS === '1';
   const startup = performance.now(); // since the process started: Node, the bundle, the engine's modules
-  const controller = new AbortController();
-  let received: Interrupt | undefined;
-  // The first signal stops the run; later ones (a second Ctrl+C) must not cut the cleanup short.
-  const onSignal = (signal: Interrupt) => {
-    received ??= signal;
-    controller.abort();
-  };
-  const handlers = INTERRUPTS.map(signal => [signal, () => onSignal(signal)] as const);
-  for (const [signal, handler] of handlers) process.on(signal, handler);
+  const interrupts = new Interrupts();
   const shown = printable(out);
   try {
     const plan = buildPlan(specFromFile(config));
@@ -42,7 +32,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     const report = await buildCluster(plan, out, {
       force: force || update,
       ...(update ? {only: new Set<string>()} : {}),
-      signal: controller.signal,
+      signal: interrupts.signal,
       onProgress: ({done, total, item}) => {
         const elapsed = ((Date.now() - started) / 1000).toFixed(1);
         if (io.stderrIsTTY) io.err(`\r\u001B[Kgenerating keys ${done}/${total} (${elapsed}s) ${item}`);
@@ -53,10 +43,13 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
       },
     });
     if (io.stderrIsTTY) io.err('\n');
+    const afterWrite = (signal: string) => `kubepki: interrupted (${signal}) after ${shown} was written: it holds the complete new files.\n`;
+    const {received} = interrupts;
     if (received) {
-      io.err(`kubepki: interrupted (${received}) after ${shown} was written: it holds the complete new files.\n`);
+      io.err(afterWrite(received));
       return INTERRUPT_EXIT[received];
     }
+    interrupts.written(io.err, afterWrite);
     const built = performance.now();
     const {idle, active} = performance.eventLoopUtilization(loop);
     io.out(before ? changesReport(summarizeChanges(report, before), report.out, `Updated ${report.out} from ${config}.`) : finalReport(report, verbose ? 'full' : 'summary'));
@@ -73,6 +66,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     }
     return EXIT.ok;
   } catch (error) {
+    const {received} = interrupts;
     if (!(error instanceof BuildInterrupted) || !received) throw error;
     const state = error.before === 'occupied'
       ? `${shown} still holds its earlier files, unchanged`
@@ -80,9 +74,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${state}.\n`);
     return INTERRUPT_EXIT[received];
   } finally {
-    // Once interrupted, the process is about to exit with 128 + n: a later signal (a second
-    // Ctrl+C) must find a handler still there, not the default action that would kill it.
-    if (!received) for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    interrupts.release();
   }
 }
 

@@ -10,6 +10,7 @@ import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
 import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
+import {Interrupts} from './interrupts.js';
 
 export interface RenewOptions {
   out: string;
@@ -33,28 +34,29 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
     io.out(`Nothing to renew: no certificate in ${out} expires within ${options.expiringWithin}. Nothing was changed.\n`);
     return EXIT.ok;
   }
-  const controller = new AbortController();
-  let received: keyof typeof INTERRUPT_EXIT | undefined;
-  const handlers = (Object.keys(INTERRUPT_EXIT) as (keyof typeof INTERRUPT_EXIT)[]).map(signal => [signal, () => { received ??= signal; controller.abort(); }] as const);
-  for (const [signal, handler] of handlers) process.on(signal, handler);
+  const interrupts = new Interrupts();
   try {
     const report = await buildCluster(plan, out, {
-      force: true, only: new Set(refs), keepKeys: !options.newKeys, signal: controller.signal,
+      force: true, only: new Set(refs), keepKeys: !options.newKeys, signal: interrupts.signal,
     });
+    const afterWrite = (signal: string) => `kubepki: interrupted (${signal}) after ${out} was written: it holds the renewed files.\n`;
+    const {received} = interrupts;
     if (received) {
-      io.err(`kubepki: interrupted (${received}) after ${out} was written: it holds the renewed files.\n`);
+      io.err(afterWrite(received));
       return INTERRUPT_EXIT[received];
     }
+    interrupts.written(io.err, afterWrite);
     const day = (ref: string) => expires.get(ref)?.toISOString().slice(0, 10) ?? 'unknown';
     const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `was valid until ${day(ref)}`}`);
     io.out(`Renewing ${refs.length} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):\n${lines.join('\n')}\n\n`);
     io.out(changesReport(summarizeChanges(report, existing.manifest), report.out, `Renewed in ${report.out}.`));
     return EXIT.ok;
   } catch (error) {
+    const {received} = interrupts;
     if (!(error instanceof BuildInterrupted) || !received) throw error;
     io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${out} is as it was.\n`);
     return INTERRUPT_EXIT[received];
   } finally {
-    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    interrupts.release();
   }
 }

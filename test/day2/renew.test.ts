@@ -1,10 +1,12 @@
 // `kubepki renew` and verify's expiry warning, through the CLI.
 import {afterAll, describe, expect, it} from 'vitest';
+import {spawn} from 'node:child_process';
 import {X509Certificate} from 'node:crypto';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse, stringify} from 'yaml';
-import {kubepki} from '../helpers/run.js';
+import {CLI, kubepki} from '../helpers/run.js';
+import {waitFor} from '../helpers/processes.js';
 import {tempDir} from '../helpers/cluster.js';
 import {differing, snapshot} from '../helpers/snapshot.js';
 
@@ -14,9 +16,10 @@ afterAll(() => tmp.remove());
 const daysLeft = (pem: string) => Math.floor((new Date(new X509Certificate(pem).validTo).getTime() - Date.now()) / 86_400_000);
 const manifestOf = (out: string) => JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
 
-function generate(name: string, validity = '8760h'): string {
+function generate(name: string, validity = '8760h', key?: string): string {
   const config = parse(kubepki(['example']).stdout);
   config.pki.validity.certificate = validity;
+  if (key) config.pki.key = key;
   const file = join(tmp.path, `${name}.yaml`);
   writeFileSync(file, stringify(config));
   const out = join(tmp.path, name);
@@ -132,4 +135,25 @@ describe('renew', () => {
     expect(differing(before, snapshot(out))).toEqual([]);
     expect(kubepki(['verify', out, '--expiring-within', 'x']).status).toBe(2);
   });
+
+  it('interrupted (twice): exit 130 after the cleanup, OUT exactly as it was, no staging left', async () => {
+    const out = generate('interrupt', '8760h', 'rsa-3072');
+    const before = snapshot(out);
+    const staging = () => readdirSync(tmp.path).filter(f => f.startsWith('.interrupt.kubepki-'));
+    const keysInStaging = () => staging().some(d => readdirSync(join(tmp.path, d), {recursive: true}).some(f => String(f).endsWith('.key')));
+    const child = spawn(process.execPath, [CLI, 'renew', out, 'all', '--new-keys'], {stdio: ['ignore', 'ignore', 'pipe']});
+    let stderr = '';
+    child.stderr.on('data', d => { stderr += d; });
+    const closed = new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (code, signal) => resolve([code, signal])));
+    await waitFor('a new key in the staging directory', () => keysInStaging() || child.exitCode !== null, 60_000, 5);
+    child.kill('SIGINT');
+    // A second Ctrl+C during the cleanup must not meet the default action.
+    await new Promise(r => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const [code, signal] = await closed;
+    expect({code, signal}, stderr).toEqual({code: 130, signal: null});
+    expect(stderr).toContain(`interrupted (SIGINT); the unfinished files were removed and ${out} is as it was.`);
+    expect(differing(before, snapshot(out))).toEqual([]);
+    expect(staging()).toEqual([]);
+  }, 120_000);
 });
