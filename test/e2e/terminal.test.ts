@@ -47,10 +47,9 @@ describe('the wizard in a real terminal', () => {
     }
   });
 
-  it('Ctrl+C during generation exits 130, restores the terminal and leaves nothing behind', async () => {
-    const cwd = join(tmp.path, 'interrupt');
+  /** The wizard in `cwd` on an RSA-4096 cluster (slow enough to interrupt), once it has made a key. */
+  async function generatingIn(cwd: string): Promise<Terminal> {
     const config = join(tmp.path, 'slow.yaml');
-    // RSA-4096 keys take long enough to interrupt generation midway.
     writeFileSync(config, stringify({...EXAMPLE_CONFIG, pki: {...EXAMPLE_CONFIG.pki, key: 'rsa-4096'}}));
     run('mkdir', ['-p', cwd]);
     const term = new Terminal(cwd, ['--config', config]);
@@ -59,6 +58,17 @@ describe('the wizard in a real terminal', () => {
       await term.press('Enter', 15);
       term.send('g');
       await term.waitFor('generation under way', s => /[1-9]\d*\/\d+ keys/.test(s));
+      return term;
+    } catch (error) {
+      term.close();
+      throw error;
+    }
+  }
+
+  it('Ctrl+C during generation exits 130, restores the terminal and leaves nothing behind', async () => {
+    const cwd = join(tmp.path, 'interrupt');
+    const term = await generatingIn(cwd);
+    try {
       term.send('C-c');
       expect(await term.exitCode()).toBe(130);
       const screen = await term.waitFor('the message', s => s.includes('interrupted'));
@@ -72,15 +82,8 @@ describe('the wizard in a real terminal', () => {
 
   it.each([['SIGTERM', 143], ['SIGHUP', 129]] as const)('%s during generation (the terminal closed) exits %i and leaves nothing behind', async (signal, code) => {
     const cwd = join(tmp.path, `signal-${signal}`);
-    const config = join(tmp.path, 'slow.yaml');
-    writeFileSync(config, stringify({...EXAMPLE_CONFIG, pki: {...EXAMPLE_CONFIG.pki, key: 'rsa-4096'}}));
-    run('mkdir', ['-p', cwd]);
-    const term = new Terminal(cwd, ['--config', config]);
+    const term = await generatingIn(cwd);
     try {
-      await term.waitFor('the first screen', s => s.includes('1/11'));
-      await term.press('Enter', 15);
-      term.send('g');
-      await term.waitFor('generation under way', s => /[1-9]\d*\/\d+ keys/.test(s));
       process.kill(term.cliPid(), signal);
       expect(await term.exitCode()).toBe(code);
       const screen = await term.waitFor('the message', s => s.includes('interrupted'));
