@@ -46,8 +46,10 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
       return INTERRUPT_EXIT[received];
     }
     interrupts.written(io.err, afterWrite);
-    const day = (ref: string) => expires.get(ref)?.toISOString().slice(0, 10) ?? 'unknown';
-    const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `was valid until ${day(ref)}`}`);
+    // The new dates are read back from the certificates now in OUT.
+    const renewed = selectRenewals(plan, readExisting(out), [], undefined).expires;
+    const day = (at: Map<string, Date>, ref: string) => at.get(ref)?.toISOString().slice(0, 10) ?? 'unknown';
+    const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `valid until ${day(renewed, ref)} (was ${day(expires, ref)})`}`);
     io.out(`Renewing ${refs.length} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):\n${lines.join('\n')}\n\n`);
     io.out(changesReport(summarizeChanges(report, existing.manifest), report.out, `Renewed in ${report.out}.`));
     return EXIT.ok;

@@ -43,6 +43,8 @@ describe('renew', () => {
     expect(new X509Certificate(after.get('pki/apiserver.crt')!).subjectAltName).toBe(new X509Certificate(before.get('pki/apiserver.crt')!).subjectAltName);
     expect(differing(before, after).filter(p => !p.startsWith('pki/') && p.startsWith('nodes/')).every(p => /^nodes\/cp[12]\//.test(p))).toBe(true);
     expect(r.stdout).toMatch(/keys kept/);
+    const day = (pem: string) => new Date(new X509Certificate(pem).validTo).toISOString().slice(0, 10);
+    expect(r.stdout).toMatch(new RegExp(`\\n  apiserver +valid until ${day(after.get('pki/apiserver.crt')!)} \\(was ${day(before.get('pki/apiserver.crt')!)}\\)\\n`));
     expect(r.stdout).toMatch(/bash .*distribute\.sh cp1 cp2\n/);
     expect(kubepki(['verify', out]).status).toBe(0);
 
