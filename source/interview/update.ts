@@ -15,6 +15,7 @@ import {specFromFile} from '../spec/load.js';
 import {printable} from '../spec/quote.js';
 import type {ClusterSpec} from '../spec/types.js';
 import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/inspect.js';
+import {notedTable, type Column, type TableLines} from '../text/table.js';
 
 export const updateLesson =
   'Against what OUT holds: kept files stay byte-for-byte, new and changed ones are issued from its CAs, removed ones are deleted.';
@@ -83,7 +84,10 @@ export interface DiffRow {
 
 export interface PlanDiff {
   rows: DiffRow[];
+  /** Certificates, kubeconfigs and the service-account pair: what the final screen counts too. */
   counts: Record<DiffStatus, number>;
+  /** The CAs, counted apart (they are never replaced: kept, or new). */
+  caCounts: Record<DiffStatus, number>;
   newNodes: string[];
   removedNodes: string[];
   /** Kept rows that expire within the threshold. */
@@ -165,9 +169,10 @@ export function planDiff(plan: Plan, opened: OpenedOut, warnWithin = DEFAULT_EXP
   rows.push(saDifferences.length ? {...saRow, status: 'changed', detail: saDifferences.join('; ')} : {...kept(saRow), detail: 'kept byte-identical (tokens stay valid)'});
 
   const counts: Record<DiffStatus, number> = {new: 0, changed: 0, kept: 0, removed: 0};
-  for (const r of rows) counts[r.status]++;
+  const caCounts: Record<DiffStatus, number> = {new: 0, changed: 0, kept: 0, removed: 0};
+  for (const r of rows) (r.kind === 'authority' ? caCounts : counts)[r.status]++;
   return {
-    rows, counts,
+    rows, counts, caCounts,
     newNodes: plan.nodes.map(n => n.name).filter(n => !(n in existing.manifest.nodes)),
     removedNodes,
     expiring: rows.filter(r => r.expiring),
@@ -175,18 +180,65 @@ export function planDiff(plan: Plan, opened: OpenedOut, warnWithin = DEFAULT_EXP
   };
 }
 
-/** One line: how many of each. */
+/**
+ * How many of each, as both update screens say it: certificates, kubeconfigs and the
+ * service-account pair, then the CAs apart (the plan and the final screen count alike).
+ */
+export function countsLine(files: Record<DiffStatus, number>, cas: Record<DiffStatus, number>): string {
+  const caParts = (['kept', 'new', 'changed', 'removed'] as const).filter(s => cas[s] > 0).map(s => `${cas[s]} ${s}`);
+  return `${files.new} new · ${files.changed} changed · ${files.kept} kept · ${files.removed} removed`
+    + (caParts.length ? `; CAs, counted apart: ${caParts.join(', ')}` : '');
+}
+
+/** One line: how many of each, and how many kept ones expire soon. */
 export function diffSummary(diff: PlanDiff): string {
-  const {counts} = diff;
-  return `${counts.new} new · ${counts.changed} changed · ${counts.kept} kept · ${counts.removed} removed`
+  return countsLine(diff.counts, diff.caCounts)
     + (diff.expiring.length ? ` · ${diff.expiring.length} expiring within ${diff.warnWithin}` : '');
+}
+
+/** The first line of every screen of the wizard on OUT. */
+export const updatingTitle = (opened: Pick<OpenedOut, 'dir'>) => `Updating ${printable(resolve(opened.dir))}`;
+
+/** The output field's hint on OUT (a new PKI's "must be new or empty" is not this wizard's). */
+export const updateOutHint = 'The directory being updated: kept files stay byte-for-byte, the CA keys are never replaced';
+
+/** `f` on the update plan: every row, or what generating would change (and kept files expiring soon). */
+export type DiffFilter = 'all' | 'changes';
+
+export function diffRowsShown(diff: PlanDiff, filter: DiffFilter): DiffRow[] {
+  return filter === 'all' ? diff.rows : diff.rows.filter(r => r.status !== 'kept' || r.expiring);
+}
+
+/** What a filter shows, in the words the row counter and the footer use. */
+export function filterName(diff: PlanDiff, filter: DiffFilter): string {
+  return filter === 'all' ? 'all rows' : diff.expiring.length ? 'changes and expiring' : 'changes only';
+}
+
+export const otherFilter = (filter: DiffFilter): DiffFilter => (filter === 'all' ? 'changes' : 'all');
+
+const DIFF_COLUMNS: Column<DiffRow>[] = [
+  {header: 'STATUS', value: r => r.status},
+  // Paths wrap well at their slashes: the file gives up width first.
+  {header: 'WHAT', value: r => r.ref, shrink: 1, min: 14},
+  {header: 'FILE', value: r => r.file, shrink: 2, min: 22},
+];
+
+/**
+ * The diff as a table within `width`, as the plan's: a row's first line says what and which
+ * file, the lines under it what happens to it (wrapped: nothing is cut).
+ */
+export function diffTable(rows: DiffRow[], width: number): TableLines {
+  return notedTable(DIFF_COLUMNS, rows, width, r => [`${r.expiring ? '⚠ ' : ''}${r.kind}: ${r.detail}`]);
 }
 
 /** After the update: what the engine did, and the nodes to ship to (as `generate --update` prints them). */
 export function updateOutcome(report: BuildReport, before: Manifest) {
   const changes = summarizeChanges(report, before);
   return {
-    summary: `${changes.new.length} new · ${changes.changed.length} changed · ${changes.kept.length} kept byte-identical (and the ${report.keptAuthorities.length} CAs) · ${changes.removed.length} removed`,
+    summary: countsLine(
+      {new: changes.new.length, changed: changes.changed.length, kept: changes.kept.length, removed: changes.removed.length},
+      {kept: report.keptAuthorities.length, new: report.plan.authorities.length - report.keptAuthorities.length, changed: 0, removed: 0},
+    ),
     newNodes: changes.newNodes,
     removedNodes: changes.removedNodes,
     nodesToRedistribute: changes.nodesToRedistribute,

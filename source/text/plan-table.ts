@@ -1,8 +1,7 @@
 // The certificate plan as rows: the `plan` command, the plain prompts and the wizard all show these.
 import type {Plan} from '../plan/types.js';
 import {KEY_LABELS, type KeyType} from '../spec/types.js';
-import {columnWidths, renderTable, tableLines, type Column, type TableLines} from './table.js';
-import {wrapText} from './wrap.js';
+import {columnWidths, notedTable, renderTable, type Column, type TableLines} from './table.js';
 
 export interface PlanRow {
   file: string;
@@ -86,9 +85,7 @@ export const rowSubject = (r: PlanRow) =>
  * leaves SANs to the details; the printed one (not brief) lists every node and every SAN.
  */
 export function narrowPlanTable(rows: PlanRow[], width: number, brief: boolean): TableLines {
-  const table = tableLines(narrowColumns(brief), rows, width);
-  const under = (r: PlanRow) => [rowSubject(r), ...(!brief && r.sans ? [`SANs ${r.sans.replaceAll(',', ', ')}`] : [])];
-  return {...table, rows: table.rows.map((lines, i) => [...lines, ...under(rows[i]!).flatMap(t => wrapText(t, width - 2).map(l => `  ${l}`))])};
+  return notedTable(narrowColumns(brief), rows, width, r => [rowSubject(r), ...(!brief && r.sans ? [`SANs ${r.sans.replaceAll(',', ', ')}`] : [])]);
 }
 
 /** The plan as printed: one line per row when that fits `width` (or no width: a pipe), else narrowPlanTable. */

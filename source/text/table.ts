@@ -37,17 +37,6 @@ export function columnWidths<T>(columns: Column<T>[], rows: T[], maxWidth = Infi
   return widths;
 }
 
-/** A cell cut to `width` with an ellipsis: for one-line lists on screens (the update plan's). */
-export function truncate(text: string, width: number): string {
-  if (width <= 0) return '';
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
-}
-
-/** One row on one line, each cell cut to its column. */
-export function formatRow(cells: string[], widths: number[]): string {
-  return cells.map((cell, i) => (i === cells.length - 1 ? truncate(cell, widths[i]!) : truncate(cell, widths[i]!).padEnd(widths[i]!))).join('  ').trimEnd();
-}
-
 /** One row: each cell wrapped inside its column, as many lines as its tallest cell. */
 export function rowLines(cells: string[], widths: number[]): string[] {
   const wrapped = cells.map((cell, i) => wrapText(cell, widths[i]!));
@@ -70,6 +59,15 @@ export function tableLines<T>(columns: Column<T>[], rows: T[], maxWidth = Infini
     rule: '─'.repeat(Math.min(maxWidth, widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1))),
     rows: rows.map(r => rowLines(columns.map(c => c.value(r)), widths)),
   };
+}
+
+/**
+ * A table of rows two lines or more high: each row's cells, then lines of its own under them
+ * (indented two, wrapped to the width), so what would not fit in a column is read in full.
+ */
+export function notedTable<T>(columns: Column<T>[], rows: T[], width: number, under: (row: T) => string[]): TableLines {
+  const table = tableLines(columns, rows, width);
+  return {...table, rows: table.rows.map((lines, i) => [...lines, ...under(rows[i]!).flatMap(t => wrapText(t, width - 2).map(l => `  ${l}`))])};
 }
 
 export function renderTable<T>(columns: Column<T>[], rows: T[], maxWidth = Infinity): string {

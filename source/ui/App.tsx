@@ -16,16 +16,16 @@ import {NodesStep} from './NodesStep.js';
 import {OutputStep} from './OutputStep.js';
 import {PLAN_FOOTER, PlanStep} from './PlanStep.js';
 import {ReleaseStep} from './ReleaseStep.js';
-import {Screen} from './Screen.js';
+import {Screen, screenTitle} from './Screen.js';
 import {StartStep} from './StartStep.js';
 import {CheckStep} from './CheckStep.js';
 import {checkLesson, defaultCheckPath, startLesson} from '../interview/check.js';
 import type {InspectReport} from '../inspect/types.js';
 import {AddUserStep} from './AddUserStep.js';
-import {UpdatePlanStep} from './UpdatePlanStep.js';
+import {UpdatePlanStep, updateFooter} from './UpdatePlanStep.js';
 import {UpdateDoneStep} from './UpdateDoneStep.js';
 import {OpenOutStep} from './OpenOutStep.js';
-import {openOut, openOutLesson, planDiff, sameOut, updateLesson, updateOutcome, type OpenedOut} from '../interview/update.js';
+import {openOut, openOutLesson, planDiff, sameOut, updateLesson, updateOutcome, updateOutHint, updatingTitle, type DiffFilter, type OpenedOut} from '../interview/update.js';
 import {draftFromSpec} from '../interview/draft.js';
 import type {Manifest} from '../output/manifest.js';
 import type {AddUserRequest, UserResult} from '../build/users.js';
@@ -53,7 +53,6 @@ const FOOTERS = {
   plan: PLAN_FOOTER,
   generate: 'Ctrl+C: stop (nothing is left behind)',
   done: 'u: add a user · Enter, q or Esc: quit and print every command',
-  update: '↑/↓ PgUp/PgDn · f: changes only · g: generate · u: add a user · Esc: back',
   user: 'Enter: next (on the last field: add) · ↑/↓: move · ←/→: choice · Esc: back',
   start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
   checkPath: 'Enter: check · Esc: back · Ctrl+C: quit',
@@ -77,6 +76,8 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
   const plan = useMemo(() => (state.spec ? buildPlan(state.spec) : undefined), [state.spec]);
   const diff = useMemo(() => (opened && plan ? planDiff(plan, opened) : undefined), [plan]);
   const [addingUser, setAddingUser] = useState(false);
+  // The update plan's rows: all, or what generating changes (the footer names what f shows next).
+  const [filter, setFilter] = useState<DiffFilter>('all');
 
   const finish = (outcome: WizardOutcome) => {
     if (finished.current) return;
@@ -106,8 +107,10 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     back: () => (state.step === 'cluster' && choose ? setMode('start') : dispatch({type: 'back'})),
   };
   const n = STEPS.indexOf(state.step) + 1;
+  // On OUT every screen's first line says which directory is being updated.
+  const titled = {step: n, total: STEPS.length, title: STEP_TITLES[state.step], context: opened ? updatingTitle(opened) : undefined};
   const screen = (lesson: string | undefined, footer: string, body: React.ReactNode) => (
-    <Screen step={n} total={STEPS.length} title={STEP_TITLES[state.step]} lesson={lesson} footer={footer}>{body}</Screen>
+    <Screen {...titled} lesson={lesson} footer={footer}>{body}</Screen>
   );
 
   if (mode === 'start') {
@@ -164,7 +167,10 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     );
   }
   if (opened && state.step === 'plan') {
-    return screen(updateLesson, FOOTERS.update, <UpdatePlanStep out={opened.dir} diff={diff!} warnings={plan!.warnings} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} onAddUser={() => setAddingUser(true)} />);
+    return screen(updateLesson, updateFooter(diff!, filter), (
+      <UpdatePlanStep diff={diff!} warnings={plan!.warnings} failure={state.failure} filter={filter} onFilter={setFilter} title={screenTitle(titled)}
+        onGenerate={() => props.next()} onBack={props.back} onAddUser={() => setAddingUser(true)} />
+    ));
   }
   if (opened && state.step === 'done') {
     return screen(undefined, FOOTERS.done, <UpdateDoneStep out={result!.out} outcome={updateOutcome(result!, opened.existing.manifest)} onExit={() => finish({code: 0, result: result!, before: opened.existing.manifest})} onAddUser={() => setAddingUser(true)} />);
@@ -178,7 +184,7 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     case 'keys': return screen(keysLesson, FOOTERS.form, <KeysStep {...props} />);
     case 'layout': return screen(layoutLesson, FOOTERS.select, <LayoutStep {...props} />);
     case 'release': return screen(releaseLesson, FOOTERS.select, <ReleaseStep {...props} />);
-    case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={opened ? out => sameOut(opened, out) : deps.checkOut} />);
+    case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={opened ? out => sameOut(opened, out) : deps.checkOut} outHint={opened ? updateOutHint : undefined} />);
     case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
     case 'generate': return screen(undefined, FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} />);
     case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);

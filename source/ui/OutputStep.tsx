@@ -6,15 +6,17 @@ import {sshWarning} from '../plan/plan.js';
 import {editsDraft, type StepProps} from './steps.js';
 
 const SUDO = ['no', 'yes'] as const;
+const NEW_OUT_HINT = 'Must be new or empty: nothing is ever overwritten';
 
-export function OutputStep({state, edit, next, back, checkOut}: StepProps & {checkOut: OutputCheck}) {
+/** `outHint`: the output field's hint on an existing OUT (the default is a new PKI's). */
+export function OutputStep({state, edit, next, back, checkOut, outHint = NEW_OUT_HINT}: StepProps & {checkOut: OutputCheck; outHint?: string}) {
   const d = state.draft;
   const user = d.sshUser.trim();
   // Root installs into /etc directly; any other user needs sudo, so the question is asked only then.
   const asksSudo = user !== 'root';
   const warning = sshWarning({user, sudo: d.sshSudo});
   const fields: Field[] = [
-    {kind: 'text', key: 'out', label: 'Output directory', value: d.out, hint: 'Must be new or empty: nothing is ever overwritten'},
+    {kind: 'text', key: 'out', label: 'Output directory', value: d.out, hint: outHint},
     {kind: 'text', key: 'ssh.user', label: 'SSH user', value: d.sshUser},
     ...(asksSudo ? [{
       kind: 'choice' as const, key: 'ssh.sudo', label: 'Install with sudo', value: d.sshSudo ? 'yes' : 'no', options: SUDO,

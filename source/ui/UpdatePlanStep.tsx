@@ -1,74 +1,86 @@
 import React, {useMemo, useState} from 'react';
-import {Box, Text, useInput, useStdout} from 'ink';
-import type {DiffRow, PlanDiff} from '../interview/update.js';
-import {diffSummary} from '../interview/update.js';
-import {columnWidths, formatRow, truncate, type Column} from '../text/table.js';
+import {Box, Text, useInput} from 'ink';
+import {diffRowsShown, diffSummary, diffTable, filterName, otherFilter, updateLesson, type DiffFilter, type PlanDiff} from '../interview/update.js';
+import {wrapText} from '../text/wrap.js';
+import {ScrollView, TableRows, useRowWindow, warningLines} from './TableWindow.js';
+import {useTerminalSize} from './use-terminal-size.js';
+
+/** The footer: `f` named by what it shows next, as the row counter says it. */
+export function updateFooter(diff: PlanDiff, filter: DiffFilter): string {
+  return `↑/↓ PgUp/PgDn: move · f: ${filterName(diff, otherFilter(filter))} · w: warnings · g: generate · u: add a user · Esc: back`;
+}
 
 interface Props {
-  out: string;
   diff: PlanDiff;
   warnings: string[];
   failure?: string;
+  /** Which rows are shown: the App holds it, as the footer names what `f` does next. */
+  filter: DiffFilter;
+  onFilter: (filter: DiffFilter) => void;
+  /** The screen's title line, as drawn around this step (its height counts). */
+  title: string;
   onGenerate: () => void;
   onBack: () => void;
   onAddUser: () => void;
 }
 
-const COLUMNS: Column<DiffRow>[] = [
-  {header: 'STATUS', value: r => r.status},
-  {header: 'WHAT', value: r => r.ref, shrink: 3, min: 12},
-  {header: 'FILE', value: r => r.file, shrink: 2, min: 14},
-  // The selected row's detail is shown in full under the table: its column gives way first.
-  {header: 'DETAIL', value: r => (r.expiring ? `⚠ ${r.detail}` : r.detail), shrink: 4, min: 14},
-];
-
-/** The plan of the wizard on an existing OUT: each row new, changed, kept or removed. */
-export function UpdatePlanStep({out, diff, warnings, failure, onGenerate, onBack, onAddUser}: Props) {
-  const {stdout} = useStdout();
-  const width = Math.max(40, (stdout?.columns ?? 80) - 1);
-  const height = stdout?.rows ?? 24;
-  // f: only what generating would change (at 500 nodes the kept rows are most of the list).
-  const [changesOnly, setChangesOnly] = useState(false);
-  const rows = useMemo(() => (changesOnly ? diff.rows.filter(r => r.status !== 'kept' || r.expiring) : diff.rows), [diff, changesOnly]);
-  const widths = useMemo(() => columnWidths(COLUMNS, rows, width - 2), [rows, width]);
+/**
+ * The plan of the wizard on an existing OUT, as the plan screen draws its own: each row on two
+ * lines or more (status, what and which file; then what happens to it), nothing cut, laid out
+ * again when the terminal is resized. The warnings, in full, on `w`.
+ */
+export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title, onGenerate, onBack, onAddUser}: Props) {
+  const {columns, rows: height} = useTerminalSize();
+  const width = Math.max(20, columns - 1);
+  const rows = useMemo(() => diffRowsShown(diff, filter), [diff, filter]);
+  // Two columns on the left for the ›.
+  const table = useMemo(() => diffTable(rows, width - 2), [rows, width]);
   const [cursor, setCursor] = useState(0);
+  const [notes, setNotes] = useState(false);
   const at = Math.min(cursor, Math.max(0, rows.length - 1));
+
+  // The screen around this step (title, lesson, footer, margins) and one line spare, as PlanStep.
+  const chrome = wrapText(title, columns).length + wrapText(updateLesson, columns).length + 2 + wrapText(updateFooter(diff, filter), columns).length + 1;
+  const body = Math.max(6, height - chrome);
+
+  const summary = wrapText(diffSummary(diff), width);
   const nodes = [
     ...(diff.newNodes.length ? [`new nodes: ${diff.newNodes.join(' ')}`] : []),
     ...(diff.removedNodes.length ? [`removed nodes: ${diff.removedNodes.join(' ')} (their bundles are deleted)`] : []),
-  ];
-  const windowSize = Math.max(3, height - 16 - warnings.length - (failure ? 1 : 0) - (nodes.length ? 1 : 0));
+  ].flatMap(line => wrapText(line, width));
+  const count = warnings.length;
+  const status = wrapText(`row ${rows.length ? at + 1 : 0} of ${rows.length} (${filterName(diff, filter)})`
+    + (count ? ` · ⚠ ${count} warning${count > 1 ? 's' : ''}: w to read` : ''), width);
+  const failureLines = failure ? wrapText(`✗ ${failure}`, width) : [];
+  const empty = rows.length === 0 ? wrapText(`nothing changes: every file is kept (f: ${filterName(diff, 'all')})`, width - 2) : [];
+  const budget = Math.max(2, body - summary.length - table.header.length - 1 - empty.length - status.length - nodes.length - failureLines.length);
+  const {first, last, page} = useRowWindow(table.rows, at, budget);
 
   useInput((input, key) => {
+    if (notes) return; // the warnings view reads its own keys
     if (key.escape) return onBack();
     if (key.upArrow) return setCursor(Math.max(0, at - 1));
     if (key.downArrow) return setCursor(Math.min(rows.length - 1, at + 1));
-    if (key.pageUp) return setCursor(Math.max(0, at - windowSize));
-    if (key.pageDown) return setCursor(Math.min(rows.length - 1, at + windowSize));
-    if (input === 'f') { setCursor(0); return setChangesOnly(c => !c); }
+    if (key.pageUp) return setCursor(Math.max(0, at - page));
+    if (key.pageDown) return setCursor(Math.min(rows.length - 1, at + page));
+    if (key.home) return setCursor(0);
+    if (key.end) return setCursor(Math.max(0, rows.length - 1));
+    if (input === 'f') { setCursor(0); return onFilter(otherFilter(filter)); }
+    if (input === 'w') return setNotes(true);
     if (input === 'g') return onGenerate();
     if (input === 'u') return onAddUser();
   });
 
-  const start = Math.max(0, Math.min(at - Math.floor(windowSize / 2), rows.length - windowSize));
-  const visible = rows.slice(start, start + windowSize);
-  const selected = rows[at];
+  if (notes) return <ScrollView lines={warningLines(warnings, width)} height={body} closeKey="w" onClose={() => setNotes(false)} />;
+
   return (
     <Box flexDirection="column">
-      <Text wrap="truncate">{truncate(`Against ${out}: ${diffSummary(diff)}`, width)}</Text>
-      <Text bold wrap="truncate">{'  '}{formatRow(COLUMNS.map(c => c.header), widths)}</Text>
-      <Text dimColor wrap="truncate">{'  '}{'─'.repeat(Math.min(width - 2, widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1)))}</Text>
-      {visible.map((row, i) => (
-        <Text key={`${row.kind}:${row.ref}`} inverse={start + i === at} color={row.expiring ? 'yellow' : undefined} wrap="truncate">
-          {start + i === at ? '› ' : '  '}{formatRow(COLUMNS.map(c => c.value(row)), widths)}
-        </Text>
-      ))}
-      {rows.length === 0 ? <Text>  nothing changes: every file is kept (f: show all)</Text> : null}
-      <Text dimColor>row {rows.length ? at + 1 : 0} of {rows.length}{changesOnly ? ' (changes only; f: all rows)' : ' (f: changes only)'}</Text>
-      {selected ? <Text wrap="wrap">{selected.ref} ({selected.kind}, {selected.file}): {selected.detail}</Text> : null}
-      {nodes.length ? <Text wrap="truncate">{truncate(nodes.join(' · '), width)}</Text> : null}
-      {warnings.map(w => <Text key={w} color="yellow" wrap="wrap">⚠ {w}</Text>)}
-      {failure ? <Text color="red" wrap="wrap">✗ {failure}</Text> : null}
+      {summary.map(line => <Text key={line} wrap="truncate">{line}</Text>)}
+      <TableRows table={table} first={first} last={last} cursor={at} budget={budget} color={i => (rows[i]?.expiring ? 'yellow' : undefined)} />
+      {empty.map(line => <Text key={line} wrap="truncate">{'  '}{line}</Text>)}
+      {status.map(line => <Text key={line} dimColor wrap="truncate">{line}</Text>)}
+      {nodes.map(line => <Text key={line} wrap="truncate">{line}</Text>)}
+      {failureLines.map(line => <Text key={line} color="red" wrap="truncate">{line}</Text>)}
     </Box>
   );
 }

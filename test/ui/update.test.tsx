@@ -5,8 +5,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {render} from 'ink-testing-library';
 import {X509Certificate} from 'node:crypto';
 import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
-import {parse} from 'yaml';
+import {join, resolve} from 'node:path';
+import {parse, stringify} from 'yaml';
 import {App, type WizardDeps, type WizardOutcome} from '../../source/ui/App.js';
 import {draftFromSpec} from '../../source/interview/draft.js';
 import {openOut} from '../../source/interview/update.js';
@@ -17,7 +17,7 @@ import {outputProblem} from '../../source/output/write.js';
 import {tempDir} from '../helpers/cluster.js';
 import {differing, snapshot} from '../helpers/snapshot.js';
 import {kubepki} from '../helpers/run.js';
-import {KEY, press, settle, type, waitForFrame} from '../helpers/ink.js';
+import {KEY, press, resizeTo, settle, type, waitForFrame} from '../helpers/ink.js';
 
 const tmp = tempDir('kubepki-wizard-update-');
 let pristine: string;
@@ -51,7 +51,8 @@ function openWizard(out: string) {
 /** From the nodes list (on "continue") with Enter only: continue, 3 network, layout, release, CA, 3 keys, 2 output. */
 async function nodesToPlan(ui: ReturnType<typeof render>) {
   await press(ui, KEY.enter, 12);
-  return waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
+  // The title may wrap (it names OUT): between any two words.
+  return waitForFrame(ui, f => /Certificate\s+plan/.test(f) && f.includes('row 1 of'), 'the plan');
 }
 
 describe('kubepki OUT: the wizard on an existing output directory', () => {
@@ -64,12 +65,13 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
     frame = await nodesToPlan(ui);
     const plan = buildPlan(exampleSpec());
-    const rows = plan.authorities.length + plan.certificates.length + plan.kubeconfigs.length + 1;
-    expect(frame).toMatch(new RegExp(`Against \\S*open: 0 new · 0 changed · ${rows} kept · 0 removed`));
-    expect(frame).toMatch(/^› kept +ca +pki\/ca\.crt +3649 days left/m);
-    expect(frame).toMatch(/^ {2}kept +etcd-ca +pki\/etcd\/ca\.crt +3649 days left/m);
+    // The CAs counted apart from the files, as the final screen counts them.
+    const files = plan.certificates.length + plan.kubeconfigs.length + 1;
+    expect(frame).toMatch(new RegExp(`^0 new · 0 changed · ${files} kept · 0 removed; CAs, counted apart: ${plan.authorities.length} kept$`, 'm'));
+    expect(frame).toMatch(/^› kept +ca +pki\/ca\.crt\n {4}authority: 3649 days left$/m);
+    expect(frame).toMatch(/^ {2}kept +etcd-ca +pki\/etcd\/ca\.crt\n {4}authority: 3649 days left$/m);
     frame = await press(ui, KEY.down, 3);
-    expect(frame).toMatch(/^› kept +apiserver +pki\/apiserver\.crt +364 days left/m);
+    expect(frame).toMatch(/^› kept +apiserver +pki\/apiserver\.crt\n {4}certificate: 364 days left$/m);
     // f: only what would change; nothing does.
     frame = await press(ui, 'f');
     expect(frame).toMatch(/nothing changes: every file is kept/);
@@ -94,9 +96,12 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     frame = await nodesToPlan(ui);
     expect(frame).toMatch(/0 changed · \d+ kept · 0 removed/);
     expect(frame).toMatch(/new nodes: worker3/);
+    // The counts the final screen must repeat: the same files, the CAs apart.
+    const planned = /^(\d+ new · \d+ changed · \d+ kept · \d+ removed; CAs, counted apart: 3 kept)$/m.exec(frame)?.[1];
+    expect(planned, frame).toBeDefined();
     frame = await press(ui, 'f');
     // kubeadm's shared-CA flow: a worker's own file is its kubelet serving certificate (join brings the client one).
-    expect(frame).toMatch(/^› new +kubelet-server\/worker3 +pki\/nodes\/worker3\/kubelet\.crt +new node worker3/m);
+    expect(frame).toMatch(/^› new +kubelet-server\/worker3 +pki\/nodes\/worker3\/kubelet\.crt\n {4}certificate: new node worker3$/m);
     // Every row shown as a change concerns worker3; every other is kept.
     const changeRows = frame.split('\n').filter(l => /^[› ] (new|changed|removed) /.test(l));
     expect(changeRows.length).toBeGreaterThan(0);
@@ -105,6 +110,7 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     await waitForFrame(ui, f => f.includes('✓ Updated'), 'the final screen', 60_000);
     frame = await settle(ui, '✓ Updated');
     const flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toContain(`✓ Updated ${out} ${planned}`);
     expect(flat).toMatch(/New nodes: worker3/);
     expect(flat).toMatch(/Nodes that must receive files again: worker3 bash \S*add\/distribute\.sh worker3/);
     const after = snapshot(out);
@@ -143,6 +149,113 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
   });
 });
 
+/** OUT with a worker and a SAN added to its cluster.yaml: the wizard on it has changes to show. */
+function changedOut(name: string): string {
+  const out = freshOut(name);
+  const spec = parse(readFileSync(join(out, 'cluster.yaml'), 'utf8'));
+  spec.nodes.push({name: 'worker3', ip: '192.168.56.25', roles: ['worker']});
+  spec.extraSANs = ['k8s.example.org'];
+  writeFileSync(join(out, 'cluster.yaml'), stringify(spec));
+  return out;
+}
+
+/** The terminal resized; the frame once the screen is laid out again for it. */
+async function resized(ui: ReturnType<typeof render>, columns: number, rows: number, shows: string) {
+  resizeTo(ui, columns, rows);
+  return waitForFrame(ui, f => f.includes(shows) && !f.includes('…') && f.split('\n').every(l => l.length <= columns), `the screen laid out for ${columns}×${rows}`);
+}
+
+const fits = (frame: string, columns: number, rows: number) => {
+  const lines = frame.split('\n');
+  expect(lines.filter(l => l.length > columns), frame).toEqual([]);
+  expect(lines.length, frame).toBeLessThan(rows);
+  expect(frame).not.toContain('…');
+};
+
+describe('the plan on OUT in a small terminal', () => {
+  it('at 80×24 every row is readable, nothing cut: status, name and file, then what happens to it; at 60×20 too, laid out again on resize', async () => {
+    const out = changedOut('small');
+    const {ui} = openWizard(out);
+    await settle(ui, 'Cluster and API endpoint');
+    await resized(ui, 80, 24, 'Cluster name');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 5 nodes'), 'the nodes of OUT');
+    let frame = await nodesToPlan(ui);
+    fits(frame, 80, 24);
+    expect(frame).toMatch(/^› kept +ca +pki\/ca\.crt\n {4}authority: 3649 days left$/m);
+    frame = await press(ui, KEY.down, 3);
+    fits(frame, 80, 24);
+    expect(frame).toMatch(/^› changed +apiserver +pki\/apiserver\.crt\n {4}certificate: SANs \+k8s\.example\.org$/m);
+    frame = await resized(ui, 60, 20, 'row 4 of');
+    fits(frame, 60, 20);
+    expect(frame).toMatch(/^› changed +apiserver +pki\/apiserver\.crt\n {4}certificate: SANs \+k8s\.example\.org$/m);
+    // A path too wide for its column wraps inside it, at a slash.
+    frame = await press(ui, KEY.down);
+    fits(frame, 60, 20);
+    expect(frame).toMatch(/^› kept +apiserver-kubelet-client +pki\/apiserver-kubelet-\n {37}client\.crt\n {4}certificate: 364 days left$/m);
+    frame = await press(ui, KEY.end);
+    fits(frame, 60, 20);
+    expect(frame).toMatch(/^› kept +service-account +pki\/sa\.key\n {4}key pair: kept byte-identical \(tokens stay valid\)$/m);
+    // The warnings, in full, on w.
+    frame = await press(ui, 'w');
+    fits(frame, 60, 20);
+    expect(frame.replace(/\s+/g, ' ')).toContain('⚠ 2 etcd members tolerate no more failures than 1 would');
+    frame = await press(ui, KEY.escape);
+    expect(frame).toMatch(/row 30 of 30/);
+    ui.unmount();
+  });
+
+  it('f shows the changes only, and the footer and the row counter say what f does next', async () => {
+    const out = changedOut('filter');
+    const {ui} = openWizard(out);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 5 nodes'), 'the nodes of OUT');
+    let frame = await nodesToPlan(ui);
+    expect(frame).toMatch(/row 1 of 30 \(all rows\)/);
+    expect(frame).toMatch(/· f: changes only ·/);
+    frame = await press(ui, 'f');
+    expect(frame).toMatch(/row 1 of 2 \(changes only\)/);
+    expect(frame).toMatch(/· f: all rows ·/);
+    expect(frame).not.toMatch(/f: changes only/);
+    expect(frame.split('\n').filter(l => /^[› ] (new|changed|removed|kept) /.test(l)).map(l => l.split(/ +/)[1])).toEqual(['changed', 'new']);
+    frame = await press(ui, 'f');
+    expect(frame).toMatch(/row 1 of 30 \(all rows\)/);
+    expect(frame).toMatch(/· f: changes only ·/);
+    ui.unmount();
+  });
+
+  it('every screen says it is updating OUT; none says the directory must be new or empty', async () => {
+    const out = changedOut('titles');
+    const {ui} = openWizard(out);
+    const title = new RegExp(`^kubepki · Updating ${resolve(out).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} · \\d+/11 · `);
+    let frame = await settle(ui, 'Cluster and API endpoint');
+    const seen = new Set<string>();
+    let hinted = false;
+    const look = (f: string) => {
+      expect(f.split('\n')[0]).toMatch(title);
+      expect(f).not.toMatch(/new or empty/i);
+      seen.add(f.split('\n')[0]!.replace(title, ''));
+      // The output field, focused on arrival, says what it is on OUT.
+      if (/› Output directory/.test(f)) {
+        expect(f).toMatch(/› Output directory +\S+titles\n +The directory being updated: kept files stay byte-for-byte/);
+        hinted = true;
+      }
+    };
+    look(frame);
+    for (let i = 0; i < 15; i++) look(await press(ui, KEY.enter));
+    frame = await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
+    look(frame);
+    ui.stdin.write('g');
+    frame = await waitForFrame(ui, f => f.includes('✓ Updated'), 'the final screen', 60_000);
+    look(frame);
+    // The output step among them, its field's hint shown (the directory is updated in place).
+    expect([...seen]).toEqual(expect.arrayContaining(['Cluster and API endpoint', 'Nodes', 'Output and SSH', 'Certificate plan', 'Done']));
+    expect(hinted).toBe(true);
+    ui.unmount();
+  });
+});
+
 describe('the first screen', () => {
   it('offers to update an existing output directory: a directory kubepki did not write is refused under the field, OUT opens the wizard on it', async () => {
     const out = freshOut('start');
@@ -163,7 +276,7 @@ describe('the first screen', () => {
     await press(ui, KEY.enter, 3);
     await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
     frame = await nodesToPlan(ui);
-    expect(frame).toMatch(/Against \S*start: 0 new · 0 changed · \d+ kept · 0 removed/);
+    expect(frame).toMatch(/^0 new · 0 changed · \d+ kept · 0 removed; CAs, counted apart: 3 kept$/m);
     ui.stdin.write(KEY.ctrlC);
     await waitForFrame(ui, () => outcomes.length > 0, 'an outcome');
     expect(outcomes).toEqual([{code: 130}]);
@@ -254,7 +367,7 @@ describe('adding a user from the wizard', () => {
     expect(request.spec.signerName).toBe('kubernetes.io/kube-apiserver-client');
     expect(existsSync(join(out, 'users', 'sam', 'sam.crt'))).toBe(false);
     frame = await press(ui, KEY.enter);
-    expect(frame).toMatch(/Against \S*csr: 0 new/);
+    expect(frame).toMatch(/^0 new · 0 changed · \d+ kept/m);
     ui.unmount();
   });
 });

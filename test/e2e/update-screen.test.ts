@@ -1,0 +1,60 @@
+// The wizard on an existing OUT (`kubepki OUT`) in a real terminal: the plan as a diff at 80×24,
+// then resized to 60×20 while shown; f and the footer agree.
+import {afterAll, describe, expect, it} from 'vitest';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {parse, stringify} from 'yaml';
+import {Terminal} from '../helpers/tmux.js';
+import {specWith, tempDir} from '../helpers/cluster.js';
+import {buildCluster} from '../../source/build/index.js';
+import {buildPlan} from '../../source/plan/plan.js';
+
+const tmp = tempDir('kubepki-update-tty-');
+afterAll(() => tmp.remove());
+
+const widest = (screen: string) => Math.max(...screen.split('\n').map(l => l.length));
+
+describe('the update plan in a real terminal', () => {
+  it('says it updates OUT, fits 80×24 with nothing cut, is laid out again at 60×20; f and the footer agree', async () => {
+    const out = join(tmp.path, 'out');
+    await buildCluster(buildPlan(specWith(c => { c.pki.key = 'ecdsa-p256'; })), out);
+    const spec = parse(readFileSync(join(out, 'cluster.yaml'), 'utf8'));
+    spec.nodes.push({name: 'worker3', ip: '192.168.56.25', roles: ['worker']});
+    spec.extraSANs = ['k8s.example.org'];
+    writeFileSync(join(out, 'cluster.yaml'), stringify(spec));
+
+    const term = new Terminal(tmp.path, ['out']);
+    try {
+      let screen = await term.waitFor('the first step', s => s.includes('1/11'));
+      expect(screen.startsWith(`kubepki · Updating ${out} · 1/11 ·`), screen).toBe(true);
+      await term.press('Enter', 15);
+      await term.waitFor('the plan', s => s.includes('row 1 of'));
+      screen = term.joinedScreen();
+      expect(widest(screen), screen).toBeLessThanOrEqual(80);
+      expect(screen).not.toContain('…');
+      expect(screen).toMatch(/^1 new · 1 changed · \d+ kept · 0 removed; CAs, counted apart: 3 kept$/m);
+      expect(screen).toMatch(/^ {2}changed +apiserver +pki\/apiserver\.crt\n {4}certificate: SANs \+k8s\.example\.org$/m);
+
+      term.resize(60, 20);
+      await term.waitFor('the plan laid out for 60 columns', () => {
+        const s = term.joinedScreen();
+        return widest(s) <= 60 && s.includes('STATUS') && s.includes('row 1 of') && !s.includes('…');
+      });
+      screen = term.joinedScreen();
+      expect(screen.split('\n').length).toBeLessThanOrEqual(20);
+      expect(screen).toMatch(/f: changes only/);
+
+      screen = await term.press('f');
+      await term.waitFor('the changes only', s => /row 1 of 2 \(changes only\)/.test(s));
+      screen = term.joinedScreen();
+      expect(screen.replace(/\s+/g, ' ')).toMatch(/· f: all rows ·/);
+      expect(screen).not.toMatch(/f: changes only/);
+      expect(screen).toMatch(/^› changed +apiserver +pki\/apiserver\.crt\n {4}certificate: SANs \+k8s\.example\.org$/m);
+      expect(widest(screen)).toBeLessThanOrEqual(60);
+      term.send('C-c');
+      expect(await term.exitCode()).toBe(130);
+    } finally {
+      term.close();
+    }
+  }, 60_000);
+});
