@@ -38,6 +38,11 @@ Usage:
   kubepki user finish NAME --certificate FILE --out DIR
                                              the kubeconfig of a --csr user, from the
                                              certificate the cluster issued
+  kubepki user renew NAME --out DIR [--validity 90d]
+                                             a fresh certificate for a user signed here
+                                             (same key, name and groups)
+  kubepki user remove NAME --out DIR         remove a user's files; says what the cluster
+                                             still trusts and how to end it
   kubepki inspect PATH... [--config FILE] [--json]
                                              read any PKI (kubeadm, The Hard Way, openssl or
                                              cfssl folders): each file's role and problems;
@@ -139,11 +144,15 @@ async function main(argv: string[]): Promise<number> {
       return runCommand({command, dir: rest[0]!, expiringWithin: values['expiring-within']});
     case 'user': {
       const [action, name, ...extra] = rest;
-      if (action !== 'add' && action !== 'finish') return usageError('user needs add or finish: kubepki user add NAME --group G --out DIR, kubepki user finish NAME --certificate FILE --out DIR');
+      if (action !== 'add' && action !== 'finish' && action !== 'renew' && action !== 'remove') return usageError('user needs add, finish, renew or remove: kubepki user add NAME --group G --out DIR, kubepki user finish NAME --certificate FILE --out DIR, kubepki user renew NAME --out DIR, kubepki user remove NAME --out DIR');
       if (name === undefined) return usageError(`user ${action} needs NAME`);
       if (extra.length) return usageError(`unexpected argument ${extra[0]}`);
       if (!values.out) return usageError(`user ${action} needs --out DIR, the directory kubepki generate wrote`);
       if (action === 'add') return runCommand({command: 'user-add', out: values.out, name, groups: values.group ?? [], validity: values.validity, csr: values.csr ?? false});
+      const stray = (action === 'renew' || action === 'remove') && [values.group?.length ? '--group' : '', values.csr ? '--csr' : '', values.certificate ? '--certificate' : '', action === 'remove' && values.validity ? '--validity' : ''].find(Boolean);
+      if (stray) return usageError(`user ${action} takes no ${stray} (the user keeps the name and groups it was made with)`);
+      if (action === 'renew') return runCommand({command: 'user-renew', out: values.out, name, validity: values.validity});
+      if (action === 'remove') return runCommand({command: 'user-remove', out: values.out, name});
       if (!values.certificate) return usageError('user finish needs --certificate FILE, the certificate the cluster issued');
       return runCommand({command: 'user-finish', out: values.out, name, certificate: values.certificate});
     }

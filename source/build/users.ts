@@ -1,16 +1,16 @@
-// `kubepki user add` and `user finish`: a person's kubectl access to the cluster of OUT. A user
+// `kubepki user add`, `user finish`, `user renew` and `user remove`: a person's kubectl access to the cluster of OUT. A user
 // is a client certificate whose CN is the user name and whose O values are the groups, signed
 // either here by the cluster CA or, with --csr, by the cluster itself through the
 // CertificateSigningRequest API (kubeadm's CA key never leaves the control plane then).
-import {X509Certificate} from 'node:crypto';
+import {X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {readExisting} from '../output/existing.js';
-import {commitUser, userDir, type UserEntry, type UserFile} from '../output/users.js';
+import {commitUser, dropUser, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
 import {createLeaf, loadIssuer} from '../pki/certificate.js';
 import {certificateMatchesKey, createCertificationRequest} from '../pki/csr.js';
-import {KEY_ALGORITHMS} from '../pki/algorithms.js';
+import {KEY_ALGORITHMS, algorithmOf} from '../pki/algorithms.js';
 import {createKeyGenerator} from '../pki/keys.js';
 import {renderKubeconfig} from '../pki/kubeconfig.js';
 import {shellQuote} from '../scripts/shell.js';
@@ -83,7 +83,7 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   const existing = readExisting(out);
   const {name, groups} = request;
   const dir = userDir(name);
-  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${out}/${dir} already exists; remove it first (or kubepki user finish ${name} … for a pending --csr)`]);
+  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${out}/${dir} already exists; kubepki user renew ${name} --out ${out} gives it a fresh certificate, kubepki user remove ${name} --out ${out} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
   const ca = existing.authorities.get(CLUSTER_CA);
   if (!ca || ca.cert.pem === undefined) throw new InputError([`--out: ${out} has no readable cluster CA certificate (${ca?.cert.path ?? 'pki/ca.crt'})`]);
   if (!request.csr && ca.key.pem === undefined) throw new InputError([`--out: the cluster CA key ${ca.key.path} is not in ${out} (${ca.key.problem}); use --csr to have the cluster sign instead`]);
@@ -166,6 +166,80 @@ export function finishUser(out: string, name: string, certificateFile: string): 
   commitUser(out, done, files, true);
   return {entry: done, written: files.map(f => f.path), warnings: [], commands: [], context: contextName(existing.manifest, name)};
 }
+
+export interface RenewedUser extends UserResult {
+  /** When the certificate OUT held expired, and when the new one does. */
+  was: Date;
+  until: Date;
+}
+
+/**
+ * `user renew`: a CA-signed user's certificate issued again around the same key, with the same
+ * name and groups and a fresh validity; the kubeconfig rewritten around it. A --csr user is
+ * signed by the cluster: the cluster signs its renewal too (remove, then add --csr again).
+ */
+export function renewUser(out: string, name: string, validity: string | undefined, now = new Date()): RenewedUser {
+  const existing = readExisting(out);
+  const entry = usersOf(existing.manifest).find(u => u.name === name);
+  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)} (kubepki user add ${name} --group G --out ${out} makes one)`]);
+  let hours: number | undefined;
+  if (validity !== undefined) {
+    hours = parseDurationHours(validity);
+    if (hours === undefined) throw new InputError([`--validity: ${JSON.stringify(validity)} is not a duration such as 8760h, 90d or 1y`]);
+  }
+  if (entry.signedBy === 'csr') {
+    throw new InputError([`NAME: user ${name} was signed by the cluster (--csr), which also signs its renewal: kubepki user remove ${name} --out ${out}, then kubepki user add ${name} --csr ${entry.groups.map(g => `--group ${shellQuote(g)}`).join(' ')} --out ${out}`]);
+  }
+  const ca = existing.authorities.get(CLUSTER_CA);
+  if (!ca || ca.cert.pem === undefined || ca.key.pem === undefined) throw new InputError([`--out: the cluster CA certificate and key (${ca?.cert.path ?? 'pki/ca.crt'}, ${ca?.key.path ?? 'pki/ca.key'}) must be readable in ${out} to renew a user`]);
+  const keyPem = readFileSync(join(out, entry.key), 'utf8');
+  const old = new X509Certificate(readFileSync(join(out, entry.cert!), 'utf8'));
+  const issuer = loadIssuer(ca.cert.pem, ca.key.pem);
+  const notAfter = new Date(Math.min(now.getTime() + (hours ?? clusterValidityHours(out)) * 3_600_000, issuer.notAfter.getTime()));
+  const algorithm = algorithmOf(createPrivateKey(keyPem));
+  const cert = createLeaf({
+    subject: {cn: name, organizations: entry.groups}, publicKey: createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithm,
+    dnsNames: [], ipAddresses: [], notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter,
+  }, ['clientAuth'], issuer);
+  const files: UserFile[] = [
+    {path: entry.cert!, content: cert, secret: false},
+    {path: entry.kubeconfig!, content: userKubeconfig(existing.manifest, name, ca.cert.pem, cert, keyPem), secret: true},
+  ];
+  commitUser(out, entry, files, true);
+  return {entry, written: files.map(f => f.path), warnings: [], commands: [], context: contextName(existing.manifest, name), was: new Date(old.validTo), until: new Date(new X509Certificate(cert).validTo)};
+}
+
+export interface RemovedUser {
+  entry: UserEntry;
+  /** When its certificate expires (absent while a --csr user awaits it). */
+  validUntil?: Date;
+  /** What to run against the cluster, and why, now that the files are gone. */
+  advice: string[];
+}
+
+/** `user remove`: the user's files and manifest entry go; what the cluster still trusts is said. */
+export function removeUser(out: string, name: string): RemovedUser {
+  const existing = readExisting(out);
+  const entry = usersOf(existing.manifest).find(u => u.name === name);
+  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)}`]);
+  const validUntil = entry.cert ? new Date(new X509Certificate(readFileSync(join(out, entry.cert), 'utf8')).validTo) : undefined;
+  dropUser(out, name);
+  const advice: string[] = [];
+  if (!validUntil) {
+    advice.push(`Its CertificateSigningRequest may still be in the cluster: kubectl delete csr ${csrObjectName(name)}`);
+  } else if (entry.groups.includes('system:masters')) {
+    advice.push(`Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list. It is in system:masters, which no RBAC change can limit: only replacing the cluster CA ends its access before then.`);
+  } else {
+    advice.push(
+      `Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list: whoever holds a copy keeps every right bound to the user ${name} or to its groups (${entry.groups.join(', ')}) until then.`,
+      'To end them now, remove or narrow the RBAC bindings that name them (a group\'s binding also serves its other members):',
+      `kubectl get clusterrolebindings,rolebindings -A -o wide | grep -E ${shellQuote(`(^|[ ,])(${[name, ...entry.groups].map(escapeRegex).join('|')})([ ,]|$)`)}`,
+    );
+  }
+  return {entry, validUntil, advice};
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const contextName = (manifest: {cluster: string}, name: string) => `${name}@${manifest.cluster}`;
 

@@ -9,6 +9,8 @@ export type Command =
   | {command: 'verify'; dir: string; expiringWithin?: string}
   | {command: 'user-add'; out: string; name: string; groups: string[]; validity?: string; csr: boolean}
   | {command: 'user-finish'; out: string; name: string; certificate: string}
+  | {command: 'user-renew'; out: string; name: string; validity?: string}
+  | {command: 'user-remove'; out: string; name: string}
   | {command: 'renew'; out: string; names: string[]; expiringWithin?: string; newKeys: boolean}
   | {command: 'wizard'; config?: string; plain: boolean; open?: string; terminal?: boolean};
 
@@ -23,6 +25,8 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
       case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir, cmd.expiringWithin);
       case 'user-add': return await (await import('./user.js')).runUserAdd(io, cmd.out, cmd.name, cmd.groups, cmd.validity, cmd.csr);
       case 'user-finish': return (await import('./user.js')).runUserFinish(io, cmd.out, cmd.name, cmd.certificate);
+      case 'user-renew': return (await import('./user.js')).runUserRenew(io, cmd.out, cmd.name, cmd.validity);
+      case 'user-remove': return (await import('./user.js')).runUserRemove(io, cmd.out, cmd.name);
       case 'renew': return await (await import('./renew.js')).runRenew(io, cmd);
       case 'wizard': {
         const {runInteractive} = await import('./interactive.js');

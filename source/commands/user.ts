@@ -1,7 +1,9 @@
-// `kubepki user add NAME --group G… --out OUT [--validity D] [--csr]` and
-// `kubepki user finish NAME --certificate FILE --out OUT`.
+// `kubepki user add NAME --group G… --out OUT [--validity D] [--csr]`,
+// `kubepki user finish NAME --certificate FILE --out OUT`, `kubepki user renew NAME --out OUT
+// [--validity D]` and `kubepki user remove NAME --out OUT`.
 import {join} from 'node:path';
-import {addUser, finishUser, userNextSteps, type UserResult} from '../build/users.js';
+import {addUser, finishUser, removeUser, renewUser, userNextSteps, type UserResult} from '../build/users.js';
+import {shellQuote} from '../scripts/shell.js';
 import {EXIT, type Io} from './io.js';
 
 export async function runUserAdd(io: Io, out: string, name: string, groups: string[], validity: string | undefined, csr: boolean): Promise<number> {
@@ -12,6 +14,22 @@ export async function runUserAdd(io: Io, out: string, name: string, groups: stri
 
 export function runUserFinish(io: Io, out: string, name: string, certificate: string): number {
   report(io, out, finishUser(out, name, certificate));
+  return EXIT.ok;
+}
+
+export function runUserRenew(io: Io, out: string, name: string, validity: string | undefined): number {
+  const result = renewUser(out, name, validity);
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  io.out(`Renewed user ${name} (groups ${result.entry.groups.join(', ')}; key kept): valid until ${day(result.until)} (was ${day(result.was)}).\n${result.written.map(f => `  ${f}\n`).join('')}`);
+  io.out(`Give ${name} the new kubeconfig ${shellQuote(join(out, result.entry.kubeconfig!))}; the old certificate stays valid until ${day(result.was)}.\n`);
+  return EXIT.ok;
+}
+
+export function runUserRemove(io: Io, out: string, name: string): number {
+  const {advice} = removeUser(out, name);
+  io.out(`Removed user ${name}: ${join(out, 'users', name)} and its entry in manifest.json.\n`);
+  const [first, ...rest] = advice;
+  io.out(`${first}\n${rest.map(line => (line.startsWith('kubectl') ? `  ${line}\n` : `${line}\n`)).join('')}`);
   return EXIT.ok;
 }
 

@@ -24,7 +24,9 @@ export function runVerify(io: Io, dir: string, expiringWithin = DEFAULT_EXPIRY_W
   const expiring = findings.filter(f => f.ok && f.daysLeft !== undefined && f.daysLeft < days);
   if (expiring.length) {
     io.out(`\nwarning: ${expiring.length} expire within ${expiringWithin}:\n${expiring.map(f => `  ${f.file} (${f.check}): ${f.daysLeft} days left\n`).join('')}`);
-    io.out(`Renew the certificates among them (the CAs are not renewed): kubepki renew ${dir} --expiring-within ${expiringWithin}\n`);
+    const users = [...new Set(expiring.filter(f => f.check.startsWith('user ')).map(f => f.check.split(' ')[1]!))];
+    if (expiring.some(f => !f.check.startsWith('user '))) io.out(`Renew the certificates among them (the CAs are not renewed): kubepki renew ${dir} --expiring-within ${expiringWithin}\n`);
+    for (const user of users) io.out(`Renew user ${user}: kubepki user renew ${user} --out ${dir}\n`);
   }
   return failed.length ? EXIT.failed : EXIT.ok;
 }

@@ -1,7 +1,7 @@
 // Users of a cluster (kubectl access), kept under OUT/users/NAME/ and listed in manifest.json's
 // `users`. Written atomically: the user's directory is made beside its final place and renamed
 // in, then the manifest is replaced by rename. The engine carries both over when it rebuilds OUT.
-import {existsSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, cpSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync, readFileSync, cpSync} from 'node:fs';
 import {join} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {DIR_MODE, PUBLIC_MODE, SECRET_MODE} from './write.js';
@@ -86,4 +86,36 @@ export function commitUser(out: string, entry: UserEntry, files: UserFile[], rep
 export function carryUsers(out: string, staging: string): void {
   const from = join(out, USERS_DIR);
   if (existsSync(from)) cpSync(from, join(staging, USERS_DIR), {recursive: true, preserveTimestamps: true, filter: src => !/\/\.[^/]*\.kubepki-[^/]*$/.test(src)});
+}
+
+/**
+ * Removes one user's directory and its manifest entry, so that either both go or neither does:
+ * the directory is moved aside, the new manifest renamed in, and only then the directory deleted.
+ */
+export function dropUser(out: string, name: string): void {
+  const dir = join(out, userDir(name));
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const manifestPath = join(out, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  const users = usersOf(manifest).filter(u => u.name !== name);
+  if (users.length) manifest.users = users;
+  else delete manifest.users;
+  const manifestTmp = `${manifestPath}.kubepki-${tag}`;
+  const aside = join(out, USERS_DIR, `.${name}.kubepki-${tag}-removed`);
+  writeFileSync(manifestTmp, `${JSON.stringify(manifest, null, 2)}\n`, {mode: PUBLIC_MODE});
+  try {
+    const had = existsSync(dir);
+    if (had) renameSync(dir, aside);
+    try {
+      renameSync(manifestTmp, manifestPath);
+    } catch (error) {
+      if (had) renameSync(aside, dir);
+      throw error;
+    }
+    rmSync(aside, {recursive: true, force: true});
+    // The last user gone: OUT looks as generate left it.
+    if (readdirSync(join(out, USERS_DIR)).length === 0) rmdirSync(join(out, USERS_DIR));
+  } finally {
+    rmSync(manifestTmp, {force: true});
+  }
 }

@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {parse} from 'yaml';
 import {readManifest} from '../output/existing.js';
 import type {Manifest} from '../output/manifest.js';
+import {usersOf} from '../output/users.js';
 import {algorithmOf} from '../pki/algorithms.js';
 import {isControlPlane, type KeyType} from '../spec/types.js';
 
@@ -131,6 +132,51 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     });
   }
 
+  // Users (kubepki user add): signed by the cluster CA here or by the cluster's CSR API, which
+  // signs with the same CA; CN the name, one O per group, client auth, the key theirs.
+  const clusterCa = manifest.authorities.find(a => a.id === 'ca');
+  for (const u of usersOf(manifest)) {
+    const label = `user ${u.name}`;
+    if (!u.cert) {
+      findings.push({file: u.csr ?? u.key, check: label, ok: true,
+        detail: `waiting for the cluster to sign its CSR; then kubepki user finish ${u.name} --certificate FILE`});
+      continue;
+    }
+    const userCert = u.cert;
+    attempt(userCert, label, () => {
+      if (!clusterCa) throw new Error('the cluster CA (ca) is not in the manifest');
+      const ca = loadCert(clusterCa.cert);
+      const cert = loadCert(userCert);
+      if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error(`not signed by ca (${clusterCa.cert})`);
+      if (cert.ca) throw new Error('is a CA certificate');
+      if (!(cert.keyUsage ?? []).includes(EKU.clientAuth)) throw new Error('lacks extended key usage clientAuth');
+      const subject = cert.subject.split('\n');
+      if (!subject.includes(`CN=${u.name}`)) throw new Error(`subject is ${subject.join(', ')}, expected CN=${u.name}`);
+      const organizations = subject.filter(part => part.startsWith('O=')).map(part => part.slice(2)).sort();
+      const groups = [...u.groups].sort();
+      if (organizations.join('\n') !== groups.join('\n')) throw new Error(`groups (O) are [${organizations.join(', ')}], the manifest says [${groups.join(', ')}]`);
+      const matches = keyMatches(cert, u.key, undefined);
+      return {detail: `client auth, groups ${u.groups.join(', ') || 'none'}, ${matches}`, daysLeft: inDate(cert)};
+    });
+    if (!u.kubeconfig) continue;
+    const file = u.kubeconfig;
+    attempt(file, `${label} kubeconfig`, () => {
+      const doc = parse(read(file).toString('utf8'));
+      const user = doc?.users?.[0]?.user;
+      const cluster = doc?.clusters?.[0]?.cluster;
+      if (!user || !cluster) throw new Error('no user or cluster entry');
+      if (cluster.server !== manifest.endpoint) throw new Error(`server is ${cluster.server}, expected the endpoint ${manifest.endpoint}`);
+      if (!clusterCa) throw new Error('the cluster CA (ca) is not in the manifest');
+      const embeddedCa = new X509Certificate(Buffer.from(String(cluster['certificate-authority-data'] ?? ''), 'base64'));
+      if (!embeddedCa.raw.equals(loadCert(clusterCa.cert).raw)) throw new Error(`certificate-authority-data is not ca (${clusterCa.cert})`);
+      const cert = new X509Certificate(Buffer.from(String(user['client-certificate-data'] ?? ''), 'base64'));
+      if (!cert.raw.equals(loadCert(userCert).raw)) throw new Error(`client-certificate-data is not ${userCert}`);
+      const key = createPrivateKey(Buffer.from(String(user['client-key-data'] ?? ''), 'base64'));
+      if (!samePublicKey(key, cert.publicKey)) throw new Error('embedded key does not match the embedded certificate');
+      return {detail: `${u.name} → ${cluster.server}`, daysLeft: inDate(cert)};
+    });
+  }
+
   attempt(manifest.serviceAccount.key, 'service-account keys', () => {
     if (!samePublicKey(createPrivateKey(read(manifest.serviceAccount.key)), read(manifest.serviceAccount.publicKey))) throw new Error(`${manifest.serviceAccount.publicKey} does not match the private key`);
     return 'public key matches';
@@ -156,6 +202,7 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
   const secret = new Set<string>([
     ...manifest.authorities.map(a => a.key), ...manifest.certificates.map(c => c.key),
     ...manifest.kubeconfigs.map(k => k.file), manifest.serviceAccount.key,
+    ...usersOf(manifest).flatMap(u => [u.key, ...(u.kubeconfig ? [u.kubeconfig] : [])]),
   ]);
   for (const [name, node] of Object.entries(manifest.nodes)) {
     for (const f of node.files) if (f.secret) secret.add(`${node.bundle}${f.path}`);

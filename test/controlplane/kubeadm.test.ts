@@ -166,6 +166,26 @@ describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real co
     expect(who.status.userInfo.groups).toEqual(['kubepki-devs', 'system:authenticated']);
   }, 240_000);
 
+  it('kubepki user renew alice: the new kubeconfig is alice for the real apiservers; user remove alice prints a search that finds her group\'s binding in the real kubectl\'s output', () => {
+    const old = readFileSync(join(c.out, 'users/alice/alice.crt'), 'utf8');
+    const renewed = kubepki(['user', 'renew', 'alice', '--validity', '30d', '--out', c.out]);
+    expect(renewed.status, renewed.stderr).toBe(0);
+    expect(readFileSync(join(c.out, 'users/alice/alice.crt'), 'utf8')).not.toBe(old);
+    const who = json(shellOn(c, 'worker1')(`kubectl --kubeconfig ${join(c.out, 'users/alice/alice.conf')} auth whoami -o json`));
+    expect(who.status.userInfo).toMatchObject({username: 'alice', groups: ['kubepki-devs', 'system:authenticated']});
+
+    const removed = kubepki(['user', 'remove', 'alice', '--out', c.out]);
+    expect(removed.status, removed.stderr).toBe(0);
+    const search = printedLines(removed.stdout);
+    expect(search, removed.stdout).toHaveLength(1);
+    const admin = shellOn(c, 'cp1', {kubeconfig: '/etc/kubernetes/admin.conf', bundle: c.bundle('cp1')});
+    const found = admin(search[0]!);
+    expect(found.status, found.stderr).toBe(0);
+    // The binding the alice test made for her group (its GROUPS column), and no binding of anyone else.
+    expect(found.stdout).toMatch(/kubepki-devs-view +ClusterRole\/view .*kubepki-devs/);
+    expect(found.stdout.trim().split('\n').every(line => /kubepki-devs/.test(line))).toBe(true);
+  }, 120_000);
+
   it('cp1\'s kubelet.conf is system:node:cp1: creates and updates its own Node, is refused another', () => {
     c.admin(['apply', '-f', '-'], {input: JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name: 'worker1'}})});
     const kubelet = c.kubectl('cp1', '/etc/kubernetes/kubelet.conf');

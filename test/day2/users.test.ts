@@ -211,3 +211,109 @@ describe('user add --csr and user finish', () => {
     expect(readFileSync(log, 'utf8').trim().split('\t')).toEqual(['kubectl', '--kubeconfig', join(out, 'users/ann/ann.conf'), 'auth', 'whoami']);
   });
 });
+
+describe('users in verify, user renew and user remove', () => {
+  const verifyOut = (out: string) => kubepki({command: 'verify', dir: out});
+
+  it('verify checks each user (chain, name, groups, key, its kubeconfig, days left, modes) and names a broken one', async () => {
+    const out = freshOut('verify-users');
+    expect((await add(out, 'jane', ['developers', 'oncall'], {validity: '90d'})).status).toBe(0);
+    expect((await add(out, 'bob', ['developers'], {csr: true})).status).toBe(0);
+    const users = inspectDirectory(out).filter(f => f.check.startsWith('user '));
+    expect(users.map(f => [f.file, f.check, f.ok])).toEqual([
+      ['users/bob/bob.csr', 'user bob', true], // the manifest lists users by name
+      ['users/jane/jane.crt', 'user jane', true],
+      ['users/jane/jane.conf', 'user jane kubeconfig', true],
+    ]);
+    expect(users.find(f => f.check === 'user jane')!.daysLeft).toBeGreaterThanOrEqual(89);
+    expect(users.find(f => f.check === 'user bob')!.detail).toMatch(/kubepki user finish bob/);
+    expect((await verifyOut(out)).status).toBe(0);
+
+    // Another user's certificate in jane's place: wrong name and groups, and not her key.
+    expect((await add(out, 'eve', ['intruders'])).status).toBe(0);
+    cpSync(join(out, 'users/eve/eve.crt'), join(out, 'users/jane/jane.crt'));
+    const broken = inspectDirectory(out).filter(f => !f.ok);
+    expect(broken.map(f => [f.file, f.check])).toEqual([
+      ['users/jane/jane.crt', 'user jane'],
+      ['users/jane/jane.conf', 'user jane kubeconfig'],
+    ]);
+    expect(broken[0]!.detail).toMatch(/expected CN=jane/);
+    expect(broken[1]!.detail).toMatch(/client-certificate-data is not users\/jane\/jane\.crt/);
+    // A user's key readable by others fails the file modes.
+    const modes = freshOut('verify-user-modes');
+    expect((await add(modes, 'kim', ['developers'])).status).toBe(0);
+    spawnSync('chmod', ['644', join(modes, 'users/kim/kim.key')]);
+    expect(inspectDirectory(modes).find(f => f.check === 'file modes')!.detail).toMatch(/users\/kim\/kim\.key is 644, expected 600/);
+  });
+
+  it('user renew: a fresh certificate around the same key, same name and groups; only that user\'s certificate and kubeconfig change; verify warns before', async () => {
+    const out = freshOut('renew-user');
+    expect((await add(out, 'jane', ['developers'], {validity: '10d'})).status).toBe(0);
+    const warned = await verifyOut(out);
+    expect(warned.stdout).toMatch(/warning: 2 expire within 30d:\n {2}users\/jane\/jane\.crt \(user jane\): \d days left\n/);
+    expect(warned.stdout).toMatch(/Renew user jane: kubepki user renew jane --out /);
+    expect(warned.stdout).not.toMatch(/kubepki renew /); // the cluster's certificates have a year left
+
+    const before = snapshot(out);
+    const r = await kubepki({command: 'user-renew', out, name: 'jane', validity: '90d'});
+    expect(r.status, r.stderr).toBe(0);
+    const after = snapshot(out);
+    expect([...after.keys()].filter(f => after.get(f) !== before.get(f)).sort()).toEqual(['users/jane/jane.conf', 'users/jane/jane.crt']);
+    const cert = new X509Certificate(after.get('users/jane/jane.crt')!);
+    const old = new X509Certificate(before.get('users/jane/jane.crt')!);
+    expect(cert.subject).toBe(old.subject);
+    expect(cert.publicKey.export({type: 'spki', format: 'der'}).equals(old.publicKey.export({type: 'spki', format: 'der'}))).toBe(true);
+    const days = (c: X509Certificate) => Math.round((Date.parse(c.validTo) - Date.now()) / 86_400_000);
+    expect(days(cert)).toBe(90);
+    expect(embedded(kubeconfigOf(join(out, 'users/jane/jane.conf')), 'client-certificate-data')).toBe(after.get('users/jane/jane.crt'));
+    expect(r.stdout).toContain(`valid until ${new Date(cert.validTo).toISOString().slice(0, 10)} (was ${new Date(old.validTo).toISOString().slice(0, 10)})`);
+    const checked = await verifyOut(out);
+    expect(checked.status).toBe(0);
+    expect(checked.stdout).not.toMatch(/warning/);
+  });
+
+  it('user renew refuses what it cannot do: exit 2, the field named, nothing written', async () => {
+    const out = freshOut('renew-user-bad');
+    expect((await add(out, 'bob', ['developers'], {csr: true})).status).toBe(0);
+    const before = snapshot(out);
+    const csr = await kubepki({command: 'user-renew', out, name: 'bob'});
+    expect(csr.status).toBe(2);
+    expect(csr.stderr).toMatch(/NAME: user bob was signed by the cluster \(--csr\).*kubepki user remove bob --out .*user add bob --csr --group developers/);
+    const unknown = await kubepki({command: 'user-renew', out, name: 'nobody'});
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/NAME: .* has no user "nobody"/);
+    const validity = await kubepki({command: 'user-renew', out, name: 'bob', validity: 'soon'});
+    expect(validity.status).toBe(2);
+    expect(validity.stderr).toMatch(/--validity: "soon"/);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('user remove: the user\'s files and manifest entry go, nothing else changes; it says how long the certificate stays valid and what to do', async () => {
+    const out = freshOut('remove-user');
+    const untouched = snapshot(out);
+    expect((await add(out, 'jane', ['developers', 'oncall'])).status).toBe(0);
+    expect((await add(out, 'bob', ['developers'], {csr: true})).status).toBe(0);
+    const validTo = new Date(new X509Certificate(readFileSync(join(out, 'users/jane/jane.crt'))).validTo).toISOString().slice(0, 10);
+    const before = snapshot(out);
+    const r = await kubepki({command: 'user-remove', out, name: 'jane'});
+    expect(r.status, r.stderr).toBe(0);
+    const after = snapshot(out);
+    expect([...before.keys()].filter(f => after.get(f) !== before.get(f)).sort()).toEqual(['manifest.json', 'users/jane/jane.conf', 'users/jane/jane.crt', 'users/jane/jane.key']);
+    expect(existsSync(join(out, 'users/jane'))).toBe(false);
+    expect(JSON.parse(after.get('manifest.json')!).users.map((u: {name: string}) => u.name)).toEqual(['bob']);
+    expect(r.stdout).toContain(`stays valid until ${validTo}, and Kubernetes checks no revocation list`);
+    expect(r.stdout).toMatch(/\n {2}kubectl get clusterrolebindings,rolebindings -A -o wide \| grep -E '\(\^\|\[ ,\]\)\(jane\|developers\|oncall\)\(\[ ,\]\|\$\)'\n/);
+    expect(inspectDirectory(out).filter(f => !f.ok)).toEqual([]);
+
+    // The pending --csr user: its request may still be in the cluster. The last user gone, OUT is as generate left it.
+    const pending = await kubepki({command: 'user-remove', out, name: 'bob'});
+    expect(pending.status, pending.stderr).toBe(0);
+    expect(pending.stdout).toMatch(/kubectl delete csr kubepki-user-bob/);
+    expect(snapshot(out)).toEqual(untouched);
+    expect(existsSync(join(out, 'users'))).toBe(false);
+
+    const again = await kubepki({command: 'user-remove', out, name: 'bob'});
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/NAME: .* has no user "bob"/);
+  });
+});
