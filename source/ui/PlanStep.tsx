@@ -71,10 +71,12 @@ export function PlanStep({plan, failure, onGenerate, onBack}: Props) {
   useInput((input, key) => {
     if (view !== 'table') {
       if (key.escape || key.return || input === 'q' || (view === 'notes' && input === 'w')) { setView('table'); return; }
-      if (key.upArrow) setOffset(Math.max(0, at - 1));
-      if (key.downArrow) setOffset(Math.min(maxOffset, at + 1));
-      if (key.pageUp) setOffset(Math.max(0, at - window));
-      if (key.pageDown) setOffset(Math.min(maxOffset, at + window));
+      // From the previous key's result, not this render's: a burst (a held key) moves by each key.
+      const scroll = (by: number) => setOffset(o => Math.max(0, Math.min(maxOffset, Math.min(o, maxOffset) + by)));
+      if (key.upArrow) scroll(-1);
+      if (key.downArrow) scroll(1);
+      if (key.pageUp) scroll(-window);
+      if (key.pageDown) scroll(window);
       return;
     }
     if (key.escape) return onBack();
