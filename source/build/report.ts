@@ -65,7 +65,7 @@ function fullReport(report: BuildReport): string {
     `cd ${out}`,
     ...groups.flatMap(g => [`## ${g.title}`, ...g.checks.map(checkCommand)]),
     '',
-    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...], which also backs up each file it replaces; --help for options)`,
+    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...], which backs up each file it replaces; --help for options). By hand, node by node (these lines replace files without a backup):`,
     ...distributionCommands(plan).flatMap(d => [`## ${d.node}`, ...d.lines]),
     '',
     ...(report.kubeadmSteps.length ? [

@@ -65,6 +65,8 @@ describe('generate output', () => {
     const checks = /all (\d+): bash/.exec(large.stdout)?.[1];
     expect(Number(checks)).toBeGreaterThan(500);
     expect(lines.filter(l => l.startsWith('openssl verify ') || l.startsWith('diff <(')).length).toBe(Number(checks));
+    // The hand-run lines use install, which keeps no copy of what it replaces: said before them.
+    expect(verbose.stdout).toMatch(/distribute\.sh \[NODE\.\.\.\], which backs up each file it replaces; .*these lines replace files without a backup\):\n## cp1\n/);
   });
 
   it('--help describes --verbose', () => {
