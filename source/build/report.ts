@@ -1,6 +1,7 @@
 // What a build prints at the end: the proof and the shipping, as commands to copy.
 import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
 import {distributionCommands} from '../scripts/distribute-script.js';
+import {hardWayStartSteps, nodeList} from '../scripts/units.js';
 import {sshWarning} from '../plan/plan.js';
 import {KEY_LABELS} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
@@ -29,6 +30,18 @@ function written(report: BuildReport): string[] {
   ];
 }
 
+/** The Hard Way's start, after distribute.sh: each node's systemctl line, then the RBAC (none for kubeadm). */
+function startLines(report: BuildReport): string[] {
+  const {groups, rbac} = hardWayStartSteps(report.plan, report.out, shellQuote);
+  if (groups.length === 0) return [];
+  return [
+    '# Then start them, as The Hard Way does (its binaries in /usr/local/bin; a node that runs a kubelet first needs containerd, runc and the CNI plugins), on each node as root:',
+    ...groups.flatMap(g => [`## ${nodeList(g.nodes)}`, g.line]),
+    ...(rbac ? ['# Once the apiservers answer, let them call the kubelets (the RBAC of kube-apiserver-to-kubelet.yaml):', rbac] : []),
+    '',
+  ];
+}
+
 function summaryReport(report: BuildReport): string {
   const {plan} = report;
   const out = shellQuote(report.out);
@@ -49,6 +62,7 @@ function summaryReport(report: BuildReport): string {
       `bash ${out}/kubeadm-steps.sh          # every node's commands; kubeadm-steps.sh NODE for one`,
       '',
     ] : []),
+    ...startLines(report),
     `Saved: ${out}/verify.sh, ${out}/distribute.sh, ${report.kubeadmSteps.length ? `${out}/kubeadm-steps.sh, ` : ''}and your answers in ${out}/cluster.yaml.`,
     `The full lists: verify.sh runs every check, distribute.sh --dry-run prints every copy${report.kubeadmSteps.length ? ', kubeadm-steps.sh every kubeadm command' : ''}; kubepki generate --verbose prints them all here.`,
   ];
@@ -65,7 +79,7 @@ function fullReport(report: BuildReport): string {
     `cd ${out}`,
     ...groups.flatMap(g => [`## ${g.title}`, ...g.checks.map(checkCommand)]),
     '',
-    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...], which also backs up each file it replaces; --help for options)`,
+    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...], which backs up each file it replaces; --help for options). By hand, node by node (these lines replace files without a backup):`,
     ...distributionCommands(plan).flatMap(d => [`## ${d.node}`, ...d.lines]),
     '',
     ...(report.kubeadmSteps.length ? [
@@ -73,6 +87,7 @@ function fullReport(report: BuildReport): string {
       ...report.kubeadmSteps.flatMap(s => [`## ${s.node}`, ...s.lines]),
       '',
     ] : []),
+    ...startLines(report),
     `Saved: ${out}/verify.sh, ${out}/distribute.sh, ${report.kubeadmSteps.length ? `${out}/kubeadm-steps.sh, ` : ''}and your answers in ${out}/cluster.yaml.`,
   ];
   return `${lines.join('\n')}\n`;

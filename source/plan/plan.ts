@@ -357,7 +357,7 @@ function collectBundles(spec: ClusterSpec, entries: (Install & {source: string; 
 /** Files bound for /etc and /var/lib need root: said wherever the SSH user is shown (plan, generate, wizard, distribute.sh). */
 export function sshWarning(ssh: {user: string; sudo: boolean}): string | undefined {
   if (ssh.user === 'root' || ssh.sudo) return undefined;
-  return `The SSH user ${ssh.user} is not root and sudo is off: distribute.sh cannot write /etc/kubernetes or /var/lib as ${ssh.user}. Set ssh.sudo: true (the user needs sudo without a password), use root, or stage with distribute.sh --root DIR.`;
+  return `The SSH user ${ssh.user} is not root and sudo is off: distribute.sh cannot write /etc/kubernetes or /var/lib as ${ssh.user}. Turn sudo on (ssh.sudo: true in the config, "Install with sudo" in the wizard; the user needs sudo without a password), use root, or stage with distribute.sh --root DIR.`;
 }
 
 /** RFC 5280's ub-common-name: a CN holds at most 64 characters. */

@@ -170,7 +170,7 @@ export function kubeadmSteps(plan: Plan, secrets: KubeadmSecrets): {node: string
           'install -m 0600 /etc/kubernetes/kubepki/kubelet.conf /etc/kubernetes/kubelet.conf   # signed by kubepki: no CA key in the cluster',
           `kubeadm join --config ${c.target} --skip-phases=preflight`,
         ]
-        : [`kubeadm join --config ${c.target}   # = kubeadm join ${endpoint} --token $(cat kubeadm/bootstrap-token) --discovery-token-ca-cert-hash ${hash}`]};
+        : [`kubeadm join --config ${c.target}   # = kubeadm join ${endpoint} --token TOKEN --discovery-token-ca-cert-hash ${hash} (TOKEN: kubeadm/bootstrap-token in the output directory)`]};
     }
   });
 }

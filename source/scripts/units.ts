@@ -87,3 +87,37 @@ export function renderComponentFiles(plan: Plan): RenderedFile[] {
   files.push({path: 'kube-apiserver-to-kubelet.yaml', content: apiserverToKubeletRbac(plan), secret: false});
   return files;
 }
+
+/** Nodes that start the same components: one line of systemctl for all of them. */
+export interface StartGroup {
+  nodes: string[];
+  line: string;
+}
+
+/**
+ * After distribute.sh, in The Hard Way's order (chapters 7-9): each node reloads systemd and
+ * enables and starts its units (a node with a kubelet first needs containerd, runc and the CNI plugins, which
+ * are not PKI); once the apiservers answer, the RBAC that lets them call kubelets is applied on
+ * the first control-plane node with the admin kubeconfig it received.
+ */
+export function hardWayStartSteps(plan: Plan, out: string, quote: (s: string) => string): {groups: StartGroup[]; rbac?: string} {
+  if (plan.components.length === 0) return {groups: []};
+  const groups: StartGroup[] = [];
+  for (const node of plan.nodes) {
+    const units = plan.components.filter(c => c.node === node.name).map(c => c.component);
+    if (units.length === 0) continue;
+    const line = `systemctl daemon-reload && systemctl enable --now ${units.join(' ')}`;
+    const same = groups.find(g => g.line === line);
+    if (same) same.nodes.push(node.name);
+    else groups.push({nodes: [node.name], line});
+  }
+  const server = plan.components.find(c => c.component === 'kube-apiserver')?.node;
+  const admin = plan.kubeconfigs.find(k => k.id === 'admin');
+  const onServer = server && admin ? plan.bundles[server]?.find(f => f.source === admin.file)?.target : undefined;
+  if (!server || !onServer) return {groups};
+  const {user, sudo} = plan.spec.ssh;
+  return {groups, rbac: `ssh ${user}@${server} ${sudo ? 'sudo -n ' : ''}kubectl apply --kubeconfig ${onServer} -f - < ${quote(`${out}/kube-apiserver-to-kubelet.yaml`)}`};
+}
+
+/** `cp1, cp2` or, for many, `worker1 … worker500 (500 nodes)`. */
+export const nodeList = (nodes: string[]) => (nodes.length <= 3 ? nodes.join(', ') : `${nodes[0]} … ${nodes.at(-1)} (${nodes.length} nodes)`);

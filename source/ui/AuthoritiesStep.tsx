@@ -1,6 +1,6 @@
 import React, {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
-import SelectInput from 'ink-select-input';
+import {Menu} from './Menu.js';
 import {signingSummary} from '../plan/catalog.js';
 import {authoritiesNote} from '../interview/choices.js';
 import {AUTHORITY_TOPOLOGIES, type AuthorityTopology} from '../spec/types.js';
@@ -21,7 +21,7 @@ export function AuthoritiesStep({state, edit, next, back}: StepProps) {
   const note = authoritiesNote(state.draft, highlighted);
   return (
     <Box flexDirection="column">
-      <SelectInput
+      <Menu
         items={items}
         initialIndex={AUTHORITY_TOPOLOGIES.indexOf(state.draft.authorities)}
         onHighlight={item => setHighlighted(item.value)}

@@ -39,6 +39,10 @@ export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onEx
         <Text bold>Then kubeadm, node by node ({plan.kubeadm!.flow} flow):</Text>
         <Text>  bash kubeadm-steps.sh           <Text dimColor># each node's commands, in order</Text></Text>
       </>}
+      {plan.components.length > 0 && <>
+        <Text bold>Then start them, as The Hard Way does:</Text>
+        <Text>  systemctl on each node, then the RBAC <Text dimColor># printed when you quit</Text></Text>
+      </>}
       <Text>Saved {result.kubeadmSteps.length > 0 ? 'verify.sh, distribute.sh, kubeadm-steps.sh' : 'verify.sh, distribute.sh'} and your answers in cluster.yaml.</Text>
     </Box>
   );

@@ -1,6 +1,6 @@
 import React, {useState} from 'react';
 import {Box, Text, useInput} from 'ink';
-import SelectInput from 'ink-select-input';
+import {Menu} from './Menu.js';
 import {LAYOUT_CHOICES, chooseLayout, layoutChoiceLabel, layoutChoiceOf} from '../interview/choices.js';
 import type {StepProps} from './steps.js';
 import {Paragraph} from './Paragraph.js';
@@ -13,7 +13,7 @@ export function LayoutStep({state, edit, next, back}: StepProps) {
   const explained = LAYOUT_CHOICES.find(c => c.value === highlighted)!;
   return (
     <Box flexDirection="column">
-      <SelectInput
+      <Menu
         items={LAYOUT_CHOICES.map(c => ({key: c.value, label: layoutChoiceLabel(c), value: c.value}))}
         initialIndex={LAYOUT_CHOICES.indexOf(initial)}
         onHighlight={item => setHighlighted(item.value)}

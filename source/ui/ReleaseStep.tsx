@@ -1,6 +1,6 @@
 import React, {useMemo, useState} from 'react';
 import {Box, Text, useInput} from 'ink';
-import SelectInput from 'ink-select-input';
+import {Menu} from './Menu.js';
 import {releaseChoices, releaseNote} from '../interview/choices.js';
 import {releaseLesson} from '../interview/lessons.js';
 import {wrapText} from '../text/wrap.js';
@@ -23,7 +23,7 @@ export function ReleaseStep({state, edit, next, back}: StepProps) {
   const limit = Math.max(3, Math.min(choices.length, rows - around));
   return (
     <Box flexDirection="column">
-      <SelectInput
+      <Menu
         items={choices.map((c, i) => ({key: c.version, label: c.label, value: i}))}
         initialIndex={initial}
         limit={limit}

@@ -66,10 +66,12 @@ export function ScrollView({lines, height, closeKey, onClose}: {lines: Line[]; h
   const at = Math.min(offset, maxOffset);
   useInput((input, key) => {
     if (key.escape || key.return || input === 'q' || (closeKey !== undefined && input === closeKey)) return onClose();
-    if (key.upArrow) setOffset(Math.max(0, at - 1));
-    if (key.downArrow) setOffset(Math.min(maxOffset, at + 1));
-    if (key.pageUp) setOffset(Math.max(0, at - window));
-    if (key.pageDown) setOffset(Math.min(maxOffset, at + window));
+    // From the previous key's result, not this render's: a burst (a held key) moves by each key.
+    const scroll = (by: number) => setOffset(o => Math.max(0, Math.min(maxOffset, Math.min(o, maxOffset) + by)));
+    if (key.upArrow) scroll(-1);
+    if (key.downArrow) scroll(1);
+    if (key.pageUp) scroll(-window);
+    if (key.pageDown) scroll(window);
   });
   const shown = lines.slice(at, at + window);
   const label = Math.max(0, ...lines.map(l => (l.label === undefined ? 0 : l.label.length)));

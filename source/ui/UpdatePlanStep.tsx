@@ -59,10 +59,12 @@ export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title
   useInput((input, key) => {
     if (notes) return; // the warnings view reads its own keys
     if (key.escape) return onBack();
-    if (key.upArrow) return setCursor(Math.max(0, at - 1));
-    if (key.downArrow) return setCursor(Math.min(rows.length - 1, at + 1));
-    if (key.pageUp) return setCursor(Math.max(0, at - page));
-    if (key.pageDown) return setCursor(Math.min(rows.length - 1, at + page));
+    // From the previous key's result: a burst (a held key) moves by each key.
+    const move = (by: number) => setCursor(c => Math.max(0, Math.min(rows.length - 1, Math.min(c, rows.length - 1) + by)));
+    if (key.upArrow) return move(-1);
+    if (key.downArrow) return move(1);
+    if (key.pageUp) return move(-page);
+    if (key.pageDown) return move(page);
     if (key.home) return setCursor(0);
     if (key.end) return setCursor(Math.max(0, rows.length - 1));
     if (input === 'f') { setCursor(0); return onFilter(otherFilter(filter)); }
@@ -75,12 +77,12 @@ export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title
 
   return (
     <Box flexDirection="column">
-      {summary.map(line => <Text key={line} wrap="truncate">{line}</Text>)}
+      {summary.map((line, i) => <Text key={`s${i}`} wrap="truncate">{line}</Text>)}
       <TableRows table={table} first={first} last={last} cursor={at} budget={budget} color={i => (rows[i]?.expiring ? 'yellow' : undefined)} />
-      {empty.map(line => <Text key={line} wrap="truncate">{'  '}{line}</Text>)}
-      {status.map(line => <Text key={line} dimColor wrap="truncate">{line}</Text>)}
-      {nodes.map(line => <Text key={line} wrap="truncate">{line}</Text>)}
-      {failureLines.map(line => <Text key={line} color="red" wrap="truncate">{line}</Text>)}
+      {empty.map((line, i) => <Text key={`e${i}`} wrap="truncate">{'  '}{line}</Text>)}
+      {status.map((line, i) => <Text key={`r${i}`} dimColor wrap="truncate">{line}</Text>)}
+      {nodes.map((line, i) => <Text key={`n${i}`} wrap="truncate">{line}</Text>)}
+      {failureLines.map((line, i) => <Text key={`f${i}`} color="red" wrap="truncate">{line}</Text>)}
     </Box>
   );
 }

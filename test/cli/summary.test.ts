@@ -11,15 +11,16 @@ const tmp = tempDir('kubepki-summary-');
 afterAll(() => tmp.remove());
 
 /** The example with 3 control-plane nodes and `workers` workers, ECDSA keys (fast). */
-function config(workers: number): string {
+function config(workers: number, layout = 'kubeadm'): string {
   const c = parse(kubepki(['example']).stdout);
   c.pki.key = 'ecdsa-p256';
+  c.pki.layout = layout;
   c.endpoint.host = 'api.example.test';
   c.nodes = [
     ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `10.0.0.${i}`, roles: ['control-plane', 'etcd']})),
     ...Array.from({length: workers}, (_, i) => ({name: `worker${i + 1}`, ip: `10.0.${1 + Math.floor(i / 250)}.${(i % 250) + 1}`, roles: ['worker']})),
   ];
-  const file = join(tmp.path, `c-${workers}.yaml`);
+  const file = join(tmp.path, `c-${layout}-${workers}.yaml`);
   writeFileSync(file, stringify(c));
   return file;
 }
@@ -65,7 +66,32 @@ describe('generate output', () => {
     const checks = /all (\d+): bash/.exec(large.stdout)?.[1];
     expect(Number(checks)).toBeGreaterThan(500);
     expect(lines.filter(l => l.startsWith('openssl verify ') || l.startsWith('diff <(')).length).toBe(Number(checks));
+    // The hand-run lines use install, which keeps no copy of what it replaces: said before them.
+    expect(verbose.stdout).toMatch(/distribute\.sh \[NODE\.\.\.\], which backs up each file it replaces; .*these lines replace files without a backup\):\n## cp1\n/);
   });
+
+  it('hard-way: then start them, one systemctl line per kind of node, and the RBAC line; as long for 3+500 as for 3+4', () => {
+    const hw = (workers: number) => {
+      const out = join(tmp.path, `hard-way-${workers}`);
+      const r = kubepki(['generate', '--config', config(workers, 'hard-way'), '--out', out]);
+      expect(r.status, r.stderr).toBe(0);
+      return {out, stdout: r.stdout};
+    };
+    const few = hw(4);
+    const many = hw(500);
+    expect(many.stdout.trimEnd().split('\n').length).toBe(few.stdout.trimEnd().split('\n').length);
+    const start = /# Then start them, as The Hard Way does[^\n]*\n([\s\S]*?)\n\n/.exec(many.stdout)?.[1];
+    expect(start, many.stdout).toBe([
+      '## cp1, cp2, cp3',
+      'systemctl daemon-reload && systemctl enable --now etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy',
+      '## worker1 … worker500 (500 nodes)',
+      'systemctl daemon-reload && systemctl enable --now kubelet kube-proxy',
+      '# Once the apiservers answer, let them call the kubelets (the RBAC of kube-apiserver-to-kubelet.yaml):',
+      `ssh root@cp1 kubectl apply --kubeconfig /var/lib/kubernetes/admin.kubeconfig -f - < ${many.out}/kube-apiserver-to-kubelet.yaml`,
+    ].join('\n'));
+    // kubeadm starts its own: no such section there.
+    expect(small.stdout).not.toMatch(/systemctl/);
+  }, 120_000);
 
   it('--help describes --verbose', () => {
     const help = kubepki(['--help']).stdout;

@@ -6,7 +6,11 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {boot, json, type Booted} from '../helpers/control-plane.js';
 import {waitFor} from '../helpers/processes.js';
-import {brokenKubeconfig, issueWith, leaseHolders, signUserCsr, standInKubelet} from './checks.js';
+import {brokenKubeconfig, issueWith, leaseHolders, shellOn, signUserCsr, standInKubelet} from './checks.js';
+import {buildPlan} from '../../source/plan/plan.js';
+import {specFromFile} from '../../source/spec/load.js';
+import {shellQuote} from '../../source/scripts/shell.js';
+import {hardWayStartSteps} from '../../source/scripts/units.js';
 
 const SINGLE = `
 apiVersion: kubepki/v1
@@ -98,8 +102,13 @@ describe.each(CASES)('hard-way layout, $label, on a real control plane', ({confi
   });
 
   it('apiserver → kubelet: the apiserver reaches worker1\'s kubelet with its certificate, verifying the kubelet\'s', async () => {
-    const rbac = readFileSync(join(c.out, 'kube-apiserver-to-kubelet.yaml'), 'utf8');
-    expect(c.admin(['apply', '-f', '-'], {input: rbac}).status).toBe(0);
+    // The line generate prints, run on cp1 as printed (ssh replaced by the lab's shell on cp1,
+    // which holds cp1's bundle: its admin kubeconfig dials https://127.0.0.1:6443 there).
+    const {rbac} = hardWayStartSteps(buildPlan(specFromFile(join(c.out, 'cluster.yaml'))), c.out, shellQuote);
+    expect(rbac).toBe(`ssh root@cp1 kubectl apply --kubeconfig /var/lib/kubernetes/admin.kubeconfig -f - < ${join(c.out, 'kube-apiserver-to-kubelet.yaml')}`);
+    const applied = shellOn(c, 'cp1', {bundle: c.bundle('cp1')})(rbac!.replace(/^ssh root@cp1 /, ''));
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/clusterrole\.rbac\.authorization\.k8s\.io\/system:kube-apiserver-to-kubelet (created|unchanged)/);
     expect(c.admin(['auth', 'can-i', 'get', 'nodes', '--subresource=proxy', '--as', 'kubernetes']).stdout.trim()).toBe('yes');
     const standIn = standInKubelet(c, 'worker1', {cert: '/var/lib/kubelet/kubelet.crt', key: '/var/lib/kubelet/kubelet.key', ca: '/var/lib/kubelet/ca.crt'});
     await waitFor('kubelet stand-in', () => standIn.output().includes('kubelet stand-in on'), 30_000);

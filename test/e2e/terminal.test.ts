@@ -100,9 +100,9 @@ describe('the wizard in a real terminal', () => {
     const term = new Terminal(tmp.path);
     try {
       await term.waitFor('the first screen', s => s.includes('Check an existing one'));
-      await term.press('Down');
-      let screen = await term.press('Enter');
-      expect(screen).toMatch(/Directory or file/);
+      // One burst (a menu applies every key of it; ink-select-input alone took Enter on the first item).
+      term.burst('Down', 'Enter');
+      let screen = await term.waitFor('the check screen', s => /Directory or file/.test(s));
       for (const _ of defaultCheckPath()) term.send('BSpace');
       await term.waitFor('an empty path', s => /Directory or file\s*$/m.test(s));
       term.send('seed-made');

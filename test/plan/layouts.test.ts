@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {buildPlan} from '../../source/plan/plan.js';
 import {validate} from '../../source/spec/validate.js';
-import {clusterConfiguration, renderKubeadmFiles, caCertHash} from '../../source/scripts/kubeadm-config.js';
+import {clusterConfiguration, renderKubeadmFiles, caCertHash, kubeadmSteps} from '../../source/scripts/kubeadm-config.js';
 import {parseUnit, renderComponentFiles} from '../../source/scripts/units.js';
 import {EXAMPLE_CONFIG} from '../../source/spec/example.js';
 import {generated, LAYOUTS, specFor, specWith, TOPOLOGIES} from '../helpers/cluster.js';
@@ -173,6 +173,9 @@ describe('kubeadm flows', () => {
       expect(init).toMatch(/serviceSubnet: 10\.32\.0\.0\/24/);
       const plan = buildPlan(specFor('kubeadm', 'kubeadm'));
       expect(renderKubeadmFiles(plan, {token, caPem: ca}).every(f => f.secret)).toBe(true);
+      // The worker's step explains its join without a command that reads a file only OUT has.
+      const worker = kubeadmSteps(plan, {token, caPem: ca}).find(s => s.node === 'worker1')!;
+      expect(worker.lines).toEqual([`kubeadm join --config /etc/kubernetes/kubeadm-config.yaml   # = kubeadm join 192.168.56.20:6443 --token TOKEN --discovery-token-ca-cert-hash ${caCertHash(ca)} (TOKEN: kubeadm/bootstrap-token in the output directory)`]);
       // kubeadm-steps.sh: every node's commands in order; one node's; an unknown node is exit 2.
       const steps = spawnSync('bash', [join(out.dir, 'kubeadm-steps.sh')], {encoding: 'utf8'});
       expect(steps.status).toBe(0);

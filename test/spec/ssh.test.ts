@@ -54,7 +54,7 @@ describe('ssh.sudo in the config', () => {
       if (!result.ok) throw new Error('invalid');
       return buildPlan(result.spec).warnings.filter(w => w.includes('sudo'));
     };
-    expect(warned({user: 'admin'})).toEqual([expect.stringMatching(/^The SSH user admin is not root and sudo is off: distribute\.sh cannot write \/etc\/kubernetes/)]);
+    expect(warned({user: 'admin'})).toEqual([expect.stringMatching(/^The SSH user admin is not root and sudo is off: distribute\.sh cannot write \/etc\/kubernetes.*ssh\.sudo: true in the config, "Install with sudo" in the wizard/)]);
     expect(warned({user: 'admin', sudo: true})).toEqual([]);
     expect(warned({user: 'root'})).toEqual([]);
   });

@@ -81,6 +81,11 @@ describe('the plan screen at 60×20, and resized', () => {
     frame = await press(ui, KEY.down);
     expect(frame).toMatch(new RegExp(`lines 2-\\d+ of ${total}`));
     expect(frame).not.toMatch(/pki\/kube-api-server\.crt — apiserver/);
+    // A burst (a held key): each ↓ scrolls one line.
+    ui.stdin.write(KEY.down.repeat(3));
+    frame = await waitForFrame(ui, f => /lines 5-\d+ of/.test(f), 'three more lines scrolled');
+    frame = await press(ui, KEY.up);
+    expect(frame).toMatch(new RegExp(`lines 4-\\d+ of ${total}`));
     const atEnd = new RegExp(`lines \\d+-${total} of ${total}`);
     for (let page = 0; page < 5 && !atEnd.test(frame); page++) frame = await press(ui, KEY.pageDown);
     expect(frame).toMatch(atEnd);

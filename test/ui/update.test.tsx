@@ -183,7 +183,9 @@ describe('the plan on OUT in a small terminal', () => {
     let frame = await nodesToPlan(ui);
     fits(frame, 80, 24);
     expect(frame).toMatch(/^› kept +ca +pki\/ca\.crt\n {4}authority: 3649 days left$/m);
-    frame = await press(ui, KEY.down, 3);
+    // A burst (a held key): each ↓ moves one row.
+    ui.stdin.write(KEY.down.repeat(3));
+    frame = await waitForFrame(ui, f => /row 4 of 30/.test(f), 'three rows down in one burst');
     fits(frame, 80, 24);
     expect(frame).toMatch(/^› changed +apiserver +pki\/apiserver\.crt\n {4}certificate: SANs \+k8s\.example\.org$/m);
     frame = await resized(ui, 60, 20, 'row 4 of');

@@ -6,7 +6,7 @@ import {join} from 'node:path';
 import {App, type WizardDeps, type WizardOutcome} from '../../source/ui/App.js';
 import {draftFromSpec, type Draft} from '../../source/interview/draft.js';
 import {exampleSpec} from '../../source/spec/example.js';
-import {buildCluster} from '../../source/build/index.js';
+import {buildCluster, finalReport, type BuildReport} from '../../source/build/index.js';
 import {outputProblem} from '../../source/output/write.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
 import {PlanStep} from '../../source/ui/PlanStep.js';
@@ -360,6 +360,25 @@ describe('a 500-node plan', () => {
 });
 
 describe('a full walk with the defaults', () => {
+  it('hard-way: the final screen says how the components start, and quitting prints the systemctl lines and the RBAC', async () => {
+    const {ui, outcomes} = wizard({layout: 'hard-way', authorities: 'single', out: 'walk-hw'});
+    await enterToPlan(ui);
+    ui.stdin.write('g');
+    const frame = await waitForFrame(ui, f => f.includes('11/11 · Done'), 'the final screen', 60_000);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/Then start them, as The Hard Way does: systemctl on each node, then the RBAC # printed when you quit/);
+    expect(frame.split('\n').length).toBeLessThanOrEqual(24);
+    await settle(ui, 'Enter, q or Esc: quit and print');
+    ui.stdin.write(KEY.enter);
+    await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
+    const outcome = outcomes[0]!;
+    expect(outcome.code).toBe(0);
+    const printed = finalReport((outcome as {result: BuildReport}).result); // as kubepki prints it on quit
+    expect(printed).toMatch(/## cp1, cp2\nsystemctl daemon-reload && systemctl enable --now etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy\n/);
+    expect(printed).toMatch(/\nssh root@cp1 kubectl apply --kubeconfig \/var\/lib\/kubernetes\/admin\.kubeconfig -f - < \S*walk-hw\/kube-apiserver-to-kubelet\.yaml\n/);
+    ui.unmount();
+  });
+
+
   it('ends with a generated directory that kubepki verify accepts, and the commands on screen', async () => {
     const {ui, outcomes} = wizard({out: 'walk'});
     await enterToPlan(ui);
@@ -377,6 +396,7 @@ describe('a full walk with the defaults', () => {
     // The kubeadm layout: then kubeadm, node by node, from the script that holds every node's commands.
     expect(flat).toMatch(/Then kubeadm, node by node \(shared-ca flow\): bash kubeadm-steps\.sh # each node's commands, in order/);
     expect(flat).toMatch(/Saved verify\.sh, distribute\.sh, kubeadm-steps\.sh and your answers in cluster\.yaml/);
+    expect(flat).not.toMatch(/Then start them/); // kubeadm starts its own components
     expect(frame.split('\n').length).toBeLessThanOrEqual(20);
     // At 60 columns a check no longer fits: it breaks with ` \`, so what is copied runs as one command.
     resizeTo(ui, 60, 20);
