@@ -52,6 +52,7 @@ const FOOTERS = {
   select: '↑/↓: choose · Enter: select · Esc: back · Ctrl+C: quit',
   plan: PLAN_FOOTER,
   generate: 'Ctrl+C: stop (nothing is left behind)',
+  updating: 'Ctrl+C: stop (the output directory is left as it was)',
   done: 'u: add a user · Enter, q or Esc: quit and print every command',
   user: 'Enter: next (on the last field: add) · ↑/↓: move · ←/→: choice · Esc: back',
   start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
@@ -186,7 +187,7 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     case 'release': return screen(releaseLesson, FOOTERS.select, <ReleaseStep {...props} />);
     case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={opened ? out => sameOut(opened, out) : deps.checkOut} outHint={opened ? updateOutHint : undefined} />);
     case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
-    case 'generate': return screen(undefined, FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} />);
+    case 'generate': return screen(undefined, opened ? FOOTERS.updating : FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} updating={opened !== undefined} />);
     case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);
   }
 }

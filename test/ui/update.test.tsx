@@ -41,10 +41,10 @@ const updateDeps: WizardDeps = {
   checkOut: outputProblem,
 };
 
-function openWizard(out: string) {
+function openWizard(out: string, deps = updateDeps) {
   const opened = openOut(out);
   const outcomes: WizardOutcome[] = [];
-  const ui = render(<App initial={draftFromSpec(opened.spec, out)} deps={updateDeps} opened={opened} onOutcome={o => outcomes.push(o)} />);
+  const ui = render(<App initial={draftFromSpec(opened.spec, out)} deps={deps} opened={opened} onOutcome={o => outcomes.push(o)} />);
   return {ui, outcomes};
 }
 
@@ -229,7 +229,10 @@ describe('the plan on OUT in a small terminal', () => {
 
   it('every screen says it is updating OUT; none says the directory must be new or empty', async () => {
     const out = changedOut('titles');
-    const {ui} = openWizard(out);
+    // The engine starts once the generating screen has been looked at.
+    let release!: () => void;
+    const shown = new Promise<void>(resolve => { release = resolve; });
+    const {ui} = openWizard(out, {...updateDeps, generate: async (...args) => { await shown; return updateDeps.generate(...args); }});
     const title = new RegExp(`^kubepki · Updating ${resolve(out).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} · \\d+/11 · `);
     let frame = await settle(ui, 'Cluster and API endpoint');
     const seen = new Set<string>();
@@ -249,10 +252,17 @@ describe('the plan on OUT in a small terminal', () => {
     frame = await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
     look(frame);
     ui.stdin.write('g');
+    frame = await waitForFrame(ui, f => /Generating/.test(f), 'the generating screen');
+    look(frame);
+    // While it runs: what happens to OUT, and that Ctrl+C leaves it as it was.
+    expect(frame.replace(/\s+/g, ' ')).toContain(`Updating ${out} (the new tree is made in a private directory beside it; swapped for it when complete)`);
+    expect(frame.replace(/\s+/g, ' ')).toContain(`Ctrl+C stops and leaves ${out} as it was.`);
+    expect(frame).not.toMatch(/nothing is left behind|leaves nothing behind/);
+    release();
     frame = await waitForFrame(ui, f => f.includes('✓ Updated'), 'the final screen', 60_000);
     look(frame);
     // The output step among them, its field's hint shown (the directory is updated in place).
-    expect([...seen]).toEqual(expect.arrayContaining(['Cluster and API endpoint', 'Nodes', 'Output and SSH', 'Certificate plan', 'Done']));
+    expect([...seen]).toEqual(expect.arrayContaining(['Cluster and API endpoint', 'Nodes', 'Output and SSH', 'Certificate plan', 'Generating', 'Done']));
     expect(hinted).toBe(true);
     ui.unmount();
   });
