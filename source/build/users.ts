@@ -112,6 +112,8 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
     commands.push(
       `kubectl apply -f ${q(join(out, entry.request))}`,
       `kubectl certificate approve ${object}`,
+      // The controller-manager signs moments after the approval: wait for it rather than read an empty field.
+      `kubectl wait --for=jsonpath='{.status.certificate}' csr/${object} --timeout=60s`,
       `kubectl get csr ${object} -o jsonpath='{.status.certificate}' | base64 -d > ${q(issued)}`,
       `kubepki user finish ${q(name)} --certificate ${q(issued)} --out ${q(out)}`,
     );

@@ -135,7 +135,7 @@ describe('user add --csr and user finish', () => {
     expect(object).toMatchObject({apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: {name: 'kubepki-user-ann'},
       spec: {signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 30 * 86400}});
     expect(Buffer.from(object.spec.request, 'base64').toString()).toBe(readFileSync(join(dir, 'ann.csr'), 'utf8'));
-    expect(r.stdout).toMatch(/kubectl apply -f .*ann-csr\.yaml\n.*kubectl certificate approve kubepki-user-ann\n.*kubectl get csr kubepki-user-ann -o jsonpath='\{\.status\.certificate\}' \| base64 -d > .*ann\.crt\n.*kubepki user finish ann --certificate .*ann\.crt --out /);
+    expect(r.stdout).toMatch(/kubectl apply -f .*ann-csr\.yaml\n.*kubectl certificate approve kubepki-user-ann\n.*kubectl wait --for=jsonpath='\{\.status\.certificate\}' csr\/kubepki-user-ann --timeout=60s\n.*kubectl get csr kubepki-user-ann -o jsonpath='\{\.status\.certificate\}' \| base64 -d > .*ann\.crt\n.*kubepki user finish ann --certificate .*ann\.crt --out /);
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).users[0]).toMatchObject({name: 'ann', signedBy: 'csr', csr: 'users/ann/ann.csr'});
 
     // The cluster's signer, played by openssl with the CA (the real controller-manager is the lead's proof).
@@ -177,7 +177,7 @@ describe('user add --csr and user finish', () => {
     const r = await add(out, 'ann', ['dev'], {csr: true});
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.split('\n').filter(l => /^ {2}(kubectl|kubepki) /.test(l)).map(l => l.trim());
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     const issued = join(out, 'users/ann/ann.crt');
     writeFileSync(join(tmp.path, 'client.ext'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
     const signed = openssl(['x509', '-req', '-in', join(out, 'users/ann/ann.csr'), '-CA', join(out, 'pki/ca.crt'), '-CAkey', join(out, 'pki/ca.key'), '-days', '1', '-extfile', join(tmp.path, 'client.ext')]);
@@ -196,11 +196,12 @@ describe('user add --csr and user finish', () => {
     expect(calls).toEqual([
       ['kubectl', 'apply', '-f', join(out, 'users/ann/ann-csr.yaml')],
       ['kubectl', 'certificate', 'approve', 'kubepki-user-ann'],
+      ['kubectl', 'wait', '--for=jsonpath={.status.certificate}', 'csr/kubepki-user-ann', '--timeout=60s'],
       ['kubectl', 'get', 'csr', 'kubepki-user-ann', '-o', 'jsonpath={.status.certificate}'],
       ['kubepki', 'user', 'finish', 'ann', '--certificate', issued, '--out', out],
     ]);
     expect(readFileSync(issued, 'utf8')).toBe(signed.stdout);
-    const [, , , name, , certificate, , dir] = calls[3]!;
+    const [, , , name, , certificate, , dir] = calls[4]!;
     const done = await finish(dir!, name!, certificate!);
     expect(done.status, done.stderr).toBe(0);
     // The line to try the kubeconfig, likewise.
