@@ -75,12 +75,15 @@ export function NodesStep({state, edit, next, back}: StepProps) {
   const start = Math.max(0, Math.min(cursor - Math.floor(WINDOW / 2), rows - WINDOW));
   const visible = nodes.map((n, i) => ({n, i})).slice(start, start + WINDOW);
   const nodeErrors = Object.entries(state.errors);
+  // Columns as wide as the longest name and address (DNS-subdomain names, IPv6), so rows align.
+  const nameWidth = Math.max(16, ...nodes.map(n => n.name.length));
+  const ipWidth = Math.max(16, ...nodes.map(n => n.ip.length));
   return (
     <Box flexDirection="column">
       {start > 0 ? <Text dimColor>  ↑ {start} more</Text> : null}
       {visible.map(({n, i}) => (
         <Text key={i} inverse={i === cursor}>
-          {i === cursor ? '› ' : '  '}{n.name.padEnd(16)} {n.ip.padEnd(16)} {n.roles.join(', ')}
+          {i === cursor ? '› ' : '  '}{n.name.padEnd(nameWidth)} {n.ip.padEnd(ipWidth)} {n.roles.join(', ')}
         </Text>
       ))}
       {start + WINDOW < nodes.length ? <Text dimColor>  ↓ {nodes.length - start - WINDOW} more</Text> : null}

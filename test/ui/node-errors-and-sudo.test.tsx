@@ -30,6 +30,23 @@ describe('wizard node errors', () => {
     ui.unmount();
   });
 
+  it('the node list keeps its columns aligned with long DNS-subdomain names', async () => {
+    const nodes = [
+      {name: 'ip-10-0-0-1.eu-west-1.compute.internal', ip: '10.0.0.1', roles: ['control-plane' as const, 'etcd' as const]},
+      {name: 'w1', ip: '10.0.0.10', roles: ['worker' as const]},
+    ];
+    const ui = render(<App initial={{...draftFromSpec(exampleSpec()), endpointHost: '10.0.0.1', nodes}} deps={deps} onOutcome={() => {}} />);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    const frame = await settle(ui, 'Continue with 2 nodes');
+    const rows = frame.split('\n').filter(l => /10\.0\.0\.1\b|10\.0\.0\.10\b/.test(l));
+    expect(rows).toHaveLength(2);
+    // The address and the roles start in the same column on both rows.
+    expect(rows[0]!.indexOf('10.0.0.1 ')).toBe(rows[1]!.indexOf('10.0.0.10'));
+    expect(rows[0]!.indexOf('control-plane')).toBe(rows[1]!.indexOf('worker'));
+    ui.unmount();
+  });
+
   it('the output step asks about sudo for a user that is not root, and warns while it is off', async () => {
     const ui = render(<App initial={draftFromSpec(exampleSpec())} deps={deps} onOutcome={() => {}} />);
     await settle(ui, 'Cluster and API endpoint');
