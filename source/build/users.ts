@@ -74,6 +74,13 @@ export function groupWarnings(groups: string[]): string[] {
   });
 }
 
+/** etcd trusts what the cluster CA signs when one CA serves both (pki.authorities: single). */
+export function sharedCaWarnings(manifest: {certificates: {id: string; signer: string}[]}, name: string): string[] {
+  const etcd = manifest.certificates.find(c => c.id === 'etcd-server');
+  if (etcd?.signer !== CLUSTER_CA) return [];
+  return [`this cluster's CA also signs etcd's certificates (pki.authorities: single), and etcd accepts every client certificate that CA signs: ${name}'s certificate opens the datastore directly, bypassing RBAC. Guard it like admin's; a separate etcd CA (pki.authorities: etcd-separate or kubeadm) avoids this`];
+}
+
 /** The CertificateSigningRequest object name for a user (a DNS subdomain). */
 export const csrObjectName = (name: string) => `kubepki-user-${name.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}`;
 
@@ -84,6 +91,13 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   const {name, groups} = request;
   const dir = userDir(name);
   if (existsSync(join(out, dir))) throw new InputError([`NAME: ${out}/${dir} already exists; kubepki user renew ${name} --out ${out} gives it a fresh certificate, kubepki user remove ${name} --out ${out} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
+  // A user named like one of the cluster's own identities would act as that component: as the
+  // front proxy (front-proxy-client may assert any user and group through request headers), as the
+  // apiserver's kubelet client, as a node, as the admin of kubeadm's bindings.
+  const components = existing.manifest.certificates.filter(c => c.cn === name);
+  if (components.length) {
+    throw new InputError([`NAME: ${JSON.stringify(name)} is the name (CN) of the cluster's own ${[...new Set(components.map(c => c.id))].join(', ')} certificate: a user of that name would be that component to the cluster (its bindings, and for front-proxy-client any user it claims); choose a name of a person`]);
+  }
   const ca = existing.authorities.get(CLUSTER_CA);
   if (!ca || ca.cert.pem === undefined) throw new InputError([`--out: ${out} has no readable cluster CA certificate (${ca?.cert.path ?? 'pki/ca.crt'})`]);
   if (!request.csr && ca.key.pem === undefined) throw new InputError([`--out: the cluster CA key ${ca.key.path} is not in ${out} (${ca.key.problem}); use --csr to have the cluster sign instead`]);
@@ -92,7 +106,7 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   const pair = await createKeyGenerator(1)(KEY_ALGORITHMS[keyType]);
   const files: UserFile[] = [{path: `${dir}/${name}.key`, content: pair.privateKeyPem, secret: true}];
   const entry: UserEntry = {name, groups, signedBy: request.csr ? 'csr' : 'ca', key: files[0]!.path};
-  const warnings = groupWarnings(groups);
+  const warnings = [...groupWarnings(groups), ...sharedCaWarnings(existing.manifest, name)];
   const commands: string[] = [];
   if (request.csr) {
     const csr = createCertificationRequest({cn: name, organizations: groups}, pair.privateKeyPem);

@@ -12,7 +12,7 @@ import {specFromFile} from '../../source/spec/load.js';
 import {inspectDirectory} from '../../source/verify/inspect.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {openssl} from '../helpers/run.js';
-import {tempDir} from '../helpers/cluster.js';
+import {specWith, tempDir} from '../helpers/cluster.js';
 import {snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-users-');
@@ -88,6 +88,19 @@ describe('user add', () => {
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).users.map((u: {name: string}) => u.name)).toEqual(['root-ish']);
   });
 
+  it('one CA for everything (single): the user is warned that the certificate also opens etcd; with a separate etcd CA, not', async () => {
+    const single = join(tmp.path, 'single-ca');
+    await buildCluster(buildPlan(specWith(c => { c.pki.authorities = 'single'; })), single);
+    const r = await add(single, 'amy', ['dev']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: this cluster's CA also signs etcd's certificates \(pki\.authorities: single\), and etcd accepts every client certificate that CA signs: amy's certificate opens the datastore directly/);
+    const csr = await add(single, 'ben', ['dev'], {csr: true}); // the controller-manager signs with the same CA
+    expect(csr.stderr).toMatch(/ben's certificate opens the datastore directly/);
+    const separate = await add(freshOut('separate-etcd-ca'), 'amy', ['dev']);
+    expect(separate.status).toBe(0);
+    expect(separate.stderr).not.toMatch(/etcd/);
+  });
+
   it('bad input: exit 2, the field named, nothing written', async () => {
     const out = freshOut('bad');
     const before = snapshot(out);
@@ -100,6 +113,10 @@ describe('user add', () => {
       // kube-apiserver's CertificateSubjectRestriction would refuse the CSR object.
       [[out, 'ok', ['dev', 'system:masters'], {csr: true}], /^kubepki: --group: the cluster refuses a CertificateSigningRequest for system:masters/m],
       [[join(tmp.path, 'nowhere'), 'ok', ['g']], /no manifest\.json/],
+      // The cluster's own identities: the front proxy may assert any user; kubeadm binds the others.
+      [[out, 'front-proxy-client', ['dev']], /^kubepki: NAME: "front-proxy-client" is the name \(CN\) of the cluster's own front-proxy-client certificate/m],
+      [[out, 'kubernetes-admin', ['dev']], /^kubepki: NAME: "kubernetes-admin" is the name \(CN\) of the cluster's own admin certificate/m],
+      [[out, 'kube-apiserver-kubelet-client', ['dev'], {csr: true}], /^kubepki: NAME: .* own apiserver-kubelet-client certificate/m],
     ];
     for (const [args, message] of cases) {
       const r = await add(...args);
