@@ -5,6 +5,7 @@ import type {Manifest} from '../output/manifest.js';
 import {planRef} from '../plan/paths.js';
 import type {CertificatePlan, KubeconfigPlan, ServiceAccountPlan} from '../plan/types.js';
 import type {BuildReport} from './index.js';
+import {shellQuote} from '../scripts/shell.js';
 
 type Entry<K extends 'certificates' | 'kubeconfigs'> = Manifest[K][number];
 
@@ -119,6 +120,6 @@ export function changesReport(changes: Changes, out: string, title: string): str
 /** Which nodes must receive files again, and the distribute.sh line for just those. */
 export function redistribution(nodes: string[], out: string): string[] {
   return nodes.length
-    ? [`Nodes that must receive files again: ${nodes.join(' ')}`, `  bash ${out}/distribute.sh ${nodes.join(' ')}`]
+    ? [`Nodes that must receive files again: ${nodes.join(' ')}`, `  bash ${shellQuote(out)}/distribute.sh ${nodes.join(' ')}`]
     : ['No node needs files again.'];
 }

@@ -70,7 +70,9 @@ function summaryReport(report: BuildReport): string {
 }
 
 function fullReport(report: BuildReport): string {
-  const {plan, out} = report;
+  const {plan} = report;
+  // Lines to paste into a shell: the directory quoted where the shell would split it.
+  const out = shellQuote(report.out);
   const groups = opensslChecks(plan);
   const lines = [
     ...written(report),

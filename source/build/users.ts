@@ -90,7 +90,7 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   const existing = readExisting(out);
   const {name, groups} = request;
   const dir = userDir(name);
-  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${out}/${dir} already exists; kubepki user renew ${name} --out ${out} gives it a fresh certificate, kubepki user remove ${name} --out ${out} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
+  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${out}/${dir} already exists; kubepki user renew ${name} --out ${shellQuote(out)} gives it a fresh certificate, kubepki user remove ${name} --out ${shellQuote(out)} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
   // A user named like one of the cluster's own identities would act as that component: as the
   // front proxy (front-proxy-client may assert any user and group through request headers), as the
   // apiserver's kubelet client, as a node, as the admin of kubeadm's bindings.
@@ -197,14 +197,14 @@ export interface RenewedUser extends UserResult {
 export function renewUser(out: string, name: string, validity: string | undefined, now = new Date()): RenewedUser {
   const existing = readExisting(out);
   const entry = usersOf(existing.manifest).find(u => u.name === name);
-  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)} (kubepki user add ${name} --group G --out ${out} makes one)`]);
+  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)} (kubepki user add ${name} --group G --out ${shellQuote(out)} makes one)`]);
   let hours: number | undefined;
   if (validity !== undefined) {
     hours = parseDurationHours(validity);
     if (hours === undefined) throw new InputError([`--validity: ${JSON.stringify(validity)} is not a duration such as 8760h, 90d or 1y`]);
   }
   if (entry.signedBy === 'csr') {
-    throw new InputError([`NAME: user ${name} was signed by the cluster (--csr), which also signs its renewal: kubepki user remove ${name} --out ${out}, then kubepki user add ${name} --csr ${entry.groups.map(g => `--group ${shellQuote(g)}`).join(' ')} --out ${out}`]);
+    throw new InputError([`NAME: user ${name} was signed by the cluster (--csr), which also signs its renewal: kubepki user remove ${name} --out ${shellQuote(out)}, then kubepki user add ${name} --csr ${entry.groups.map(g => `--group ${shellQuote(g)}`).join(' ')} --out ${shellQuote(out)}`]);
   }
   const ca = existing.authorities.get(CLUSTER_CA);
   if (!ca || ca.cert.pem === undefined || ca.key.pem === undefined) throw new InputError([`--out: the cluster CA certificate and key (${ca?.cert.path ?? 'pki/ca.crt'}, ${ca?.key.path ?? 'pki/ca.key'}) must be readable in ${out} to renew a user`]);

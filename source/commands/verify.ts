@@ -2,6 +2,9 @@ import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/inspect.js';
 import {renderTable} from '../text/table.js';
 import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
+import {readManifest} from '../output/existing.js';
+import {usersOf} from '../output/users.js';
+import {shellQuote} from '../scripts/shell.js';
 import {EXIT, type Io} from './io.js';
 
 export {DEFAULT_EXPIRY_WARNING};
@@ -24,9 +27,15 @@ export function runVerify(io: Io, dir: string, expiringWithin = DEFAULT_EXPIRY_W
   const expiring = findings.filter(f => f.ok && f.daysLeft !== undefined && f.daysLeft < days);
   if (expiring.length) {
     io.out(`\nwarning: ${expiring.length} expire within ${expiringWithin}:\n${expiring.map(f => `  ${f.file} (${f.check}): ${f.daysLeft} days left\n`).join('')}`);
-    const users = [...new Set(expiring.filter(f => f.check.startsWith('user ')).map(f => f.check.split(' ')[1]!))];
-    if (expiring.some(f => !f.check.startsWith('user '))) io.out(`Renew the certificates among them (the CAs are not renewed): kubepki renew ${dir} --expiring-within ${expiringWithin}\n`);
-    for (const user of users) io.out(`Renew user ${user}: kubepki user renew ${user} --out ${dir}\n`);
+    const shown = shellQuote(dir);
+    const names = new Set(expiring.filter(f => f.check.startsWith('user ')).map(f => f.check.split(' ')[1]!));
+    if (expiring.some(f => !f.check.startsWith('user '))) io.out(`Renew the certificates among them (the CAs are not renewed): kubepki renew ${shown} --expiring-within ${expiringWithin}\n`);
+    for (const user of usersOf(readManifest(dir)).filter(u => names.has(u.name))) {
+      // A --csr user is renewed the way it was made: by the cluster.
+      io.out(user.signedBy === 'csr'
+        ? `Renew user ${user.name} through the cluster: kubepki user remove ${user.name} --out ${shown}, then kubepki user add ${user.name} --csr ${user.groups.map(g => `--group ${shellQuote(g)}`).join(' ')} --out ${shown}\n`
+        : `Renew user ${user.name}: kubepki user renew ${user.name} --out ${shown}\n`);
+    }
   }
   return failed.length ? EXIT.failed : EXIT.ok;
 }

@@ -335,3 +335,28 @@ describe('users in verify, user renew and user remove', () => {
     expect(again.stderr).toMatch(/NAME: .* has no user "bob"/);
   });
 });
+
+describe('printed lines on an OUT path with a space', () => {
+  it('verify names the way to renew each expiring user, quoted: user renew, or through the cluster for a --csr user; renew\'s distribute line is quoted too', async () => {
+    const out = join(tmp.path, 'with space');
+    cpSync(pristine, out, {recursive: true});
+    expect((await add(out, 'jane', ['dev'], {validity: '10d'})).status).toBe(0);
+    expect((await add(out, 'bob', ['dev', 'qa'], {csr: true})).status).toBe(0);
+    // The cluster's signer, played by openssl with the CA, for 5 days.
+    writeFileSync(join(tmp.path, 'ext-space'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+    const issued = join(tmp.path, 'bob-issued.crt');
+    const signed = openssl(['x509', '-req', '-in', join(out, 'users/bob/bob.csr'), '-CA', join(out, 'pki/ca.crt'), '-CAkey', join(out, 'pki/ca.key'), '-days', '5', '-extfile', join(tmp.path, 'ext-space'), '-out', issued]);
+    expect(signed.status, signed.stderr).toBe(0);
+    expect((await finish(out, 'bob', issued)).status).toBe(0);
+    const v = await kubepki({command: 'verify', dir: out});
+    expect(v.status, v.stdout).toBe(0);
+    expect(v.stdout).toContain(`Renew user jane: kubepki user renew jane --out '${out}'\n`);
+    expect(v.stdout).toContain(`Renew user bob through the cluster: kubepki user remove bob --out '${out}', then kubepki user add bob --csr --group dev --group qa --out '${out}'\n`);
+    expect(v.stdout).not.toMatch(/kubepki renew /);
+    const renewed = await kubepki({command: 'renew', out, names: ['apiserver'], newKeys: false});
+    expect(renewed.status, renewed.stderr).toBe(0);
+    expect(renewed.stdout).toContain(`bash '${out}'/distribute.sh cp1 cp2\n`);
+    const refused = await kubepki({command: 'user-renew', out, name: 'bob'});
+    expect(refused.stderr).toContain(`kubepki user remove bob --out '${out}', then`);
+  });
+});
