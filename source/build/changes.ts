@@ -69,12 +69,14 @@ export interface Changes {
   newNodes: string[];
   removedNodes: string[];
   nodesToRedistribute: string[];
+  /** How many CAs OUT holds: never replaced, counted apart from `kept`. */
+  authorities: number;
 }
 
 export function summarizeChanges(report: BuildReport, before: Manifest): Changes {
   const {plan} = report;
   const written = new Set(report.written);
-  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute};
+  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length};
   const oldCerts = new Set(before.certificates.map(c => planRef(c.id, c.node)));
   const oldKubeconfigs = new Set(before.kubeconfigs.map(k => planRef(k.id, k.node)));
   const place = (item: ChangedItem, existed: boolean) =>
@@ -110,11 +112,16 @@ export function changesReport(changes: Changes, out: string, title: string): str
     ...(changes.newNodes.length ? [`New nodes: ${changes.newNodes.join(' ')}`] : []),
     ...list('New', changes.new),
     ...list('Changed', changes.changed),
-    `Kept byte-identical: ${changes.kept.length} (the CAs are never replaced)`,
+    keptLine(changes),
     '',
   ];
   lines.push(...redistribution(changes.nodesToRedistribute, out));
   return `${lines.join('\n')}\n`;
+}
+
+/** What stayed: the leaves, kubeconfigs and the service-account pair kept, and the CAs (never replaced) apart. */
+export function keptLine(changes: Changes): string {
+  return `Kept byte-identical: ${changes.kept.length}, and the ${changes.authorities} CA${changes.authorities === 1 ? '' : 's'} (never replaced)`;
 }
 
 /** Which nodes must receive files again, and the distribute.sh line for just those. */

@@ -2,7 +2,7 @@
 // OUT's CAs with a fresh validity; keys kept unless --new-keys; CAs never touched.
 import {join} from 'node:path';
 import {BuildInterrupted, buildCluster, SERVICE_ACCOUNT_REF} from '../build/index.js';
-import {changesReport, summarizeChanges} from '../build/changes.js';
+import {keptLine, redistribution, summarizeChanges} from '../build/changes.js';
 import {selectRenewals} from '../build/renew.js';
 import {readExisting} from '../output/existing.js';
 import {buildPlan} from '../plan/plan.js';
@@ -17,6 +17,13 @@ export interface RenewOptions {
   names: string[];
   expiringWithin?: string;
   newKeys: boolean;
+}
+
+/** Components read their certificates when they start: what to restart once the files are copied. */
+function restartAdvice(layout: string): string {
+  return layout === 'hard-way'
+    ? 'Components read their certificates when they start: once copied, restart the units that use them on those nodes (systemctl restart kube-apiserver, and the others named in the list).'
+    : 'Components read their certificates when they start: once copied, restart those that use them, as kubeadm certs renew says (kube-apiserver, kube-controller-manager, kube-scheduler and etcd: move their manifests out of /etc/kubernetes/manifests and back; the kubelet: systemctl restart kubelet).';
 }
 
 export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
@@ -46,12 +53,22 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
       return INTERRUPT_EXIT[received];
     }
     interrupts.written(io.err, afterWrite);
-    // The new dates are read back from the certificates now in OUT.
+    // The new dates are read back from the certificates now in OUT; to the minute, since a
+    // renewal on the day of the last one ends on the same day.
     const renewed = selectRenewals(plan, readExisting(out), [], undefined).expires;
-    const day = (at: Map<string, Date>, ref: string) => at.get(ref)?.toISOString().slice(0, 10) ?? 'unknown';
-    const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `valid until ${day(renewed, ref)} (was ${day(expires, ref)})`}`);
-    io.out(`Renewing ${refs.length} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):\n${lines.join('\n')}\n\n`);
-    io.out(changesReport(summarizeChanges(report, existing.manifest), report.out, `Renewed in ${report.out}.`));
+    const when = (at: Map<string, Date>, ref: string) => at.get(ref)?.toISOString().slice(0, 16).replace('T', ' ').concat(' UTC') ?? 'unknown';
+    const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `valid until ${when(renewed, ref)} (was ${when(expires, ref)})`}`);
+    const changes = summarizeChanges(report, existing.manifest);
+    const kubeconfigs = changes.changed.filter(c => c.kind === 'kubeconfig').map(c => c.ref);
+    io.out([
+      `Renewed ${refs.length} in ${report.out} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):`,
+      ...lines,
+      ...(kubeconfigs.length ? [`Kubeconfigs rewritten around them (${kubeconfigs.length}): ${kubeconfigs.join(', ')}`] : []),
+      keptLine(changes),
+      '',
+      ...redistribution(changes.nodesToRedistribute, report.out),
+      ...(changes.nodesToRedistribute.length ? [restartAdvice(plan.layout)] : []),
+    ].join('\n').concat('\n'));
     return EXIT.ok;
   } catch (error) {
     const {received} = interrupts;
