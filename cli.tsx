@@ -35,6 +35,8 @@ Usage:
                                              a person's key, certificate (signed by DIR's
                                              cluster CA, or with --csr by the cluster's CSR
                                              API) and kubeconfig under DIR/users/NAME/
+                                             (--validity: default the cluster's certificate
+                                             validity, pki.validity.certificate)
   kubepki user finish NAME --certificate FILE --out DIR
                                              the kubeconfig of a --csr user, from the
                                              certificate the cluster issued

@@ -74,6 +74,9 @@ export function groupWarnings(groups: string[]): string[] {
   });
 }
 
+/** A certificate cannot outlive its CA: it ends with it. */
+const cappedAt = (caEnd: Date) => `the validity asked for goes past the cluster CA's own end, so the certificate ends with the CA, on ${caEnd.toISOString().slice(0, 10)}`;
+
 /** etcd trusts what the cluster CA signs when one CA serves both (pki.authorities: single). */
 export function sharedCaWarnings(manifest: {certificates: {id: string; signer: string}[]}, name: string): string[] {
   const etcd = manifest.certificates.find(c => c.id === 'etcd-server');
@@ -134,6 +137,7 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   } else {
     const issuer = loadIssuer(ca.cert.pem, ca.key.pem!);
     const notAfter = new Date(Math.min(now.getTime() + hours * 3_600_000, issuer.notAfter.getTime()));
+    if (now.getTime() + hours * 3_600_000 > issuer.notAfter.getTime()) warnings.push(cappedAt(issuer.notAfter));
     const cert = createLeaf({
       subject: {cn: name, organizations: groups}, publicKey: pair.spki, algorithm: KEY_ALGORITHMS[keyType],
       dnsNames: [], ipAddresses: [], notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter,
@@ -211,7 +215,9 @@ export function renewUser(out: string, name: string, validity: string | undefine
   const keyPem = readFileSync(join(out, entry.key), 'utf8');
   const old = new X509Certificate(readFileSync(join(out, entry.cert!), 'utf8'));
   const issuer = loadIssuer(ca.cert.pem, ca.key.pem);
-  const notAfter = new Date(Math.min(now.getTime() + (hours ?? clusterValidityHours(out)) * 3_600_000, issuer.notAfter.getTime()));
+  const asked = now.getTime() + (hours ?? clusterValidityHours(out)) * 3_600_000;
+  const notAfter = new Date(Math.min(asked, issuer.notAfter.getTime()));
+  const warnings = asked > issuer.notAfter.getTime() ? [cappedAt(issuer.notAfter)] : [];
   const algorithm = algorithmOf(createPrivateKey(keyPem));
   const cert = createLeaf({
     subject: {cn: name, organizations: entry.groups}, publicKey: createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithm,
@@ -222,7 +228,7 @@ export function renewUser(out: string, name: string, validity: string | undefine
     {path: entry.kubeconfig!, content: userKubeconfig(existing.manifest, name, ca.cert.pem, cert, keyPem), secret: true},
   ];
   commitUser(out, entry, files, true);
-  return {entry, written: files.map(f => f.path), warnings: [], commands: [], context: contextName(existing.manifest, name), was: new Date(old.validTo), until: new Date(new X509Certificate(cert).validTo)};
+  return {entry, written: files.map(f => f.path), warnings, commands: [], context: contextName(existing.manifest, name), was: new Date(old.validTo), until: new Date(new X509Certificate(cert).validTo)};
 }
 
 export interface RemovedUser {

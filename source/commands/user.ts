@@ -19,6 +19,7 @@ export function runUserFinish(io: Io, out: string, name: string, certificate: st
 
 export function runUserRenew(io: Io, out: string, name: string, validity: string | undefined): number {
   const result = renewUser(out, name, validity);
+  for (const w of result.warnings) io.err(`kubepki: warning: ${w}\n`);
   const day = (d: Date) => d.toISOString().slice(0, 10);
   io.out(`Renewed user ${name} (groups ${result.entry.groups.join(', ')}; key kept): valid until ${day(result.until)} (was ${day(result.was)}).\n${result.written.map(f => `  ${f}\n`).join('')}`);
   io.out(`Give ${name} the new kubeconfig ${shellQuote(join(out, result.entry.kubeconfig!))}; the old certificate stays valid until ${day(result.was)}.\n`);

@@ -290,6 +290,18 @@ describe('users in verify, user renew and user remove', () => {
     expect(checked.stdout).not.toMatch(/warning/);
   });
 
+  it('a validity past the CA\'s end is cut to the CA\'s end, and the user is told', async () => {
+    const out = freshOut('capped');
+    const caEnd = new Date(new X509Certificate(readFileSync(join(out, 'pki/ca.crt'))).validTo);
+    const r = await add(out, 'long', ['dev'], {validity: '20y'});
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`warning: the validity asked for goes past the cluster CA's own end, so the certificate ends with the CA, on ${caEnd.toISOString().slice(0, 10)}`);
+    expect(new Date(new X509Certificate(readFileSync(join(out, 'users/long/long.crt'))).validTo).getTime()).toBe(caEnd.getTime());
+    const renewed = await kubepki({command: 'user-renew', out, name: 'long', validity: '20y'});
+    expect(renewed.stderr).toMatch(/warning: the validity asked for goes past the cluster CA's own end/);
+    expect((await add(out, 'short', ['dev'], {validity: '30d'})).stderr).not.toMatch(/CA's own end/);
+  });
+
   it('user renew refuses what it cannot do: exit 2, the field named, nothing written', async () => {
     const out = freshOut('renew-user-bad');
     expect((await add(out, 'bob', ['developers'], {csr: true})).status).toBe(0);
