@@ -35,7 +35,7 @@ function startLines(report: BuildReport): string[] {
   const {groups, rbac} = hardWayStartSteps(report.plan, report.out, shellQuote);
   if (groups.length === 0) return [];
   return [
-    '# Then start them, as The Hard Way does (its binaries in /usr/local/bin; a node that runs a kubelet first needs containerd, runc and the CNI plugins), on each node as root:',
+    `# Then start them, as The Hard Way does (its binaries in /usr/local/bin; a node that runs a kubelet first needs containerd, runc and the CNI plugins), on each node ${report.plan.spec.ssh.sudo ? `as ${report.plan.spec.ssh.user}, with sudo` : 'as root'}:`,
     ...groups.flatMap(g => [`## ${nodeList(g.nodes)}`, g.line]),
     ...(rbac ? ['# Once the apiservers answer, let them call the kubelets (the RBAC of kube-apiserver-to-kubelet.yaml):', rbac] : []),
     '',

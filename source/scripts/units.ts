@@ -106,7 +106,8 @@ export function hardWayStartSteps(plan: Plan, out: string, quote: (s: string) =>
   for (const node of plan.nodes) {
     const units = plan.components.filter(c => c.node === node.name).map(c => c.component);
     if (units.length === 0) continue;
-    const line = `systemctl daemon-reload && systemctl enable --now ${units.join(' ')}`;
+    const as = plan.spec.ssh.sudo ? 'sudo ' : '';
+    const line = `${as}systemctl daemon-reload && ${as}systemctl enable --now ${units.join(' ')}`;
     const same = groups.find(g => g.line === line);
     if (same) same.nodes.push(node.name);
     else groups.push({nodes: [node.name], line});

@@ -11,7 +11,7 @@ const tmp = tempDir('kubepki-summary-');
 afterAll(() => tmp.remove());
 
 /** The example with 3 control-plane nodes and `workers` workers, ECDSA keys (fast). */
-function config(workers: number, layout = 'kubeadm'): string {
+function config(workers: number, layout = 'kubeadm', name = `c-${layout}-${workers}`, mutate: (c: any) => void = () => {}): string {
   const c = parse(kubepki(['example']).stdout);
   c.pki.key = 'ecdsa-p256';
   c.pki.layout = layout;
@@ -20,7 +20,8 @@ function config(workers: number, layout = 'kubeadm'): string {
     ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `10.0.0.${i}`, roles: ['control-plane', 'etcd']})),
     ...Array.from({length: workers}, (_, i) => ({name: `worker${i + 1}`, ip: `10.0.${1 + Math.floor(i / 250)}.${(i % 250) + 1}`, roles: ['worker']})),
   ];
-  const file = join(tmp.path, `c-${layout}-${workers}.yaml`);
+  mutate(c);
+  const file = join(tmp.path, `${name}.yaml`);
   writeFileSync(file, stringify(c));
   return file;
 }
@@ -91,6 +92,13 @@ describe('generate output', () => {
     ].join('\n'));
     // kubeadm starts its own: no such section there.
     expect(small.stdout).not.toMatch(/systemctl/);
+    // An SSH user with sudo: every line as that user, through sudo.
+    const file = config(2, 'hard-way', 'sudo', c => { c.ssh = {user: 'admin', sudo: true}; });
+    const out = join(tmp.path, 'hard-way-sudo');
+    const sudo = kubepki(['generate', '--config', file, '--out', out]);
+    expect(sudo.status, sudo.stderr).toBe(0);
+    expect(sudo.stdout).toMatch(/on each node as admin, with sudo:\n## cp1, cp2, cp3\nsudo systemctl daemon-reload && sudo systemctl enable --now etcd /);
+    expect(sudo.stdout).toContain(`ssh admin@cp1 sudo -n kubectl apply --kubeconfig /var/lib/kubernetes/admin.kubeconfig -f - < ${out}/kube-apiserver-to-kubelet.yaml`);
   }, 120_000);
 
   it('--help describes --verbose', () => {
