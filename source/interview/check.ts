@@ -7,8 +7,8 @@ export type StartChoice = 'plan' | 'check' | 'update';
 
 export const START_CHOICES: {value: StartChoice; label: string}[] = [
   {value: 'plan', label: 'Plan a new PKI — answer a few questions, see every certificate, write them'},
-  {value: 'check', label: 'Check an existing one — /etc/kubernetes, a folder made with openssl or cfssl, kubepki output'},
-  {value: 'update', label: 'Update an existing output directory — add or remove nodes, see what changes, add users'},
+  {value: 'check', label: 'Check an existing one — /etc/kubernetes, openssl or cfssl folders'},
+  {value: 'update', label: 'Update an existing output directory — nodes, users, what changes'},
 ];
 
 export const startLesson =

@@ -17,7 +17,7 @@ export const keysLesson =
   'RSA-2048 is kubeadm\'s default and what every tool expects; ECDSA P-256 keys are smaller and made a thousand times faster, and every Kubernetes component accepts them, but a few old clients still expect RSA. CAs live long (10 years by default); leaf certificates expire sooner (1 year) and are renewed with the same CA.';
 
 export const layoutLesson =
-  'Where files go on each node. kubeadm: its own names, so `kubeadm init` uses them as pre-made certificates. hard-way: Kubernetes The Hard Way\'s names, for systemd units you write yourself.';
+  'Where files go on each node. kubeadm: its own names, so `kubeadm init` uses them as pre-made certificates. hard-way: Kubernetes The Hard Way\'s names, with a systemd unit for each component on each node.';
 
 export const outputLesson =
   'Everything is written here: pki/ is the master copy with the CA keys (back it up, keep it off the nodes), nodes/<node>/ is what each node receives. distribute.sh copies the bundles over ssh as this user.';
@@ -32,7 +32,7 @@ export function serviceIpPreview(cidr: string): string {
 }
 
 export const releaseLesson =
-  'Some identities kubeadm writes change from one release to the next: each release below says what it changes, and what your files get with it. kubeadm accepts only its own minor release and the one before, so pick the one your nodes run.';
+  'Some identities kubeadm writes change from one release to the next: each release below says what it changes (nothing, in the hard-way layout), and what your files get with it. With kubeadm, pick the release your nodes run: kubeadm accepts only its own minor release and the one before.';
 
 /** How the files reach the nodes in each of kubeadm's two flows with pre-made certificates. */
 export const flowLessons: Record<'shared-ca' | 'external-ca', string> = {
@@ -41,7 +41,7 @@ export const flowLessons: Record<'shared-ca' | 'external-ca', string> = {
 };
 
 export const hardWayLayoutLesson =
-  'Kubernetes The Hard Way\'s names and paths (/var/lib/kubernetes, /var/lib/kubelet), for systemd units you write yourself; no kubeadm.';
+  'Kubernetes The Hard Way\'s names and paths (/var/lib/kubernetes, /var/lib/kubelet), with the systemd units that start each component (binaries in /usr/local/bin); no kubeadm.';
 
 export const hardWaySingleLesson =
   'The Hard Way uses one CA (CN=CA) for everything: its units read a single ca.crt, so single is proposed for the hard-way layout.';

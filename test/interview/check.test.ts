@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {checkPathError, checkRowDetails, checkRows, checkSummary} from '../../source/interview/check.js';
+import {START_CHOICES, checkPathError, checkRowDetails, checkRows, checkSummary} from '../../source/interview/check.js';
 import type {InspectReport} from '../../source/inspect/types.js';
 
 const report: InspectReport = {
@@ -47,5 +47,11 @@ describe('the check screen\'s model', () => {
     expect(checkPathError('/nonexistent/kubepki')).toBe('/nonexistent/kubepki: no such file or directory');
     expect(checkPathError('.')).toBeUndefined();
     expect(checkSummary(report)).toBe('3 problems, 1 warning in 2 certificates');
+  });
+});
+
+describe('the first screen', () => {
+  it('each choice fits one row of an 80-column terminal beside the menu\'s pointer (a wrapped one lost its indent)', () => {
+    for (const c of START_CHOICES) expect(c.label.length + 2, c.label).toBeLessThanOrEqual(80);
   });
 });

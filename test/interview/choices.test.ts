@@ -3,6 +3,7 @@ import {exampleSpec} from '../../source/spec/example.js';
 import {draftFromSpec, validateDraft} from '../../source/interview/draft.js';
 import {LAYOUT_CHOICES, authoritiesNote, chooseLayout, layoutChoiceOf, releaseChoices} from '../../source/interview/choices.js';
 import {specWith} from '../helpers/cluster.js';
+import {layoutLesson} from '../../source/interview/lessons.js';
 
 const choice = (value: string) => LAYOUT_CHOICES.find(c => c.value === value)!;
 
@@ -16,6 +17,9 @@ describe('the layout question', () => {
     expect(layoutChoiceOf(external).value).toBe('kubeadm/external-ca');
     expect(choice('kubeadm/external-ca').explanation).toMatch(/ca\.key never leaves this machine.*kubeconfigs.*CSRs stay unsigned/s);
     expect(choice('kubeadm').explanation).toMatch(/CA keys go to the control-plane nodes.*--discovery-token-ca-cert-hash/s);
+    // kubepki writes the hard-way units: the choice says so (it used to say "units you write yourself").
+    expect(choice('hard-way').explanation).toMatch(/with the systemd units that start each component/);
+    expect(layoutLesson).not.toMatch(/write yourself/);
   });
 
   it('hard-way proposes The Hard Way\'s single CA, and the authorities question says why', () => {
