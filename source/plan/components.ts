@@ -110,6 +110,10 @@ export function staticConfig(component: 'kubelet' | 'kube-proxy', spec: ClusterS
       authorization: {mode: 'Webhook'},
       clusterDomain: spec.network.clusterDomain,
       clusterDNS: [clusterDns],
+      // As The Hard Way's kubelet-config.yaml: its containerd runs with SystemdCgroup = true, and
+      // a kubelet on the cgroupfs default would not match it.
+      cgroupDriver: 'systemd',
+      containerRuntimeEndpoint: 'unix:///var/run/containerd/containerd.sock',
     };
   }
   return {

@@ -20,8 +20,8 @@ export function renderUnit(c: ComponentPlan): string {
 [Unit]
 Description=${c.component}
 Documentation=https://kubernetes.io/docs/reference/command-line-tools-reference/
-After=network-online.target
-Wants=network-online.target
+After=network-online.target${c.component === 'kubelet' ? ' containerd.service' : ''}
+Wants=network-online.target${c.component === 'kubelet' ? '\nRequires=containerd.service' : ''}
 
 [Service]
 ${lines.join('\n')}
@@ -104,7 +104,8 @@ export function hardWayStartSteps(plan: Plan, out: string, quote: (s: string) =>
   if (plan.components.length === 0) return {groups: []};
   const groups: StartGroup[] = [];
   for (const node of plan.nodes) {
-    const units = plan.components.filter(c => c.node === node.name).map(c => c.component);
+    // containerd (installed by The Hard Way's chapter 9, not by kubepki) runs the kubelet's pods.
+    const units = plan.components.filter(c => c.node === node.name).flatMap(c => (c.component === 'kubelet' ? ['containerd', c.component] : [c.component]));
     if (units.length === 0) continue;
     const as = plan.spec.ssh.sudo ? 'sudo ' : '';
     const line = `${as}systemctl daemon-reload && ${as}systemctl enable --now ${units.join(' ')}`;

@@ -84,9 +84,9 @@ describe('generate output', () => {
     const start = /# Then start them, as The Hard Way does[^\n]*\n([\s\S]*?)\n\n/.exec(many.stdout)?.[1];
     expect(start, many.stdout).toBe([
       '## cp1, cp2, cp3',
-      'systemctl daemon-reload && systemctl enable --now etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy',
+      'systemctl daemon-reload && systemctl enable --now etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy',
       '## worker1 … worker500 (500 nodes)',
-      'systemctl daemon-reload && systemctl enable --now kubelet kube-proxy',
+      'systemctl daemon-reload && systemctl enable --now containerd kubelet kube-proxy',
       '# Once the apiservers answer, let them call the kubelets (the RBAC of kube-apiserver-to-kubelet.yaml):',
       `ssh root@cp1 kubectl apply --kubeconfig /var/lib/kubernetes/admin.kubeconfig -f - < ${many.out}/kube-apiserver-to-kubelet.yaml`,
     ].join('\n'));

@@ -128,6 +128,17 @@ describe('The Hard Way, as written', () => {
     expect(flags['--kubelet-client-certificate']).toBe('/var/lib/kubernetes/kube-api-server.crt');
     expect(flags['--service-cluster-ip-range']).toBe('10.32.0.0/24');
   });
+  it('the kubelet runs on The Hard Way\'s containerd: its unit requires containerd.service, its config uses the systemd cgroup driver', () => {
+    const files = renderComponentFiles(plan);
+    const unit = files.find(f => f.path.endsWith('worker1/kubelet.service'))!.content;
+    expect(unit).toMatch(/^After=network-online\.target containerd\.service$/m);
+    expect(unit).toMatch(/^Requires=containerd\.service$/m);
+    expect(files.find(f => f.path.endsWith('worker1/kube-proxy.service'))!.content).not.toMatch(/containerd/);
+    const config = files.find(f => f.path.endsWith('worker1/kubelet-config.yaml'))!.content;
+    // THW's containerd-config.toml sets SystemdCgroup = true: a kubelet on cgroupfs would not match.
+    expect(config).toMatch(/^cgroupDriver: systemd$/m);
+    expect(config).toMatch(/^containerRuntimeEndpoint: unix:\/\/\/var\/run\/containerd\/containerd\.sock$/m);
+  });
   it('the explanations name every reader, from the same table the units come from', () => {
     const sa = cert(plan, 'service-accounts')!;
     expect(sa.why.readBy).toContain('kube-apiserver --service-account-key-file');

@@ -373,7 +373,7 @@ describe('a full walk with the defaults', () => {
     const outcome = outcomes[0]!;
     expect(outcome.code).toBe(0);
     const printed = finalReport((outcome as {result: BuildReport}).result); // as kubepki prints it on quit
-    expect(printed).toMatch(/## cp1, cp2\nsystemctl daemon-reload && systemctl enable --now etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy\n/);
+    expect(printed).toMatch(/## cp1, cp2\nsystemctl daemon-reload && systemctl enable --now etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy\n/);
     expect(printed).toMatch(/\nssh root@cp1 kubectl apply --kubeconfig \/var\/lib\/kubernetes\/admin\.kubeconfig -f - < \S*walk-hw\/kube-apiserver-to-kubelet\.yaml\n/);
     ui.unmount();
   });
