@@ -152,7 +152,12 @@ async function main(argv: string[]): Promise<number> {
       if (!values.out) return usageError(`user ${action} needs --out DIR, the directory kubepki generate wrote`);
       if (action === 'add') return runCommand({command: 'user-add', out: values.out, name, groups: values.group ?? [], validity: values.validity, csr: values.csr ?? false});
       const stray = (action === 'renew' || action === 'remove') && [values.group?.length ? '--group' : '', values.csr ? '--csr' : '', values.certificate ? '--certificate' : '', action === 'remove' && values.validity ? '--validity' : ''].find(Boolean);
-      if (stray) return usageError(`user ${action} takes no ${stray} (the user keeps the name and groups it was made with)`);
+      if (stray) {
+        const why = stray === '--group' ? 'the user keeps the groups it was made with'
+          : stray === '--validity' ? 'nothing is issued'
+          : `a user is ${action === 'renew' ? 'renewed' : 'removed'} the way it was made, which kubepki knows from the manifest`;
+        return usageError(`user ${action} takes no ${stray} (${why})`);
+      }
       if (action === 'renew') return runCommand({command: 'user-renew', out: values.out, name, validity: values.validity});
       if (action === 'remove') return runCommand({command: 'user-remove', out: values.out, name});
       if (!values.certificate) return usageError('user finish needs --certificate FILE, the certificate the cluster issued');

@@ -50,7 +50,9 @@ export function selectRenewals(plan: Plan, existing: ExistingOut, names: readonl
 function refsNamed(plan: Plan, name: string): string[] {
   if (name === 'all') return plan.certificates.map(c => c.ref);
   if (name === SERVICE_ACCOUNT_REF) return [SERVICE_ACCOUNT_REF];
-  const byId = plan.certificates.filter(c => c.id === name || c.ref === name).map(c => c.ref);
+  // By id or ref, or by the certificate's file name (kube-api-server.crt, kube-api-server).
+  const file = (path: string) => path.split('/').at(-1)!;
+  const byId = plan.certificates.filter(c => c.id === name || c.ref === name || file(c.cert) === name || file(c.cert) === `${name}.crt`).map(c => c.ref);
   if (byId.length) return byId;
   // A node's own certificates; a shared one (kube-proxy's, for one) is named by its id.
   return plan.certificates.filter(c => c.node === name).map(c => c.ref);

@@ -42,6 +42,13 @@ describe('command line basics', () => {
     expect(kubepki(['generate', '--config', 'x.yaml']).stderr).toMatch(/needs --out DIR/);
     expect(kubepki(['--bogus']).status).toBe(2);
     expect(kubepki(['verify']).status).toBe(2);
+    // user renew and remove take what the manifest knows, not flags that would be ignored.
+    const stray = kubepki(['user', 'remove', 'jane', '--out', 'somewhere', '--group', 'dev']);
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toMatch(/user remove takes no --group \(the user keeps the groups it was made with\)/);
+    expect(kubepki(['user', 'renew', 'jane', '--out', 'somewhere', '--csr']).stderr).toMatch(/user renew takes no --csr \(a user is renewed the way it was made/);
+    expect(kubepki(['user', 'remove', 'jane', '--out', 'somewhere', '--validity', '3d']).stderr).toMatch(/user remove takes no --validity \(nothing is issued\)/);
+    expect(existsSync('somewhere')).toBe(false);
   });
 
   it('example is the seeds\' topology', () => {

@@ -123,6 +123,14 @@ describe('renew', () => {
     expect(verify.stdout).not.toMatch(/warning/);
   });
 
+  it('a certificate named by its file (kubelet.crt, as it is called on disk): every node\'s copy of that certificate', () => {
+    const out = generate('by-file');
+    const before = snapshot(out);
+    const r = kubepki(['renew', out, 'kubelet.crt']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(differing(before, snapshot(out)).filter(p => p.startsWith('pki/'))).toEqual(['pki/nodes/cp1/kubelet.crt', 'pki/nodes/cp2/kubelet.crt', 'pki/nodes/worker1/kubelet.crt', 'pki/nodes/worker2/kubelet.crt']);
+  });
+
   it('bad input: exit 2, the field named, nothing written', () => {
     const out = generate('bad');
     const before = snapshot(out);
