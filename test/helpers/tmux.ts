@@ -1,5 +1,5 @@
 // The built CLI in a real pseudo-terminal of a fixed size (tmux), on a private tmux server.
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {requireCommand, waitFor} from './processes.js';
 import {CLI, run} from './run.js';
@@ -76,5 +76,7 @@ export class Terminal {
 
   close() {
     run(this.tmux, ['-L', this.socket, 'kill-server']);
+    // A killed server may leave its socket file behind: remove it too.
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid!()}`, this.socket), {force: true});
   }
 }
