@@ -10,7 +10,7 @@ import {readExisting} from '../output/existing.js';
 import {commitUser, dropUser, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
 import {createLeaf, loadIssuer} from '../pki/certificate.js';
 import {certificateMatchesKey, createCertificationRequest} from '../pki/csr.js';
-import {KEY_ALGORITHMS, algorithmOf} from '../pki/algorithms.js';
+import {KEY_ALGORITHMS, algorithmOf, type KeyAlgorithm} from '../pki/algorithms.js';
 import {createKeyGenerator} from '../pki/keys.js';
 import {renderKubeconfig} from '../pki/kubeconfig.js';
 import {shellQuote} from '../scripts/shell.js';
@@ -74,6 +74,20 @@ export function groupWarnings(groups: string[]): string[] {
   });
 }
 
+/**
+ * A user's client certificate from the cluster CA (user add, user renew): CN the name, one O per
+ * group, client auth, backdated a little; it cannot outlive the CA, and says so when cut to it.
+ */
+function issueUserCertificate(caPem: string, caKeyPem: string, who: {name: string; groups: string[]}, spki: Buffer, algorithm: KeyAlgorithm, hours: number, now: Date): {pem: string; warnings: string[]} {
+  const issuer = loadIssuer(caPem, caKeyPem);
+  const asked = now.getTime() + hours * 3_600_000;
+  const pem = createLeaf({
+    subject: {cn: who.name, organizations: who.groups}, publicKey: spki, algorithm,
+    dnsNames: [], ipAddresses: [], notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter: new Date(Math.min(asked, issuer.notAfter.getTime())),
+  }, ['clientAuth'], issuer);
+  return {pem, warnings: asked > issuer.notAfter.getTime() ? [cappedAt(issuer.notAfter)] : []};
+}
+
 /** A certificate cannot outlive its CA: it ends with it. */
 const cappedAt = (caEnd: Date) => `the validity asked for goes past the cluster CA's own end, so the certificate ends with the CA, on ${caEnd.toISOString().slice(0, 10)}`;
 
@@ -135,13 +149,9 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
       `kubepki user finish ${q(name)} --certificate ${q(issued)} --out ${q(out)}`,
     );
   } else {
-    const issuer = loadIssuer(ca.cert.pem, ca.key.pem!);
-    const notAfter = new Date(Math.min(now.getTime() + hours * 3_600_000, issuer.notAfter.getTime()));
-    if (now.getTime() + hours * 3_600_000 > issuer.notAfter.getTime()) warnings.push(cappedAt(issuer.notAfter));
-    const cert = createLeaf({
-      subject: {cn: name, organizations: groups}, publicKey: pair.spki, algorithm: KEY_ALGORITHMS[keyType],
-      dnsNames: [], ipAddresses: [], notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter,
-    }, ['clientAuth'], issuer);
+    const issued = issueUserCertificate(ca.cert.pem, ca.key.pem!, {name, groups}, pair.spki, KEY_ALGORITHMS[keyType], hours, now);
+    const cert = issued.pem;
+    warnings.push(...issued.warnings);
     entry.cert = `${dir}/${name}.crt`;
     entry.kubeconfig = `${dir}/${name}.conf`;
     files.push({path: entry.cert, content: cert, secret: false},
@@ -214,15 +224,8 @@ export function renewUser(out: string, name: string, validity: string | undefine
   if (!ca || ca.cert.pem === undefined || ca.key.pem === undefined) throw new InputError([`--out: the cluster CA certificate and key (${ca?.cert.path ?? 'pki/ca.crt'}, ${ca?.key.path ?? 'pki/ca.key'}) must be readable in ${out} to renew a user`]);
   const keyPem = readFileSync(join(out, entry.key), 'utf8');
   const old = new X509Certificate(readFileSync(join(out, entry.cert!), 'utf8'));
-  const issuer = loadIssuer(ca.cert.pem, ca.key.pem);
-  const asked = now.getTime() + (hours ?? clusterValidityHours(out)) * 3_600_000;
-  const notAfter = new Date(Math.min(asked, issuer.notAfter.getTime()));
-  const warnings = asked > issuer.notAfter.getTime() ? [cappedAt(issuer.notAfter)] : [];
-  const algorithm = algorithmOf(createPrivateKey(keyPem));
-  const cert = createLeaf({
-    subject: {cn: name, organizations: entry.groups}, publicKey: createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithm,
-    dnsNames: [], ipAddresses: [], notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter,
-  }, ['clientAuth'], issuer);
+  const {pem: cert, warnings} = issueUserCertificate(ca.cert.pem, ca.key.pem, {name, groups: entry.groups},
+    createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithmOf(createPrivateKey(keyPem)), hours ?? clusterValidityHours(out), now);
   const files: UserFile[] = [
     {path: entry.cert!, content: cert, secret: false},
     {path: entry.kubeconfig!, content: userKubeconfig(existing.manifest, name, ca.cert.pem, cert, keyPem), secret: true},

@@ -1,5 +1,7 @@
 // `kubepki renew OUT [ID|NODE|all…] [--expiring-within 30d] [--new-keys]`: re-issue leaves from
 // OUT's CAs with a fresh validity; keys kept unless --new-keys; CAs never touched.
+import {X509Certificate} from 'node:crypto';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {BuildInterrupted, buildCluster, SERVICE_ACCOUNT_REF} from '../build/index.js';
 import {keptLine, redistribution, summarizeChanges} from '../build/changes.js';
@@ -53,9 +55,10 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
       return INTERRUPT_EXIT[received];
     }
     interrupts.written(io.err, afterWrite);
-    // The new dates are read back from the certificates now in OUT; to the minute, since a
+    // The new dates are read back from the renewed certificates now in OUT; to the minute, since a
     // renewal on the day of the last one ends on the same day.
-    const renewed = selectRenewals(plan, readExisting(out), [], undefined).expires;
+    const renewed = new Map(plan.certificates.filter(c => refs.includes(c.ref))
+      .map(c => [c.ref, new Date(new X509Certificate(readFileSync(join(out, c.cert))).validTo)]));
     const when = (at: Map<string, Date>, ref: string) => at.get(ref)?.toISOString().slice(0, 16).replace('T', ' ').concat(' UTC') ?? 'unknown';
     const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `valid until ${when(renewed, ref)} (was ${when(expires, ref)})`}`);
     const changes = summarizeChanges(report, existing.manifest);

@@ -68,6 +68,27 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     return `${algorithm.label} key matches`;
   };
 
+  /**
+   * A kubeconfig's one user and cluster: the server it dials and the CA it embeds checked against
+   * what is expected; its client certificate, and whether the embedded key is that certificate's.
+   */
+  const embedded = (file: string, server: string, authorityId: string) => {
+    const doc = parse(read(file).toString('utf8'));
+    const user = doc?.users?.[0]?.user;
+    const cluster = doc?.clusters?.[0]?.cluster;
+    if (!user || !cluster) throw new Error('no user or cluster entry');
+    if (cluster.server !== server) throw new Error(`server is ${cluster.server}, expected ${server}`);
+    const authority = manifest.authorities.find(a => a.id === authorityId);
+    if (!authority) throw new Error(`authority ${authorityId} is not in the manifest`);
+    const ca = new X509Certificate(Buffer.from(String(cluster['certificate-authority-data'] ?? ''), 'base64'));
+    if (!ca.raw.equals(loadCert(authority.cert).raw)) throw new Error(`certificate-authority-data is not ${authority.id} (${authority.cert})`);
+    const cert = new X509Certificate(Buffer.from(String(user['client-certificate-data'] ?? ''), 'base64'));
+    const keyMatches = () => samePublicKey(createPrivateKey(Buffer.from(String(user['client-key-data'] ?? ''), 'base64')), cert.publicKey);
+    return {cert, keyMatches, authority};
+  };
+  /** The O values of a certificate's subject, sorted. */
+  const organizationsOf = (cert: X509Certificate) => cert.subject.split('\n').filter(part => part.startsWith('O=')).map(part => part.slice(2)).sort();
+
   for (const a of manifest.authorities) {
     attempt(a.cert, 'authority', () => {
       const cert = loadCert(a.cert);
@@ -103,29 +124,19 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
   for (const k of manifest.kubeconfigs) {
     const label = `${k.id} kubeconfig${k.node ? ` (${k.node})` : ''}`;
     attempt(k.file, label, () => {
-      const doc = parse(read(k.file).toString('utf8'));
-      const user = doc?.users?.[0]?.user;
-      const cluster = doc?.clusters?.[0]?.cluster;
-      if (!user || !cluster) throw new Error('no user or cluster entry');
-      if (cluster.server !== k.server) throw new Error(`server is ${cluster.server}, expected ${k.server}`);
       // The authority the cluster's apiserver trusts, from the master copy: a kubeconfig whose
       // CA and client certificate were both swapped for another cluster's is consistent in itself.
       const authorityId = k.authority ?? 'ca';
-      const authority = manifest.authorities.find(a => a.id === authorityId);
-      if (!authority) throw new Error(`authority ${authorityId} is not in the manifest`);
+      const {cert, keyMatches, authority} = embedded(k.file, k.server, authorityId);
       const clusterCa = loadCert(authority.cert);
-      const embedded = new X509Certificate(Buffer.from(String(cluster['certificate-authority-data'] ?? ''), 'base64'));
-      if (!embedded.raw.equals(clusterCa.raw)) throw new Error(`certificate-authority-data is not ${authorityId} (${authority.cert})`);
-      const cert = new X509Certificate(Buffer.from(String(user['client-certificate-data'] ?? ''), 'base64'));
       if (!cert.checkIssued(clusterCa) || !cert.verify(clusterCa.publicKey)) throw new Error(`client certificate not signed by ${authorityId} (${authority.cert})`);
       if (cert.ca) throw new Error('client certificate is a CA certificate');
       if (!(cert.keyUsage ?? []).includes(EKU.clientAuth)) throw new Error('client certificate lacks extended key usage clientAuth');
-      const key = createPrivateKey(Buffer.from(String(user['client-key-data'] ?? ''), 'base64'));
-      if (!samePublicKey(key, cert.publicKey)) throw new Error('embedded key does not match the embedded certificate');
+      if (!keyMatches()) throw new Error('embedded key does not match the embedded certificate');
       const planned = manifest.certificates.find(c => k.certificate ? c.id === k.certificate.id && c.node === k.certificate.node : c.cn === k.user && (c.node === k.node || c.node === null));
       const subject = cert.subject.split('\n');
       if (!subject.includes(`CN=${k.user}`)) throw new Error(`client certificate is for ${subject.join(', ')}, expected CN=${k.user}`);
-      const organizations = subject.filter(part => part.startsWith('O=')).map(part => part.slice(2)).sort();
+      const organizations = organizationsOf(cert);
       const expected = [...(planned?.organizations ?? [])].sort();
       if (organizations.join('\n') !== expected.join('\n')) throw new Error(`client certificate has O=[${organizations.join(', ')}], expected O=[${expected.join(', ')}]`);
       return {detail: `${k.user} → ${k.server}`, daysLeft: inDate(cert)};
@@ -152,7 +163,7 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       if (!(cert.keyUsage ?? []).includes(EKU.clientAuth)) throw new Error('lacks extended key usage clientAuth');
       const subject = cert.subject.split('\n');
       if (!subject.includes(`CN=${u.name}`)) throw new Error(`subject is ${subject.join(', ')}, expected CN=${u.name}`);
-      const organizations = subject.filter(part => part.startsWith('O=')).map(part => part.slice(2)).sort();
+      const organizations = organizationsOf(cert);
       const groups = [...u.groups].sort();
       if (organizations.join('\n') !== groups.join('\n')) throw new Error(`groups (O) are [${organizations.join(', ')}], the manifest says [${groups.join(', ')}]`);
       const matches = keyMatches(cert, u.key, undefined);
@@ -161,19 +172,11 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     if (!u.kubeconfig) continue;
     const file = u.kubeconfig;
     attempt(file, `${label} kubeconfig`, () => {
-      const doc = parse(read(file).toString('utf8'));
-      const user = doc?.users?.[0]?.user;
-      const cluster = doc?.clusters?.[0]?.cluster;
-      if (!user || !cluster) throw new Error('no user or cluster entry');
-      if (cluster.server !== manifest.endpoint) throw new Error(`server is ${cluster.server}, expected the endpoint ${manifest.endpoint}`);
       if (!clusterCa) throw new Error('the cluster CA (ca) is not in the manifest');
-      const embeddedCa = new X509Certificate(Buffer.from(String(cluster['certificate-authority-data'] ?? ''), 'base64'));
-      if (!embeddedCa.raw.equals(loadCert(clusterCa.cert).raw)) throw new Error(`certificate-authority-data is not ca (${clusterCa.cert})`);
-      const cert = new X509Certificate(Buffer.from(String(user['client-certificate-data'] ?? ''), 'base64'));
+      const {cert, keyMatches} = embedded(file, manifest.endpoint, clusterCa.id);
       if (!cert.raw.equals(loadCert(userCert).raw)) throw new Error(`client-certificate-data is not ${userCert}`);
-      const key = createPrivateKey(Buffer.from(String(user['client-key-data'] ?? ''), 'base64'));
-      if (!samePublicKey(key, cert.publicKey)) throw new Error('embedded key does not match the embedded certificate');
-      return {detail: `${u.name} → ${cluster.server}`, daysLeft: inDate(cert)};
+      if (!keyMatches()) throw new Error('embedded key does not match the embedded certificate');
+      return {detail: `${u.name} → ${manifest.endpoint}`, daysLeft: inDate(cert)};
     });
   }
 
