@@ -42,6 +42,8 @@ export interface KubeconfigEntry {
   server: string | undefined;
   authority: CertificateItem | undefined;
   authorityFrom: string | undefined;
+  /** Whether the cluster entry names a CA at all (one that cannot be read is reported where it is read). */
+  authorityGiven: boolean;
   certificate: CertificateItem | undefined;
   key: KeyItem | undefined;
   insecure: boolean;
@@ -350,6 +352,7 @@ export class MaterialReader {
         server: typeof cluster.server === 'string' ? cluster.server : undefined,
         authority: authority?.certificate,
         authorityFrom: authority?.from,
+        authorityGiven: cluster['certificate-authority'] !== undefined || cluster['certificate-authority-data'] !== undefined,
         certificate: certificate?.certificate,
         key: key?.key,
         insecure: cluster['insecure-skip-tls-verify'] === true,
