@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {inspectPaths} from '../../source/inspect/inspect.js';
+import {checkRowDetails, checkRows} from '../../source/interview/check.js';
 import {renderReport} from '../../source/inspect/render.js';
 import type {InspectReport} from '../../source/inspect/types.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
@@ -142,5 +143,9 @@ describe('names from files', () => {
     const report = JSON.parse(json.stdout) as InspectReport;
     expect(report.certificates.map(c => [c.file, c.organizations])).toEqual([[file, ['a\u009B31mb\u001B[2J']]]);
     expect(report.findings.map(f => f.file)).toContain('note\u009B.crt');
+    // The wizard's check screen shows the same names the same way.
+    const details = checkRows(report).map(row => checkRowDetails(report, row));
+    expect(JSON.stringify(details.map(d => [d.title, d.facts, d.findings.map(f => f.message)]))).not.toMatch(raw);
+    expect(details.map(d => d.title)).toContain('cluster CA — ca\\u202etrc.crt');
   });
 });
