@@ -78,5 +78,9 @@ describe('inspect on a hostile tree', () => {
     expect(fifo.stdout).toContain(`  - ${join(dir, 'ca.fifo')} is a FIFO (named pipe): not read\n`);
     expect(fifo.stdout).toContain('  - /dev/zero is a character device: not read\n');
     expect(fifo.stdout).toMatch(/^cluster CA +.*tree\/up1\/tree\/ca\/ca\.crt/m);
+    // The same folder twice (through the link, and by its own path): recognised by device and inode, read once.
+    const twice = inspect([join(dir, 'ca'), join(dir, 'up1', 'tree', 'ca')]);
+    expect(twice.stdout).toContain(`  - ${join(dir, 'up1', 'tree', 'ca')} is the folder ${join(dir, 'ca')} again (a bind mount or a loop): read once\n`);
+    expect(twice.stdout).toMatch(/^cluster CA +\S+\/ca\/ca\.crt +CN=kubernetes/m);
   });
 });
