@@ -1,10 +1,11 @@
 // kubepki inspect on a folder that attacks the reader (trees/hostile.sh): it must finish quickly,
 // in bounded memory, read what is real (a 1.1 MB CA), and say what it did not read and why.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {InspectReport} from '../../source/inspect/types.js';
-import {tempDir} from '../helpers/cluster.js';
+import {EXAMPLE_CONFIG} from '../../source/spec/example.js';
+import {generated, specWith, tempDir} from '../helpers/cluster.js';
 import {CLI, ROOT, run} from '../helpers/run.js';
 
 const tmp = tempDir('kubepki-hostile-');
@@ -12,7 +13,7 @@ afterAll(() => tmp.remove());
 let dir: string;
 
 /** The CLI in a child with a deadline; its peak memory (KB) as the kernel counted it. */
-function inspect(args: string[]): {status: number | null; stdout: string; stderr: string; seconds: number; maxRssKb: number} {
+function inspect(args: string[], command = 'inspect'): {status: number | null; stdout: string; stderr: string; seconds: number; maxRssKb: number} {
   const rss = join(tmp.path, 'rss');
   const preload = join(tmp.path, 'rss.cjs');
   writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rss)}, String(process.resourceUsage().maxRSS)));\n`);
@@ -21,7 +22,7 @@ function inspect(args: string[]): {status: number | null; stdout: string; stderr
   delete env.COLUMNS;
   const started = Date.now();
   // A reader that waits on the FIFO or streams /dev/zero is killed here, not left to hang the run.
-  const r = run(process.execPath, ['--require', preload, CLI, 'inspect', ...args], {timeout: 60_000, env});
+  const r = run(process.execPath, ['--require', preload, CLI, command, ...args], {timeout: 60_000, env});
   return {...r, seconds: (Date.now() - started) / 1000, maxRssKb: Number(readFileSync(rss, 'utf8')) || Infinity};
 }
 
@@ -83,4 +84,24 @@ describe('inspect on a hostile tree', () => {
     expect(twice.stdout).toContain(`  - ${join(dir, 'up1', 'tree', 'ca')} is the folder ${join(dir, 'ca')} again (a bind mount or a loop): read once\n`);
     expect(twice.stdout).toMatch(/^cluster CA +\S+\/ca\/ca\.crt +CN=kubernetes/m);
   });
+});
+
+describe('verify\'s reader of OUT', () => {
+  it('a certificate replaced by a link to /dev/zero and a key by a FIFO: FAIL rows naming them, at once', async () => {
+    const out = await generated(specWith(c => { c.pki.authorities = 'single'; c.pki.key = 'ecdsa-p256'; c.nodes = [EXAMPLE_CONFIG.nodes[0], EXAMPLE_CONFIG.nodes[2]]; }));
+    try {
+      rmSync(join(out.dir, 'pki/apiserver.crt'));
+      symlinkSync('/dev/zero', join(out.dir, 'pki/apiserver.crt'));
+      rmSync(join(out.dir, 'pki/apiserver-kubelet-client.key'));
+      expect(run('mkfifo', ['-m', '600', join(out.dir, 'pki/apiserver-kubelet-client.key')]).status).toBe(0);
+      const r = inspect([out.dir], 'verify');
+      expect(r.seconds).toBeLessThan(20);
+      expect(r.maxRssKb).toBeLessThan(300 * 1024);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/pki\/apiserver\.crt +apiserver +FAIL +pki\/apiserver\.crt is a character device, not a regular file/);
+      expect(r.stdout).toMatch(/pki\/apiserver-kubelet-client\.crt +apiserver-kubelet-client +FAIL +pki\/apiserver-kubelet-client\.key is a FIFO \(named pipe\), not a regular file/);
+    } finally {
+      out.remove();
+    }
+  }, 120_000);
 });
