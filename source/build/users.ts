@@ -172,7 +172,7 @@ const listed = (values: string[]) => (values.length ? values.join(', ') : 'none'
  * CA's key (a CA of the same name is another CA), the groups are the requested ones and no others
  * (the cluster signs what it is asked: system:masters in place of dev is someone else's request).
  */
-export function issuedUserProblems(cert: X509Certificate, want: {name: string; groups: string[]; keyPem: string; keyFile: string; ca: X509Certificate; caFile: string}, now = new Date()): string[] {
+function issuedUserProblems(cert: X509Certificate, want: {name: string; groups: string[]; keyPem: string; keyFile: string; ca: X509Certificate; caFile: string}, now = new Date()): string[] {
   const problems: string[] = [];
   if (!certificateMatchesKey(cert.toString(), want.keyPem)) {
     problems.push(`does not match ${want.keyFile} (a certificate for another key)`);
