@@ -7,6 +7,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {readExisting} from '../output/existing.js';
+import {readBounded} from '../output/read-bounded.js';
 import {commitUser, dropUser, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
 import {createLeaf, loadIssuer} from '../pki/certificate.js';
 import {certificateMatchesKey, createCertificationRequest} from '../pki/csr.js';
@@ -17,6 +18,7 @@ import {shellQuote} from '../scripts/shell.js';
 import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
+import {printable} from '../spec/quote.js';
 import type {KeyType} from '../spec/types.js';
 
 export interface AddUserRequest {
@@ -161,33 +163,69 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   return {entry, written: files.map(f => f.path), warnings, commands, context: entry.kubeconfig ? contextName(existing.manifest, name) : undefined};
 }
 
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const listed = (values: string[]) => (values.length ? values.join(', ') : 'none');
+
+/**
+ * What is wrong with a certificate handed to `user finish`, each as a phrase after its file name:
+ * it must be exactly what the user's CSR asked of the cluster CA. The signature is checked with the
+ * CA's key (a CA of the same name is another CA), the groups are the requested ones and no others
+ * (the cluster signs what it is asked: system:masters in place of dev is someone else's request).
+ */
+function issuedUserProblems(cert: X509Certificate, want: {name: string; groups: string[]; keyPem: string; keyFile: string; ca: X509Certificate; caFile: string}, now = new Date()): string[] {
+  const problems: string[] = [];
+  if (!certificateMatchesKey(cert.toString(), want.keyPem)) {
+    problems.push(`does not match ${want.keyFile} (a certificate for another key)`);
+  }
+  let signed = false;
+  try {
+    signed = cert.verify(want.ca.publicKey);
+  } catch {
+    signed = false;
+  }
+  if (!signed) {
+    problems.push(cert.issuer === want.ca.subject
+      ? `names the cluster CA (${want.ca.subject.replace(/\n/g, ', ')}) as its issuer, but its signature does not verify with ${want.caFile}: another CA of that name signed it`
+      : `was not signed by the cluster CA ${want.caFile} (its issuer is ${cert.issuer.replace(/\n/g, ', ') || 'empty'})`);
+  }
+  // The legacy object holds the subject's values as they are, not escaped text.
+  const subject = cert.toLegacyObject().subject as Record<string, string | string[] | undefined>;
+  const all = (field: string) => [subject[field] ?? []].flat();
+  const cn = all('CN');
+  if (cn.length !== 1 || cn[0] !== want.name) problems.push(`has CN ${printable(listed(cn))}, not ${want.name}`);
+  const groups = [...all('O')].sort();
+  const requested = [...want.groups].sort();
+  if (groups.join('\n') !== requested.join('\n')) problems.push(`has the groups (O) ${printable(listed(groups))}, but ${want.name} asked for ${printable(listed(requested))}`);
+  if (Date.parse(cert.validTo) < now.getTime()) problems.push(`expired on ${cert.validTo}`);
+  else if (Date.parse(cert.validFrom) > now.getTime()) problems.push(`is not valid before ${cert.validFrom}`);
+  if (!(cert.keyUsage ?? []).includes(CLIENT_AUTH)) {
+    problems.push(`lacks extended key usage clientAuth (it has ${listed(cert.keyUsage ?? [])}): the apiserver refuses it as a client certificate`);
+  }
+  if (cert.ca) problems.push('is a CA certificate (basicConstraints CA:TRUE): whoever holds its key could sign certificates for any user');
+  return problems;
+}
+
 /** `user finish`: the certificate the cluster issued for a --csr user, checked, and its kubeconfig. */
-export function finishUser(out: string, name: string, certificateFile: string): UserResult {
+export function finishUser(out: string, name: string, certificateFile: string, now = new Date()): UserResult {
   const existing = readExisting(out);
   const entry = (existing.manifest as {users?: UserEntry[]}).users?.find(u => u.name === name);
   if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)} (kubepki user add ${name} --csr … makes one)`]);
   if (entry.signedBy !== 'csr') throw new InputError([`NAME: user ${name} was signed with the CA here; it needs no finish`]);
-  let certPem: string;
-  try {
-    certPem = readFileSync(certificateFile, 'utf8');
-  } catch (error) {
-    throw new InputError([`--certificate: cannot read ${certificateFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
-  }
+  const read = readBounded(certificateFile);
+  if (!('data' in read)) throw new InputError([`--certificate: cannot read ${printable(certificateFile)}: it ${read.reason}`]);
   let cert: X509Certificate;
   try {
-    cert = new X509Certificate(certPem);
+    cert = new X509Certificate(read.data);
   } catch {
-    throw new InputError([`--certificate: ${certificateFile} is not a PEM certificate (empty? the CSR may not be approved and signed yet: kubectl get csr ${csrObjectName(name)})`]);
+    throw new InputError([`--certificate: ${printable(certificateFile)} is not a PEM certificate (empty? the CSR may not be approved and signed yet: kubectl get csr ${csrObjectName(name)})`]);
   }
-  certPem = cert.toString();
+  const certPem = cert.toString();
   const keyPem = readFileSync(join(out, entry.key), 'utf8');
-  const problems: string[] = [];
-  if (!certificateMatchesKey(certPem, keyPem)) problems.push(`--certificate: ${certificateFile} does not match ${entry.key} (a certificate for another key)`);
   const ca = existing.authorities.get(CLUSTER_CA)!;
-  if (ca.cert.pem !== undefined && !cert.checkIssued(new X509Certificate(ca.cert.pem))) problems.push(`--certificate: ${certificateFile} was not issued by the cluster CA ${ca.cert.path}`);
-  const subject = cert.subject.split('\n');
-  if (!subject.includes(`CN=${name}`)) problems.push(`--certificate: its subject is ${cert.subject.replace(/\n/g, ', ')}, not CN=${name}`);
-  if (problems.length) throw new InputError(problems);
+  if (ca.cert.pem === undefined) throw new InputError([`--out: the cluster CA certificate ${ca.cert.path} cannot be read (${ca.cert.problem}): the issued certificate cannot be checked against it`]);
+  const problems = issuedUserProblems(cert, {name, groups: entry.groups, keyPem, keyFile: entry.key, ca: new X509Certificate(ca.cert.pem), caFile: ca.cert.path}, now)
+    .map(p => `--certificate: ${printable(certificateFile)} ${p}`);
+  if (problems.length) throw new InputError([...problems, `nothing was written: give the certificate the cluster issued for ${name}'s request (kubectl get csr ${csrObjectName(name)})`]);
   const done: UserEntry = {...entry, cert: `${userDir(name)}/${name}.crt`, kubeconfig: `${userDir(name)}/${name}.conf`};
   const files: UserFile[] = [
     {path: done.cert!, content: certPem, secret: false},

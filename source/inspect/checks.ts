@@ -50,7 +50,12 @@ export function checkLeaf(c: CertificateContext): Finding[] {
   const add = (severity: Severity, message: string, why?: string) => out.push({severity, file: c.file, role: c.role.label, message, ...(why ? {why} : {})});
   const {cert, role} = c;
 
-  if (role.expectedCn && cert.cn !== role.expectedCn) {
+  if (role.bareNodeCn) {
+    const {node, inConfig} = role.bareNodeCn;
+    const wanted = node ? `system:node:${node}` : 'system:node:<node name>';
+    add('problem', `is in group system:nodes but its CN is ${cert.cn || '(none)'}, not ${wanted}: the Node authorizer and NodeRestriction only know ${node ? wanted : 'users named system:node:<node name>'}${node ? (inConfig ? ` (node ${node} of the config)` : ` (if the node is named ${node})`) : ''}, so this kubelet cannot register its node or read its pods ("forbidden: User \"${cert.cn}\" cannot get resource \"nodes\""). Sign it again with CN=${wanted}`,
+    role.kind?.why.names);
+  } else if (role.expectedCn && cert.cn !== role.expectedCn) {
     const caseOnly = cert.cn.toLowerCase() === role.expectedCn.toLowerCase();
     add('problem', caseOnly
       ? `CN is ${cert.cn}: Kubernetes compares user names exactly and node names are lower case, so ${role.id === 'kubelet-client' ? 'the Node authorizer does not recognise this kubelet' : 'RBAC does not recognise this identity'} (use CN=${role.expectedCn})`

@@ -2,9 +2,11 @@
 // of one certificate or key (kubepki's node bundles, a key embedded in a kubeconfig and also on
 // disk) become one item that remembers every place it was found.
 import {createHash, createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto';
-import {readFileSync, readdirSync, statSync} from 'node:fs';
+import {lstatSync, readdirSync, statSync, type Stats} from 'node:fs';
 import {basename, dirname, extname, isAbsolute, join, relative, resolve} from 'node:path';
 import {parse} from 'yaml';
+import {fileKind, readBounded} from '../output/read-bounded.js';
+import {scanPem} from './pem.js';
 import {readCertificate, type CertificateFacts} from './x509.js';
 
 export interface Place {
@@ -40,6 +42,8 @@ export interface KubeconfigEntry {
   server: string | undefined;
   authority: CertificateItem | undefined;
   authorityFrom: string | undefined;
+  /** Whether the cluster entry names a CA at all (one that cannot be read is reported where it is read). */
+  authorityGiven: boolean;
   certificate: CertificateItem | undefined;
   key: KeyItem | undefined;
   insecure: boolean;
@@ -59,16 +63,22 @@ export interface FileProblem {
   warning?: boolean;
 }
 
+/** A file or folder not read, and why: what is not a regular file, too large, a link to a folder. */
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
 export interface Material {
   certificates: CertificateItem[];
   keys: KeyItem[];
   publicKeys: PublicKeyItem[];
   kubeconfigs: KubeconfigItem[];
   problems: FileProblem[];
+  skipped: SkippedFile[];
   filesRead: number;
 }
 
-const MAX_BYTES = 1 << 20;
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 /** Extensions that promise a certificate or key: such a file with neither is a problem. */
 const CRYPTO_EXT = new Set(['.crt', '.cer', '.cert', '.pem', '.der', '.key']);
@@ -87,7 +97,10 @@ export class MaterialReader {
   private readonly kubeconfigs: KubeconfigItem[] = [];
   private readonly kubeconfigDigests = new Map<string, KubeconfigItem>();
   private readonly problems: FileProblem[] = [];
+  private readonly skipped: SkippedFile[] = [];
   private readonly seenFiles = new Set<string>();
+  /** Folders already walked, by device and inode: a bind mount or an overlapping PATH is walked once. */
+  private readonly seenDirs = new Map<string, string>();
   private readonly blocks = new Map<string, {places: Place[]}>();
   private filesRead = 0;
 
@@ -108,19 +121,40 @@ export class MaterialReader {
         return {...k, place: all[0]!, copies: all.slice(1)};
       }).sort((a, b) => placeOrder(a.place, b.place)),
       problems: this.problems,
+      skipped: this.skipped,
       filesRead: this.filesRead,
     };
   }
 
-  walk(path: string, explicit: boolean): void {
-    let info;
+  /**
+   * A PATH given on the command line is followed wherever it points; inside it, a link to a file
+   * is read (kubelet-client-current.pem is one) but a link to a folder is not followed: it may
+   * lead back up (a loop), to / (through /proc/self/task/N/root), or to copies of what is read anyway.
+   */
+  walk(path: string, explicit: boolean, given = explicit): void {
+    let info: Stats;
     try {
-      info = statSync(path);
+      info = given ? statSync(path) : lstatSync(path);
+      if (info.isSymbolicLink()) {
+        const target = statSync(path);
+        if (target.isDirectory()) {
+          this.skipped.push({file: this.display(path), reason: 'is a link to a folder: not followed (inspect its target by its own path)'});
+          return;
+        }
+        info = target;
+      }
     } catch {
       this.problems.push({file: this.display(path), message: 'cannot be read (a broken link, or permission denied)'});
       return;
     }
     if (info.isDirectory()) {
+      const id = `${info.dev}:${info.ino}`;
+      const first = this.seenDirs.get(id);
+      if (first !== undefined) {
+        this.skipped.push({file: this.display(path), reason: `is the folder ${first} again (a bind mount or a loop): read once`});
+        return;
+      }
+      this.seenDirs.set(id, this.display(path));
       let entries: string[];
       try {
         entries = readdirSync(path).sort();
@@ -134,6 +168,9 @@ export class MaterialReader {
       }
     } else if (info.isFile()) {
       this.readFile(path, info.mode & 0o777, explicit);
+    } else {
+      // Never opened: a FIFO would block the read until a writer comes, a device never ends.
+      this.skipped.push({file: this.display(path), reason: `is ${fileKind(info)}: not read`});
     }
   }
 
@@ -143,14 +180,13 @@ export class MaterialReader {
     this.seenFiles.add(real);
     const place: Place = {file: this.display(path), path: real, mode};
     const ext = extname(path).toLowerCase();
-    let data: Buffer;
-    try {
-      if (statSync(path).size > MAX_BYTES) return;
-      data = readFileSync(path);
-    } catch {
-      this.problems.push({file: place.file, message: 'cannot be read (permission denied?)'});
+    const read = readBounded(path);
+    if (!('data' in read)) {
+      if (read.code === 'EACCES' || read.code === 'EPERM') this.problems.push({file: place.file, message: 'cannot be read (permission denied?)'});
+      else this.skipped.push({file: place.file, reason: read.reason});
       return;
     }
+    const data = read.data;
     this.filesRead++;
     const content = data.toString('latin1');
     if (content.includes('-----BEGIN ')) {
@@ -182,23 +218,17 @@ export class MaterialReader {
   }
 
   private readPem(content: string, place: Place): void {
-    const block = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
-    let found = 0;
-    let consumed = 0;
-    for (const match of content.matchAll(block)) {
-      found++;
-      consumed = match.index! + match[0].length;
-      const [whole, type, body, endType] = match as unknown as [string, string, string, string];
+    const scan = scanPem(content);
+    for (const {type, endType, whole, body} of scan.blocks) {
       if (type !== endType) {
         this.problems.push({file: place.file, message: `has a PEM block that begins ${type} but ends ${endType}: the file was pasted together wrongly`});
         continue;
       }
       this.readBlock(type, whole, body, place);
     }
-    const rest = content.slice(consumed);
-    if (rest.includes('-----BEGIN ')) {
+    if (scan.unterminated) {
       this.problems.push({file: place.file, message: `has a PEM block with no "-----END" line: the file is cut short (copy it again)`});
-    } else if (found === 0) {
+    } else if (scan.blocks.length === 0) {
       this.problems.push({file: place.file, message: 'has a "-----BEGIN" line that is not a valid PEM header'});
     }
   }
@@ -275,6 +305,8 @@ export class MaterialReader {
   }
 
   private readKubeconfig(text: string, place: Place): boolean {
+    // Parsing a large YAML file costs seconds: only one that names both lists can be a kubeconfig.
+    if (!text.includes('clusters') || !text.includes('users')) return false;
     let doc: unknown;
     try {
       doc = parse(text);
@@ -320,6 +352,7 @@ export class MaterialReader {
         server: typeof cluster.server === 'string' ? cluster.server : undefined,
         authority: authority?.certificate,
         authorityFrom: authority?.from,
+        authorityGiven: cluster['certificate-authority'] !== undefined || cluster['certificate-authority-data'] !== undefined,
         certificate: certificate?.certificate,
         key: key?.key,
         insecure: cluster['insecure-skip-tls-verify'] === true,
@@ -343,30 +376,30 @@ export class MaterialReader {
       source = {...place, embedded: from};
     } else if (typeof file === 'string') {
       const path = isAbsolute(file) ? file : join(here, file);
-      try {
-        pem = readFileSync(path, 'latin1');
-      } catch {
-        this.problems.push(isAbsolute(file)
-          // kubeadm's kubelet.conf names /var/lib/kubelet/pki/kubelet-client-current.pem: on another machine it is simply not here.
-          ? {file: place.file, message: `its ${field} is ${file}, which is not on this machine: inspect it where it lives`, warning: true}
-          : {file: place.file, message: `its ${field} is ${file}, which does not exist (paths are relative to the kubeconfig's directory)`});
+      const read = readBounded(path);
+      if (!('data' in read)) {
+        this.problems.push(read.code !== 'ENOENT'
+          ? {file: place.file, message: `its ${field} is ${file}, which ${read.reason}`}
+          : isAbsolute(file)
+            // kubeadm's kubelet.conf names /var/lib/kubelet/pki/kubelet-client-current.pem: on another machine it is simply not here.
+            ? {file: place.file, message: `its ${field} is ${file}, which is not on this machine: inspect it where it lives`, warning: true}
+            : {file: place.file, message: `its ${field} is ${file}, which does not exist (paths are relative to the kubeconfig's directory)`});
         return undefined;
       }
+      pem = read.data.toString('latin1');
       from = file;
-      source = {file: this.display(path), path: resolve(path), mode: safeMode(path)};
+      source = {file: this.display(path), path: resolve(path), mode: read.stats.mode & 0o777};
       this.seenFiles.add(resolve(path));
     } else {
       return undefined;
     }
-    const match = want === 'certificate'
-      ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(pem)
-      : /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/.exec(pem);
+    const match = scanPem(pem).blocks.find(b => b.type === b.endType && (want === 'certificate' ? b.type === 'CERTIFICATE' : b.type.endsWith('PRIVATE KEY')));
     if (!match) {
       this.problems.push({file: place.file, message: `its ${from} holds no PEM ${want === 'certificate' ? 'certificate' : 'private key'}`});
       return undefined;
     }
-    const type = want === 'certificate' ? 'CERTIFICATE' : `${match[1]}PRIVATE KEY`;
-    const body = match[0].replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    const type = match.type;
+    const body = match.whole.replace(/-----[A-Z0-9 ]+-----/g, '').replace(/\s+/g, '');
     const cacheKey = `${type}\0${body}`;
     const seen = this.blocks.get(cacheKey);
     if (seen) {
@@ -379,21 +412,13 @@ export class MaterialReader {
         this.blocks.set(cacheKey, certificate);
         return {certificate, from};
       }
-      const key = this.addKey(createPrivateKey(match[0]), source);
+      const key = this.addKey(createPrivateKey(match.whole), source);
       this.blocks.set(cacheKey, key);
       return {key, from};
     } catch (error) {
       this.problems.push({file: place.file, message: `its ${from} does not decode (${firstLine(error)})`});
       return undefined;
     }
-  }
-}
-
-function safeMode(path: string): number {
-  try {
-    return statSync(path).mode & 0o777;
-  } catch {
-    return 0;
   }
 }
 
@@ -405,7 +430,7 @@ export function collect(paths: string[]): Material {
   const single = paths.length === 1 && isDirectory(paths[0]!) ? resolve(paths[0]!) : undefined;
   const display = (path: string) => (single ? relative(single, resolve(path)) || '.' : path);
   const reader = new MaterialReader(display);
-  for (const path of paths) reader.walk(path, !isDirectory(path));
+  for (const path of paths) reader.walk(path, !isDirectory(path), true);
   return reader.material();
 }
 

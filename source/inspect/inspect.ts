@@ -173,6 +173,7 @@ export function inspectPaths(paths: string[], options: InspectOptions = {}): Ins
     certificates: rows,
     kubeconfigs: kubeconfigRows,
     keys: keyRows,
+    skipped: material.skipped,
     findings,
     problems: findings.filter(f => f.severity === 'problem').length,
     warnings: findings.filter(f => f.severity === 'warning').length,

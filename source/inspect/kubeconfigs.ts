@@ -55,7 +55,7 @@ export function checkKubeconfig(
     const add = (severity: Severity, message: string) => out.push({severity, file, role: label, message});
 
     if (entry.insecure) add('problem', 'sets insecure-skip-tls-verify: anyone between this client and the apiserver can read and change its traffic; embed the cluster CA instead');
-    if (!entry.authority && !entry.insecure) {
+    if (!entry.authority && !entry.insecure && !entry.authorityGiven) {
       add('problem', 'names no certificate-authority: the client then trusts only the operating system\'s CAs and fails with "x509: certificate signed by unknown authority"');
     }
     if (entry.authority && apiservers.length) {

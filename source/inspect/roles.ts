@@ -16,6 +16,8 @@ export interface Role {
   kind?: CertificateKind;
   /** The CN Kubernetes needs for this role, when the CN is an identity it reads (RBAC, the Node authorizer). */
   expectedCn?: string;
+  /** A kubelet client in group system:nodes whose CN lacks system:node: (the node, and whether --config names it). */
+  bareNodeCn?: {node: string | undefined; inConfig: boolean};
 }
 
 const kindOf = (id: CertificateId) => CERTIFICATES.find(k => k.id === id)!;
@@ -116,6 +118,14 @@ export function recogniseLeaf(cert: CertificateFacts, ctx: RecogniseContext): Ro
 
   let id: CertificateId | undefined = CATALOG_CNS.get(lower) ?? CONVENTIONS[lower];
   if (id === undefined && cert.dnsNames.some(d => d.startsWith('kubernetes.default'))) id = 'apiserver';
+
+  // The tutorials' commonest slip: O=system:nodes with the node's bare name as CN. It is meant as a
+  // kubelet's client certificate, and the Node authorizer knows kubelets only as system:node:NAME.
+  if (id === undefined && cert.organizations.includes('system:nodes') && allows(cert, 'clientAuth')) {
+    const known = ctx.spec?.nodes.find(n => n.name === cn || n.name === lower);
+    const node = known?.name ?? nodesNamed(cert, ctx.spec, cn)[0];
+    return {...role('kubelet-client', node ? [node] : []), expectedCn: `system:node:${node ?? '<node name>'}`, bareNodeCn: {node, inConfig: known !== undefined}};
+  }
 
   const etcdish = lower.includes('etcd') || ctx.issuer === 'etcd-ca' || (file.includes('etcd') && cert.dnsNames.includes('localhost'));
   if ((id === undefined || id === 'etcd-server' || id === 'etcd-peer') && etcdish && !(id && ETCD_CLIENTS.has(id))) {

@@ -54,6 +54,8 @@ export interface InspectReport {
   kubeconfigs: KubeconfigRow[];
   /** Keys not paired with a certificate: the service-account pair, strays. */
   keys: KeyRow[];
+  /** What was found but not read: not a regular file, too large, a link to a folder. */
+  skipped: {file: string; reason: string}[];
   findings: Finding[];
   problems: number;
   warnings: number;

@@ -2,6 +2,7 @@
 // path field accepts, and the rows and details the check screen shows for an inspect report.
 import {existsSync} from 'node:fs';
 import type {Finding, InspectReport} from '../inspect/types.js';
+import {printable} from '../spec/quote.js';
 
 export type StartChoice = 'plan' | 'check' | 'update';
 
@@ -68,10 +69,11 @@ export function checkRowDetails(report: InspectReport, row: CheckRow): {title: s
     ['expires', `${cert.notAfter.slice(0, 10)} (${cert.daysLeft} days)`],
     ...(cert.copies.length ? [['copies', cert.copies.join(', ')] as [string, string]] : []),
   ] : [];
+  // Names come from the files read: escaped as the printed report escapes them (ESC, C1, bidi).
   return {
-    title: `${row.label} — ${row.file}`,
-    facts,
-    findings: rowFindings(report, row).map(f => ({severity: f.severity, message: f.file === row.file ? f.message : `${f.file} ${f.message}`, ...(f.why ? {why: f.why} : {})})),
+    title: printable(`${row.label} — ${row.file}`),
+    facts: facts.map(([label, value]) => [label, printable(value)]),
+    findings: rowFindings(report, row).map(f => ({severity: f.severity, message: printable(f.file === row.file ? f.message : `${f.file} ${f.message}`), ...(f.why ? {why: f.why} : {})})),
   };
 }
 

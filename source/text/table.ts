@@ -14,18 +14,35 @@ export interface Column<T> {
 /** Below this a column would wrap every few characters; the table is then wider than asked. */
 const NARROWEST = 4;
 
+/** The longest piece of text that `wrapText` keeps on one line: a word, or with `pieces` a word's part after a separator. */
+function longest(text: string, pieces: boolean): number {
+  const parts = text.split(' ').flatMap(word => (pieces ? word.split(/(?<=[,/:=-])/) : [word]));
+  return Math.max(0, ...parts.map(p => p.length));
+}
+
 export function columnWidths<T>(columns: Column<T>[], rows: T[], maxWidth = Infinity): number[] {
-  const widths = columns.map(c => Math.max(c.header.length, ...rows.map(r => c.value(r).length)));
+  const cells = columns.map(c => [c.header, ...rows.map(r => c.value(r))]);
+  const widths = cells.map(texts => Math.max(...texts.map(t => t.length)));
   const gap = 2 * (columns.length - 1);
   let excess = widths.reduce((a, b) => a + b, 0) + gap - maxWidth;
-  // Take width from the most expendable column first, down to its minimum, then the next.
+  // Take width from the most expendable column first, then the next: first only down to its
+  // longest word (cells wrap between words), then to its longest piece between separators
+  // (CN=kube- / apiserver), and only then to its minimum, where words break anywhere.
   const order = columns.map((c, i) => i).filter(i => columns[i]!.shrink !== undefined)
     .sort((a, b) => columns[b]!.shrink! - columns[a]!.shrink!);
-  for (const i of order) {
-    const floor = Math.min(widths[i]!, columns[i]!.min ?? 6);
-    const take = Math.min(Math.max(0, excess), widths[i]! - floor);
-    widths[i]! -= take;
-    excess -= take;
+  const floors = [
+    (i: number) => Math.max(columns[i]!.min ?? 6, ...cells[i]!.map(t => longest(t, false))),
+    (i: number) => Math.max(columns[i]!.min ?? 6, ...cells[i]!.map(t => longest(t, true))),
+    (i: number) => columns[i]!.min ?? 6,
+  ];
+  for (const floorOf of floors) {
+    for (const i of order) {
+      if (excess <= 0) break;
+      const floor = Math.min(widths[i]!, floorOf(i));
+      const take = Math.min(excess, widths[i]! - floor);
+      widths[i]! -= take;
+      excess -= take;
+    }
   }
   // Still too wide (a narrow terminal): the widest column gives up one character at a time.
   while (excess > 0) {

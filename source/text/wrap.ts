@@ -1,5 +1,5 @@
 // Text wrapped to a width without losing a character: break at spaces (dropped), else after a
-// comma, slash, colon or hyphen (kept), else hard. Tables and the wizard's scrolling views both
+// comma, slash, colon, equals sign or hyphen (kept), else hard. Tables and the wizard's scrolling views both
 // wrap with this, so they know how many lines a text takes before drawing it.
 
 /** The text as lines of at most `width` characters; every character but the break spaces kept. */
@@ -18,7 +18,7 @@ export function wrapText(text: string, width: number): string[] {
       }
       // After a separator that falls inside the width (the separator stays on the line).
       let cut = -1;
-      for (let i = w - 1; i > 0; i--) if (',/:-'.includes(rest[i]!)) { cut = i + 1; break; }
+      for (let i = w - 1; i > 0; i--) if (',/:=-'.includes(rest[i]!)) { cut = i + 1; break; }
       if (cut <= 0) cut = w;
       lines.push(rest.slice(0, cut));
       rest = rest.slice(cut);

@@ -2,6 +2,7 @@ import React, {useMemo, useState} from 'react';
 import {Box, Text, useInput, useStdout} from 'ink';
 import {checkPathError, checkRowDetails, checkRows, checkSummary} from '../interview/check.js';
 import type {InspectReport} from '../inspect/types.js';
+import {printable} from '../spec/quote.js';
 import {Form} from './Form.js';
 
 const MARK = {ok: 'ok', warning: 'warning', problem: 'PROBLEM'} as const;
@@ -88,7 +89,8 @@ export function CheckStep({initialPath, inspect, onBack, onQuit}: Props) {
     );
   }
 
-  const fileWidth = Math.min(Math.max(4, ...rows.map(r => r.file.length)), Math.floor(width / 2));
+  // Names come from the files read: shown escaped, as the printed report shows them.
+  const fileWidth = Math.min(Math.max(4, ...rows.map(r => printable(r.file).length)), Math.floor(width / 2));
   const start = Math.max(0, Math.min(cursor - Math.floor(windowSize / 2), rows.length - windowSize));
   return (
     <Box flexDirection="column">
@@ -96,7 +98,7 @@ export function CheckStep({initialPath, inspect, onBack, onQuit}: Props) {
       {rows.length === 0 ? <Text>No certificates, keys or kubeconfigs found here.</Text> : null}
       {rows.slice(start, start + windowSize).map((row, i) => (
         <Text key={row.file} inverse={start + i === cursor} wrap="truncate">
-          {start + i === cursor ? '› ' : '  '}<Text color={COLOR[row.verdict]}>{MARK[row.verdict].padEnd(8)}</Text>{row.file.padEnd(fileWidth).slice(0, fileWidth)}  {row.label}
+          {start + i === cursor ? '› ' : '  '}<Text color={COLOR[row.verdict]}>{MARK[row.verdict].padEnd(8)}</Text>{printable(row.file).padEnd(fileWidth).slice(0, fileWidth)}  {printable(row.label)}
         </Text>
       ))}
       {rows.length ? <Text dimColor>row {cursor + 1} of {rows.length}</Text> : null}

@@ -1,9 +1,10 @@
 // `kubepki verify DIR`: the checks of verify.sh done in-process, plus expiry and file modes.
 import {KeyObject, X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
-import {readFileSync, readdirSync, statSync, existsSync} from 'node:fs';
+import {readdirSync, statSync, existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse} from 'yaml';
 import {readManifest} from '../output/existing.js';
+import {readBounded} from '../output/read-bounded.js';
 import type {Manifest} from '../output/manifest.js';
 import {usersOf} from '../output/users.js';
 import {algorithmOf} from '../pki/algorithms.js';
@@ -191,12 +192,9 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
 
 /** A file of the tree, or an error naming it (relative to the tree) and why it cannot be read. */
 function readable(dir: string, rel: string): Buffer {
-  try {
-    return readFileSync(join(dir, rel));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${rel} is missing` : `${rel} cannot be read (${code ?? (error as Error).message})`);
-  }
+  const read = readBounded(join(dir, rel));
+  if ('data' in read) return read.data;
+  throw new Error(read.code === 'ENOENT' ? `${rel} is missing` : `${rel} ${read.reason}`);
 }
 
 /** Private material 0600, every directory 0700, and no CA key outside the control plane. */
@@ -237,7 +235,7 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
     const others = node.files.filter(f => f.secret && /^pki\/nodes\/([^/]+)\//.test(f.source) && f.source.split('/')[2] !== name).map(f => f.path);
     const stale = node.files.filter(f => {
       try {
-        return !readFileSync(join(dir, node.bundle, f.path)).equals(readFileSync(join(dir, f.source)));
+        return !readable(dir, join(node.bundle, f.path)).equals(readable(dir, f.source));
       } catch {
         return true;
       }

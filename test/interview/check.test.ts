@@ -10,6 +10,7 @@ const report: InspectReport = {
   ],
   kubeconfigs: [{file: 'admin.conf', copies: [], user: 'admin', server: 'https://10.0.0.1:6443', client: 'admin', verdict: 'ok'}],
   keys: [],
+  skipped: [],
   findings: [
     {severity: 'problem', file: 'admin.crt', role: 'admin', message: 'has no O', why: 'RBAC reads each O as a group'},
     {severity: 'problem', file: 'admin.key', role: 'admin', message: 'is readable by every user'},

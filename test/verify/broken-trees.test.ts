@@ -112,12 +112,12 @@ describe('verify and verify.sh against broken trees', () => {
     const {verify, script} = broken(dir => {
       rmSync(join(dir, 'pki/apiserver.key'));
       rmSync(join(dir, 'pki/front-proxy-client.crt'));
-      mkdirSync(join(dir, 'pki/front-proxy-client.crt')); // read() fails with EISDIR, even as root
+      mkdirSync(join(dir, 'pki/front-proxy-client.crt')); // not a regular file, even to root
     });
     expect(verify.status).toBe(1);
     expect(verify.stderr).toBe('');
     expect(verify.stdout).toMatch(/pki\/apiserver\.crt\s+apiserver\s+FAIL\s+pki\/apiserver\.key is missing/);
-    expect(verify.stdout).toMatch(/front-proxy-client\.crt\s+front-proxy-client\s+FAIL\s+pki\/front-proxy-client\.crt cannot be read \(EISDIR\)/);
+    expect(verify.stdout).toMatch(/front-proxy-client\.crt\s+front-proxy-client\s+FAIL\s+pki\/front-proxy-client\.crt is a directory, not a regular file/);
     expect(verify.stdout).toMatch(/nodes\/cp1\s+bundle\s+FAIL\s+.*apiserver\.key missing or differs/);
     expect(script.status).toBe(1);
     expect(script.stderr).toMatch(/^FAIL pki\/apiserver\.key: not a readable private key/m);
