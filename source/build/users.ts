@@ -16,6 +16,7 @@ import {renderKubeconfig} from '../pki/kubeconfig.js';
 import {shellQuote} from '../scripts/shell.js';
 import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
+import {isPrintable, printable, quote} from '../spec/quote.js';
 import {specFromFile} from '../spec/load.js';
 import type {KeyType} from '../spec/types.js';
 
@@ -45,12 +46,12 @@ const MIN_CSR_SECONDS = 600;
 export function userProblems(request: AddUserRequest): string[] {
   const problems: string[] = [];
   if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,62}$/.test(request.name)) {
-    problems.push(`NAME: ${JSON.stringify(request.name)} must be 1-63 letters, digits, '.', '_', '@' or '-', starting with a letter or digit (it names a directory and the certificate's CN)`);
+    problems.push(`NAME: ${quote(request.name)} must be 1-63 letters, digits, '.', '_', '@' or '-', starting with a letter or digit (it names a directory and the certificate's CN)`);
   }
   if (request.groups.length === 0) problems.push('--group: give at least one group (the certificate\'s O), e.g. --group developers');
   for (const g of request.groups) {
-    // eslint-disable-next-line no-control-regex -- control characters are what is refused
-    if (g === '' || g.length > 64 || /[\u0000-\u001f\u007f]/.test(g)) problems.push(`--group: ${JSON.stringify(g)} must be 1-64 printable characters`);
+    const problem = groupProblem(g);
+    if (problem) problems.push(`--group: ${problem}`);
   }
   if (new Set(request.groups).size !== request.groups.length) problems.push('--group: a group is given twice');
   // kube-apiserver's CertificateSubjectRestriction admission plugin (on by default) refuses such a CSR.
@@ -59,10 +60,25 @@ export function userProblems(request: AddUserRequest): string[] {
   }
   if (request.validity !== undefined) {
     const hours = parseDurationHours(request.validity);
-    if (hours === undefined) problems.push(`--validity: ${JSON.stringify(request.validity)} is not a duration such as 8760h, 90d or 1y`);
+    if (hours === undefined) problems.push(`--validity: ${quote(request.validity)} is not a duration such as 8760h, 90d or 1y`);
     else if (request.csr && hours * 3600 < MIN_CSR_SECONDS) problems.push('--validity: the CertificateSigningRequest API needs at least 10 minutes');
   }
   return problems;
+}
+
+/**
+ * Why `group` cannot be a user's group, or undefined when it can. The one rule, at user add (and
+ * the wizard's form) and at verify: the O value is written and read back byte for byte, so any
+ * text could round-trip, but these would not do what the person typing them meant.
+ */
+export function groupProblem(group: string): string | undefined {
+  const shown = quote(group);
+  if (group.length === 0 || group.length > 64) return `${shown} must be 1-64 characters (an O value of the certificate)`;
+  if (!isPrintable(group)) return `${shown} holds a control or invisible character (a terminal would act on it or hide it); use printable characters`;
+  if (group.trim() === '') return `${shown} is only spaces`;
+  if (group.trim() !== group) return `${shown} begins or ends with a space: it would be a group other than ${quote(group.trim())}, and RBAC bindings for ${quote(group.trim())} would not match it`;
+  if (group.includes(',')) return `${shown} holds a comma: a group is one name; for several give --group once each (--group ${group.split(',').map(g => shellQuote(g.trim())).filter(g => g !== "''").join(' --group ')})`;
+  return undefined;
 }
 
 /** Warnings about groups that give more than they seem to. */
@@ -107,17 +123,17 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   const existing = readExisting(out);
   const {name, groups} = request;
   const dir = userDir(name);
-  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${out}/${dir} already exists; kubepki user renew ${name} --out ${shellQuote(out)} gives it a fresh certificate, kubepki user remove ${name} --out ${shellQuote(out)} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
+  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${printable(join(out, dir))} already exists; kubepki user renew ${name} --out ${shellQuote(out)} gives it a fresh certificate, kubepki user remove ${name} --out ${shellQuote(out)} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
   // A user named like one of the cluster's own identities would act as that component: as the
   // front proxy (front-proxy-client may assert any user and group through request headers), as the
   // apiserver's kubelet client, as a node, as the admin of kubeadm's bindings.
   const components = existing.manifest.certificates.filter(c => c.cn === name);
   if (components.length) {
-    throw new InputError([`NAME: ${JSON.stringify(name)} is the name (CN) of the cluster's own ${[...new Set(components.map(c => c.id))].join(', ')} certificate: a user of that name would be that component to the cluster (its bindings, and for front-proxy-client any user it claims); choose a name of a person`]);
+    throw new InputError([`NAME: ${quote(name)} is the name (CN) of the cluster's own ${[...new Set(components.map(c => c.id))].join(', ')} certificate: a user of that name would be that component to the cluster (its bindings, and for front-proxy-client any user it claims); choose a name of a person`]);
   }
   const ca = existing.authorities.get(CLUSTER_CA);
-  if (!ca || ca.cert.pem === undefined) throw new InputError([`--out: ${out} has no readable cluster CA certificate (${ca?.cert.path ?? 'pki/ca.crt'})`]);
-  if (!request.csr && ca.key.pem === undefined) throw new InputError([`--out: the cluster CA key ${ca.key.path} is not in ${out} (${ca.key.problem}); use --csr to have the cluster sign instead`]);
+  if (!ca || ca.cert.pem === undefined) throw new InputError([`--out: ${printable(out)} has no readable cluster CA certificate (${ca?.cert.path ?? 'pki/ca.crt'})`]);
+  if (!request.csr && ca.key.pem === undefined) throw new InputError([`--out: the cluster CA key ${ca.key.path} is not in ${printable(out)} (${ca.key.problem}); use --csr to have the cluster sign instead`]);
   const hours = request.validity !== undefined ? parseDurationHours(request.validity)! : clusterValidityHours(out);
   const keyType = existing.manifest.keyType as KeyType;
   const pair = await createKeyGenerator(1)(KEY_ALGORITHMS[keyType]);
@@ -211,17 +227,17 @@ export interface RenewedUser extends UserResult {
 export function renewUser(out: string, name: string, validity: string | undefined, now = new Date()): RenewedUser {
   const existing = readExisting(out);
   const entry = usersOf(existing.manifest).find(u => u.name === name);
-  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)} (kubepki user add ${name} --group G --out ${shellQuote(out)} makes one)`]);
+  if (!entry) throw new InputError([`NAME: ${printable(out)} has no user ${quote(name)} (kubepki user add ${shellQuote(name)} --group G --out ${shellQuote(out)} makes one)`]);
   let hours: number | undefined;
   if (validity !== undefined) {
     hours = parseDurationHours(validity);
-    if (hours === undefined) throw new InputError([`--validity: ${JSON.stringify(validity)} is not a duration such as 8760h, 90d or 1y`]);
+    if (hours === undefined) throw new InputError([`--validity: ${quote(validity)} is not a duration such as 8760h, 90d or 1y`]);
   }
   if (entry.signedBy === 'csr') {
     throw new InputError([`NAME: user ${name} was signed by the cluster (--csr), which also signs its renewal: kubepki user remove ${name} --out ${shellQuote(out)}, then kubepki user add ${name} --csr ${entry.groups.map(g => `--group ${shellQuote(g)}`).join(' ')} --out ${shellQuote(out)}`]);
   }
   const ca = existing.authorities.get(CLUSTER_CA);
-  if (!ca || ca.cert.pem === undefined || ca.key.pem === undefined) throw new InputError([`--out: the cluster CA certificate and key (${ca?.cert.path ?? 'pki/ca.crt'}, ${ca?.key.path ?? 'pki/ca.key'}) must be readable in ${out} to renew a user`]);
+  if (!ca || ca.cert.pem === undefined || ca.key.pem === undefined) throw new InputError([`--out: the cluster CA certificate and key (${ca?.cert.path ?? 'pki/ca.crt'}, ${ca?.key.path ?? 'pki/ca.key'}) must be readable in ${printable(out)} to renew a user`]);
   const keyPem = readFileSync(join(out, entry.key), 'utf8');
   const old = new X509Certificate(readFileSync(join(out, entry.cert!), 'utf8'));
   const {pem: cert, warnings} = issueUserCertificate(ca.cert.pem, ca.key.pem, {name, groups: entry.groups},
@@ -246,7 +262,7 @@ export interface RemovedUser {
 export function removeUser(out: string, name: string): RemovedUser {
   const existing = readExisting(out);
   const entry = usersOf(existing.manifest).find(u => u.name === name);
-  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)}`]);
+  if (!entry) throw new InputError([`NAME: ${printable(out)} has no user ${quote(name)}`]);
   const validUntil = entry.cert ? new Date(new X509Certificate(readFileSync(join(out, entry.cert), 'utf8')).validTo) : undefined;
   dropUser(out, name);
   const advice: string[] = [];
@@ -256,7 +272,7 @@ export function removeUser(out: string, name: string): RemovedUser {
     advice.push(`Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list. It is in system:masters, which no RBAC change can limit: only replacing the cluster CA ends its access before then.`);
   } else {
     advice.push(
-      `Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list: whoever holds a copy keeps every right bound to the user ${name} or to its groups (${entry.groups.join(', ')}) until then.`,
+      `Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list: whoever holds a copy keeps every right bound to the user ${name} or to its groups (${printable(entry.groups.join(', '))}) until then.`,
       'To end them now, remove or narrow the RBAC bindings that name them (a group\'s binding also serves its other members):',
       `kubectl get clusterrolebindings,rolebindings -A -o wide | grep -E ${shellQuote(`(^|[ ,])(${[name, ...entry.groups].map(escapeRegex).join('|')})([ ,]|$)`)}`,
     );

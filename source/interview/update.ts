@@ -14,7 +14,7 @@ import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
 import {printable} from '../spec/quote.js';
 import type {ClusterSpec} from '../spec/types.js';
-import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/inspect.js';
+import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/read-out.js';
 import {notedTable, type Column, type TableLines} from '../text/table.js';
 
 export const updateLesson =

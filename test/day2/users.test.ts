@@ -9,11 +9,14 @@ import {runCommand} from '../../source/commands/run.js';
 import {buildCluster} from '../../source/build/index.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {specFromFile} from '../../source/spec/load.js';
-import {inspectDirectory} from '../../source/verify/inspect.js';
+import {inspectDirectory} from '../../source/verify/read-out.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {openssl} from '../helpers/run.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {snapshot} from '../helpers/snapshot.js';
+import {subjectOf} from '../../source/pki/subject.js';
+import {isPrintable, printable} from '../../source/spec/quote.js';
+import {shellQuote} from '../../source/scripts/shell.js';
 
 const tmp = tempDir('kubepki-users-');
 afterAll(() => tmp.remove());
@@ -370,5 +373,100 @@ describe('printed lines on an OUT path with a space', () => {
     expect(renewed.stdout).toContain(`bash '${out}'/distribute.sh cp1 cp2\n`);
     const refused = await kubepki({command: 'user-renew', out, name: 'bob'});
     expect(refused.stderr).toContain(`kubepki user remove bob --out '${out}', then`);
+  });
+});
+
+describe('groups: one rule at user add and at verify, read from the DER (issue 21 item 11)', () => {
+  it('groups that round-trip (backslash, quotes, +, #, =, é) pass add and verify; groups that would not mean what was typed (a comma, spaces at the ends, only spaces) are refused at add, nothing written', async () => {
+    const out = freshOut('group-rules');
+    const kept = ['a\\b', 'q"x', "x'y", 'a+b', '#x', 'a=b', 'é', 'a;b', '<b>'];
+    const r = await add(out, 'kim', kept);
+    expect(r.status, r.stderr).toBe(0);
+    const cert = new X509Certificate(readFileSync(join(out, 'users/kim/kim.crt')));
+    expect(subjectOf(cert.raw).organizations).toEqual(kept);
+    const users = inspectDirectory(out).filter(f => f.check.startsWith('user kim'));
+    expect(users.map(f => [f.check, f.ok, f.detail])).toEqual([
+      ['user kim', true, expect.stringContaining('client auth')],
+      ['user kim kubeconfig', true, expect.any(String)],
+    ]);
+    const before = snapshot(out);
+    for (const [group, message] of [
+      ['a,b', /^kubepki: --group: "a,b" holds a comma: a group is one name; for several give --group once each \(--group a --group b\)$/m],
+      ['dev ', /^kubepki: --group: "dev " begins or ends with a space: it would be a group other than "dev"/m],
+      [' dev', /^kubepki: --group: " dev" begins or ends with a space/m],
+      [' ', /^kubepki: --group: " " is only spaces$/m],
+      ['x'.repeat(65), /^kubepki: --group: "x{65}" must be 1-64 characters/m],
+    ] as const) {
+      const refused = await add(out, 'lee', [group]);
+      expect(refused.status, group).toBe(2);
+      expect(refused.stderr).toMatch(message);
+    }
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('verify applies the same rule to a user an older kubepki (or a hand) wrote with such a group, and compares the O values as written', async () => {
+    const out = freshOut('group-rules-verify');
+    expect((await add(out, 'kim', ['dev'])).status).toBe(0);
+    // What kubepki 0.x wrote for --group 'dev ': the certificate carries "dev " and the manifest says so.
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const ca = {cert: readFileSync(join(out, 'pki/ca.crt'), 'utf8'), key: readFileSync(join(out, 'pki/ca.key'), 'utf8')};
+    const key = readFileSync(join(out, 'users/kim/kim.key'), 'utf8');
+    const {createLeaf, loadIssuer} = await import('../../source/pki/certificate.js');
+    const {createPublicKey, createPrivateKey} = await import('node:crypto');
+    const {algorithmOf} = await import('../../source/pki/algorithms.js');
+    const now = Date.now();
+    const pem = createLeaf({subject: {cn: 'kim', organizations: ['dev ']}, publicKey: createPublicKey(key).export({type: 'spki', format: 'der'}), algorithm: algorithmOf(createPrivateKey(key)),
+      dnsNames: [], ipAddresses: [], notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000)}, ['clientAuth'], loadIssuer(ca.cert, ca.key));
+    writeFileSync(join(out, 'users/kim/kim.crt'), pem);
+    manifest.users[0].groups = ['dev '];
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
+    const found = inspectDirectory(out).find(f => f.check === 'user kim')!;
+    expect(found.ok).toBe(false);
+    // Not "groups (O) are [dev\ ]": the O value read from the DER equals the manifest's; the rule is what fails.
+    expect(found.detail).toMatch(/^group "dev " begins or ends with a space: .*; remove the user and add it again with the groups meant$/);
+  });
+});
+
+describe('C1 controls and bidi overrides in groups and file names (issue 21 item 11)', () => {
+  it('user add refuses them in a group; printable() escapes them and the other invisible controls; shellQuote writes them as $\'\\u…\' that bash reads back', async () => {
+    const out = freshOut('bidi');
+    const before = snapshot(out);
+    for (const group of ['x\u009by', 'r\u202eq', 'a\u200fb', 'z\u2066w', 'b\ufeff']) {
+      const r = await add(out, 'lee', [group]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^kubepki: --group: "[^"]*\\u[0-9a-f]{4}[^"]*" holds a control or invisible character/m);
+      expect(r.stderr).not.toMatch(/[\u0080-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/);
+    }
+    expect(snapshot(out)).toEqual(before);
+    expect(printable('a\u009b31mb\u202ec\u200ed\u061ce\u2067f\ufeffg\u200bh')).toBe('a\\u009b31mb\\u202ec\\u200ed\\u061ce\\u2067f\\ufeffg\\u200bh');
+    expect(printable('plain é 😀 ü')).toBe('plain é 😀 ü');
+    const word = "o'ut\u202e\u009b\\x";
+    const quoted = shellQuote(word);
+    expect(quoted).toBe("$'o\\'ut\\u202e\\u009b\\\\x'");
+    expect(isPrintable(quoted)).toBe(true);
+    const echoed = spawnSync('bash', ['-c', `printf %s ${quoted}`], {encoding: 'utf8', env: {...process.env, LC_ALL: 'C.UTF-8'}});
+    expect(echoed.stdout).toBe(word);
+    expect(shellQuote('plain')).toBe('plain');
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+  });
+
+  it('an OUT whose name holds U+202E and U+009B, and a hand-edited manifest group: user commands and verify print them escaped', async () => {
+    const out = join(tmp.path, 'evil\u202e\u009bout');
+    cpSync(pristine, out, {recursive: true});
+    const r = await add(out, 'kim', ['dev']);
+    expect(r.status, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    manifest.users[0].groups = ['dev\u202e'];
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
+    const v = await kubepki({command: 'verify', dir: out});
+    const removed = await kubepki({command: 'user-remove', out, name: 'kim'});
+    const missing = await kubepki({command: 'user-renew', out, name: 'kim'});
+    for (const text of [r.stdout, r.stderr, v.stdout, v.stderr, removed.stdout, removed.stderr, missing.stderr]) {
+      expect(text).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+    }
+    expect(r.stdout).toContain('evil\\u202e\\u009bout');
+    expect(v.stdout).toMatch(/groups \(O\) are \[dev\], the manifest says \["dev\\u202e"\]/);
+    expect(removed.stdout).toContain('(dev\\u202e)');
+    expect(missing.stderr).toMatch(/evil\\u202e\\u009bout has no user "kim"/);
   });
 });
