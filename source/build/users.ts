@@ -2,12 +2,12 @@
 // is a client certificate whose CN is the user name and whose O values are the groups, signed
 // either here by the cluster CA or, with --csr, by the cluster itself through the
 // CertificateSigningRequest API (kubeadm's CA key never leaves the control plane then).
-import {X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
+import {X509Certificate, createHash, createPrivateKey, createPublicKey} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {readExisting} from '../output/existing.js';
-import {commitUser, dropUser, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
+import {commitUser, dropUser, readUserFile, refuseUserLinks, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
 import {createLeaf, loadIssuer} from '../pki/certificate.js';
 import {certificateMatchesKey, createCertificationRequest} from '../pki/csr.js';
 import {KEY_ALGORITHMS, algorithmOf, type KeyAlgorithm} from '../pki/algorithms.js';
@@ -114,8 +114,32 @@ export function sharedCaWarnings(manifest: {certificates: {id: string; signer: s
   return [`this cluster's CA also signs etcd's certificates (pki.authorities: single), and etcd accepts every client certificate that CA signs: ${name}'s certificate opens the datastore directly, bypassing RBAC. Guard it like admin's; a separate etcd CA (pki.authorities: etcd-separate or kubeadm) avoids this`];
 }
 
-/** The CertificateSigningRequest object name for a user (a DNS subdomain). */
-export const csrObjectName = (name: string) => `kubepki-user-${name.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}`;
+/** The largest spec.expirationSeconds the CertificateSigningRequest API takes: an int32 (about 68 years). */
+const MAX_CSR_SECONDS = 2 ** 31 - 1;
+
+/**
+ * spec.expirationSeconds for `hours`: at least the API's ten minutes, at most its int32 and the
+ * cluster CA's end (the signer would cut it there anyway), with the warning the signed path gives.
+ */
+export function csrExpirationSeconds(hours: number, caEnd: Date, now: Date): {seconds: number; warning?: string} {
+  const asked = Math.max(MIN_CSR_SECONDS, Math.round(hours * 3600));
+  const toCaEnd = Math.floor((caEnd.getTime() - now.getTime()) / 1000);
+  if (asked > toCaEnd && toCaEnd <= MAX_CSR_SECONDS && toCaEnd >= MIN_CSR_SECONDS) return {seconds: toCaEnd, warning: cappedAt(caEnd)};
+  if (asked > MAX_CSR_SECONDS) return {seconds: MAX_CSR_SECONDS, warning: `the validity asked for is longer than the CertificateSigningRequest API's expirationSeconds can say (an int32: ${MAX_CSR_SECONDS} seconds, about 68 years), so the request asks for that`};
+  return {seconds: asked};
+}
+
+/**
+ * The CertificateSigningRequest object name for a user: a DNS subdomain, one per user name. A name
+ * that is one already is used as it is (kubepki-user-jane); any other (Ann, a_b, a@b) is lowered
+ * and gets a hash of the exact name, after a dot no plain name has there, so Ann, ann and a_b,
+ * a-b never share an object (a `kubectl delete csr` for one must not delete another's request).
+ */
+export function csrObjectName(name: string): string {
+  if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) return `kubepki-user-${name}`;
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'user';
+  return `kubepki-user.${slug}-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
+}
 
 export async function addUser(out: string, request: AddUserRequest, now = new Date()): Promise<UserResult> {
   const problems = userProblems(request);
@@ -123,6 +147,7 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   const existing = readExisting(out);
   const {name, groups} = request;
   const dir = userDir(name);
+  refuseUserLinks(out, name);
   if (existsSync(join(out, dir))) throw new InputError([`NAME: ${printable(join(out, dir))} already exists; kubepki user renew ${name} --out ${shellQuote(out)} gives it a fresh certificate, kubepki user remove ${name} --out ${shellQuote(out)} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
   // A user named like one of the cluster's own identities would act as that component: as the
   // front proxy (front-proxy-client may assert any user and group through request headers), as the
@@ -144,7 +169,8 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   if (request.csr) {
     const csr = createCertificationRequest({cn: name, organizations: groups}, pair.privateKeyPem);
     const object = csrObjectName(name);
-    const seconds = Math.max(MIN_CSR_SECONDS, Math.round(hours * 3600));
+    const {seconds, warning} = csrExpirationSeconds(hours, new Date(new X509Certificate(ca.cert.pem).validTo), now);
+    if (warning) warnings.push(warning);
     const manifest = stringify({
       apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest',
       metadata: {name: object},
@@ -238,8 +264,10 @@ export function renewUser(out: string, name: string, validity: string | undefine
   }
   const ca = existing.authorities.get(CLUSTER_CA);
   if (!ca || ca.cert.pem === undefined || ca.key.pem === undefined) throw new InputError([`--out: the cluster CA certificate and key (${ca?.cert.path ?? 'pki/ca.crt'}, ${ca?.key.path ?? 'pki/ca.key'}) must be readable in ${printable(out)} to renew a user`]);
-  const keyPem = readFileSync(join(out, entry.key), 'utf8');
-  const old = new X509Certificate(readFileSync(join(out, entry.cert!), 'utf8'));
+  refuseUserLinks(out, name);
+  const keyPem = readUserFile(out, entry.key);
+  const was = certificateEnd(out, entry.cert!);
+  if (!was) throw new InputError([`NAME: ${entry.cert} of user ${name} is missing or not a certificate; kubepki user remove ${name} --out ${shellQuote(out)}, then kubepki user add ${name} ${entry.groups.map(g => `--group ${shellQuote(g)}`).join(' ')} --out ${shellQuote(out)}`]);
   const {pem: cert, warnings} = issueUserCertificate(ca.cert.pem, ca.key.pem, {name, groups: entry.groups},
     createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithmOf(createPrivateKey(keyPem)), hours ?? clusterValidityHours(out), now);
   const files: UserFile[] = [
@@ -247,7 +275,7 @@ export function renewUser(out: string, name: string, validity: string | undefine
     {path: entry.kubeconfig!, content: userKubeconfig(existing.manifest, name, ca.cert.pem, cert, keyPem), secret: true},
   ];
   commitUser(out, entry, files, true);
-  return {entry, written: files.map(f => f.path), warnings, commands: [], context: contextName(existing.manifest, name), was: new Date(old.validTo), until: new Date(new X509Certificate(cert).validTo)};
+  return {entry, written: files.map(f => f.path), warnings, commands: [], context: contextName(existing.manifest, name), was, until: new Date(new X509Certificate(cert).validTo)};
 }
 
 export interface RemovedUser {
@@ -263,21 +291,34 @@ export function removeUser(out: string, name: string): RemovedUser {
   const existing = readExisting(out);
   const entry = usersOf(existing.manifest).find(u => u.name === name);
   if (!entry) throw new InputError([`NAME: ${printable(out)} has no user ${quote(name)}`]);
-  const validUntil = entry.cert ? new Date(new X509Certificate(readFileSync(join(out, entry.cert), 'utf8')).validTo) : undefined;
+  // A certificate file already gone (or damaged) does not stop the removal: its end is then unknown here.
+  const validUntil = entry.cert ? certificateEnd(out, entry.cert) : undefined;
   dropUser(out, name);
   const advice: string[] = [];
-  if (!validUntil) {
+  const until = validUntil
+    ? `Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}`
+    : `Its certificate file ${entry.cert} was already gone, so when it expires is unknown here; any copy of it stays valid until then`;
+  if (!entry.cert) {
     advice.push(`Its CertificateSigningRequest may still be in the cluster: kubectl delete csr ${csrObjectName(name)}`);
   } else if (entry.groups.includes('system:masters')) {
-    advice.push(`Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list. It is in system:masters, which no RBAC change can limit: only replacing the cluster CA ends its access before then.`);
+    advice.push(`${until}, and Kubernetes checks no revocation list. It is in system:masters, which no RBAC change can limit: only replacing the cluster CA ends its access before then.`);
   } else {
     advice.push(
-      `Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list: whoever holds a copy keeps every right bound to the user ${name} or to its groups (${printable(entry.groups.join(', '))}) until then.`,
+      `${until}, and Kubernetes checks no revocation list: whoever holds a copy keeps every right bound to the user ${name} or to its groups (${printable(entry.groups.join(', '))}) until then.`,
       'To end them now, remove or narrow the RBAC bindings that name them (a group\'s binding also serves its other members):',
       `kubectl get clusterrolebindings,rolebindings -A -o wide | grep -E ${shellQuote(`(^|[ ,])(${[name, ...entry.groups].map(escapeRegex).join('|')})([ ,]|$)`)}`,
     );
   }
   return {entry, validUntil, advice};
+}
+
+/** When a user's certificate (OUT-relative) expires; undefined when it is missing, a link, or not a certificate. */
+function certificateEnd(out: string, rel: string): Date | undefined {
+  try {
+    return new Date(new X509Certificate(readUserFile(out, rel)).validTo);
+  } catch {
+    return undefined;
+  }
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

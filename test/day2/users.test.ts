@@ -2,7 +2,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
 import {spawnSync} from 'node:child_process';
-import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse} from 'yaml';
 import {runCommand} from '../../source/commands/run.js';
@@ -15,6 +15,7 @@ import {openssl} from '../helpers/run.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {snapshot} from '../helpers/snapshot.js';
 import {subjectOf} from '../../source/pki/subject.js';
+import {csrExpirationSeconds, csrObjectName} from '../../source/build/users.js';
 import {isPrintable, printable} from '../../source/spec/quote.js';
 import {shellQuote} from '../../source/scripts/shell.js';
 
@@ -468,5 +469,95 @@ describe('C1 controls and bidi overrides in groups and file names (issue 21 item
     expect(v.stdout).toMatch(/groups \(O\) are \[dev\], the manifest says \["dev\\u202e"\]/);
     expect(removed.stdout).toContain('(dev\\u202e)');
     expect(missing.stderr).toMatch(/evil\\u202e\\u009bout has no user "kim"/);
+  });
+});
+
+describe('smaller holes in user commands (issue 21 item 12, Low)', () => {
+  it('user remove of a user whose certificate file is gone removes it (was: ENOENT, nothing removed) and says the end is unknown', async () => {
+    const out = freshOut('remove-gone');
+    const untouched = snapshot(out);
+    expect((await add(out, 'jane', ['dev'])).status).toBe(0);
+    rmSync(join(out, 'users/jane/jane.crt'));
+    const r = await kubepki({command: 'user-remove', out, name: 'jane'});
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Its certificate file users\/jane\/jane\.crt was already gone, so when it expires is unknown here; any copy of it stays valid until then, and Kubernetes checks no revocation list/);
+    expect(r.stdout).toMatch(/kubectl get clusterrolebindings,rolebindings/);
+    expect(snapshot(out)).toEqual(untouched);
+    // user renew of such a user says what to do instead of crashing.
+    expect((await add(out, 'kim', ['dev'])).status).toBe(0);
+    rmSync(join(out, 'users/kim/kim.crt'));
+    const renewed = await kubepki({command: 'user-renew', out, name: 'kim'});
+    expect(renewed.status).toBe(2);
+    expect(renewed.stderr).toMatch(/^kubepki: NAME: users\/kim\/kim\.crt of user kim is missing or not a certificate; kubepki user remove kim --out .*, then kubepki user add kim --group dev --out /m);
+  });
+
+  it('user renew never writes through a link in OUT/users/NAME (was: the kubeconfig and its private key written to a 0644 file outside OUT); user add neither', async () => {
+    const out = freshOut('renew-link');
+    expect((await add(out, 'jane', ['dev'])).status).toBe(0);
+    const outside = join(tmp.path, 'outside.conf');
+    writeFileSync(outside, 'nothing\n', {mode: 0o644});
+    rmSync(join(out, 'users/jane/jane.conf'));
+    symlinkSync(outside, join(out, 'users/jane/jane.conf'));
+    const before = snapshot(out);
+    const r = await kubepki({command: 'user-renew', out, name: 'jane'});
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^kubepki: --out: users\/jane\/jane\.conf is a symbolic link in .*: kubepki reads and writes a user's files only as regular files it made, never through a link \(it would write jane's private key where the link points\)\. Remove it and run again\.$/m);
+    expect(readFileSync(outside, 'utf8')).toBe('nothing\n');
+    expect(snapshot(out)).toEqual(before);
+    // A key replaced by a link to someone else's key is not read (and so never signed) either.
+    rmSync(join(out, 'users/jane/jane.conf'));
+    cpSync(join(pristine, 'pki/ca.key'), join(out, 'users/jane/jane.conf')); // any regular file
+    const theirs = join(tmp.path, 'theirs.key');
+    cpSync(join(out, 'users/jane/jane.key'), theirs);
+    rmSync(join(out, 'users/jane/jane.key'));
+    symlinkSync(theirs, join(out, 'users/jane/jane.key'));
+    expect((await kubepki({command: 'user-renew', out, name: 'jane'})).stderr).toMatch(/users\/jane\/jane\.key is a symbolic link/);
+    // OUT/users itself a link: user add writes nothing through it.
+    const linked = freshOut('users-link');
+    const elsewhere = join(tmp.path, 'elsewhere');
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(linked, 'users'));
+    const added = await add(linked, 'amy', ['dev']);
+    expect(added.status).toBe(2);
+    expect(added.stderr).toMatch(/--out: users is a symbolic link in /);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('user add --csr --validity 100y asks for at most what the API\'s int32 expirationSeconds and the CA\'s end allow, and warns as the signed path does', async () => {
+    const out = freshOut('csr-100y');
+    const r = await add(out, 'ann', ['dev'], {csr: true, validity: '100y'});
+    expect(r.status, r.stderr).toBe(0);
+    const object = parse(readFileSync(join(out, 'users/ann/ann-csr.yaml'), 'utf8'));
+    const caEnd = new Date(new X509Certificate(readFileSync(join(out, 'pki/ca.crt'))).validTo);
+    const seconds = object.spec.expirationSeconds;
+    expect(seconds).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(Math.abs(Date.now() + seconds * 1000 - caEnd.getTime())).toBeLessThan(60_000);
+    expect(r.stderr).toContain(`warning: the validity asked for goes past the cluster CA's own end, so the certificate ends with the CA, on ${caEnd.toISOString().slice(0, 10)}`);
+    // A CA that outlives the int32: the field's own limit, said.
+    const now = new Date('2030-01-01T00:00:00Z');
+    expect(csrExpirationSeconds(100 * 8766, new Date('2200-01-01T00:00:00Z'), now)).toEqual({seconds: 2 ** 31 - 1, warning: expect.stringMatching(/longer than the CertificateSigningRequest API's expirationSeconds can say \(an int32: 2147483647 seconds, about 68 years\)/)});
+    expect(csrExpirationSeconds(24, new Date('2200-01-01T00:00:00Z'), now)).toEqual({seconds: 86400});
+    expect(csrExpirationSeconds(0.01, new Date('2200-01-01T00:00:00Z'), now)).toEqual({seconds: 600});
+  });
+
+  it('CertificateSigningRequest object names are one per user name: Ann/ann and a_b/a-b no longer share one; a plain name keeps kubepki-user-NAME; stable', async () => {
+    const names = ['ann', 'Ann', 'ANN', 'a_b', 'a-b', 'a.b', 'a@b', 'a..b', 'a.', 'jane', 'x'.repeat(63), 'X'.repeat(63)];
+    const objects = names.map(csrObjectName);
+    expect(new Set(objects).size).toBe(names.length);
+    expect(csrObjectName('ann')).toBe('kubepki-user-ann');
+    expect(csrObjectName('a-b')).toBe('kubepki-user-a-b');
+    expect(csrObjectName('a.b')).toBe('kubepki-user-a.b');
+    expect(csrObjectName('Ann')).toMatch(/^kubepki-user\.ann-[0-9a-f]{10}$/);
+    expect(csrObjectName('Ann')).toBe(csrObjectName('Ann'));
+    // Each a DNS subdomain of at most 253 characters, as metadata.name of most objects must be.
+    for (const o of objects) expect(o, o).toMatch(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+    // What user add --csr writes and prints, and what user remove tells to delete.
+    const out = freshOut('csr-names');
+    const ann = await add(out, 'ann', ['dev'], {csr: true});
+    const Ann = await add(out, 'Ann', ['dev'], {csr: true});
+    expect(ann.stdout).toContain('kubectl certificate approve kubepki-user-ann\n');
+    expect(Ann.stdout).toContain(`kubectl certificate approve ${csrObjectName('Ann')}\n`);
+    expect(parse(readFileSync(join(out, 'users/Ann/Ann-csr.yaml'), 'utf8')).metadata.name).toBe(csrObjectName('Ann'));
+    expect((await kubepki({command: 'user-remove', out, name: 'Ann'})).stdout).toContain(`kubectl delete csr ${csrObjectName('Ann')}\n`);
   });
 });
