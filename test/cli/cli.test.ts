@@ -29,6 +29,28 @@ describe('command line basics', () => {
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
   });
 
+  it('COMMAND --help prints that command\'s own help: usage, each flag of its usage explained, an example (issue 20 item 10)', () => {
+    const overview = kubepki(['--help']).stdout;
+    // Every command the overview lists has one.
+    const listed = [...new Set([...overview.matchAll(/^ {2}kubepki ([a-z]+(?: (?:add|finish|renew|remove))?)\b/gm)].map(m => m[1]!))];
+    expect(listed).toEqual(expect.arrayContaining(['example', 'plan', 'generate', 'verify', 'renew', 'user add', 'user finish', 'user renew', 'user remove', 'inspect']));
+    for (const command of [...listed, 'user']) {
+      const r = kubepki([...command.split(' '), '--help']);
+      expect(r.status, command).toBe(0);
+      expect(r.stdout, command).not.toBe(overview);
+      expect(r.stdout, command).toMatch(new RegExp(`^Usage: kubepki ${command}( |\\n)`));
+      expect(r.stdout, command).toMatch(command === 'user' ? /kubepki user add --help/ : /\nExamples?:\n {2}kubepki /);
+      const usage = r.stdout.split('\n')[0]!;
+      const flags = r.stdout.split(/\nFlags:\n/)[1] ?? '';
+      for (const flag of usage.match(/--[a-z-]+/g) ?? []) {
+        if (command !== 'user') expect(flags, `${command}: ${flag}`).toMatch(new RegExp(`^ {2}(-[a-z], )?\\s*${flag}\\b`, 'm'));
+      }
+    }
+    // -h, and the flag anywhere on the line.
+    expect(kubepki(['user', 'add', 'jane', '-h']).stdout).toMatch(/^Usage: kubepki user add NAME --group G/);
+    expect(kubepki(['--help', 'renew']).stdout).toMatch(/^Usage: kubepki renew DIR/);
+  });
+
   it('without a terminal and without --config, exits 2 at once naming --config and kubepki example', () => {
     const r = kubepki([]);
     expect(r.status).toBe(2);
