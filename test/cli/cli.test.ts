@@ -92,6 +92,31 @@ describe('command line basics', () => {
   });
 });
 
+describe('small things a newcomer met (issue 20 item 11)', () => {
+  it('generate prints the warnings plan prints (an even number of etcd members), before writing', () => {
+    const config = exampleWith('even-etcd', c => {
+      c.pki.key = 'ecdsa-p256';
+      for (const node of c.nodes) if (!node.roles.includes('etcd')) node.roles.push('etcd');
+    });
+    const plan = kubepki(['plan', '--config', config]);
+    const warnings = plan.stdout.split('\n').filter(l => l.startsWith('warning: '));
+    expect(warnings.join('\n')).toMatch(/etcd members tolerate no more failures than \d+ would/);
+    const gen = kubepki(['generate', '--config', config, '--out', join(tmp.path, 'even-etcd-out')]);
+    expect(gen.status, gen.stderr).toBe(0);
+    for (const w of warnings) expect(gen.stderr + gen.stdout).toContain(w);
+    expect(gen.stderr).toContain(`kubepki: ${warnings.find(w => /etcd members/.test(w))}\n`);
+  });
+
+  it('kubepki DIR on a directory kubepki did not write suggests kubepki inspect DIR', () => {
+    const dir = join(tmp.path, 'hand made');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'ca.crt'), '');
+    const r = kubepki([dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`is not a kubepki output directory: it has no manifest.json or cluster.yaml (kubepki generate writes both). To read the PKI in it: kubepki inspect '${dir}'.`);
+  });
+});
+
 describe('bad input: exit 2, the field named, nothing written', () => {
   const cases: [string, (c: any) => void, RegExp][] = [
     ['bad IP', c => { c.nodes[2].ip = '10.0.0.300'; }, /nodes\[2\] \(worker1\)\.ip: "10\.0\.0\.300" is not an IPv4 or IPv6 address/],
