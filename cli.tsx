@@ -4,6 +4,7 @@
 import {parseArgs} from 'node:util';
 import {readFileSync} from 'node:fs';
 import {commandHelp} from './source/commands/help.js';
+import {printable} from './source/spec/quote.js';
 
 const HELP = `kubepki — plan, generate, verify and ship the TLS PKI of a Kubernetes cluster
 
@@ -80,7 +81,8 @@ function version(): string {
 }
 
 function usageError(message: string): number {
-  process.stderr.write(`kubepki: ${message}\nRun kubepki --help for usage.\n`);
+  // Messages quote what was typed (an unknown command, a stray argument): never a raw control character.
+  process.stderr.write(`kubepki: ${printable(message)}\nRun kubepki --help for usage.\n`);
   return 2;
 }
 

@@ -107,6 +107,15 @@ describe('small things a newcomer met (issue 20 item 11)', () => {
     expect(gen.stderr).toContain(`kubepki: ${warnings.find(w => /etcd members/.test(w))}\n`);
   });
 
+  it('usage errors quote what was typed with C1 controls and bidi overrides escaped (issue 21 item 11)', () => {
+    for (const args of [['evil\u009b31m\u202e'], ['plan', '--config', 'x.yaml', 'stray\u202e'], ['user', 'add', 'x', 'y\u009b', '--out', 'o']]) {
+      const r = kubepki(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+      expect(r.stderr).toMatch(/\\u(009b|202e)/);
+    }
+  });
+
   it('kubepki DIR on a directory kubepki did not write suggests kubepki inspect DIR', () => {
     const dir = join(tmp.path, 'hand made');
     mkdirSync(dir);
