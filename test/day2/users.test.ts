@@ -462,7 +462,10 @@ describe('C1 controls and bidi overrides in groups and file names (issue 21 item
     const v = await kubepki({command: 'verify', dir: out});
     const removed = await kubepki({command: 'user-remove', out, name: 'kim'});
     const missing = await kubepki({command: 'user-renew', out, name: 'kim'});
-    for (const text of [r.stdout, r.stderr, v.stdout, v.stderr, removed.stdout, removed.stderr, missing.stderr]) {
+    const nowhere = await kubepki({command: 'verify', dir: join(tmp.path, 'nowhere\u202e\u009b')});
+    expect(nowhere.status).toBe(2);
+    expect(nowhere.stderr).toContain('nowhere\\u202e\\u009b: no manifest.json here');
+    for (const text of [r.stdout, r.stderr, v.stdout, v.stderr, removed.stdout, removed.stderr, missing.stderr, nowhere.stderr]) {
       expect(text).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
     }
     expect(r.stdout).toContain('evil\\u202e\\u009bout');
