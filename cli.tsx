@@ -3,6 +3,8 @@
 // by the mode that needs it, so --help and --version answer at once.
 import {parseArgs} from 'node:util';
 import {readFileSync} from 'node:fs';
+import {commandHelp} from './source/commands/help.js';
+import {printable} from './source/spec/quote.js';
 
 const HELP = `kubepki — plan, generate, verify and ship the TLS PKI of a Kubernetes cluster
 
@@ -59,7 +61,7 @@ Options:
       --json          plan or inspect report as JSON
       --plain         line prompts instead of the full-screen wizard
       --debug         on an unexpected error, print its stack trace
-  -h, --help          this help
+  -h, --help          this help; kubepki COMMAND --help: that command's own
   -V, --version       the version
 
 Exit codes: 0 done, 1 failed, 2 bad usage or input, or OUT busy (nothing written),
@@ -79,7 +81,8 @@ function version(): string {
 }
 
 function usageError(message: string): number {
-  process.stderr.write(`kubepki: ${message}\nRun kubepki --help for usage.\n`);
+  // Messages quote what was typed (an unknown command, a stray argument): never a raw control character.
+  process.stderr.write(`kubepki: ${printable(message)}\nRun kubepki --help for usage.\n`);
   return 2;
 }
 
@@ -112,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     return usageError((error as Error).message);
   }
   const {values, positionals} = parsed;
-  if (values.help) { process.stdout.write(HELP); return 0; }
+  if (values.help) { process.stdout.write(commandHelp(positionals) ?? HELP); return 0; }
   if (values.version) { process.stdout.write(`${version()}\n`); return 0; }
 
   const [command, ...rest] = positionals;

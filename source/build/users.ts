@@ -2,14 +2,15 @@
 // is a client certificate whose CN is the user name and whose O values are the groups, signed
 // either here by the cluster CA or, with --csr, by the cluster itself through the
 // CertificateSigningRequest API (kubeadm's CA key never leaves the control plane then).
-import {X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
+import {X509Certificate, createHash, createPrivateKey, createPublicKey} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {readExisting} from '../output/existing.js';
 import {readBounded} from '../output/read-bounded.js';
-import {commitUser, dropUser, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
+import {commitUser, dropUser, readUserFile, refuseUserLinks, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
 import {createLeaf, loadIssuer} from '../pki/certificate.js';
+import {subjectOf} from '../pki/subject.js';
 import {certificateMatchesKey, createCertificationRequest} from '../pki/csr.js';
 import {KEY_ALGORITHMS, algorithmOf, type KeyAlgorithm} from '../pki/algorithms.js';
 import {createKeyGenerator} from '../pki/keys.js';
@@ -17,8 +18,8 @@ import {renderKubeconfig} from '../pki/kubeconfig.js';
 import {shellQuote} from '../scripts/shell.js';
 import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
+import {isPrintable, printable, quote} from '../spec/quote.js';
 import {specFromFile} from '../spec/load.js';
-import {printable} from '../spec/quote.js';
 import type {KeyType} from '../spec/types.js';
 
 export interface AddUserRequest {
@@ -47,12 +48,12 @@ const MIN_CSR_SECONDS = 600;
 export function userProblems(request: AddUserRequest): string[] {
   const problems: string[] = [];
   if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,62}$/.test(request.name)) {
-    problems.push(`NAME: ${JSON.stringify(request.name)} must be 1-63 letters, digits, '.', '_', '@' or '-', starting with a letter or digit (it names a directory and the certificate's CN)`);
+    problems.push(`NAME: ${quote(request.name)} must be 1-63 letters, digits, '.', '_', '@' or '-', starting with a letter or digit (it names a directory and the certificate's CN)`);
   }
   if (request.groups.length === 0) problems.push('--group: give at least one group (the certificate\'s O), e.g. --group developers');
   for (const g of request.groups) {
-    // eslint-disable-next-line no-control-regex -- control characters are what is refused
-    if (g === '' || g.length > 64 || /[\u0000-\u001f\u007f]/.test(g)) problems.push(`--group: ${JSON.stringify(g)} must be 1-64 printable characters`);
+    const problem = groupProblem(g);
+    if (problem) problems.push(`--group: ${problem}`);
   }
   if (new Set(request.groups).size !== request.groups.length) problems.push('--group: a group is given twice');
   // kube-apiserver's CertificateSubjectRestriction admission plugin (on by default) refuses such a CSR.
@@ -61,10 +62,25 @@ export function userProblems(request: AddUserRequest): string[] {
   }
   if (request.validity !== undefined) {
     const hours = parseDurationHours(request.validity);
-    if (hours === undefined) problems.push(`--validity: ${JSON.stringify(request.validity)} is not a duration such as 8760h, 90d or 1y`);
+    if (hours === undefined) problems.push(`--validity: ${quote(request.validity)} is not a duration such as 8760h, 90d or 1y`);
     else if (request.csr && hours * 3600 < MIN_CSR_SECONDS) problems.push('--validity: the CertificateSigningRequest API needs at least 10 minutes');
   }
   return problems;
+}
+
+/**
+ * Why `group` cannot be a user's group, or undefined when it can. The one rule, at user add (and
+ * the wizard's form) and at verify: the O value is written and read back byte for byte, so any
+ * text could round-trip, but these would not do what the person typing them meant.
+ */
+export function groupProblem(group: string): string | undefined {
+  const shown = quote(group);
+  if (group.length === 0 || group.length > 64) return `${shown} must be 1-64 characters (an O value of the certificate)`;
+  if (!isPrintable(group)) return `${shown} holds a control or invisible character (a terminal would act on it or hide it); use printable characters`;
+  if (group.trim() === '') return `${shown} is only spaces`;
+  if (group.trim() !== group) return `${shown} begins or ends with a space: it would be a group other than ${quote(group.trim())}, and RBAC bindings for ${quote(group.trim())} would not match it`;
+  if (group.includes(',')) return `${shown} holds a comma: a group is one name; for several give --group once each (--group ${group.split(',').map(g => shellQuote(g.trim())).filter(g => g !== "''").join(' --group ')})`;
+  return undefined;
 }
 
 /** Warnings about groups that give more than they seem to. */
@@ -100,8 +116,32 @@ export function sharedCaWarnings(manifest: {certificates: {id: string; signer: s
   return [`this cluster's CA also signs etcd's certificates (pki.authorities: single), and etcd accepts every client certificate that CA signs: ${name}'s certificate opens the datastore directly, bypassing RBAC. Guard it like admin's; a separate etcd CA (pki.authorities: etcd-separate or kubeadm) avoids this`];
 }
 
-/** The CertificateSigningRequest object name for a user (a DNS subdomain). */
-export const csrObjectName = (name: string) => `kubepki-user-${name.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}`;
+/** The largest spec.expirationSeconds the CertificateSigningRequest API takes: an int32 (about 68 years). */
+const MAX_CSR_SECONDS = 2 ** 31 - 1;
+
+/**
+ * spec.expirationSeconds for `hours`: at least the API's ten minutes, at most its int32 and the
+ * cluster CA's end (the signer would cut it there anyway), with the warning the signed path gives.
+ */
+export function csrExpirationSeconds(hours: number, caEnd: Date, now: Date): {seconds: number; warning?: string} {
+  const asked = Math.max(MIN_CSR_SECONDS, Math.round(hours * 3600));
+  const toCaEnd = Math.floor((caEnd.getTime() - now.getTime()) / 1000);
+  if (asked > toCaEnd && toCaEnd <= MAX_CSR_SECONDS && toCaEnd >= MIN_CSR_SECONDS) return {seconds: toCaEnd, warning: cappedAt(caEnd)};
+  if (asked > MAX_CSR_SECONDS) return {seconds: MAX_CSR_SECONDS, warning: `the validity asked for is longer than the CertificateSigningRequest API's expirationSeconds can say (an int32: ${MAX_CSR_SECONDS} seconds, about 68 years), so the request asks for that`};
+  return {seconds: asked};
+}
+
+/**
+ * The CertificateSigningRequest object name for a user: a DNS subdomain, one per user name. A name
+ * that is one already is used as it is (kubepki-user-jane); any other (Ann, a_b, a@b) is lowered
+ * and gets a hash of the exact name, after a dot no plain name has there, so Ann, ann and a_b,
+ * a-b never share an object (a `kubectl delete csr` for one must not delete another's request).
+ */
+export function csrObjectName(name: string): string {
+  if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) return `kubepki-user-${name}`;
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'user';
+  return `kubepki-user.${slug}-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
+}
 
 export async function addUser(out: string, request: AddUserRequest, now = new Date()): Promise<UserResult> {
   const problems = userProblems(request);
@@ -109,17 +149,18 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   const existing = readExisting(out);
   const {name, groups} = request;
   const dir = userDir(name);
-  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${out}/${dir} already exists; kubepki user renew ${name} --out ${shellQuote(out)} gives it a fresh certificate, kubepki user remove ${name} --out ${shellQuote(out)} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
+  refuseUserLinks(out, name);
+  if (existsSync(join(out, dir))) throw new InputError([`NAME: ${printable(join(out, dir))} already exists; kubepki user renew ${name} --out ${shellQuote(out)} gives it a fresh certificate, kubepki user remove ${name} --out ${shellQuote(out)} removes it (and kubepki user finish ${name} … completes a pending --csr)`]);
   // A user named like one of the cluster's own identities would act as that component: as the
   // front proxy (front-proxy-client may assert any user and group through request headers), as the
   // apiserver's kubelet client, as a node, as the admin of kubeadm's bindings.
   const components = existing.manifest.certificates.filter(c => c.cn === name);
   if (components.length) {
-    throw new InputError([`NAME: ${JSON.stringify(name)} is the name (CN) of the cluster's own ${[...new Set(components.map(c => c.id))].join(', ')} certificate: a user of that name would be that component to the cluster (its bindings, and for front-proxy-client any user it claims); choose a name of a person`]);
+    throw new InputError([`NAME: ${quote(name)} is the name (CN) of the cluster's own ${[...new Set(components.map(c => c.id))].join(', ')} certificate: a user of that name would be that component to the cluster (its bindings, and for front-proxy-client any user it claims); choose a name of a person`]);
   }
   const ca = existing.authorities.get(CLUSTER_CA);
-  if (!ca || ca.cert.pem === undefined) throw new InputError([`--out: ${out} has no readable cluster CA certificate (${ca?.cert.path ?? 'pki/ca.crt'})`]);
-  if (!request.csr && ca.key.pem === undefined) throw new InputError([`--out: the cluster CA key ${ca.key.path} is not in ${out} (${ca.key.problem}); use --csr to have the cluster sign instead`]);
+  if (!ca || ca.cert.pem === undefined) throw new InputError([`--out: ${printable(out)} has no readable cluster CA certificate (${ca?.cert.path ?? 'pki/ca.crt'})`]);
+  if (!request.csr && ca.key.pem === undefined) throw new InputError([`--out: the cluster CA key ${ca.key.path} is not in ${printable(out)} (${ca.key.problem}); use --csr to have the cluster sign instead`]);
   const hours = request.validity !== undefined ? parseDurationHours(request.validity)! : clusterValidityHours(out);
   const keyType = existing.manifest.keyType as KeyType;
   const pair = await createKeyGenerator(1)(KEY_ALGORITHMS[keyType]);
@@ -130,7 +171,8 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
   if (request.csr) {
     const csr = createCertificationRequest({cn: name, organizations: groups}, pair.privateKeyPem);
     const object = csrObjectName(name);
-    const seconds = Math.max(MIN_CSR_SECONDS, Math.round(hours * 3600));
+    const {seconds, warning} = csrExpirationSeconds(hours, new Date(new X509Certificate(ca.cert.pem).validTo), now);
+    if (warning) warnings.push(warning);
     const manifest = stringify({
       apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest',
       metadata: {name: object},
@@ -188,12 +230,11 @@ function issuedUserProblems(cert: X509Certificate, want: {name: string; groups: 
       ? `names the cluster CA (${want.ca.subject.replace(/\n/g, ', ')}) as its issuer, but its signature does not verify with ${want.caFile}: another CA of that name signed it`
       : `was not signed by the cluster CA ${want.caFile} (its issuer is ${cert.issuer.replace(/\n/g, ', ') || 'empty'})`);
   }
-  // The legacy object holds the subject's values as they are, not escaped text.
-  const subject = cert.toLegacyObject().subject as Record<string, string | string[] | undefined>;
-  const all = (field: string) => [subject[field] ?? []].flat();
-  const cn = all('CN');
+  // The subject's values as the DER holds them (the one subject reader verify uses too).
+  const {attributes, organizations} = subjectOf(cert.raw);
+  const cn = attributes.filter(a => a.type === 'CN').map(a => a.value);
   if (cn.length !== 1 || cn[0] !== want.name) problems.push(`has CN ${printable(listed(cn))}, not ${want.name}`);
-  const groups = [...all('O')].sort();
+  const groups = [...organizations].sort();
   const requested = [...want.groups].sort();
   if (groups.join('\n') !== requested.join('\n')) problems.push(`has the groups (O) ${printable(listed(groups))}, but ${want.name} asked for ${printable(listed(requested))}`);
   if (Date.parse(cert.validTo) < now.getTime()) problems.push(`expired on ${cert.validTo}`);
@@ -249,19 +290,21 @@ export interface RenewedUser extends UserResult {
 export function renewUser(out: string, name: string, validity: string | undefined, now = new Date()): RenewedUser {
   const existing = readExisting(out);
   const entry = usersOf(existing.manifest).find(u => u.name === name);
-  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)} (kubepki user add ${name} --group G --out ${shellQuote(out)} makes one)`]);
+  if (!entry) throw new InputError([`NAME: ${printable(out)} has no user ${quote(name)} (kubepki user add ${shellQuote(name)} --group G --out ${shellQuote(out)} makes one)`]);
   let hours: number | undefined;
   if (validity !== undefined) {
     hours = parseDurationHours(validity);
-    if (hours === undefined) throw new InputError([`--validity: ${JSON.stringify(validity)} is not a duration such as 8760h, 90d or 1y`]);
+    if (hours === undefined) throw new InputError([`--validity: ${quote(validity)} is not a duration such as 8760h, 90d or 1y`]);
   }
   if (entry.signedBy === 'csr') {
     throw new InputError([`NAME: user ${name} was signed by the cluster (--csr), which also signs its renewal: kubepki user remove ${name} --out ${shellQuote(out)}, then kubepki user add ${name} --csr ${entry.groups.map(g => `--group ${shellQuote(g)}`).join(' ')} --out ${shellQuote(out)}`]);
   }
   const ca = existing.authorities.get(CLUSTER_CA);
-  if (!ca || ca.cert.pem === undefined || ca.key.pem === undefined) throw new InputError([`--out: the cluster CA certificate and key (${ca?.cert.path ?? 'pki/ca.crt'}, ${ca?.key.path ?? 'pki/ca.key'}) must be readable in ${out} to renew a user`]);
-  const keyPem = readFileSync(join(out, entry.key), 'utf8');
-  const old = new X509Certificate(readFileSync(join(out, entry.cert!), 'utf8'));
+  if (!ca || ca.cert.pem === undefined || ca.key.pem === undefined) throw new InputError([`--out: the cluster CA certificate and key (${ca?.cert.path ?? 'pki/ca.crt'}, ${ca?.key.path ?? 'pki/ca.key'}) must be readable in ${printable(out)} to renew a user`]);
+  refuseUserLinks(out, name);
+  const keyPem = readUserFile(out, entry.key);
+  const was = certificateEnd(out, entry.cert!);
+  if (!was) throw new InputError([`NAME: ${entry.cert} of user ${name} is missing or not a certificate; kubepki user remove ${name} --out ${shellQuote(out)}, then kubepki user add ${name} ${entry.groups.map(g => `--group ${shellQuote(g)}`).join(' ')} --out ${shellQuote(out)}`]);
   const {pem: cert, warnings} = issueUserCertificate(ca.cert.pem, ca.key.pem, {name, groups: entry.groups},
     createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithmOf(createPrivateKey(keyPem)), hours ?? clusterValidityHours(out), now);
   const files: UserFile[] = [
@@ -269,7 +312,7 @@ export function renewUser(out: string, name: string, validity: string | undefine
     {path: entry.kubeconfig!, content: userKubeconfig(existing.manifest, name, ca.cert.pem, cert, keyPem), secret: true},
   ];
   commitUser(out, entry, files, true);
-  return {entry, written: files.map(f => f.path), warnings, commands: [], context: contextName(existing.manifest, name), was: new Date(old.validTo), until: new Date(new X509Certificate(cert).validTo)};
+  return {entry, written: files.map(f => f.path), warnings, commands: [], context: contextName(existing.manifest, name), was, until: new Date(new X509Certificate(cert).validTo)};
 }
 
 export interface RemovedUser {
@@ -284,22 +327,35 @@ export interface RemovedUser {
 export function removeUser(out: string, name: string): RemovedUser {
   const existing = readExisting(out);
   const entry = usersOf(existing.manifest).find(u => u.name === name);
-  if (!entry) throw new InputError([`NAME: ${out} has no user ${JSON.stringify(name)}`]);
-  const validUntil = entry.cert ? new Date(new X509Certificate(readFileSync(join(out, entry.cert), 'utf8')).validTo) : undefined;
+  if (!entry) throw new InputError([`NAME: ${printable(out)} has no user ${quote(name)}`]);
+  // A certificate file already gone (or damaged) does not stop the removal: its end is then unknown here.
+  const validUntil = entry.cert ? certificateEnd(out, entry.cert) : undefined;
   dropUser(out, name);
   const advice: string[] = [];
-  if (!validUntil) {
+  const until = validUntil
+    ? `Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}`
+    : `Its certificate file ${entry.cert} was already gone, so when it expires is unknown here; any copy of it stays valid until then`;
+  if (!entry.cert) {
     advice.push(`Its CertificateSigningRequest may still be in the cluster: kubectl delete csr ${csrObjectName(name)}`);
   } else if (entry.groups.includes('system:masters')) {
-    advice.push(`Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list. It is in system:masters, which no RBAC change can limit: only replacing the cluster CA ends its access before then.`);
+    advice.push(`${until}, and Kubernetes checks no revocation list. It is in system:masters, which no RBAC change can limit: only replacing the cluster CA ends its access before then.`);
   } else {
     advice.push(
-      `Its certificate stays valid until ${validUntil.toISOString().slice(0, 10)}, and Kubernetes checks no revocation list: whoever holds a copy keeps every right bound to the user ${name} or to its groups (${entry.groups.join(', ')}) until then.`,
+      `${until}, and Kubernetes checks no revocation list: whoever holds a copy keeps every right bound to the user ${name} or to its groups (${printable(entry.groups.join(', '))}) until then.`,
       'To end them now, remove or narrow the RBAC bindings that name them (a group\'s binding also serves its other members):',
       `kubectl get clusterrolebindings,rolebindings -A -o wide | grep -E ${shellQuote(`(^|[ ,])(${[name, ...entry.groups].map(escapeRegex).join('|')})([ ,]|$)`)}`,
     );
   }
   return {entry, validUntil, advice};
+}
+
+/** When a user's certificate (OUT-relative) expires; undefined when it is missing, a link, or not a certificate. */
+function certificateEnd(out: string, rel: string): Date | undefined {
+  try {
+    return new Date(new X509Certificate(readUserFile(out, rel)).validTo);
+  } catch {
+    return undefined;
+  }
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -3,7 +3,7 @@
 // message then says what OUT holds, and the exit code is 128 + the signal's number.
 import {existsSync} from 'node:fs';
 import {performance} from 'node:perf_hooks';
-import {buildPlan} from '../plan/plan.js';
+import {buildPlan, sshWarning} from '../plan/plan.js';
 import {timings} from '../pki/timings.js';
 import {BuildInterrupted, buildCluster, finalReport} from '../build/index.js';
 import {changesReport, summarizeChanges} from '../build/changes.js';
@@ -25,6 +25,9 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
   try {
     const plan = buildPlan(specFromFile(config));
     const before = update ? manifestToUpdate(out) : undefined;
+    // What kubepki plan warns about, said before the keys are made (the report repeats the ssh one).
+    const ssh = sshWarning(plan.spec.ssh);
+    for (const w of plan.warnings.filter(w => w !== ssh)) io.err(`kubepki: warning: ${w}\n`);
     const planned = performance.now();
     const loop = performance.eventLoopUtilization();
     const started = Date.now();

@@ -4,6 +4,7 @@
 import {join} from 'node:path';
 import {addUser, finishUser, removeUser, renewUser, userNextSteps, type UserResult} from '../build/users.js';
 import {shellQuote} from '../scripts/shell.js';
+import {printable} from '../spec/quote.js';
 import {EXIT, type Io} from './io.js';
 
 export async function runUserAdd(io: Io, out: string, name: string, groups: string[], validity: string | undefined, csr: boolean): Promise<number> {
@@ -21,14 +22,14 @@ export function runUserRenew(io: Io, out: string, name: string, validity: string
   const result = renewUser(out, name, validity);
   for (const w of result.warnings) io.err(`kubepki: warning: ${w}\n`);
   const day = (d: Date) => d.toISOString().slice(0, 10);
-  io.out(`Renewed user ${name} (groups ${result.entry.groups.join(', ')}; key kept): valid until ${day(result.until)} (was ${day(result.was)}).\n${result.written.map(f => `  ${f}\n`).join('')}`);
+  io.out(`Renewed user ${name} (groups ${groupList(result.entry.groups)}; key kept): valid until ${day(result.until)} (was ${day(result.was)}).\n${result.written.map(f => `  ${printable(f)}\n`).join('')}`);
   io.out(`Give ${name} the new kubeconfig ${shellQuote(join(out, result.entry.kubeconfig!))}; the old certificate stays valid until ${day(result.was)}.\n`);
   return EXIT.ok;
 }
 
 export function runUserRemove(io: Io, out: string, name: string): number {
   const {advice} = removeUser(out, name);
-  io.out(`Removed user ${name}: ${join(out, 'users', name)} and its entry in manifest.json.\n`);
+  io.out(`Removed user ${name}: ${printable(join(out, 'users', name))} and its entry in manifest.json.\n`);
   const [first, ...rest] = advice;
   io.out(`${first}\n${rest.map(line => (line.startsWith('kubectl') ? `  ${line}\n` : `${line}\n`)).join('')}`);
   return EXIT.ok;
@@ -37,9 +38,12 @@ export function runUserRemove(io: Io, out: string, name: string): number {
 function report(io: Io, out: string, result: UserResult) {
   for (const w of result.warnings) io.err(`kubepki: warning: ${w}\n`);
   const {entry} = result;
-  io.out(`User ${entry.name} (groups ${entry.groups.join(', ')}) in ${join(out, 'users', entry.name)}:\n${result.written.map(f => `  ${f}\n`).join('')}`);
+  io.out(`User ${entry.name} (groups ${groupList(entry.groups)}) in ${printable(join(out, 'users', entry.name))}:\n${result.written.map(f => `  ${printable(f)}\n`).join('')}`);
   const [first, ...rest] = userNextSteps(out, result);
   if (!first) return;
   // The signing commands are indented under their heading; the "Try it" lines stand alone.
   io.out(`\n${first}\n${rest.map(line => (result.commands.length ? `  ${line}\n` : `${line}\n`)).join('')}`);
 }
+
+/** Groups for a message: a manifest written by hand (or by an older kubepki) may hold any text. */
+const groupList = (groups: string[]) => printable(groups.join(', '));

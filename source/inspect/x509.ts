@@ -3,6 +3,7 @@
 // version; those come from a small walk of the ASN.1 with pki/der.ts's reader.
 import {X509Certificate, type KeyObject} from 'node:crypto';
 import {children, decodeOid, read, type Element} from '../pki/der.js';
+import {readName, subjectText} from '../pki/subject.js';
 import {bytesToIp} from '../spec/net.js';
 
 export const EKU_OID = {serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2'} as const;
@@ -42,28 +43,7 @@ export interface CertificateFacts {
   publicKey: KeyObject;
 }
 
-const TAG = {boolean: 0x01, utf8: 0x0c, bmp: 0x1e, version: 0xa0, extensions: 0xa3, dnsName: 0x82, ipAddress: 0x87} as const;
-
-function text(element: Element): string {
-  if (element.tag === TAG.bmp) return Buffer.from(element.content).swap16().toString('utf16le');
-  return element.content.toString(element.tag === TAG.utf8 ? 'utf8' : 'latin1');
-}
-
-const ATTRIBUTE: Record<string, string> = {'2.5.4.3': 'CN', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST'};
-
-function readName(name: Element | undefined): {attributes: {type: string; value: string}[]} {
-  const attributes: {type: string; value: string}[] = [];
-  if (!name) return {attributes};
-  for (const rdn of children(name)) {
-    for (const pair of children(rdn)) {
-      const [type, value] = children(pair);
-      if (!type || !value) continue;
-      const id = decodeOid(type);
-      attributes.push({type: ATTRIBUTE[id] ?? id, value: text(value)});
-    }
-  }
-  return {attributes};
-}
+const TAG = {boolean: 0x01, version: 0xa0, extensions: 0xa3, dnsName: 0x82, ipAddress: 0x87} as const;
 
 /** extnID → the DER inside extnValue. */
 function readExtensions(tbs: Element[]): Map<string, Buffer> {
@@ -115,9 +95,6 @@ export function readCertificate(der: Buffer): CertificateFacts {
   const eku = extensions.get('2.5.29.37');
   const san = extensions.get('2.5.29.17');
   const names = san === undefined ? {dns: [], ip: []} : subjectAltNames(san);
-  // CN first, as people read a subject, whatever order the RDNs were written in.
-  const format = (n: typeof subjectName) => [...n.attributes.filter(a => a.type === 'CN'), ...n.attributes.filter(a => a.type !== 'CN')]
-    .map(a => `${a.type}=${a.value}`).join(', ');
   const sigOid = decodeOid(children(sigAlg!)[0]!);
   let selfSigned = false;
   try {
@@ -130,10 +107,10 @@ export function readCertificate(der: Buffer): CertificateFacts {
     x509,
     der,
     version,
-    cn: subjectName.attributes.find(a => a.type === 'CN')?.value ?? '',
-    organizations: subjectName.attributes.filter(a => a.type === 'O').map(a => a.value),
-    subject: format(subjectName),
-    issuer: format(issuerName),
+    cn: subjectName.find(a => a.type === 'CN')?.value ?? '',
+    organizations: subjectName.filter(a => a.type === 'O').map(a => a.value),
+    subject: subjectText(subjectName),
+    issuer: subjectText(issuerName),
     basicConstraintsCA,
     keyUsage: ku === undefined ? undefined : keyUsageOf(ku),
     extendedUsage: eku === undefined ? undefined : children(read(eku)).map(decodeOid),

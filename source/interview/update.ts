@@ -13,8 +13,9 @@ import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
 import {printable} from '../spec/quote.js';
+import {shellQuote} from '../scripts/shell.js';
 import type {ClusterSpec} from '../spec/types.js';
-import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/inspect.js';
+import {DEFAULT_EXPIRY_WARNING, inspectDirectory} from '../verify/read-out.js';
 import {notedTable, type Column, type TableLines} from '../text/table.js';
 
 export const updateLesson =
@@ -41,7 +42,7 @@ export function notKubepkiOutput(dir: string): string | undefined {
   if (!existsSync(dir)) return `${shown}: no such directory (and not a kubepki command)`;
   if (!statSync(dir).isDirectory()) return `${shown} is not a directory (nor a kubepki command)`;
   const missing = ['manifest.json', 'cluster.yaml'].filter(f => !existsSync(join(dir, f)));
-  if (missing.length) return `${shown} is not a kubepki output directory: it has no ${missing.join(' or ')} (kubepki generate writes both). To plan a new PKI run kubepki, or kubepki --config FILE.`;
+  if (missing.length) return `${shown} is not a kubepki output directory: it has no ${missing.join(' or ')} (kubepki generate writes both). To read the PKI in it: kubepki inspect ${shellQuote(dir)}. To plan a new PKI: kubepki, or kubepki --config FILE.`;
   return undefined;
 }
 

@@ -7,6 +7,7 @@ import {isAbsolute, join} from 'node:path';
 import {planRef} from '../plan/paths.js';
 import type {AuthorityId} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
+import {printable} from '../spec/quote.js';
 import type {Manifest} from './manifest.js';
 
 type Entry<K extends keyof Manifest> = Manifest[K] extends (infer E)[] ? E : never;
@@ -54,16 +55,16 @@ export function readManifest(dir: string): Manifest {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new InputError([`${dir}: no manifest.json here; is this a directory written by kubepki generate?`]);
+    throw new InputError([`${printable(dir)}: no manifest.json here; is this a directory written by kubepki generate?`]);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new InputError([`${path}: not valid JSON (${(error as Error).message})`]);
+    throw new InputError([printable(`${path}: not valid JSON (${(error as Error).message})`)]);
   }
   const problems = manifestProblems(raw);
-  if (problems.length) throw new InputError(problems.map(p => `${path}: ${p}`));
+  if (problems.length) throw new InputError(problems.map(p => printable(`${path}: ${p}`)));
   return raw as Manifest;
 }
 

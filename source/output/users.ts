@@ -1,10 +1,12 @@
 // Users of a cluster (kubectl access), kept under OUT/users/NAME/ and listed in manifest.json's
 // `users`. Written atomically: the user's directory is made beside its final place and renamed
 // in, then the manifest is replaced by rename. The engine carries both over when it rebuilds OUT.
-import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync, readFileSync, cpSync} from 'node:fs';
+import {closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync, readFileSync, cpSync} from 'node:fs';
 import {join} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {DIR_MODE, PUBLIC_MODE, SECRET_MODE} from './write.js';
+import {InputError} from '../spec/errors.js';
+import {printable} from '../spec/quote.js';
 
 export interface UserEntry {
   name: string;
@@ -34,6 +36,47 @@ export function withUsers<M extends object>(manifest: M, before: object | undefi
   return users.length ? {...manifest, users} : manifest;
 }
 
+/**
+ * Refuses a user whose files are reached through a link: OUT/users and OUT/users/NAME must be
+ * directories and every file in it a regular file. A link placed there would have kubepki read a
+ * key it did not make (and sign it) or write the user's private key wherever the link points.
+ */
+export function refuseUserLinks(out: string, name: string): void {
+  const odd: string[] = [];
+  const kind = (rel: string) => {
+    try {
+      const info = lstatSync(join(out, rel));
+      return info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'directory' : info.isFile() ? 'file' : 'not a regular file';
+    } catch {
+      return 'absent';
+    }
+  };
+  for (const rel of [USERS_DIR, userDir(name)]) {
+    const what = kind(rel);
+    if (what !== 'directory' && what !== 'absent') odd.push(`${rel} is ${what === 'file' ? 'a file' : what}`);
+  }
+  if (odd.length === 0 && kind(userDir(name)) === 'directory') {
+    for (const entry of readdirSync(join(out, userDir(name)))) {
+      const what = kind(`${userDir(name)}/${entry}`);
+      if (what !== 'file') odd.push(`${userDir(name)}/${entry} is ${what === 'directory' ? 'a directory' : what}`);
+    }
+  }
+  if (odd.length) {
+    throw new InputError([`--out: ${printable(odd.join('; '))} in ${printable(out)}: kubepki reads and writes a user's files only as regular files it made, never through a link (it would write ${name}'s private key where the link points). Remove ${odd.length > 1 ? 'them' : 'it'} and run again.`]);
+  }
+}
+
+/** One of a user's files (OUT-relative), never through a symbolic link. */
+export function readUserFile(out: string, rel: string): string {
+  const fd = openSync(join(out, rel), constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    if (!fstatSync(fd).isFile()) throw new InputError([`--out: ${printable(rel)} in ${printable(out)} is not a regular file`]);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface UserFile {
   /** OUT-relative. */
   path: string;
@@ -47,6 +90,7 @@ export interface UserFile {
  */
 export function commitUser(out: string, entry: UserEntry, files: UserFile[], replace: boolean): void {
   const dir = join(out, userDir(entry.name));
+  refuseUserLinks(out, entry.name);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const staging = join(out, USERS_DIR, `.${entry.name}.kubepki-${tag}`);
   mkdirSync(join(out, USERS_DIR), {recursive: true, mode: DIR_MODE});
@@ -55,7 +99,9 @@ export function commitUser(out: string, entry: UserEntry, files: UserFile[], rep
     else mkdirSync(staging, {mode: DIR_MODE});
     for (const f of files) {
       const path = join(out, f.path).replace(dir, staging);
-      writeFileSync(path, f.content, {mode: f.secret ? SECRET_MODE : PUBLIC_MODE});
+      // A new file every time (O_EXCL): its mode is the one given, and nothing is written through a link.
+      rmSync(path, {force: true});
+      writeFileSync(path, f.content, {mode: f.secret ? SECRET_MODE : PUBLIC_MODE, flag: 'wx'});
     }
     const manifestPath = join(out, 'manifest.json');
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));

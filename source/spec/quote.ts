@@ -3,12 +3,21 @@
 
 export const QUOTE_MAX = 80;
 
-// C0 and C1 controls, DEL, line/paragraph separators and the bidirectional overrides.
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// What a terminal would act on or draw misleadingly: C0 and C1 controls (U+009B is CSI, as ESC [
+// is), DEL, line/paragraph separators, the bidirectional controls that reorder what follows
+// (embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069, the marks U+200E, U+200F,
+// U+061C: "Trojan Source"), invisible characters (zero-width U+200B-U+200D, U+2060-U+2064, the
+// byte order mark U+FEFF, interlinear annotations U+FFF9-U+FFFB), and lone UTF-16 surrogates.
+const UNPRINTABLE_CLASS = '[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\ufff9-\\ufffb\\ud800-\\udfff]';
+const UNPRINTABLE = new RegExp(UNPRINTABLE_CLASS, 'gu');
+const ANY_UNPRINTABLE = new RegExp(UNPRINTABLE_CLASS, 'u');
 const escapeChar = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
-/** Text with every control character escaped (\u001b), for file names and keys in messages. */
+/** Text with every control character escaped (\u001b, \u009b, \u202e), for file names and keys in messages. */
 export const printable = (text: string) => text.replace(UNPRINTABLE, escapeChar);
+
+/** Whether printable() would leave `text` as it is: nothing a terminal acts on or hides. */
+export const isPrintable = (text: string) => !ANY_UNPRINTABLE.test(text);
 
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;

@@ -121,7 +121,24 @@ export function controlCharacterProblem(value: string): string | undefined {
   return `${show(value)} contains a control character (U+${code} at position ${at + 1})`;
 }
 
-const hostMessage = (host: string) => `${show(host)} is neither an IPv4/IPv6 address nor a DNS name`;
+/**
+ * Why `host` is neither an address nor a DNS name, with the fix when it is a URL or carries a
+ * port (https://lb.example.com:6443): the scheme is always https, and the port has its own field.
+ */
+function hostMessage(host: string, portField?: string): string {
+  const url = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(host);
+  const authority = url ? url[2]! : host;
+  const withPort = /^\[([^\]]+)\]:(\d+)$/.exec(authority) ?? /^([^:]+):(\d+)$/.exec(authority);
+  const bare = withPort ? withPort[1]! : authority.replace(/^\[(.*)\]$/, '$1');
+  const fixable = bare !== host && (ipFamily(bare) !== undefined || isDnsName(bare.toLowerCase(), true));
+  if (!fixable) return `${show(host)} is neither an IPv4/IPv6 address nor a DNS name`;
+  const drop = [url && `the scheme ${url[1]}://`, withPort && `the port :${withPort[2]}`, url && host.length > url[0].length && 'the path'].filter(Boolean);
+  const port = withPort && portField ? ` (the port goes in ${portField}: ${withPort[2]})` : '';
+  return `${show(host)} is not a host: drop ${drop.join(' and ') || 'the brackets'}; write ${show(bare.toLowerCase())}${port}`;
+}
+
+/** A DNS name as Kubernetes and TLS compare it: case-insensitively, so written in lower case. */
+const dnsName = (text: string, allowWildcard = false) => (isDnsName(text.toLowerCase(), allowWildcard) ? text.toLowerCase() : undefined);
 
 /** The single validator all front ends call. Input is whatever YAML/JSON parsing produced. */
 export function validate(raw: unknown, now: Date = new Date()): Validation {
@@ -158,8 +175,11 @@ export function validate(raw: unknown, now: Date = new Date()): Validation {
     const address = checkAddress(host);
     if (address.ok) host = address.ip;
     else { r.add(['endpoint', 'host'], `${show(host)} ${address.reason}`); host = undefined; }
-  } else if (host !== undefined && !isDnsName(host)) {
-    r.add(['endpoint', 'host'], hostMessage(host));
+  } else if (host !== undefined) {
+    // DNS names are case-insensitive: LB.Example.COM is lb.example.com, in the SANs and kubeconfigs alike.
+    const lower = dnsName(host);
+    if (lower !== undefined) host = lower;
+    else r.add(['endpoint', 'host'], hostMessage(host, 'endpoint.port'));
   }
   const port = endpointRaw && readPort(r, endpointRaw.port, ['endpoint', 'port'], DEFAULTS.port);
   const apiServerRaw = r.object(top.apiServer, ['apiServer'], ['port']);
@@ -267,7 +287,8 @@ function readExtraSANs(r: Reader, value: unknown): string[] {
       const address = checkAddress(san);
       if (!address.ok) return r.add(['extraSANs', i], `${show(san)} ${address.reason}`);
       name = address.ip;
-    } else if (!isDnsName(san, true)) return r.add(['extraSANs', i], hostMessage(san));
+    } else if (dnsName(san, true) !== undefined) name = dnsName(san, true)!;
+    else return r.add(['extraSANs', i], hostMessage(san));
     seen.add(name);
   });
   return [...seen];
@@ -327,7 +348,10 @@ function readNodes(r: Reader, value: unknown): NodeSpec[] | undefined {
     labels[i] = label;
     const labelIssues = () => { if (label) for (const issue of r.issues.slice(before)) issue.node = label; };
     if (!raw) { valid = false; labelIssues(); return; }
-    const name = r.string(raw.name, [...path, 'name']);
+    let name = r.string(raw.name, [...path, 'name']);
+    // The kubelet registers its node under its host name in lower case (component-helpers'
+    // GetHostname lowers it, the override too): Worker1 is the node worker1, and so are its identities.
+    if (name !== undefined && dnsName(name) !== undefined) name = dnsName(name)!;
     if (name !== undefined) {
       if (!isDnsName(name)) {
         r.add([...path, 'name'], `${show(name)} is not a node name: a DNS subdomain (RFC 1123) of labels separated by '.', each of lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters, ${MAX_NODE_NAME} in all (cp1, ip-10-0-0-2.ec2.internal)`);

@@ -3,7 +3,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {buildCluster, SERVICE_ACCOUNT_REF} from '../../source/build/index.js';
-import {inspectDirectory} from '../../source/verify/inspect.js';
+import {inspectDirectory} from '../../source/verify/read-out.js';
 import {finalReport} from '../../source/build/report.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {exampleSpec} from '../../source/spec/example.js';

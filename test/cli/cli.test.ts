@@ -29,6 +29,28 @@ describe('command line basics', () => {
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
   });
 
+  it('COMMAND --help prints that command\'s own help: usage, each flag of its usage explained, an example (issue 20 item 10)', () => {
+    const overview = kubepki(['--help']).stdout;
+    // Every command the overview lists has one.
+    const listed = [...new Set([...overview.matchAll(/^ {2}kubepki ([a-z]+(?: (?:add|finish|renew|remove))?)\b/gm)].map(m => m[1]!))];
+    expect(listed).toEqual(expect.arrayContaining(['example', 'plan', 'generate', 'verify', 'renew', 'user add', 'user finish', 'user renew', 'user remove', 'inspect']));
+    for (const command of [...listed, 'user']) {
+      const r = kubepki([...command.split(' '), '--help']);
+      expect(r.status, command).toBe(0);
+      expect(r.stdout, command).not.toBe(overview);
+      expect(r.stdout, command).toMatch(new RegExp(`^Usage: kubepki ${command}( |\\n)`));
+      expect(r.stdout, command).toMatch(command === 'user' ? /kubepki user add --help/ : /\nExamples?:\n {2}kubepki /);
+      const usage = r.stdout.split('\n')[0]!;
+      const flags = r.stdout.split(/\nFlags:\n/)[1] ?? '';
+      for (const flag of usage.match(/--[a-z-]+/g) ?? []) {
+        if (command !== 'user') expect(flags, `${command}: ${flag}`).toMatch(new RegExp(`^ {2}(-[a-z], )?\\s*${flag}\\b`, 'm'));
+      }
+    }
+    // -h, and the flag anywhere on the line.
+    expect(kubepki(['user', 'add', 'jane', '-h']).stdout).toMatch(/^Usage: kubepki user add NAME --group G/);
+    expect(kubepki(['--help', 'renew']).stdout).toMatch(/^Usage: kubepki renew DIR/);
+  });
+
   it('without a terminal and without --config, exits 2 at once naming --config and kubepki example', () => {
     const r = kubepki([]);
     expect(r.status).toBe(2);
@@ -67,6 +89,40 @@ describe('command line basics', () => {
     const json = JSON.parse(kubepki(['plan', '--config', config, '--json']).stdout);
     expect(json.certificates.find((c: any) => c.id === 'apiserver').ipAddresses).toContain('10.32.0.1');
     expect(readdirSync(tmp.path).filter(f => !f.endsWith('.yaml'))).toEqual([]);
+  });
+});
+
+describe('small things a newcomer met (issue 20 item 11)', () => {
+  it('generate prints the warnings plan prints (an even number of etcd members), before writing', () => {
+    const config = exampleWith('even-etcd', c => {
+      c.pki.key = 'ecdsa-p256';
+      for (const node of c.nodes) if (!node.roles.includes('etcd')) node.roles.push('etcd');
+    });
+    const plan = kubepki(['plan', '--config', config]);
+    const warnings = plan.stdout.split('\n').filter(l => l.startsWith('warning: '));
+    expect(warnings.join('\n')).toMatch(/etcd members tolerate no more failures than \d+ would/);
+    const gen = kubepki(['generate', '--config', config, '--out', join(tmp.path, 'even-etcd-out')]);
+    expect(gen.status, gen.stderr).toBe(0);
+    for (const w of warnings) expect(gen.stderr + gen.stdout).toContain(w);
+    expect(gen.stderr).toContain(`kubepki: ${warnings.find(w => /etcd members/.test(w))}\n`);
+  });
+
+  it('usage errors quote what was typed with C1 controls and bidi overrides escaped (issue 21 item 11)', () => {
+    for (const args of [['evil\u009b31m\u202e'], ['plan', '--config', 'x.yaml', 'stray\u202e'], ['user', 'add', 'x', 'y\u009b', '--out', 'o']]) {
+      const r = kubepki(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+      expect(r.stderr).toMatch(/\\u(009b|202e)/);
+    }
+  });
+
+  it('kubepki DIR on a directory kubepki did not write suggests kubepki inspect DIR', () => {
+    const dir = join(tmp.path, 'hand made');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'ca.crt'), '');
+    const r = kubepki([dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`is not a kubepki output directory: it has no manifest.json or cluster.yaml (kubepki generate writes both). To read the PKI in it: kubepki inspect '${dir}'.`);
   });
 });
 

@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {runCommand} from '../../source/commands/run.js';
-import {inspectDirectory} from '../../source/verify/inspect.js';
+import {inspectDirectory} from '../../source/verify/read-out.js';
 import {EXAMPLE_CONFIG} from '../../source/spec/example.js';
 import {generated, specWith, tempDir} from '../helpers/cluster.js';
 import {CLI, openssl, run} from '../helpers/run.js';

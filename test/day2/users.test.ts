@@ -2,18 +2,22 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
 import {spawnSync} from 'node:child_process';
-import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse} from 'yaml';
 import {runCommand} from '../../source/commands/run.js';
 import {buildCluster} from '../../source/build/index.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {specFromFile} from '../../source/spec/load.js';
-import {inspectDirectory} from '../../source/verify/inspect.js';
+import {inspectDirectory} from '../../source/verify/read-out.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {openssl} from '../helpers/run.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {snapshot} from '../helpers/snapshot.js';
+import {subjectOf} from '../../source/pki/subject.js';
+import {csrExpirationSeconds, csrObjectName} from '../../source/build/users.js';
+import {isPrintable, printable} from '../../source/spec/quote.js';
+import {shellQuote} from '../../source/scripts/shell.js';
 
 const tmp = tempDir('kubepki-users-');
 afterAll(() => tmp.remove());
@@ -370,5 +374,193 @@ describe('printed lines on an OUT path with a space', () => {
     expect(renewed.stdout).toContain(`bash '${out}'/distribute.sh cp1 cp2\n`);
     const refused = await kubepki({command: 'user-renew', out, name: 'bob'});
     expect(refused.stderr).toContain(`kubepki user remove bob --out '${out}', then`);
+  });
+});
+
+describe('groups: one rule at user add and at verify, read from the DER (issue 21 item 11)', () => {
+  it('groups that round-trip (backslash, quotes, +, #, =, é) pass add and verify; groups that would not mean what was typed (a comma, spaces at the ends, only spaces) are refused at add, nothing written', async () => {
+    const out = freshOut('group-rules');
+    const kept = ['a\\b', 'q"x', "x'y", 'a+b', '#x', 'a=b', 'é', 'a;b', '<b>'];
+    const r = await add(out, 'kim', kept);
+    expect(r.status, r.stderr).toBe(0);
+    const cert = new X509Certificate(readFileSync(join(out, 'users/kim/kim.crt')));
+    expect(subjectOf(cert.raw).organizations).toEqual(kept);
+    const users = inspectDirectory(out).filter(f => f.check.startsWith('user kim'));
+    expect(users.map(f => [f.check, f.ok, f.detail])).toEqual([
+      ['user kim', true, expect.stringContaining('client auth')],
+      ['user kim kubeconfig', true, expect.any(String)],
+    ]);
+    const before = snapshot(out);
+    for (const [group, message] of [
+      ['a,b', /^kubepki: --group: "a,b" holds a comma: a group is one name; for several give --group once each \(--group a --group b\)$/m],
+      ['dev ', /^kubepki: --group: "dev " begins or ends with a space: it would be a group other than "dev"/m],
+      [' dev', /^kubepki: --group: " dev" begins or ends with a space/m],
+      [' ', /^kubepki: --group: " " is only spaces$/m],
+      ['x'.repeat(65), /^kubepki: --group: "x{65}" must be 1-64 characters/m],
+    ] as const) {
+      const refused = await add(out, 'lee', [group]);
+      expect(refused.status, group).toBe(2);
+      expect(refused.stderr).toMatch(message);
+    }
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('verify applies the same rule to a user an older kubepki (or a hand) wrote with such a group, and compares the O values as written', async () => {
+    const out = freshOut('group-rules-verify');
+    expect((await add(out, 'kim', ['dev'])).status).toBe(0);
+    // What kubepki 0.x wrote for --group 'dev ': the certificate carries "dev " and the manifest says so.
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const ca = {cert: readFileSync(join(out, 'pki/ca.crt'), 'utf8'), key: readFileSync(join(out, 'pki/ca.key'), 'utf8')};
+    const key = readFileSync(join(out, 'users/kim/kim.key'), 'utf8');
+    const {createLeaf, loadIssuer} = await import('../../source/pki/certificate.js');
+    const {createPublicKey, createPrivateKey} = await import('node:crypto');
+    const {algorithmOf} = await import('../../source/pki/algorithms.js');
+    const now = Date.now();
+    const pem = createLeaf({subject: {cn: 'kim', organizations: ['dev ']}, publicKey: createPublicKey(key).export({type: 'spki', format: 'der'}), algorithm: algorithmOf(createPrivateKey(key)),
+      dnsNames: [], ipAddresses: [], notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000)}, ['clientAuth'], loadIssuer(ca.cert, ca.key));
+    writeFileSync(join(out, 'users/kim/kim.crt'), pem);
+    manifest.users[0].groups = ['dev '];
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
+    const found = inspectDirectory(out).find(f => f.check === 'user kim')!;
+    expect(found.ok).toBe(false);
+    // Not "groups (O) are [dev\ ]": the O value read from the DER equals the manifest's; the rule is what fails.
+    expect(found.detail).toMatch(/^group "dev " begins or ends with a space: .*; remove the user and add it again with the groups meant$/);
+  });
+});
+
+describe('C1 controls and bidi overrides in groups and file names (issue 21 item 11)', () => {
+  it('user add refuses them in a group; printable() escapes them and the other invisible controls; shellQuote writes them as $\'\\u…\' that bash reads back', async () => {
+    const out = freshOut('bidi');
+    const before = snapshot(out);
+    for (const group of ['x\u009by', 'r\u202eq', 'a\u200fb', 'z\u2066w', 'b\ufeff']) {
+      const r = await add(out, 'lee', [group]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^kubepki: --group: "[^"]*\\u[0-9a-f]{4}[^"]*" holds a control or invisible character/m);
+      expect(r.stderr).not.toMatch(/[\u0080-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/);
+    }
+    expect(snapshot(out)).toEqual(before);
+    expect(printable('a\u009b31mb\u202ec\u200ed\u061ce\u2067f\ufeffg\u200bh')).toBe('a\\u009b31mb\\u202ec\\u200ed\\u061ce\\u2067f\\ufeffg\\u200bh');
+    expect(printable('plain é 😀 ü')).toBe('plain é 😀 ü');
+    const word = "o'ut\u202e\u009b\\x";
+    const quoted = shellQuote(word);
+    expect(quoted).toBe("$'o\\'ut\\u202e\\u009b\\\\x'");
+    expect(isPrintable(quoted)).toBe(true);
+    const echoed = spawnSync('bash', ['-c', `printf %s ${quoted}`], {encoding: 'utf8', env: {...process.env, LC_ALL: 'C.UTF-8'}});
+    expect(echoed.stdout).toBe(word);
+    expect(shellQuote('plain')).toBe('plain');
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+  });
+
+  it('an OUT whose name holds U+202E and U+009B, and a hand-edited manifest group: user commands and verify print them escaped', async () => {
+    const out = join(tmp.path, 'evil\u202e\u009bout');
+    cpSync(pristine, out, {recursive: true});
+    const r = await add(out, 'kim', ['dev']);
+    expect(r.status, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    manifest.users[0].groups = ['dev\u202e'];
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
+    const v = await kubepki({command: 'verify', dir: out});
+    const removed = await kubepki({command: 'user-remove', out, name: 'kim'});
+    const missing = await kubepki({command: 'user-renew', out, name: 'kim'});
+    const nowhere = await kubepki({command: 'verify', dir: join(tmp.path, 'nowhere\u202e\u009b')});
+    expect(nowhere.status).toBe(2);
+    expect(nowhere.stderr).toContain('nowhere\\u202e\\u009b: no manifest.json here');
+    for (const text of [r.stdout, r.stderr, v.stdout, v.stderr, removed.stdout, removed.stderr, missing.stderr, nowhere.stderr]) {
+      expect(text).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+    }
+    expect(r.stdout).toContain('evil\\u202e\\u009bout');
+    expect(v.stdout).toMatch(/groups \(O\) are \[dev\], the manifest says \["dev\\u202e"\]/);
+    expect(removed.stdout).toContain('(dev\\u202e)');
+    expect(missing.stderr).toMatch(/evil\\u202e\\u009bout has no user "kim"/);
+  });
+});
+
+describe('smaller holes in user commands (issue 21 item 12, Low)', () => {
+  it('user remove of a user whose certificate file is gone removes it (was: ENOENT, nothing removed) and says the end is unknown', async () => {
+    const out = freshOut('remove-gone');
+    const untouched = snapshot(out);
+    expect((await add(out, 'jane', ['dev'])).status).toBe(0);
+    rmSync(join(out, 'users/jane/jane.crt'));
+    const r = await kubepki({command: 'user-remove', out, name: 'jane'});
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Its certificate file users\/jane\/jane\.crt was already gone, so when it expires is unknown here; any copy of it stays valid until then, and Kubernetes checks no revocation list/);
+    expect(r.stdout).toMatch(/kubectl get clusterrolebindings,rolebindings/);
+    expect(snapshot(out)).toEqual(untouched);
+    // user renew of such a user says what to do instead of crashing.
+    expect((await add(out, 'kim', ['dev'])).status).toBe(0);
+    rmSync(join(out, 'users/kim/kim.crt'));
+    const renewed = await kubepki({command: 'user-renew', out, name: 'kim'});
+    expect(renewed.status).toBe(2);
+    expect(renewed.stderr).toMatch(/^kubepki: NAME: users\/kim\/kim\.crt of user kim is missing or not a certificate; kubepki user remove kim --out .*, then kubepki user add kim --group dev --out /m);
+  });
+
+  it('user renew never writes through a link in OUT/users/NAME (was: the kubeconfig and its private key written to a 0644 file outside OUT); user add neither', async () => {
+    const out = freshOut('renew-link');
+    expect((await add(out, 'jane', ['dev'])).status).toBe(0);
+    const outside = join(tmp.path, 'outside.conf');
+    writeFileSync(outside, 'nothing\n', {mode: 0o644});
+    rmSync(join(out, 'users/jane/jane.conf'));
+    symlinkSync(outside, join(out, 'users/jane/jane.conf'));
+    const before = snapshot(out);
+    const r = await kubepki({command: 'user-renew', out, name: 'jane'});
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^kubepki: --out: users\/jane\/jane\.conf is a symbolic link in .*: kubepki reads and writes a user's files only as regular files it made, never through a link \(it would write jane's private key where the link points\)\. Remove it and run again\.$/m);
+    expect(readFileSync(outside, 'utf8')).toBe('nothing\n');
+    expect(snapshot(out)).toEqual(before);
+    // A key replaced by a link to someone else's key is not read (and so never signed) either.
+    rmSync(join(out, 'users/jane/jane.conf'));
+    cpSync(join(pristine, 'pki/ca.key'), join(out, 'users/jane/jane.conf')); // any regular file
+    const theirs = join(tmp.path, 'theirs.key');
+    cpSync(join(out, 'users/jane/jane.key'), theirs);
+    rmSync(join(out, 'users/jane/jane.key'));
+    symlinkSync(theirs, join(out, 'users/jane/jane.key'));
+    expect((await kubepki({command: 'user-renew', out, name: 'jane'})).stderr).toMatch(/users\/jane\/jane\.key is a symbolic link/);
+    // OUT/users itself a link: user add writes nothing through it.
+    const linked = freshOut('users-link');
+    const elsewhere = join(tmp.path, 'elsewhere');
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(linked, 'users'));
+    const added = await add(linked, 'amy', ['dev']);
+    expect(added.status).toBe(2);
+    expect(added.stderr).toMatch(/--out: users is a symbolic link in /);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it('user add --csr --validity 100y asks for at most what the API\'s int32 expirationSeconds and the CA\'s end allow, and warns as the signed path does', async () => {
+    const out = freshOut('csr-100y');
+    const r = await add(out, 'ann', ['dev'], {csr: true, validity: '100y'});
+    expect(r.status, r.stderr).toBe(0);
+    const object = parse(readFileSync(join(out, 'users/ann/ann-csr.yaml'), 'utf8'));
+    const caEnd = new Date(new X509Certificate(readFileSync(join(out, 'pki/ca.crt'))).validTo);
+    const seconds = object.spec.expirationSeconds;
+    expect(seconds).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(Math.abs(Date.now() + seconds * 1000 - caEnd.getTime())).toBeLessThan(60_000);
+    expect(r.stderr).toContain(`warning: the validity asked for goes past the cluster CA's own end, so the certificate ends with the CA, on ${caEnd.toISOString().slice(0, 10)}`);
+    // A CA that outlives the int32: the field's own limit, said.
+    const now = new Date('2030-01-01T00:00:00Z');
+    expect(csrExpirationSeconds(100 * 8766, new Date('2200-01-01T00:00:00Z'), now)).toEqual({seconds: 2 ** 31 - 1, warning: expect.stringMatching(/longer than the CertificateSigningRequest API's expirationSeconds can say \(an int32: 2147483647 seconds, about 68 years\)/)});
+    expect(csrExpirationSeconds(24, new Date('2200-01-01T00:00:00Z'), now)).toEqual({seconds: 86400});
+    expect(csrExpirationSeconds(0.01, new Date('2200-01-01T00:00:00Z'), now)).toEqual({seconds: 600});
+  });
+
+  it('CertificateSigningRequest object names are one per user name: Ann/ann and a_b/a-b no longer share one; a plain name keeps kubepki-user-NAME; stable', async () => {
+    const names = ['ann', 'Ann', 'ANN', 'a_b', 'a-b', 'a.b', 'a@b', 'a..b', 'a.', 'jane', 'x'.repeat(63), 'X'.repeat(63)];
+    const objects = names.map(csrObjectName);
+    expect(new Set(objects).size).toBe(names.length);
+    expect(csrObjectName('ann')).toBe('kubepki-user-ann');
+    expect(csrObjectName('a-b')).toBe('kubepki-user-a-b');
+    expect(csrObjectName('a.b')).toBe('kubepki-user-a.b');
+    expect(csrObjectName('Ann')).toMatch(/^kubepki-user\.ann-[0-9a-f]{10}$/);
+    expect(csrObjectName('Ann')).toBe(csrObjectName('Ann'));
+    // Each a DNS subdomain of at most 253 characters, as metadata.name of most objects must be.
+    for (const o of objects) expect(o, o).toMatch(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+    // What user add --csr writes and prints, and what user remove tells to delete.
+    const out = freshOut('csr-names');
+    const ann = await add(out, 'ann', ['dev'], {csr: true});
+    const Ann = await add(out, 'Ann', ['dev'], {csr: true});
+    expect(ann.stdout).toContain('kubectl certificate approve kubepki-user-ann\n');
+    expect(Ann.stdout).toContain(`kubectl certificate approve ${csrObjectName('Ann')}\n`);
+    expect(parse(readFileSync(join(out, 'users/Ann/Ann-csr.yaml'), 'utf8')).metadata.name).toBe(csrObjectName('Ann'));
+    expect((await kubepki({command: 'user-remove', out, name: 'Ann'})).stdout).toContain(`kubectl delete csr ${csrObjectName('Ann')}\n`);
   });
 });

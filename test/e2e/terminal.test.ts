@@ -7,7 +7,7 @@ import {Terminal} from '../helpers/tmux.js';
 import {tempDir} from '../helpers/cluster.js';
 import {ROOT, run} from '../helpers/run.js';
 import {defaultCheckPath} from '../../source/interview/check.js';
-import {inspectDirectory} from '../../source/verify/inspect.js';
+import {inspectDirectory} from '../../source/verify/read-out.js';
 import {EXAMPLE_CONFIG} from '../../source/spec/example.js';
 
 const tmp = tempDir('kubepki-tty-');

@@ -29,7 +29,11 @@ if [ "$complete" = 1 ]; then echo "$bin"; exit 0; fi
 mkdir -p "$root/$key"
 exec 9>"$root/$key/.lock"
 flock 9   # two builds at once would only fight over two cores
+# Whoever held the lock may have just built them: check again, and leave bin/ alone when complete
+# (replacing it would pull the binaries from under a test running them).
+complete=1
 for t in "${tools[@]}"; do [ -x "$bin/$t" ] || complete=0; done
+if [ "$complete" = 1 ]; then echo "$bin"; exit 0; fi
 
 export GOMODCACHE="$root/gomod" GOCACHE="$root/gocache" GOFLAGS=-mod=mod CGO_ENABLED=0
 export GOTOOLCHAIN=local

@@ -9,7 +9,7 @@ import {generated, specFor, LAYOUTS, MATERIAL_KEYS, TOPOLOGIES} from '../helpers
 import {openssl, run} from '../helpers/run.js';
 import {buildCluster, finalReport} from '../../source/build/index.js';
 import {buildPlan} from '../../source/plan/plan.js';
-import {inspectDirectory} from '../../source/verify/inspect.js';
+import {inspectDirectory} from '../../source/verify/read-out.js';
 import type {Manifest} from '../../source/output/manifest.js';
 import type {KeyType} from '../../source/spec/types.js';
 

@@ -41,7 +41,6 @@ describe('node names are DNS subdomains', () => {
     ['an empty label', 'worker..example'],
     ['a trailing dot', 'worker1.example.'],
     ['a leading dot', '.worker1'],
-    ['upper case', 'Worker1.example'],
     ['a label ending in a dash', 'worker-.example'],
     ['an underscore', 'worker_1.example'],
     ['a slash (a path)', 'worker/../../etc'],
@@ -52,6 +51,28 @@ describe('node names are DNS subdomains', () => {
     const shown = name.length <= 253 ? ` (${name})` : '';
     expect(found[0]!.startsWith(`nodes[2]${shown}.name: "${name.slice(0, 40)}`), found[0]).toBe(true);
     expect(found[0]).toMatch(/" is not a node name: a DNS subdomain/);
+  });
+
+  it('reads an upper-case name in lower case, as the kubelet registers its host name (component-helpers GetHostname lowers it); the same for the endpoint and DNS extra SANs (issue 20 item 11)', () => {
+    const result = validate({...specWith(c => { c.nodes[2].name = 'Worker1.Example'; c.endpoint.host = 'LB.Example.COM'; c.extraSANs = ['API.Example.com', '*.Apps.Example.COM']; })});
+    expect(result.ok, JSON.stringify(!result.ok && result.issues)).toBe(true);
+    if (!result.ok) return;
+    expect(result.spec.nodes[2]!.name).toBe('worker1.example');
+    expect(result.spec.endpoint.host).toBe('lb.example.com');
+    expect(result.spec.extraSANs).toEqual(['api.example.com', '*.apps.example.com']);
+    // Two names that differ only in case are one node.
+    const twice = messages(c => { c.nodes[2].name = 'CP1'; });
+    expect(twice).toEqual(['nodes[2] (CP1).name: "cp1" is already the name of nodes[0]']);
+  });
+
+  it.each([
+    ['https://lb.example.com:6443', '"https://lb.example.com:6443" is not a host: drop the scheme https:// and the port :6443; write "lb.example.com" (the port goes in endpoint.port: 6443)'],
+    ['LB.example.com:443', '"LB.example.com:443" is not a host: drop the port :443; write "lb.example.com" (the port goes in endpoint.port: 443)'],
+    ['https://10.0.0.5/', '"https://10.0.0.5/" is not a host: drop the scheme https:// and the path; write "10.0.0.5"'],
+    ['[fd00::5]:6443', '"[fd00::5]:6443" is not a host: drop the port :6443; write "fd00::5" (the port goes in endpoint.port: 6443)'],
+    ['lb_1!', '"lb_1!" is neither an IPv4/IPv6 address nor a DNS name'],
+  ])('an endpoint %s: says how to write it (issue 20 item 11)', (host, message) => {
+    expect(messages(c => { c.endpoint.host = host; })).toEqual([`endpoint.host: ${message}`]);
   });
 
   it('the wizard and plain mode take the same names through the shared checks, and name the node in errors', () => {

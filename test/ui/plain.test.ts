@@ -6,7 +6,7 @@ import {runPlain} from '../../source/plain/plain.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {buildCluster} from '../../source/build/index.js';
 import {outputProblem} from '../../source/output/write.js';
-import {inspectDirectory} from '../../source/verify/inspect.js';
+import {inspectDirectory} from '../../source/verify/read-out.js';
 import type {Plan} from '../../source/plan/types.js';
 import {tempDir} from '../helpers/cluster.js';
 import {buildPlan} from '../../source/plan/plan.js';

@@ -8,7 +8,7 @@ import {draftFromSpec, type Draft} from '../../source/interview/draft.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {buildCluster, finalReport, type BuildReport} from '../../source/build/index.js';
 import {outputProblem} from '../../source/output/write.js';
-import {inspectDirectory} from '../../source/verify/inspect.js';
+import {inspectDirectory} from '../../source/verify/read-out.js';
 import {PlanStep} from '../../source/ui/PlanStep.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {specWith, tempDir} from '../helpers/cluster.js';

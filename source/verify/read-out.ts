@@ -1,4 +1,6 @@
-// `kubepki verify DIR`: the checks of verify.sh done in-process, plus expiry and file modes.
+// `kubepki verify DIR`: reads the OUT kubepki wrote and checks it against its manifest — the checks
+// of verify.sh done in-process, plus expiry and file modes. (`kubepki inspect`, which reads any PKI
+// without a manifest, is source/inspect/.)
 import {KeyObject, X509Certificate, createPrivateKey, createPublicKey} from 'node:crypto';
 import {readdirSync, statSync, existsSync} from 'node:fs';
 import {join} from 'node:path';
@@ -8,6 +10,9 @@ import {readBounded} from '../output/read-bounded.js';
 import type {Manifest} from '../output/manifest.js';
 import {usersOf} from '../output/users.js';
 import {algorithmOf} from '../pki/algorithms.js';
+import {subjectOf, subjectText} from '../pki/subject.js';
+import {groupProblem} from '../build/users.js';
+import {quote} from '../spec/quote.js';
 import {isControlPlane, type KeyType} from '../spec/types.js';
 
 export interface Finding {
@@ -87,8 +92,15 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     const keyMatches = () => samePublicKey(createPrivateKey(Buffer.from(String(user['client-key-data'] ?? ''), 'base64')), cert.publicKey);
     return {cert, keyMatches, authority};
   };
-  /** The O values of a certificate's subject, sorted. */
-  const organizationsOf = (cert: X509Certificate) => cert.subject.split('\n').filter(part => part.startsWith('O=')).map(part => part.slice(2)).sort();
+  /** The O values of a certificate's subject as its DER holds them (not Node's escaped text), sorted. */
+  const organizationsOf = (cert: X509Certificate) => [...subjectOf(cert.raw).organizations].sort();
+  /** The subject has CN `cn`, read from the DER; else an error saying what it has. */
+  const expectCn = (cert: X509Certificate, cn: string, what: string) => {
+    const subject = subjectOf(cert.raw);
+    if (subject.cn !== cn) throw new Error(`${what} is for ${subjectText(subject.attributes)}, expected CN=${cn}`);
+  };
+  /** Values for a message: as they are, or quoted when a space, comma or other character would blur them. */
+  const list = (values: string[]) => values.map(v => (/^[\w:.@=-]+$/.test(v) ? v : quote(v))).join(', ');
 
   for (const a of manifest.authorities) {
     attempt(a.cert, 'authority', () => {
@@ -113,9 +125,9 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       for (const usage of c.usages) if (!ekus.includes(EKU[usage])) throw new Error(`lacks extended key usage ${usage}`);
       for (const dns of c.dnsNames) if (cert.checkHost(dns, {wildcards: false, subject: 'never'}) === undefined) throw new Error(`not valid for DNS name ${dns}`);
       for (const ip of c.ipAddresses) if (cert.checkIP(ip) === undefined) throw new Error(`not valid for IP ${ip}`);
-      const subject = cert.subject;
-      if (!subject.split('\n').includes(`CN=${c.cn}`)) throw new Error(`subject is ${subject.replaceAll('\n', ', ')}, expected CN=${c.cn}`);
-      for (const o of c.organizations) if (!subject.split('\n').includes(`O=${o}`)) throw new Error(`subject lacks O=${o}`);
+      expectCn(cert, c.cn, 'subject');
+      const organizations = subjectOf(cert.raw).organizations;
+      for (const o of c.organizations) if (!organizations.includes(o)) throw new Error(`subject lacks O=${o}`);
       const matches = keyMatches(cert, c.key, c.keyType);
       const days = inDate(cert);
       return {detail: `${c.usages.join('+')}, ${c.dnsNames.length + c.ipAddresses.length} SANs, ${matches}`, daysLeft: days};
@@ -135,11 +147,10 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       if (!(cert.keyUsage ?? []).includes(EKU.clientAuth)) throw new Error('client certificate lacks extended key usage clientAuth');
       if (!keyMatches()) throw new Error('embedded key does not match the embedded certificate');
       const planned = manifest.certificates.find(c => k.certificate ? c.id === k.certificate.id && c.node === k.certificate.node : c.cn === k.user && (c.node === k.node || c.node === null));
-      const subject = cert.subject.split('\n');
-      if (!subject.includes(`CN=${k.user}`)) throw new Error(`client certificate is for ${subject.join(', ')}, expected CN=${k.user}`);
+      expectCn(cert, k.user, 'client certificate');
       const organizations = organizationsOf(cert);
       const expected = [...(planned?.organizations ?? [])].sort();
-      if (organizations.join('\n') !== expected.join('\n')) throw new Error(`client certificate has O=[${organizations.join(', ')}], expected O=[${expected.join(', ')}]`);
+      if (JSON.stringify(organizations) !== JSON.stringify(expected)) throw new Error(`client certificate has O=[${list(organizations)}], expected O=[${list(expected)}]`);
       return {detail: `${k.user} → ${k.server}`, daysLeft: inDate(cert)};
     });
   }
@@ -162,11 +173,13 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error(`not signed by ca (${clusterCa.cert})`);
       if (cert.ca) throw new Error('is a CA certificate');
       if (!(cert.keyUsage ?? []).includes(EKU.clientAuth)) throw new Error('lacks extended key usage clientAuth');
-      const subject = cert.subject.split('\n');
-      if (!subject.includes(`CN=${u.name}`)) throw new Error(`subject is ${subject.join(', ')}, expected CN=${u.name}`);
+      expectCn(cert, u.name, 'subject');
       const organizations = organizationsOf(cert);
       const groups = [...u.groups].sort();
-      if (organizations.join('\n') !== groups.join('\n')) throw new Error(`groups (O) are [${organizations.join(', ')}], the manifest says [${groups.join(', ')}]`);
+      if (JSON.stringify(organizations) !== JSON.stringify(groups)) throw new Error(`groups (O) are [${list(organizations)}], the manifest says [${list(groups)}]`);
+      // The rule user add applies: a group it would refuse is refused here too.
+      const refused = u.groups.map(groupProblem).filter(Boolean);
+      if (refused.length) throw new Error(`group ${refused[0]}; remove the user and add it again with the groups meant`);
       const matches = keyMatches(cert, u.key, undefined);
       return {detail: `client auth, groups ${u.groups.join(', ') || 'none'}, ${matches}`, daysLeft: inDate(cert)};
     });

@@ -1,0 +1,170 @@
+// `kubepki COMMAND --help`: each command's own usage, flags and an example. cli.tsx imports this
+// without the engine, so help answers at once; the overview of every command stays in cli.tsx.
+
+const EXIT_CODES = 'Exit codes: 0 done, 1 failed, 2 bad usage or input, or OUT busy (nothing written).';
+
+const COMMAND_HELP: Record<string, string> = {
+  example: `Usage: kubepki example
+
+Prints an example cluster description (YAML) to start from: nodes, endpoint, CA topology, key
+type, validity and layout, with comments on the choices.
+
+Example:
+  kubepki example > cluster.yaml
+`,
+  plan: `Usage: kubepki plan --config FILE [--json]
+
+Prints every certificate the config makes (CN, O, signer, usages, SANs, files, who gets it) and
+the warnings about the config; writes nothing.
+
+Flags:
+  -c, --config FILE   the cluster description (YAML or JSON; kubepki example prints one)
+      --json          the plan as JSON, for other tools
+
+Example:
+  kubepki plan --config cluster.yaml
+`,
+  generate: `Usage: kubepki generate --config FILE --out DIR [--force | --update] [--verbose]
+
+Writes keys, certificates, kubeconfigs, one bundle per node, verify.sh and distribute.sh into
+DIR (written beside it and renamed in at the end: an interrupted run leaves nothing).
+
+Flags:
+  -c, --config FILE   the cluster description (kubepki example prints one)
+  -o, --out DIR       the directory to write; must be absent or empty unless --force or --update
+  -f, --force         write over DIR: every leaf issued again, DIR's CAs kept
+      --update        apply an edited config to DIR: unchanged files kept byte-identical,
+                      new or changed ones issued from DIR's CAs, removed nodes' files removed
+      --verbose       print every check and every node's commands
+
+Examples:
+  kubepki generate --config cluster.yaml --out pki-out
+  kubepki generate --config pki-out/cluster.yaml --out pki-out --update
+
+${EXIT_CODES}
+`,
+  verify: `Usage: kubepki verify DIR [--expiring-within 30d]
+
+Checks a directory kubepki generate wrote against its manifest: chains, key pairs, usages,
+SANs, subjects, kubeconfigs, users, expiry and file modes. Exit 1 when a check fails.
+
+Flags:
+      --expiring-within D   warn about certificates that end within D (default 30d; or 720h)
+
+Example:
+  kubepki verify pki-out --expiring-within 60d
+`,
+  renew: `Usage: kubepki renew DIR [ID|NODE|FILE|all...] [--expiring-within 30d] [--new-keys]
+
+Issues certificates again from DIR's CAs with a fresh validity (the CAs themselves are not
+renewed); the kubeconfigs holding them are rewritten. Without names: those ending within
+--expiring-within. Names: certificate ids (apiserver), nodes (worker1: all of its
+certificates), file names (kube-api-server.crt), or all.
+
+Flags:
+      --expiring-within D   without names: renew what ends within D (default 30d)
+      --new-keys            new key pairs too (default: keys kept)
+
+Examples:
+  kubepki renew pki-out apiserver worker1
+  kubepki renew pki-out --expiring-within 60d
+
+${EXIT_CODES}
+`,
+  inspect: `Usage: kubepki inspect PATH... [--config FILE] [--json]
+
+Reads any PKI — kubeadm's /etc/kubernetes/pki, The Hard Way's files, openssl or cfssl folders —
+and names each file's role and its problems. Writes nothing. Exit 1 when problems were found.
+
+Flags:
+  -c, --config FILE   the cluster description: also say what it expects and what is missing
+      --json          the report as JSON
+
+Example:
+  kubepki inspect /etc/kubernetes/pki --config cluster.yaml
+`,
+  user: `Usage: kubepki user add|finish|renew|remove NAME --out DIR ...
+
+A person's kubectl access to the cluster of DIR: a key, a client certificate (CN the name, one O
+per group) and a kubeconfig under DIR/users/NAME/.
+
+  kubepki user add NAME --group G [--group G...] --out DIR [--validity 90d] [--csr]
+  kubepki user finish NAME --certificate FILE --out DIR
+  kubepki user renew NAME --out DIR [--validity 90d]
+  kubepki user remove NAME --out DIR
+
+kubepki user add --help (finish, renew, remove) says more of each.
+`,
+  'user add': `Usage: kubepki user add NAME --group G [--group G...] --out DIR [--validity D] [--csr]
+
+Makes a key, a client certificate (CN NAME, one O per group) and a kubeconfig under
+DIR/users/NAME/, signed by DIR's cluster CA; with --csr, a CertificateSigningRequest the
+cluster signs instead (the CA key is not needed), finished by kubepki user finish.
+
+Flags:
+  -o, --out DIR        a directory kubepki generate wrote
+      --group G        a group (the certificate's O), once per group; RBAC binds groups
+      --validity D     how long the certificate lasts (90d, 8760h, 1y; default: the cluster's
+                       pki.validity.certificate); never past the cluster CA's end
+      --csr            have the cluster sign it (kubernetes.io/kube-apiserver-client)
+
+Examples:
+  kubepki user add jane --group developers --out pki-out --validity 90d
+  kubepki user add bob --group developers --out pki-out --csr
+
+${EXIT_CODES}
+`,
+  'user finish': `Usage: kubepki user finish NAME --certificate FILE --out DIR
+
+Completes a --csr user: checks the certificate the cluster issued against the user's key and the
+cluster CA, then writes it and the user's kubeconfig.
+
+Flags:
+  -o, --out DIR            a directory kubepki generate wrote
+      --certificate FILE   the issued certificate (kubectl get csr … -o jsonpath='{.status.certificate}' | base64 -d)
+
+Example:
+  kubepki user finish bob --certificate bob.crt --out pki-out
+
+${EXIT_CODES}
+`,
+  'user renew': `Usage: kubepki user renew NAME --out DIR [--validity D]
+
+Issues a user's certificate again from DIR's cluster CA: same key, name and groups, a fresh
+validity; the kubeconfig is rewritten. (A --csr user is renewed by the cluster: remove it and
+add it again with --csr.)
+
+Flags:
+  -o, --out DIR      a directory kubepki generate wrote
+      --validity D   how long the new certificate lasts (default: pki.validity.certificate)
+
+Example:
+  kubepki user renew jane --out pki-out --validity 90d
+
+${EXIT_CODES}
+`,
+  'user remove': `Usage: kubepki user remove NAME --out DIR
+
+Removes a user's files and manifest entry, and says what the cluster still trusts: a certificate
+stays valid until it ends (Kubernetes checks no revocation list), so it prints how to find and
+remove the RBAC bindings of the user and its groups.
+
+Flags:
+  -o, --out DIR   a directory kubepki generate wrote
+
+Example:
+  kubepki user remove jane --out pki-out
+
+${EXIT_CODES}
+`,
+};
+
+/** The help of the command the positionals name (`user add` before `user`), or undefined for the overview. */
+export function commandHelp(positionals: string[]): string | undefined {
+  const [command, action] = positionals;
+  if (command === undefined) return undefined;
+  return (action !== undefined ? COMMAND_HELP[`${command} ${action}`] : undefined) ?? COMMAND_HELP[command];
+}
+
+/** The commands with a help of their own, as typed (`user add`). */
+export const COMMANDS_WITH_HELP = Object.keys(COMMAND_HELP);
