@@ -3,6 +3,7 @@
 // by the mode that needs it, so --help and --version answer at once.
 import {parseArgs} from 'node:util';
 import {readFileSync} from 'node:fs';
+import {closedStreams, watchStreams, writeTo} from './source/commands/streams.js';
 
 const HELP = `kubepki — plan, generate, verify and ship the TLS PKI of a Kubernetes cluster
 
@@ -184,11 +185,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `kubepki plan ... | head` closes the pipe early: that is not an error.
-process.stdout.on('error', error => {
-  if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
-  throw error;
-});
+// `kubepki plan ... | head` closes the pipe early: that is not an error. A command that writes OUT
+// cleans up and fails instead (source/commands/streams.ts).
+watchStreams();
 
 /**
  * The last line of defence: an error nobody expected is one line and exit 1, never a stack
@@ -197,11 +196,11 @@ process.stdout.on('error', error => {
 const debug = process.argv.slice(2).includes('--debug');
 function unexpected(error: unknown) {
   if (debug) {
-    process.stderr.write(`kubepki: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    writeTo('stderr')(`kubepki: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     const line = (message.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
-    process.stderr.write(`kubepki: unexpected error: ${line}\nkubepki: run again with --debug for the details.\n`);
+    writeTo('stderr')(`kubepki: unexpected error: ${line}\nkubepki: run again with --debug for the details.\n`);
   }
   process.exitCode = 1;
 }
@@ -210,6 +209,6 @@ process.on('unhandledRejection', error => { unexpected(error); process.exit(1); 
 
 main(process.argv.slice(2)).then(code => {
   process.exitCode = code;
-  // Interrupted, and cleaned up: leave now rather than wait for a key still being made.
-  if (code >= 128) process.exit(code);
+  // Interrupted or its output closed, and cleaned up: leave now rather than wait for a key still being made.
+  if (code >= 128 || closedStreams().length > 0) process.exit(code);
 }, unexpected);
