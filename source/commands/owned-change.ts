@@ -23,6 +23,10 @@ export async function ownedChange<T>(io: Io, out: string, change: (signal: Abort
       io.err(`kubepki: ${stopped(received)}; nothing was changed: ${shown} is as it was.\n`);
       return STOP_EXIT[received];
     }
+    // A signal that came during the synchronous change (all of it, with ECDSA keys) is read now:
+    // the process could otherwise end before its handler ran, silent. Node needs two turns of
+    // the event loop to run a handler for a signal already received.
+    for (let turn = 0; turn < 3; turn++) await new Promise(resolve => setImmediate(resolve));
     const afterWrite = (stop: Stop) => `kubepki: ${stopped(stop)} after ${shown} was written: the change is complete.\n`;
     if (interrupts.received) {
       io.err(afterWrite(interrupts.received));

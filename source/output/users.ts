@@ -165,7 +165,8 @@ export function sweepUserChanges(out: string): string[] {
  */
 export function commitUser(out: string, entry: UserEntry, files: UserFile[], replace: boolean): void {
   const dir = join(out, userDir(entry.name));
-  mkdirSync(join(out, USERS_DIR), {recursive: true, mode: DIR_MODE});
+  // Not recursive: a recursive mkdir on a read-only file system reports ENOENT, not EROFS.
+  if (!existsSync(join(out, USERS_DIR))) mkdirSync(join(out, USERS_DIR), {mode: DIR_MODE});
   userChange(out, tag => {
     const staging = aside(out, entry.name, tag, '');
     const had = replace && existsSync(dir);
