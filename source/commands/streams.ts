@@ -58,7 +58,8 @@ export function closeStreamForTest(name: StreamName): void {
   for (const listener of [...listeners]) listener(name);
 }
 
-/** For tests: both streams open again. */
-export function reopenStreamsForTest(): void {
+/** For tests: both streams open again, and no one listening. */
+export function resetStreamsForTest(): void {
   closed.clear();
+  listeners.clear();
 }
