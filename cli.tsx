@@ -210,5 +210,7 @@ process.on('unhandledRejection', error => { unexpected(error); process.exit(1); 
 main(process.argv.slice(2)).then(code => {
   process.exitCode = code;
   // Interrupted or its output closed, and cleaned up: leave now rather than wait for a key still being made.
-  if (code >= 128 || closedStreams().length > 0) process.exit(code);
+  if (code >= 128) process.exit(code);
+  // A command that writes OUT whose output closed has cleaned up; its report was lost: exit 1 at least.
+  if (closedStreams().length > 0) process.exit(code || 1);
 }, unexpected);

@@ -24,7 +24,11 @@ export function watchStreams(): void {
       const first = !closed.has(name);
       closed.add(name);
       if (!first) return;
-      if (!writing && listeners.size === 0) process.exit(0);
+      if (listeners.size === 0) {
+        if (!writing) process.exit(0);
+        // A command that wrote OUT and has finished, its report lost: not a success.
+        process.exitCode = 1;
+      }
       for (const listener of [...listeners]) listener(name);
     });
   }
