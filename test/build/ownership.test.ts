@@ -5,11 +5,11 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {spawn, spawnSync} from 'node:child_process';
 import {chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, watch, writeFileSync, chmodSync} from 'node:fs';
 import {join} from 'node:path';
-import {build} from 'esbuild';
-import {parse, stringify} from 'yaml';
+import {stringify} from 'yaml';
 import {sweepLeftovers} from '../../source/output/claim.js';
 import {ROOT, kubepki} from '../helpers/run.js';
 import {tempDir} from '../helpers/cluster.js';
+import {bundleChild, smallConfig} from '../helpers/ownership.js';
 
 vi.setConfig({testTimeout: 180_000, hookTimeout: 120_000});
 
@@ -36,12 +36,7 @@ process.stdout.write('swapped');
 `;
 
 let child: string;
-beforeAll(async () => {
-  const source = join(tmp.path, 'swap.ts');
-  writeFileSync(source, CHILD);
-  child = join(tmp.path, 'swap.mjs');
-  await build({entryPoints: [source], outfile: child, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error'});
-});
+beforeAll(async () => { child = await bundleChild(tmp.path, 'swap', CHILD); });
 
 /** Runs the child on a fresh OUT; kill -9 once the old tree is set aside, after `delayMs`. */
 async function swapKilled(parent: string, delayMs: number): Promise<NodeJS.Signals | null> {
@@ -84,12 +79,8 @@ describe('kill -9 while the old tree is removed after the swap', () => {
 describe('root updating an OUT that belongs to someone else', () => {
   it('--update keeps the owner of every file and the mode of the top folder', () => {
     if (process.getuid?.() !== 0) throw new Error('this test runs as root (it gives OUT to another user)');
-    const config = parse(kubepki(['example']).stdout);
-    config.nodes = [config.nodes[0], config.nodes[2]];
-    config.pki = {...config.pki, authorities: 'single', key: 'ecdsa-p256'};
+    const {file, config} = smallConfig(tmp.path);
     const out = join(tmp.path, 'theirs');
-    const file = join(tmp.path, 'theirs.yaml');
-    writeFileSync(file, stringify(config));
     expect(kubepki(['generate', '--config', file, '--out', out]).status).toBe(0);
     const entries = (dir: string): string[] => readdirSync(dir, {recursive: true}).map(String).map(p => join(dir, p));
     for (const path of [out, ...entries(out)]) chownSync(path, 4321, 4321);

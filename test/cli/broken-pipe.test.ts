@@ -9,6 +9,7 @@ import {basename, dirname, join} from 'node:path';
 import {parse, stringify} from 'yaml';
 import {CLI, ROOT, kubepki, run} from '../helpers/run.js';
 import {tempDir} from '../helpers/cluster.js';
+import {smallConfig} from '../helpers/ownership.js';
 
 vi.setConfig({testTimeout: 120_000, hookTimeout: 120_000});
 
@@ -20,11 +21,7 @@ let small: string;
 let pristine: string;
 beforeAll(() => {
   mkdirSync(childTmp);
-  const config = parse(kubepki(['example']).stdout);
-  config.nodes = [config.nodes[0], config.nodes[2]];
-  config.pki = {...config.pki, authorities: 'single', key: 'ecdsa-p256'};
-  small = join(tmp.path, 'small.yaml');
-  writeFileSync(small, stringify(config));
+  small = smallConfig(tmp.path).file;
   pristine = join(tmp.path, 'pristine', 'out');
   expect(kubepki(['generate', '--config', small, '--out', pristine]).status).toBe(0);
 });

@@ -11,6 +11,7 @@ import {basename, dirname, join} from 'node:path';
 import {parse, stringify} from 'yaml';
 import {CLI, kubepki} from '../helpers/run.js';
 import {tempDir} from '../helpers/cluster.js';
+import {mountTmpfs, smallConfig} from '../helpers/ownership.js';
 import {waitFor} from '../helpers/processes.js';
 
 vi.setConfig({testTimeout: 300_000, hookTimeout: 120_000});
@@ -24,12 +25,7 @@ let pristine: string;
 let configFile: string;
 beforeAll(() => {
   mkdirSync(childTmp);
-  // Small and quick: two nodes, one CA, ECDSA keys.
-  const config = parse(kubepki(['example']).stdout);
-  config.nodes = [config.nodes[0], config.nodes[2]];
-  config.pki = {...config.pki, authorities: 'single', key: 'ecdsa-p256'};
-  configFile = join(tmp.path, 'small.yaml');
-  writeFileSync(configFile, stringify(config));
+  configFile = smallConfig(tmp.path).file;
   pristine = join(tmp.path, 'pristine', 'out');
   const r = kubepki(['generate', '--config', configFile, '--out', pristine]);
   expect(r.status, r.stderr).toBe(0);
@@ -179,14 +175,10 @@ describe('interrupted user commands', () => {
 });
 
 describe('a full or read-only disk during user commands', () => {
-  let mount: string;
-  beforeAll(() => {
-    mount = join(tmp.path, 'small-disk');
-    mkdirSync(mount);
-    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount], {encoding: 'utf8'});
-    if (r.status !== 0) throw new Error(`this test needs a small tmpfs (root or CAP_SYS_ADMIN): ${r.stderr}`);
-  });
-  afterAll(() => { spawnSync('umount', [mount]); });
+  const mount = join(tmp.path, 'small-disk');
+  let unmount: () => void;
+  beforeAll(() => { unmount = mountTmpfs(mount, '2m'); });
+  afterAll(() => unmount());
 
   it('ENOSPC at every point of user add, renew and remove: exit 0 or 1 with one line, nothing left, OUT consistent', async () => {
     const out = join(mount, 'out');
@@ -235,8 +227,7 @@ describe('a full or read-only disk during user commands', () => {
   it('a read-only OUT: exit 1, one line naming it, nothing left', async () => {
     const parent = join(tmp.path, 'ro-parent');
     const out = join(parent, 'out');
-    mkdirSync(out, {recursive: true});
-    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', out]).status).toBe(0);
+    const unmountOut = mountTmpfs(out, '2m');
     try {
       cpSync(pristine, out, {recursive: true});
       expect(spawnSync('mount', ['-o', 'remount,ro', out]).status).toBe(0);
@@ -247,7 +238,7 @@ describe('a full or read-only disk during user commands', () => {
       expect(readdirSync(parent)).toEqual(['out']);
       expect(readdirSync(childTmp)).toEqual([]);
     } finally {
-      spawnSync('umount', [out]);
+      unmountOut();
     }
   });
 });

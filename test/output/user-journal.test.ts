@@ -7,10 +7,10 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {build} from 'esbuild';
 import {sweepUserChanges} from '../../source/output/users.js';
 import {ROOT} from '../helpers/run.js';
 import {tempDir} from '../helpers/cluster.js';
+import {bundleChild} from '../helpers/ownership.js';
 
 vi.setConfig({testTimeout: 180_000, hookTimeout: 60_000});
 
@@ -40,12 +40,7 @@ process.stdout.write('calls ' + calls);
 `;
 
 let child: string;
-beforeAll(async () => {
-  const source = join(tmp.path, 'child.ts');
-  writeFileSync(source, CHILD);
-  child = join(tmp.path, 'child.mjs');
-  await build({entryPoints: [source], outfile: child, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error'});
-});
+beforeAll(async () => { child = await bundleChild(tmp.path, 'child', CHILD); });
 
 let made = 0;
 /** An OUT as far as user changes care: a manifest and one user, base. */
