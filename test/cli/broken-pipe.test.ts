@@ -10,6 +10,8 @@ import {parse, stringify} from 'yaml';
 import {CLI, ROOT, kubepki, run} from '../helpers/run.js';
 import {tempDir} from '../helpers/cluster.js';
 import {smallConfig} from '../helpers/ownership.js';
+import {waitFor} from '../helpers/processes.js';
+import {Terminal} from '../helpers/tmux.js';
 
 vi.setConfig({testTimeout: 120_000, hookTimeout: 120_000});
 
@@ -115,6 +117,23 @@ describe('a closed stdout or stderr while a command writes OUT', () => {
       {env: {...process.env, TMPDIR: childTmp}});
     expect(r.stdout.trim()).toBe('1');
     expectWhole(out, undefined);
+  });
+});
+
+describe('the wizard\'s line prompts into a pipe that closes', () => {
+  it('kubepki --plain | head -c 120: stops, says so on stderr, writes nothing', async () => {
+    const cwd = join(tmp.path, 'plain');
+    mkdirSync(cwd);
+    const term = new Terminal(cwd, ['--plain', '2>', 'err.txt', '|', 'head', '-c', '120', '>', 'first.txt']);
+    const said = () => (existsSync(join(cwd, 'err.txt')) ? readFileSync(join(cwd, 'err.txt'), 'utf8') : '');
+    try {
+      // Each answer makes it write again; once head has gone, a write fails.
+      await waitFor('the wizard to stop', () => { term.send('Enter'); return said().includes('stopped'); }, 60_000, 500);
+      expect(said()).toBe('\nkubepki: stopped (its output was closed, EPIPE); nothing was written.\n');
+      expect(readdirSync(cwd).filter(f => !f.startsWith('.exit-')).sort()).toEqual(['err.txt', 'first.txt']);
+    } finally {
+      term.close();
+    }
   });
 });
 
