@@ -5,6 +5,7 @@ import {parseArgs} from 'node:util';
 import {readFileSync} from 'node:fs';
 import {commandHelp} from './source/commands/help.js';
 import {printable} from './source/spec/quote.js';
+import {closedStreams, watchStreams, writeTo} from './source/commands/streams.js';
 
 const HELP = `kubepki — plan, generate, verify and ship the TLS PKI of a Kubernetes cluster
 
@@ -187,11 +188,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `kubepki plan ... | head` closes the pipe early: that is not an error.
-process.stdout.on('error', error => {
-  if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
-  throw error;
-});
+// `kubepki plan ... | head` closes the pipe early: that is not an error. A command that writes OUT
+// cleans up and fails instead (source/commands/streams.ts).
+watchStreams();
 
 /**
  * The last line of defence: an error nobody expected is one line and exit 1, never a stack
@@ -200,11 +199,11 @@ process.stdout.on('error', error => {
 const debug = process.argv.slice(2).includes('--debug');
 function unexpected(error: unknown) {
   if (debug) {
-    process.stderr.write(`kubepki: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    writeTo('stderr')(`kubepki: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     const line = (message.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
-    process.stderr.write(`kubepki: unexpected error: ${line}\nkubepki: run again with --debug for the details.\n`);
+    writeTo('stderr')(`kubepki: unexpected error: ${line}\nkubepki: run again with --debug for the details.\n`);
   }
   process.exitCode = 1;
 }
@@ -213,6 +212,8 @@ process.on('unhandledRejection', error => { unexpected(error); process.exit(1); 
 
 main(process.argv.slice(2)).then(code => {
   process.exitCode = code;
-  // Interrupted, and cleaned up: leave now rather than wait for a key still being made.
+  // Interrupted or its output closed, and cleaned up: leave now rather than wait for a key still being made.
   if (code >= 128) process.exit(code);
+  // A command that writes OUT whose output closed has cleaned up; its report was lost: exit 1 at least.
+  if (closedStreams().length > 0) process.exit(code || 1);
 }, unexpected);

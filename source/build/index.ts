@@ -25,15 +25,15 @@
 // - BuildReport lists OUT-relative paths: `written` (made or re-issued in this run), `kept`
 //   (carried over byte-identical), `removed` (in the old OUT, gone from the new one), and
 //   `nodesToRedistribute` (nodes whose bundle changed and must receive files again).
-import {readFileSync} from 'node:fs';
+import {chmodSync, readFileSync, statSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
-import {carryUsers, withUsers} from '../output/users.js';
-import {claimOutput, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
+import {carryUsers, sweepUserChanges, withUsers} from '../output/users.js';
+import {claimOutput, fileSystemFailure, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
 import {printable} from '../spec/quote.js';
-import {commitStagingNow, createStaging, discardStagingNow, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
+import {commitStagingNow, createStaging, discardStagingNow, keepOwner, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
 import {InputError} from '../spec/errors.js';
 import {renderDistributeScript} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
@@ -65,13 +65,6 @@ export class BuildInterrupted extends Error {
     super('interrupted before the output directory was written');
   }
 }
-
-/** Failures of the disk rather than of kubepki: reported in one line, exit 1. */
-const FILE_SYSTEM_FAILURES: Record<string, string> = {
-  ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EIO: 'an input/output error',
-  EROFS: 'the file system is read-only', EACCES: 'permission denied', EPERM: 'operation not permitted',
-  EMFILE: 'too many open files', ENFILE: 'too many open files',
-};
 
 /** Resolves when `signal` aborts; never when it has none. */
 const aborted = (signal: AbortSignal | undefined) => new Promise<'aborted'>(resolve => {
@@ -107,6 +100,8 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
     throw error;
   }
   try {
+    // What a killed user command left inside OUT, undone before OUT is read.
+    sweepUserChanges(claim.target);
     return await buildClaimed(plan, out, claim, options);
   } finally {
     claim.release();
@@ -170,6 +165,13 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
     if (target.existing) carryUsers(out, staging);
+    if (target.snapshot.state !== 'absent') {
+      // An OUT that exists stays its owner's (root updating a user's OUT leaves it theirs), and
+      // kubepki output keeps the mode its owner gave it.
+      const before = statSync(claim.target);
+      keepOwner(staging, before);
+      if (target.snapshot.state === 'occupied') chmodSync(staging, before.mode & 0o7777);
+    }
     written.push(...extra.map(f => f.path));
     // The last moment an interrupt can still mean "nothing changed"; from here the swap is one step.
     if (options.signal?.aborted) throw new BuildInterrupted(target.snapshot.state);
@@ -183,10 +185,10 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     stop.abort();
     await writer.stop();
     discardStagingNow(staging);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code && FILE_SYSTEM_FAILURES[code]) {
+    const failure = fileSystemFailure(error);
+    if (failure) {
       const state = target.snapshot.state === 'occupied' ? 'it still holds its earlier files, unchanged' : target.snapshot.state === 'empty' ? 'it is still empty' : 'it was not created';
-      throw new OutputFailed(`cannot write ${printable(out)}: ${FILE_SYSTEM_FAILURES[code]} (${code}); the unfinished files were removed and ${state}.`);
+      throw new OutputFailed(`cannot write ${printable(out)}: ${failure}; the unfinished files were removed and ${state}.`);
     }
     throw error;
   }

@@ -143,7 +143,8 @@ export function csrObjectName(name: string): string {
   return `kubepki-user.${slug}-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`;
 }
 
-export async function addUser(out: string, request: AddUserRequest, now = new Date()): Promise<UserResult> {
+/** `signal`: aborted (an interrupt) while the key is made, nothing is written. */
+export async function addUser(out: string, request: AddUserRequest, now = new Date(), signal?: AbortSignal): Promise<UserResult> {
   const problems = userProblems(request);
   if (problems.length) throw new InputError(problems);
   const existing = readExisting(out);
@@ -201,6 +202,7 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
     files.push({path: entry.cert, content: cert, secret: false},
       {path: entry.kubeconfig, content: userKubeconfig(existing.manifest, name, ca.cert.pem, cert, pair.privateKeyPem), secret: true});
   }
+  signal?.throwIfAborted();
   commitUser(out, entry, files, false);
   return {entry, written: files.map(f => f.path), warnings, commands, context: entry.kubeconfig ? contextName(existing.manifest, name) : undefined};
 }

@@ -11,7 +11,7 @@ import {readManifest} from '../output/existing.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
 import {printable} from '../spec/quote.js';
-import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
+import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
 import {Interrupts} from './interrupts.js';
 
 /** `update`: OUT must hold kubepki output; only what the plan changed is issued anew (see build/index.ts). */
@@ -46,11 +46,11 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
       },
     });
     if (io.stderrIsTTY) io.err('\n');
-    const afterWrite = (signal: string) => `kubepki: interrupted (${signal}) after ${shown} was written: it holds the complete new files.\n`;
+    const afterWrite = (stop: Stop) => `kubepki: ${stopped(stop)} after ${shown} was written: it holds the complete new files.\n`;
     const {received} = interrupts;
     if (received) {
       io.err(afterWrite(received));
-      return INTERRUPT_EXIT[received];
+      return STOP_EXIT[received];
     }
     interrupts.written(io.err, afterWrite);
     const built = performance.now();
@@ -74,8 +74,8 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     const state = error.before === 'occupied'
       ? `${shown} still holds its earlier files, unchanged`
       : existsSync(out) ? `${shown} is as it was (empty)` : `${shown} was not created`;
-    io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${state}.\n`);
-    return INTERRUPT_EXIT[received];
+    io.err(`\nkubepki: ${stopped(received)}; the unfinished files were removed and ${state}.\n`);
+    return STOP_EXIT[received];
   } finally {
     interrupts.release();
   }

@@ -8,7 +8,8 @@ import {draftFromSpec} from '../interview/draft.js';
 import type {FrontEndDeps} from '../interview/checks.js';
 import type {OpenedOut} from '../interview/update.js';
 import {InputError} from '../spec/errors.js';
-import {EXIT, INTERRUPT_EXIT} from './io.js';
+import {EXIT, STOP_EXIT, stopped, type Stop} from './io.js';
+import {onStreamClosed, watchStreams, writeTo} from './streams.js';
 
 export interface InteractiveOptions {
   config?: string;
@@ -54,18 +55,21 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   const generate = trackedGenerate();
   const deps: FrontEndDeps = {generate, checkOut: outputProblem};
   // Ctrl+C reaches the wizard as a key (raw mode); TERM and HUP (a closed terminal) arrive as
-  // signals: the build stops and cleans up, then kubepki leaves with 128 + the signal's number.
+  // signals, and a closed output (`kubepki --plain | head`) as EPIPE: the build stops and cleans
+  // up, then kubepki leaves with 128 + the signal's number (1 for EPIPE).
   let stopping = false;
-  const onSignal = (signal: 'SIGTERM' | 'SIGHUP') => {
+  const onSignal = (stop: Extract<Stop, 'SIGTERM' | 'SIGHUP' | 'EPIPE'>) => {
     if (stopping) return;
     stopping = true;
     void generate.cleanup().then(async state => {
       // The wizard's last frame first, then the message (not drawn over by a frame still pending).
       if (!options.plain) (await import('../ui/render.js')).unmountWizard();
-      process.stderr.write(`\nkubepki: interrupted (${signal}); ${state}.\n`);
-      process.exit(INTERRUPT_EXIT[signal]);
+      writeTo('stderr')(`\nkubepki: ${stopped(stop)}; ${state}.\n`);
+      process.exit(STOP_EXIT[stop]);
     });
   };
+  watchStreams();
+  const stopListening = onStreamClosed(() => onSignal('EPIPE'));
   const onTerm = () => onSignal('SIGTERM');
   const onHup = () => onSignal('SIGHUP');
   // `on`, not `once`: Ink's signal-exit kills the process when it finds itself the only listener,
@@ -77,6 +81,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   } finally {
     process.removeListener('SIGTERM', onTerm);
     process.removeListener('SIGHUP', onHup);
+    stopListening();
   }
 }
 

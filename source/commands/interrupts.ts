@@ -1,39 +1,47 @@
-// INT, TERM and HUP while a command writes OUT. The first signal aborts the engine, which cleans
-// up; later ones (a second Ctrl+C) must find a handler still there rather than the default action
-// that would cut the cleanup short. A signal that arrives once OUT is complete, while the report
-// is printed, ends the process with 128 + n and says that OUT holds the new files: without a
-// handler then, the default action would kill it with no word about OUT.
-import {INTERRUPT_EXIT} from './io.js';
+// INT, TERM and HUP, and a closed stdout or stderr (EPIPE), while a command writes OUT. The first
+// of them aborts the engine, which cleans up; later signals (a second Ctrl+C) must find a handler
+// still there rather than the default action that would cut the cleanup short. One that arrives
+// once OUT is complete, while the report is printed, ends the process with 128 + n (1 for a closed
+// stream) and says that OUT holds the new files: without a handler then, the default action would
+// kill it with no word about OUT.
+import {STOP_EXIT, INTERRUPT_EXIT, type Stop} from './io.js';
+import {commandWrites, onStreamClosed} from './streams.js';
 
 export type Interrupt = keyof typeof INTERRUPT_EXIT;
 const INTERRUPTS = Object.keys(INTERRUPT_EXIT) as Interrupt[];
 
 export class Interrupts {
-  /** The first signal received, if any. */
-  received: Interrupt | undefined;
+  /** The first signal received (or EPIPE: an output closed), if any. */
+  received: Stop | undefined;
   readonly controller = new AbortController();
   private handlers: (readonly [Interrupt, () => void])[] = [];
   private complete = false;
+  private unsubscribe: () => void;
+  private onStop: (stop: Stop) => void = stop => {
+    this.received ??= stop;
+    this.controller.abort();
+  };
 
   constructor() {
-    this.install(signal => {
-      this.received ??= signal;
-      this.controller.abort();
-    });
+    // A closed stream while writing is cleaned up after, not a quiet exit.
+    commandWrites();
+    this.install(signal => this.onStop(signal));
+    this.unsubscribe = onStreamClosed(() => this.onStop('EPIPE'));
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** OUT is complete: from now on a signal prints `message(signal)` and exits with 128 + n. */
-  written(write: (text: string) => void, message: (signal: Interrupt) => string): void {
+  /** OUT is complete: from now on a signal or a closed stream prints `message(stop)` and exits with its code. */
+  written(write: (text: string) => void, message: (stop: Stop) => string): void {
     if (this.received) return;
     this.complete = true;
-    this.install(signal => {
-      write(message(signal));
-      process.exit(INTERRUPT_EXIT[signal]);
-    });
+    this.onStop = stop => {
+      write(message(stop));
+      process.exit(STOP_EXIT[stop]);
+    };
+    this.install(signal => this.onStop(signal));
   }
 
   /**
@@ -41,7 +49,10 @@ export class Interrupts {
    * (it is about to); otherwise (bad input, an error) nothing was written and they go.
    */
   release(): void {
-    if (!this.received && !this.complete) this.uninstall();
+    if (!this.received && !this.complete) {
+      this.uninstall();
+      this.unsubscribe();
+    }
   }
 
   private install(on: (signal: Interrupt) => void): void {

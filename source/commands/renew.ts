@@ -11,7 +11,7 @@ import {buildPlan} from '../plan/plan.js';
 import {parseDurationHours} from '../spec/duration.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
-import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
+import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
 import {Interrupts} from './interrupts.js';
 
 export interface RenewOptions {
@@ -48,11 +48,11 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
     const report = await buildCluster(plan, out, {
       force: true, only: new Set(refs), keepKeys: !options.newKeys, signal: interrupts.signal,
     });
-    const afterWrite = (signal: string) => `kubepki: interrupted (${signal}) after ${out} was written: it holds the renewed files.\n`;
+    const afterWrite = (stop: Stop) => `kubepki: ${stopped(stop)} after ${out} was written: it holds the renewed files.\n`;
     const {received} = interrupts;
     if (received) {
       io.err(afterWrite(received));
-      return INTERRUPT_EXIT[received];
+      return STOP_EXIT[received];
     }
     interrupts.written(io.err, afterWrite);
     // The new dates are read back from the renewed certificates now in OUT; to the minute, since a
@@ -76,8 +76,8 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
   } catch (error) {
     const {received} = interrupts;
     if (!(error instanceof BuildInterrupted) || !received) throw error;
-    io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${out} is as it was.\n`);
-    return INTERRUPT_EXIT[received];
+    io.err(`\nkubepki: ${stopped(received)}; the unfinished files were removed and ${out} is as it was.\n`);
+    return STOP_EXIT[received];
   } finally {
     interrupts.release();
   }

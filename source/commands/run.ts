@@ -1,6 +1,7 @@
 import {InputError} from '../spec/errors.js';
 import {OutputFailed} from '../output/claim.js';
 import {EXIT, processIo, type Io} from './io.js';
+import {commandWrites} from './streams.js';
 
 export type Command =
   | {command: 'example'}
@@ -16,6 +17,8 @@ export type Command =
 
 /** Runs one command; bad input becomes exit 2 with every message, before anything is written. */
 export async function runCommand(cmd: Command, io: Io = processIo()): Promise<number> {
+  // A command that writes OUT: a closed output is cleaned up after, not a quiet exit (streams.ts).
+  if (['generate', 'renew', 'user-add', 'user-finish', 'user-renew', 'user-remove', 'wizard'].includes(cmd.command)) commandWrites();
   try {
     switch (cmd.command) {
       // Each command loads only what it uses: the wizard's first frame must not wait for the engine.
@@ -24,9 +27,9 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
       case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force, cmd.update, cmd.verbose);
       case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir, cmd.expiringWithin);
       case 'user-add': return await (await import('./user.js')).runUserAdd(io, cmd.out, cmd.name, cmd.groups, cmd.validity, cmd.csr);
-      case 'user-finish': return (await import('./user.js')).runUserFinish(io, cmd.out, cmd.name, cmd.certificate);
-      case 'user-renew': return (await import('./user.js')).runUserRenew(io, cmd.out, cmd.name, cmd.validity);
-      case 'user-remove': return (await import('./user.js')).runUserRemove(io, cmd.out, cmd.name);
+      case 'user-finish': return await (await import('./user.js')).runUserFinish(io, cmd.out, cmd.name, cmd.certificate);
+      case 'user-renew': return await (await import('./user.js')).runUserRenew(io, cmd.out, cmd.name, cmd.validity);
+      case 'user-remove': return await (await import('./user.js')).runUserRemove(io, cmd.out, cmd.name);
       case 'renew': return await (await import('./renew.js')).runRenew(io, cmd);
       case 'wizard': {
         const {runInteractive} = await import('./interactive.js');

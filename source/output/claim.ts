@@ -14,6 +14,19 @@ export class OutputRefused extends Error {}
 /** Writing failed (a full disk, an I/O error): exit 1 with this one line; OUT is as it was. */
 export class OutputFailed extends Error {}
 
+/** Failures of the disk rather than of kubepki: reported in one line, exit 1. */
+const FILE_SYSTEM_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EIO: 'an input/output error',
+  EROFS: 'the file system is read-only', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  EMFILE: 'too many open files', ENFILE: 'too many open files',
+};
+
+/** `no space left on the device (ENOSPC)` for a failure of the disk, undefined for anything else. */
+export function fileSystemFailure(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code && FILE_SYSTEM_FAILURES[code] ? `${FILE_SYSTEM_FAILURES[code]} (${code})` : undefined;
+}
+
 /** Another live kubepki holds OUT's lock (exit 2). */
 export class OutputBusy extends OutputRefused {
   constructor(readonly pid: number, lock: string) {
@@ -52,7 +65,7 @@ export function processAlive(pid: number): boolean {
 
 const why = (error: unknown) => {
   const code = (error as NodeJS.ErrnoException).code;
-  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file' : code === 'EROFS' ? 'read-only file system' : (code ?? String(error));
+  return code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file' : code === 'EROFS' ? 'read-only file system' : (fileSystemFailure(error) ?? code ?? String(error));
 };
 
 /**
@@ -75,6 +88,32 @@ export function resolveTarget(out: string): string {
   } catch (error) {
     if (error instanceof OutputRefused) throw error;
     throw new OutputRefused(`${printable(out)} is a symbolic link to ${printable(readlinkSync(abs))}, which does not exist; create the target or give its path`);
+  }
+}
+
+/**
+ * Removes a directory kubepki marked as its own (staging, an old tree swapped out) with the marker
+ * last: a run killed half-way leaves a directory that still names its dead owner, which the next
+ * run's sweep finds and finishes; never a marker-less tree of keys that no sweep may touch.
+ */
+export function removeMarkedTree(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const name of entries) if (name !== STAGING_MARKER) rmSync(join(dir, name), {recursive: true, force: true, maxRetries: 3});
+  rmSync(join(dir, STAGING_MARKER), {force: true});
+  rmSync(dir, {recursive: true, force: true});
+}
+
+function isEmptyDirectory(dir: string): boolean {
+  try {
+    return lstatSync(dir).isDirectory() && readdirSync(dir).length === 0;
+  } catch {
+    return false;
   }
 }
 
@@ -107,7 +146,15 @@ export function sweepLeftovers(target: string): string[] {
     if (!m) continue;
     const dir = join(parent, name);
     const pid = Number(m[1]);
-    if (readOwner(dir) !== pid || processAlive(pid)) continue;
+    if (processAlive(pid)) continue;
+    // Its marker goes last (removeMarkedTree): without one, only an empty directory is ours to remove.
+    if (readOwner(dir) !== pid) {
+      if (isEmptyDirectory(dir)) {
+        rmdirSync(dir);
+        swept.push(name);
+      }
+      continue;
+    }
     if (m[2]) {
       let outExists = true;
       try { lstatSync(target); } catch { outExists = false; }
@@ -118,7 +165,7 @@ export function sweepLeftovers(target: string): string[] {
         continue;
       }
     }
-    rmSync(dir, {recursive: true, force: true});
+    removeMarkedTree(dir);
     swept.push(name);
   }
   return swept;
@@ -134,9 +181,13 @@ function takeLock(lock: string): boolean {
   }
   try {
     writeSync(fd, `${process.pid}\n`);
-  } finally {
+  } catch (error) {
+    // A lock that names no one would hold others off for nothing.
     closeSync(fd);
+    rmSync(lock, {force: true});
+    throw new OutputFailed(`cannot write the lock ${printable(lock)}: ${why(error)}; nothing was changed.`);
   }
+  closeSync(fd);
   return true;
 }
 
@@ -237,4 +288,25 @@ export function claimOutput(out: string): Claim {
       removeCreated();
     },
   };
+}
+
+/**
+ * claimOutput for a command that is quick to run (the user commands): while another live kubepki
+ * holds OUT, wait for it up to `waitMs` (telling `onWait` once), then give up with OutputBusy.
+ * An abort while waiting throws the signal's reason, having claimed nothing.
+ */
+export async function claimOutputWaiting(out: string, options: {waitMs: number; signal?: AbortSignal; onWait?: (busy: OutputBusy) => void}): Promise<Claim> {
+  const deadline = Date.now() + options.waitMs;
+  let told = false;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    try {
+      return claimOutput(out);
+    } catch (error) {
+      if (!(error instanceof OutputBusy) || Date.now() >= deadline) throw error;
+      if (!told) options.onWait?.(error);
+      told = true;
+    }
+    await new Promise(resolve => setTimeout(resolve, 25 + Math.random() * 50));
+  }
 }

@@ -2,13 +2,13 @@
 // private temporary directory beside OUT and is renamed into place at the end, so an interrupted
 // run leaves either nothing or a complete result.
 import {chmod, mkdir, readdir} from 'node:fs/promises';
-import {chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFile as writeFileCallback, writeFileSync} from 'node:fs';
+import {chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFile as writeFileCallback, writeFileSync, type Stats} from 'node:fs';
 import {basename, dirname, join} from 'node:path';
 import {randomBytes} from 'node:crypto';
 import {bundleDir} from '../plan/paths.js';
 import type {Plan} from '../plan/types.js';
 import type {MaterialFile} from '../pki/generate.js';
-import {OutputRefused, STAGING_MARKER} from './claim.js';
+import {OutputRefused, removeMarkedTree, STAGING_MARKER} from './claim.js';
 import {printable} from '../spec/quote.js';
 
 export {OutputRefused};
@@ -170,6 +170,20 @@ function forgetDirectories(staging: string) {
   for (const dir of madeDirectories.keys()) if (dir === staging || dir.startsWith(`${staging}/`)) madeDirectories.delete(dir);
 }
 
+/**
+ * Files root writes into a directory someone else owns become that owner's (every file and
+ * directory under `dir`): root updating a user's OUT must not take it from them. Only root can
+ * give files away; anyone else's files are theirs already.
+ */
+export function keepOwner(dir: string, owner: Pick<Stats, 'uid' | 'gid'>): void {
+  if (process.getuid?.() !== 0 || (owner.uid === 0 && owner.gid === 0)) return;
+  const walk = (path: string) => {
+    lchownSync(path, owner.uid, owner.gid);
+    if (lstatSync(path).isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+  };
+  walk(dir);
+}
+
 /** What OUT was when the run checked it, to be found the same just before the swap. */
 export interface OutputSnapshot {
   state: 'absent' | 'empty' | 'occupied';
@@ -231,7 +245,8 @@ export function commitStagingNow(staging: string, target: string, before: Output
     throw error;
   }
   rmSync(join(target, STAGING_MARKER), {force: true});
-  rmSync(aside, {recursive: true, force: true});
+  // Marker last: killed during this removal, the old tree (CA keys) is still swept by the next run.
+  removeMarkedTree(aside);
   return 'replaced';
 }
 
@@ -243,7 +258,7 @@ export function discardStagingNow(staging: string) {
   forgetDirectories(staging);
   for (let attempt = 0; ; attempt++) {
     try {
-      rmSync(staging, {recursive: true, force: true, maxRetries: 3});
+      removeMarkedTree(staging);
       return;
     } catch (error) {
       // A write that outlived stop()'s limit may still create a file: try again briefly.

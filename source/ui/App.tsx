@@ -160,7 +160,11 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
 
   if (addingUser && (state.step === 'plan' || state.step === 'done')) {
     const out = state.step === 'done' ? result!.out : opened!.dir;
-    const addUser = deps.addUser ?? (async (dir: string, request: AddUserRequest) => (await import('../build/users.js')).addUser(dir, request));
+    // As `kubepki user add` does: under OUT's lock, so a command in another shell cannot lose it.
+    const addUser = deps.addUser ?? (async (dir: string, request: AddUserRequest) => {
+      const [{asOwnerOf}, users] = await Promise.all([import('../build/owned.js'), import('../build/users.js')]);
+      return asOwnerOf(dir, {}, () => users.addUser(dir, request));
+    });
     return (
       <Screen title="Add a user (kubectl access)" lesson="A user is a client certificate: its CN is the name, each O a group that RBAC binds to rights." footer={FOOTERS.user}>
         <AddUserStep out={out} defaultValidity={plan!.spec.pki.validity.certificate} addUser={addUser} onDone={() => setAddingUser(false)} />

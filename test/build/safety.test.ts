@@ -11,6 +11,7 @@ import {parse, stringify} from 'yaml';
 import {CLI, kubepki} from '../helpers/run.js';
 import {waitFor} from '../helpers/processes.js';
 import {tempDir} from '../helpers/cluster.js';
+import {mountTmpfs} from '../helpers/ownership.js';
 
 // Each case makes real keys, several runs at once on a shared machine: allow for it.
 vi.setConfig({testTimeout: 180_000, hookTimeout: 180_000});
@@ -198,14 +199,10 @@ describe('SIGKILL leaves staging behind; the next run removes it', () => {
 });
 
 describe('a full disk', () => {
-  let mount: string;
-  beforeAll(() => {
-    mount = join(tmp.path, 'small-disk');
-    mkdirSync(mount);
-    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', mount], {encoding: 'utf8'});
-    if (r.status !== 0) throw new Error(`this test needs a small tmpfs (root or CAP_SYS_ADMIN): ${r.stderr}`);
-  });
-  afterAll(() => { spawnSync('umount', [mount]); });
+  const mount = join(tmp.path, 'small-disk');
+  let unmount: () => void;
+  beforeAll(() => { unmount = mountTmpfs(mount, '96k'); });
+  afterAll(() => unmount());
 
   it('ENOSPC: exit 1, one line naming it, nothing left on the disk', async () => {
     const r = await runWith(['generate', '--config', slow, '--out', join(mount, 'out')]);

@@ -4,6 +4,7 @@
 // killing the process silently — a fresh-clone CI run met exactly that window.
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {Interrupts} from '../../source/commands/interrupts.js';
+import {closeStreamForTest, resetStreamsForTest} from '../../source/commands/streams.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const counts = () => SIGNALS.map(s => process.listenerCount(s));
@@ -12,6 +13,7 @@ const before = new Map(SIGNALS.map(s => [s, process.listeners(s)]));
 
 afterEach(() => {
   vi.restoreAllMocks();
+  resetStreamsForTest();
   // Whatever a case left installed goes, so the test process keeps its own behaviour.
   for (const s of SIGNALS) {
     for (const l of process.listeners(s)) if (!before.get(s)!.includes(l)) process.removeListener(s, l);
@@ -47,6 +49,32 @@ describe('Interrupts', () => {
     const i = new Interrupts();
     i.release();
     expect(counts()).toEqual(baseline);
+    expect(i.received).toBeUndefined();
+  });
+
+  it('a closed stdout or stderr (EPIPE) aborts like a signal, with exit 1 (issue 20)', async () => {
+    const i = new Interrupts();
+    closeStreamForTest('stderr');
+    expect(i.received).toBe('EPIPE');
+    expect(i.signal.aborted).toBe(true);
+    i.release();
+  });
+
+  it('once OUT is written, a closed stream says what OUT holds (on the other stream) and exits 1', () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    const written: string[] = [];
+    const i = new Interrupts();
+    i.written(text => written.push(text), stop => `${stop} after OUT was written\n`);
+    i.release();
+    closeStreamForTest('stdout');
+    expect(written).toEqual(['EPIPE after OUT was written\n']);
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+
+  it('without a stop or a write, release stops listening to the streams too', () => {
+    const i = new Interrupts();
+    i.release();
+    closeStreamForTest('stdout');
     expect(i.received).toBeUndefined();
   });
 });
