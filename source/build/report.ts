@@ -2,6 +2,7 @@
 import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
 import {distributionCommands} from '../scripts/distribute-script.js';
 import {hardWayStartSteps, nodeList} from '../scripts/units.js';
+import {kubeletApiRbacApplyLine} from '../scripts/kubelet-api-rbac.js';
 import {sshWarning} from '../plan/plan.js';
 import {KEY_LABELS} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
@@ -30,9 +31,13 @@ function written(report: BuildReport): string[] {
   ];
 }
 
-/** The Hard Way's start, after distribute.sh: each node's systemctl line, then the RBAC (none for kubeadm). */
+/** The Hard Way's start, after distribute.sh: each node's systemctl line, then the RBAC; kubeadm's RBAC after init. */
 function startLines(report: BuildReport): string[] {
   const {groups, rbac} = hardWayStartSteps(report.plan, report.out, shellQuote);
+  const kubeletApi = kubeletApiRbacApplyLine(report.plan, report.out, shellQuote);
+  if (kubeletApi) {
+    return [`# Once kubeadm init is done, the binding apiserver-kubelet-client relies on (kubeadm ${report.plan.spec.kubernetesVersion} creates it too; a cluster upgraded by joining new control-plane nodes does not have it):`, kubeletApi, ''];
+  }
   if (groups.length === 0) return [];
   return [
     `# Then start them, as The Hard Way does (its binaries in /usr/local/bin; a node that runs a kubelet first needs containerd, runc and the CNI plugins), on each node ${report.plan.spec.ssh.sudo ? `as ${report.plan.spec.ssh.user}, with sudo` : 'as root'}:`,

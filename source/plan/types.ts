@@ -104,6 +104,12 @@ export interface KubeadmPlan {
   /** The bootstrap token (a secret, made at generation time) that joining nodes present. */
   tokenFile: string;
   configs: KubeadmNodeConfig[];
+  /**
+   * Releases whose apiserver-kubelet-client has no group: the ClusterRoleBinding it relies on,
+   * as a manifest kubepki writes. kubeadm creates it in `init` and `upgrade apply` only; a cluster
+   * upgraded any other way (control-plane nodes replaced by `kubeadm join`, kubeadm#3310) lacks it.
+   */
+  kubeletApiRbac?: string;
 }
 
 /** What starts one component on one node (hard-way layout: a systemd unit, and a config file for kubelet and kube-proxy). */
