@@ -40,6 +40,7 @@ import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {kubeletApiAdminRbac} from '../scripts/kubelet-api-rbac.js';
+import {renderMonitoringFiles} from '../scripts/expiry-check.js';
 import {specToYaml} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
@@ -153,7 +154,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     steps = kubeadmSteps(plan, secrets);
     // A rendered file that comes out as it was counts as kept (its node need not receive it again).
     // Every write settles before a failure is raised, so none lands after the cleanup.
-    const renders = await Promise.allSettled([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets)].map(file => {
+    const renders = await Promise.allSettled([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets), ...renderMonitoringFiles(plan)].map(file => {
       if (target.existing && readSame(join(target.existing.dir, file.path), file.content)) {
         kept.add(file.path);
         return writer.write(file);

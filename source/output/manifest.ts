@@ -43,6 +43,12 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
         {path: 'kubeadm-steps.sh', node: null, kind: 'kubeadm steps script', secret: false},
         ...(plan.kubeadm.kubeletApiRbac ? [{path: plan.kubeadm.kubeletApiRbac, node: null, kind: 'rbac', secret: false}] : []),
       ] : []),
+      ...(plan.monitoring ? [
+        ...plan.monitoring.checks.map(c => ({path: c.source, node: c.node, kind: 'expiry check', secret: false})),
+        {path: plan.monitoring.service.source, node: null, kind: 'expiry check unit', secret: false},
+        {path: plan.monitoring.timer.source, node: null, kind: 'expiry check unit', secret: false},
+        {path: plan.monitoring.rule, node: null, kind: 'prometheus rule', secret: false},
+      ] : []),
     ] as {path: string; node: string | null; kind: string; secret: boolean}[],
     nodes: Object.fromEntries(plan.nodes.map(n => [n.name, {
       ip: n.ip, roles: n.roles,

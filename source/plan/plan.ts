@@ -15,7 +15,7 @@ import {releaseOf} from './release-table.js';
 import {InputError} from '../spec/errors.js';
 import {quote} from '../spec/quote.js';
 import {formatPath} from '../spec/validate.js';
-import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
+import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, MonitoringPlan, Plan} from './types.js';
 
 export const serverUrl = (host: string, port: number) =>
   `https://${ipFamily(host) === 6 ? `[${host}]` : host}:${port}`;
@@ -234,10 +234,13 @@ export function buildPlan(spec: ClusterSpec): Plan {
     ...(kubeadm?.configs ?? []).map(k => ({node: k.node, path: k.target, source: k.file, secret: true})),
   ]);
 
+  const monitoring = spec.monitoring.expiry ? planMonitoring(spec, bundles, kubeconfigs) : undefined;
+
   return {
     spec,
     cluster: spec.name,
     kubeadm,
+    ...(monitoring ? {monitoring} : {}),
     endpoint: {host: spec.endpoint.host, port: spec.endpoint.port, url: endpointUrl},
     serviceIp,
     layout,
@@ -256,6 +259,36 @@ export function buildPlan(spec: ClusterSpec): Plan {
     keyCount: authorities.length + certificates.filter(c => c.id !== 'service-accounts').length + 1,
   };
 }
+
+/**
+ * monitoring.expiry: each node's check reads the certificates installed on it and the client
+ * certificates embedded in its kubeconfigs; it, its service and its timer join the node's bundle.
+ * Everything lands under /etc and /var/lib, as the rest of a bundle does.
+ */
+function planMonitoring(spec: ClusterSpec, bundles: Record<string, BundleFile[]>, kubeconfigs: KubeconfigPlan[]): MonitoringPlan {
+  const kubeconfigFiles = new Set(kubeconfigs.map(k => k.file));
+  const service = {source: 'monitoring/kubepki-expiry.service', target: '/etc/systemd/system/kubepki-expiry.service'};
+  const timer = {source: 'monitoring/kubepki-expiry.timer', target: '/etc/systemd/system/kubepki-expiry.timer'};
+  const checks = spec.nodes.map(node => {
+    const files = bundles[node.name]!;
+    return {
+      node: node.name,
+      source: `monitoring/nodes/${node.name}/expiry-check`,
+      target: EXPIRY_CHECK_TARGET,
+      certificates: files.filter(f => f.target.endsWith('.crt')).map(f => f.target).sort(),
+      kubeconfigs: files.filter(f => kubeconfigFiles.has(f.source)).map(f => f.target).sort(),
+    };
+  });
+  for (const check of checks) {
+    for (const file of [check, service, timer]) {
+      bundles[check.node]!.push({source: file.source, target: file.target, path: bundlePath(check.node, file.target), secret: false});
+    }
+  }
+  return {checks, service, timer, rule: 'monitoring/prometheus-rule.yaml'};
+}
+
+/** Where each node's expiry check is installed; its service runs it with /bin/sh. */
+export const EXPIRY_CHECK_TARGET = '/etc/kubepki/expiry-check';
 
 /** The ClusterRoleBinding apiserver-kubelet-client relies on, where kubepki writes it (kubeadm layout). */
 export const KUBELET_API_RBAC_FILE = 'kubeadm/apiserver-kubelet-client-rbac.yaml';
