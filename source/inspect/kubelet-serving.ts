@@ -18,6 +18,6 @@ export function checkKubeletServingName(c: Pick<CertificateContext, 'cert' | 'fi
   if (missing.length === 0) return [];
   return [{
     severity: 'warning', file: c.file, role: c.role.label,
-    message: `${missing.join(' and ')}: with KEP-4872 (feature gate KubeletCertCNValidation) kube-apiserver refuses a kubelet serving certificate whose CN is not system:node:<node name>, as the kubelet's own serving CSRs have it (re-issue it with CN=${expected}, O=system:nodes; kubepki does)`,
+    message: `${missing.join(' and ')}: KEP-4872 (feature gate KubeletCertCNValidation) lets kube-apiserver refuse a kubelet serving certificate whose CN is not system:node:<node name>, as the kubelet's own serving CSRs have it (re-issue it with CN=${expected}, O=system:nodes; kubepki does)`,
   }];
 }

@@ -223,7 +223,8 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'kubelet-server', scope: 'kubelet-node', signedBy: 'cluster',
     // As the kubelet's own serving CSR has it (and The Hard Way): KEP-4872 (KubeletCertCNValidation)
-    // makes the apiserver check that the CN is system:node:<the node it dialled>.
+    // lets the apiserver check that the CN is system:node:<the node it dialled> (not yet in
+    // kube-apiserver's feature gates up to v1.38.0-beta.0).
     cn: node => `system:node:${node}`, organizations: ['system:nodes'], usages: ['serverAuth'], sans: [kubeletNames],
     readers: [{component: 'kubelet', flag: 'tlsCertFile', part: 'cert'}, {component: 'kubelet', flag: 'tlsPrivateKeyFile', part: 'key'}],
     why: {

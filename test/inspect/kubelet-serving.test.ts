@@ -20,7 +20,7 @@ describe('kubelet serving certificates and KEP-4872', () => {
       ${issue('new/kubelet', '/O=system:nodes/CN=system:node:node01')}`;
     expect(run('bash', ['-c', sh]).status).toBe(0);
     const findings = (sub: string) => inspectPaths([join(dir, sub)]).findings.filter(f => f.file === 'kubelet.crt').map(f => `${f.severity}: ${f.message}`);
-    expect(findings('old')).toEqual([expect.stringMatching(/^warning: CN is node01, not system:node:node01 and O is not system:nodes: with KEP-4872 \(feature gate KubeletCertCNValidation\) kube-apiserver refuses/)]);
+    expect(findings('old')).toEqual([expect.stringMatching(/^warning: CN is node01, not system:node:node01 and O is not system:nodes: KEP-4872 \(feature gate KubeletCertCNValidation\) lets kube-apiserver refuse/)]);
     expect(findings('new')).toEqual([]);
     // Recognised as a kubelet's serving certificate, not as its client one (same subject).
     expect(inspectPaths([join(dir, 'new')]).certificates.find(c => c.file === 'kubelet.crt')!.role).toMatchObject({id: 'kubelet-server', nodes: ['node01']});
