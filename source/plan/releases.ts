@@ -4,7 +4,7 @@
 import {DEFAULT_KUBERNETES_VERSION, KNOWN_MINORS, type Layout} from '../spec/types.js';
 import {CERTIFICATES, forContext} from './catalog.js';
 import {LAYOUT_FILES} from './layouts.js';
-import {RELEASE_CHANGES, hasChange, isNewerThanKnown, releaseOf, versionOf, type Release} from './release-table.js';
+import {hasChange, isNewerThanKnown, releaseOf, versionOf, type Release} from './release-table.js';
 import type {CertificateId} from './types.js';
 
 /** kubeadm's configuration API: v1beta4 arrived in v1.31, v1beta3 is what the older releases read. */
@@ -18,16 +18,15 @@ export const kubeletApiAdminBinding = (release: Release) => hasChange('kubelet-a
 
 /**
  * One version per known minor, newest last: the one already chosen when its minor matches, the
- * default for the default's minor, else the minor's first release with the minor's newest
- * identities (v1.36.1, not v1.36.0, whose apiserver-kubelet-client still had a group).
+ * default for the default's minor, else the minor's first release (a patch release that changed
+ * identities, such as v1.36.1, is chosen in the config; each release's facts are its own).
  */
 export function knownReleases(current = DEFAULT_KUBERNETES_VERSION): string[] {
   const chosen = /^v1\.\d+\.\d+$/.test(current) ? releaseOf(current) : releaseOf(DEFAULT_KUBERNETES_VERSION);
   const byDefault = releaseOf(DEFAULT_KUBERNETES_VERSION);
   const versions: string[] = [];
   for (let minor = KNOWN_MINORS.first; minor <= KNOWN_MINORS.last; minor++) {
-    const newest = Math.max(0, ...RELEASE_CHANGES.map(c => (minor < c.fromMinor ? c.firstPatch[minor] ?? 0 : 0)));
-    versions.push(versionOf(chosen.minor === minor ? chosen : byDefault.minor === minor ? byDefault : {minor, patch: newest}));
+    versions.push(versionOf(chosen.minor === minor ? chosen : byDefault.minor === minor ? byDefault : {minor, patch: 0}));
   }
   // A chosen release newer than every known minor stays a choice.
   if (chosen.minor > KNOWN_MINORS.last) versions.push(versionOf(chosen));

@@ -49,8 +49,9 @@ describe('the release table, to the patch', () => {
 });
 
 describe('what a release changes, read from the catalog', () => {
-  it('knows one version per minor from v1.28 to v1.37, each with its minor\'s newest identities, keeping the chosen one and the default', () => {
-    expect(knownReleases()).toEqual(['v1.28.0', 'v1.29.0', 'v1.30.0', 'v1.31.0', 'v1.32.0', 'v1.33.12', 'v1.34.4', 'v1.35.5', 'v1.36.1', 'v1.37.0']);
+  it('knows one version per minor from v1.28 to v1.37, keeping the chosen one (to the patch) and the default', () => {
+    expect(knownReleases()).toEqual(['v1.28.0', 'v1.29.0', 'v1.30.0', 'v1.31.0', 'v1.32.0', 'v1.33.0', 'v1.34.4', 'v1.35.0', 'v1.36.0', 'v1.37.0']);
+    expect(knownReleases('v1.36.1')).toContain('v1.36.1');
     expect(knownReleases('v1.30.5')).toContain('v1.30.5');
     expect(knownReleases('v1.30.5')).toContain('v1.34.4');
     expect(knownReleases('v1.36.0')).toContain('v1.36.0');

@@ -253,13 +253,13 @@ describe('wizard steps', () => {
     expect(frame).toMatch(/kubeadm configuration: kubeadm\.k8s\.io\/v1beta3/);
     frame = await press(ui, KEY.down);
     expect(frame).toMatch(/v1\.29\.0 +changes admin\.conf, super-admin\.conf, apiserver-kubelet-client/);
-    await press(ui, KEY.down, 7);
+    await press(ui, KEY.down, 8);
     frame = await press(ui, KEY.enter);
     expect(frame).toMatch(/Certificate authorities/);
     await press(ui, KEY.enter, 6);
     await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
-    // v1.36: apiserver-kubelet-client has no O.
-    const plan = buildPlan(specWith(c => { c.kubernetesVersion = 'v1.36.0'; }));
+    // v1.37.0 (and v1.33.12, v1.34.8, v1.35.5, v1.36.1): apiserver-kubelet-client has no O.
+    const plan = buildPlan(specWith(c => { c.kubernetesVersion = 'v1.37.0'; }));
     const row = plan.authorities.length + plan.certificates.findIndex(c => c.id === 'apiserver-kubelet-client');
     await press(ui, KEY.down, row);
     frame = await press(ui, KEY.enter);
