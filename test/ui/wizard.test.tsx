@@ -353,7 +353,7 @@ describe('a 500-node plan', () => {
     frame = await press(ui, KEY.end);
     expect(frame).toMatch(new RegExp(`row ${rows} of ${rows}`));
     // Rows that look alike still read apart: the last workers' kubelet certificates name their node.
-    expect(frame).toMatch(/^ {2}nodes\/w499\/kubelet\.crt +ca +w499\n {4}CN=w499$/m);
+    expect(frame).toMatch(/^ {2}nodes\/w499\/kubelet\.crt +ca +w499\n {4}CN=system:node:w499 O=system:nodes$/m);
     expect(frame.split('\n').length).toBeLessThanOrEqual(24);
     ui.unmount();
   });
