@@ -26,8 +26,6 @@ export const KNOWN_MINORS = {first: 28, last: 37} as const;
 /** The release the control-plane tests boot (test/k8s/go.mod pins the same one). */
 export const DEFAULT_KUBERNETES_VERSION = 'v1.34.4';
 
-/** The minor of a validated `kubernetesVersion` (v1.34.4 → 34). */
-export const minorOf = (version: string) => Number(/^v1\.(\d+)/.exec(version)![1]);
 
 export interface NodeSpec {
   name: string;
