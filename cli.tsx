@@ -29,7 +29,7 @@ Usage:
                                              from DIR's CAs, removed nodes' files removed
   kubepki verify DIR [--expiring-within 30d] check a generated directory: chains, keys,
                                              usages, SANs, expiry (warns below 30 days by
-                                             default), file modes
+                                             default), file modes; --json: days left per file
   kubepki renew DIR [ID|NODE|all...] [--expiring-within 30d] [--new-keys]
                                              re-issue certificates from DIR's CAs with a
                                              fresh validity (keys kept unless --new-keys);
@@ -59,7 +59,7 @@ Options:
   -f, --force         regenerate an existing output directory, keeping its CAs
       --update        update an existing output directory in place (see above)
       --verbose       generate: print every check and every node's commands
-      --json          plan or inspect report as JSON
+      --json          plan, verify or inspect report as JSON (verify: days left per file)
       --plain         line prompts instead of the full-screen wizard
       --debug         on an unexpected error, print its stack trace
   -h, --help          this help; kubepki COMMAND --help: that command's own
@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
       return runCommand({command, config: values.config, out: values.out, force: values.force ?? false, update: values.update ?? false, verbose: values.verbose ?? false});
     case 'verify':
       if (rest.length !== 1) return usageError('verify needs exactly one DIR (a directory written by kubepki generate)');
-      return runCommand({command, dir: rest[0]!, expiringWithin: values['expiring-within']});
+      return runCommand({command, dir: rest[0]!, expiringWithin: values['expiring-within'], json: values.json ?? false});
     case 'user': {
       const [action, name, ...extra] = rest;
       if (action !== 'add' && action !== 'finish' && action !== 'renew' && action !== 'remove') return usageError('user needs add, finish, renew or remove: kubepki user add NAME --group G --out DIR, kubepki user finish NAME --certificate FILE --out DIR, kubepki user renew NAME --out DIR, kubepki user remove NAME --out DIR');

@@ -39,6 +39,8 @@ import {renderDistributeScript} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
+import {kubeletApiAdminRbac} from '../scripts/kubelet-api-rbac.js';
+import {renderMonitoringFiles} from '../scripts/expiry-check.js';
 import {specToYaml} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
@@ -147,7 +149,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     steps = kubeadmSteps(plan, secrets);
     // A rendered file that comes out as it was counts as kept (its node need not receive it again).
     // Every write settles before a failure is raised, so none lands after the cleanup.
-    const renders = await Promise.allSettled([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets)].map(file => {
+    const renders = await Promise.allSettled([...renderComponentFiles(plan), ...renderKubeadmFiles(plan, secrets), ...renderMonitoringFiles(plan)].map(file => {
       if (target.existing && readSame(join(target.existing.dir, file.path), file.content)) {
         kept.add(file.path);
         return writer.write(file);
@@ -162,6 +164,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
+      ...(plan.kubeadm?.kubeletApiRbac ? [{path: plan.kubeadm.kubeletApiRbac, content: kubeletApiAdminRbac(plan), mode: PUBLIC_MODE}] : []),
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
     if (target.existing) carryUsers(out, staging);

@@ -2,6 +2,8 @@
 import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
 import {distributionCommands} from '../scripts/distribute-script.js';
 import {hardWayStartSteps, nodeList} from '../scripts/units.js';
+import {kubeletApiRbacApplyLine} from '../scripts/kubelet-api-rbac.js';
+import {TEXTFILE_DIR} from '../scripts/expiry-check.js';
 import {sshWarning} from '../plan/plan.js';
 import {KEY_LABELS} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
@@ -30,14 +32,33 @@ function written(report: BuildReport): string[] {
   ];
 }
 
-/** The Hard Way's start, after distribute.sh: each node's systemctl line, then the RBAC (none for kubeadm). */
+/** The Hard Way's start, after distribute.sh: each node's systemctl line, then the RBAC; kubeadm's RBAC after init. */
 function startLines(report: BuildReport): string[] {
   const {groups, rbac} = hardWayStartSteps(report.plan, report.out, shellQuote);
-  if (groups.length === 0) return [];
+  const kubeletApi = kubeletApiRbacApplyLine(report.plan, report.out, shellQuote);
+  const monitoring = expiryLines(report);
+  if (kubeletApi) {
+    return [`# Once kubeadm init is done, the binding apiserver-kubelet-client relies on (kubeadm ${report.plan.spec.kubernetesVersion} creates it too; a cluster upgraded by joining new control-plane nodes does not have it):`, kubeletApi, '', ...monitoring];
+  }
+  if (groups.length === 0) return monitoring;
   return [
     `# Then start them, as The Hard Way does (its binaries in /usr/local/bin; a node that runs a kubelet first needs containerd, runc and the CNI plugins), on each node ${report.plan.spec.ssh.sudo ? `as ${report.plan.spec.ssh.user}, with sudo` : 'as root'}:`,
     ...groups.flatMap(g => [`## ${nodeList(g.nodes)}`, g.line]),
     ...(rbac ? ['# Once the apiservers answer, let them call the kubelets (the RBAC of kube-apiserver-to-kubelet.yaml):', rbac] : []),
+    '',
+    ...monitoring,
+  ];
+}
+
+/** monitoring.expiry: the timer each node enables, and the alerts for Prometheus. */
+function expiryLines(report: BuildReport): string[] {
+  const m = report.plan.monitoring;
+  if (!m) return [];
+  const as = report.plan.spec.ssh.sudo ? 'sudo ' : '';
+  return [
+    `# Expiry monitoring: on every node, after distribute.sh (its check writes ${TEXTFILE_DIR}/kubepki-expiry.prom for node_exporter's textfile collector):`,
+    `${as}systemctl daemon-reload && ${as}systemctl enable --now kubepki-expiry.timer`,
+    `# and the alerts (30 and 7 days ahead) for the Prometheus Operator: kubectl apply -f ${shellQuote(`${report.out}/${m.rule}`)}`,
     '',
   ];
 }

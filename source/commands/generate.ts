@@ -7,6 +7,7 @@ import {buildPlan, sshWarning} from '../plan/plan.js';
 import {timings} from '../pki/timings.js';
 import {BuildInterrupted, buildCluster, finalReport} from '../build/index.js';
 import {changesReport, summarizeChanges} from '../build/changes.js';
+import {releaseUpgradeLines} from '../build/upgrade.js';
 import {readManifest} from '../output/existing.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
@@ -55,7 +56,9 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     interrupts.written(io.err, afterWrite);
     const built = performance.now();
     const {idle, active} = performance.eventLoopUtilization(loop);
-    io.out(before ? changesReport(summarizeChanges(report, before), report.out, `Updated ${report.out} from ${config}.`) : finalReport(report, verbose ? 'full' : 'summary'));
+    io.out(before
+      ? changesReport(summarizeChanges(report, before), report.out, [`Updated ${report.out} from ${config}.`, ...releaseUpgradeLines(plan, before, report.out)].join('\n').trimEnd())
+      : finalReport(report, verbose ? 'full' : 'summary'));
     if (timings.enabled) {
       const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);
       const ms = (n: number) => Math.round(n * 10) / 10;

@@ -7,7 +7,7 @@ export type Command =
   | {command: 'example'}
   | {command: 'plan'; config: string; json: boolean}
   | {command: 'generate'; config: string; out: string; force: boolean; update?: boolean; verbose?: boolean}
-  | {command: 'verify'; dir: string; expiringWithin?: string}
+  | {command: 'verify'; dir: string; expiringWithin?: string; json?: boolean}
   | {command: 'user-add'; out: string; name: string; groups: string[]; validity?: string; csr: boolean}
   | {command: 'user-finish'; out: string; name: string; certificate: string}
   | {command: 'user-renew'; out: string; name: string; validity?: string}
@@ -25,7 +25,7 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
       case 'example': return (await import('./example.js')).runExample(io);
       case 'plan': return (await import('./plan.js')).runPlan(io, cmd.config, cmd.json);
       case 'generate': return await (await import('./generate.js')).runGenerate(io, cmd.config, cmd.out, cmd.force, cmd.update, cmd.verbose);
-      case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir, cmd.expiringWithin);
+      case 'verify': return (await import('./verify.js')).runVerify(io, cmd.dir, cmd.expiringWithin, cmd.json);
       case 'user-add': return await (await import('./user.js')).runUserAdd(io, cmd.out, cmd.name, cmd.groups, cmd.validity, cmd.csr);
       case 'user-finish': return await (await import('./user.js')).runUserFinish(io, cmd.out, cmd.name, cmd.certificate);
       case 'user-renew': return await (await import('./user.js')).runUserRenew(io, cmd.out, cmd.name, cmd.validity);

@@ -10,10 +10,19 @@ import {EXIT, type Io} from './io.js';
 
 export {DEFAULT_EXPIRY_WARNING};
 
-export function runVerify(io: Io, dir: string, expiringWithin = DEFAULT_EXPIRY_WARNING): number {
+/** `json`: every check with its days left (for CI jobs); the exit code is the same. */
+export function runVerify(io: Io, dir: string, expiringWithin = DEFAULT_EXPIRY_WARNING, json = false): number {
   const hours = parseDurationHours(expiringWithin);
   if (hours === undefined) throw new InputError([`--expiring-within: ${JSON.stringify(expiringWithin)} is not a duration such as 30d or 720h`]);
   const findings = inspectDirectory(dir);
+  if (json) {
+    const failed = findings.filter(f => !f.ok).length;
+    io.out(`${JSON.stringify({
+      ok: failed === 0, failed, expiringWithinDays: hours / 24,
+      checks: findings.map(f => ({file: f.file, check: f.check, ok: f.ok, detail: f.detail, daysLeft: f.daysLeft ?? null, expiring: f.ok && f.daysLeft !== undefined && f.daysLeft < hours / 24})),
+    }, null, 2)}\n`);
+    return failed ? EXIT.failed : EXIT.ok;
+  }
   io.out(`${renderTable([
     // In a narrow terminal the detail keeps the most room: it says what is wrong.
     {header: 'FILE', value: f => printable(f.file), shrink: 3, min: 18},

@@ -4,6 +4,7 @@ import type {Finding, Severity} from './types.js';
 import type {Role} from './roles.js';
 import {AUTHORITY_LABEL} from './roles.js';
 import {allows, describeKey, type CertificateFacts, type ExtendedUsage} from './x509.js';
+import {checkKubeletServingName} from './kubelet-serving.js';
 
 export const DAY_MS = 86_400_000;
 export const SOON_DAYS = 90;
@@ -85,6 +86,7 @@ export function checkLeaf(c: CertificateContext): Finding[] {
 
   out.push(...checkSignature(c, add));
   out.push(...checkValidity(c));
+  out.push(...checkKubeletServingName(c));
   return out;
 }
 

@@ -110,6 +110,8 @@ export function recogniseLeaf(cert: CertificateFacts, ctx: RecogniseContext): Ro
 
   if (lower.startsWith('system:node:')) {
     const node = cn.slice('system:node:'.length);
+    // A kubelet's serving certificate has the same subject as its client one (its own CSRs, KEP-4872).
+    if (allows(cert, 'serverAuth') && !allows(cert, 'clientAuth')) return role('kubelet-server', [node]);
     return {...role('kubelet-client', [node]), expectedCn: `system:node:${node.toLowerCase()}`};
   }
   if (/^service-accounts?$/.test(lower)) {

@@ -2,7 +2,8 @@
 // proposes for the questions after it. Shared by the Ink wizard and plain mode; no React here.
 import {layoutExample} from '../plan/layouts.js';
 import {knownReleases, releaseChanges, releaseFacts} from '../plan/releases.js';
-import {DEFAULT_KUBERNETES_VERSION, minorOf, type AuthorityTopology, type KubeadmFlow, type Layout} from '../spec/types.js';
+import {releaseOf} from '../plan/release-table.js';
+import {DEFAULT_KUBERNETES_VERSION, type AuthorityTopology, type KubeadmFlow, type Layout} from '../spec/types.js';
 import type {Draft} from './draft.js';
 import {flowLessons, hardWayLayoutLesson, hardWaySingleLesson} from './lessons.js';
 
@@ -53,14 +54,16 @@ export interface ReleaseChoice {
 
 /** Said under the list when no release changes anything in this layout (The Hard Way's identities). */
 export function releaseNote(draft: Pick<Draft, 'layout' | 'kubernetesVersion'>): string | undefined {
-  const changing = knownReleases(draft.kubernetesVersion).some(v => releaseChanges(draft.layout, minorOf(v)).length > 0);
+  const versions = knownReleases(draft.kubernetesVersion).map(releaseOf);
+  const changing = versions.some((v, i) => releaseChanges(draft.layout, versions[i - 1], v).length > 0);
   return changing ? undefined : `In the ${draft.layout} layout none of these files changes from one release to the next.`;
 }
 
 export function releaseChoices(draft: Pick<Draft, 'layout' | 'kubernetesVersion'>): ReleaseChoice[] {
-  return knownReleases(draft.kubernetesVersion).map(version => {
-    const minor = minorOf(version);
-    const changes = releaseChanges(draft.layout, minor).map(c => c.topic);
+  const versions = knownReleases(draft.kubernetesVersion);
+  return versions.map((version, i) => {
+    const release = releaseOf(version);
+    const changes = releaseChanges(draft.layout, i > 0 ? releaseOf(versions[i - 1]!) : undefined, release).map(c => c.topic);
     const notes = [
       ...(version === DEFAULT_KUBERNETES_VERSION ? ['default: the release kubepki is tested with'] : []),
       ...(changes.length ? [`changes ${changes.join(', ')}`] : []),
@@ -68,7 +71,7 @@ export function releaseChoices(draft: Pick<Draft, 'layout' | 'kubernetesVersion'
     return {
       version,
       label: `${version.padEnd(8)}${notes.length ? `  ${notes.join('; ')}` : ''}`,
-      facts: releaseFacts(draft.layout, minor).map(f => `${f.topic}: ${f.value}`),
+      facts: releaseFacts(draft.layout, release).map(f => `${f.topic}: ${f.value}`),
     };
   });
 }

@@ -31,6 +31,8 @@ export interface Draft {
   sshUser: string;
   /** distribute.sh installs with sudo (ssh.sudo). */
   sshSudo: boolean;
+  /** Each node gets a daily expiry check writing metrics (monitoring.expiry). */
+  monitoringExpiry: boolean;
 }
 
 export function draftFromSpec(spec: ClusterSpec, out = 'kubepki-out'): Draft {
@@ -53,6 +55,7 @@ export function draftFromSpec(spec: ClusterSpec, out = 'kubepki-out'): Draft {
     out,
     sshUser: spec.ssh.user,
     sshSudo: spec.ssh.sudo,
+    monitoringExpiry: spec.monitoring.expiry,
   };
 }
 
@@ -80,6 +83,7 @@ export function draftToConfig(draft: Draft) {
     ...(draft.layout === 'kubeadm' ? {kubeadm: {flow: draft.kubeadmFlow}} : {}),
     extraSANs: splitList(draft.extraSANs),
     ssh: {user: draft.sshUser, sudo: draft.sshSudo},
+    monitoring: {expiry: draft.monitoringExpiry},
   };
 }
 

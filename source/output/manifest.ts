@@ -8,6 +8,8 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
     kind: 'Manifest',
     generatedAt: generatedAt.toISOString(),
     cluster: plan.cluster,
+    // What --update compares a changed kubernetesVersion with (release-table.ts).
+    kubernetesVersion: plan.spec.kubernetesVersion,
     endpoint: plan.endpoint.url,
     layout: plan.layout,
     topology: plan.topology,
@@ -39,6 +41,13 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
         {path: plan.kubeadm.tokenFile, node: null, kind: 'kubeadm bootstrap token', secret: true},
         ...plan.kubeadm.configs.map(k => ({path: k.file, node: k.node, kind: `kubeadm ${k.kind} configuration`, secret: true})),
         {path: 'kubeadm-steps.sh', node: null, kind: 'kubeadm steps script', secret: false},
+        ...(plan.kubeadm.kubeletApiRbac ? [{path: plan.kubeadm.kubeletApiRbac, node: null, kind: 'rbac', secret: false}] : []),
+      ] : []),
+      ...(plan.monitoring ? [
+        ...plan.monitoring.checks.map(c => ({path: c.source, node: c.node, kind: 'expiry check', secret: false})),
+        {path: plan.monitoring.service.source, node: null, kind: 'expiry check unit', secret: false},
+        {path: plan.monitoring.timer.source, node: null, kind: 'expiry check unit', secret: false},
+        {path: plan.monitoring.rule, node: null, kind: 'prometheus rule', secret: false},
       ] : []),
     ] as {path: string; node: string | null; kind: string; secret: boolean}[],
     nodes: Object.fromEntries(plan.nodes.map(n => [n.name, {

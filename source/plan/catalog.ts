@@ -2,6 +2,7 @@
 // first. Building, printing, verifying and explaining all walk this same table.
 import type {Layout} from '../spec/types.js';
 import {LAYOUT_FILES, type TrustSlot} from './layouts.js';
+import {hasChange, type Release} from './release-table.js';
 import type {Reader} from './components.js';
 import {
   controlPlaneNodeNames, endpointName, etcdMemberNames, extraNames, kubeletNames,
@@ -12,10 +13,10 @@ import type {AuthorityId, CertificateId, Explanation, KubeconfigId, Usage} from 
 /** Per-layout value: kubeadm and The Hard Way name a few identities differently. */
 type ByLayout<T> = T | Record<Layout, T>;
 
-/** What an identity may depend on: the layout, and (for kubeadm's) the Kubernetes minor release. */
+/** What an identity may depend on: the layout, and (for kubeadm's) the Kubernetes release, to the patch. */
 export interface IdentityContext {
   layout: Layout;
-  minor: number;
+  release: Release;
 }
 type ByRelease<T> = ByLayout<T> | ((ctx: IdentityContext) => T);
 export const forContext = <T>(value: ByRelease<T>, ctx: IdentityContext): T =>
@@ -62,9 +63,11 @@ export const CERTIFICATES: CertificateKind[] = [
   {
     id: 'apiserver-kubelet-client', scope: 'cluster', signedBy: 'cluster',
     cn: 'kube-apiserver-kubelet-client',
-    // kubeadm: system:masters up to v1.28, kubeadm:cluster-admins from v1.29; from v1.36 no group at
-    // all: kubeadm binds the user to system:kubelet-api-admin (ClusterRoleBinding kubeadm:apiserver-kubelet-client).
-    organizations: ({minor}) => (minor <= 28 ? ['system:masters'] : minor <= 35 ? ['kubeadm:cluster-admins'] : []),
+    // kubeadm: system:masters up to v1.28, kubeadm:cluster-admins from v1.29; from v1.33.12, v1.34.8,
+    // v1.35.5, v1.36.1 and v1.37.0 no group at all: kubeadm binds the user to system:kubelet-api-admin
+    // (ClusterRoleBinding kubeadm:apiserver-kubelet-client). See release-table.ts.
+    organizations: ({release}) => (hasChange('kubelet-api-admin', release) ? []
+      : hasChange('cluster-admins-group', release) ? ['kubeadm:cluster-admins'] : ['system:masters']),
     // The Hard Way has no such certificate: its apiserver uses its serving certificate (CN kubernetes).
     usages: ['clientAuth'], sans: [],
     readers: [{component: 'kube-apiserver', flag: '--kubelet-client-certificate', part: 'cert'}, {component: 'kube-apiserver', flag: '--kubelet-client-key', part: 'key'}],
@@ -116,7 +119,7 @@ export const CERTIFICATES: CertificateKind[] = [
     id: 'admin', scope: 'cluster', signedBy: 'cluster',
     cn: {kubeadm: 'kubernetes-admin', 'hard-way': 'admin'},
     // kubeadm moved admin.conf out of system:masters in v1.29 (kubeadm:cluster-admins, bound to cluster-admin).
-    organizations: ({layout, minor}) => (layout === 'hard-way' || minor <= 28 ? ['system:masters'] : ['kubeadm:cluster-admins']),
+    organizations: ({layout, release}) => (layout === 'hard-way' || !hasChange('cluster-admins-group', release) ? ['system:masters'] : ['kubeadm:cluster-admins']),
     usages: ['clientAuth'], sans: [],
     readers: [],
     why: {
@@ -219,14 +222,17 @@ export const CERTIFICATES: CertificateKind[] = [
   },
   {
     id: 'kubelet-server', scope: 'kubelet-node', signedBy: 'cluster',
-    cn: node => node, organizations: [], usages: ['serverAuth'], sans: [kubeletNames],
+    // As the kubelet's own serving CSR has it (and The Hard Way): KEP-4872 (KubeletCertCNValidation)
+    // lets the apiserver check that the CN is system:node:<the node it dialled> (not yet in
+    // kube-apiserver's feature gates up to v1.38.0-beta.0).
+    cn: node => `system:node:${node}`, organizations: ['system:nodes'], usages: ['serverAuth'], sans: [kubeletNames],
     readers: [{component: 'kubelet', flag: 'tlsCertFile', part: 'cert'}, {component: 'kubelet', flag: 'tlsPrivateKeyFile', part: 'key'}],
     why: {
       purpose: 'The serving certificate of a kubelet\'s HTTPS API (port 10250): logs, exec, metrics.',
       presentedBy: 'the kubelet on this node',
       verifiedBy: 'kube-apiserver and metrics-server, against ca.crt',
       readBy: ['kubelet tlsCertFile / tlsPrivateKeyFile'],
-      names: 'Signed by the cluster CA with the node\'s name and IP, so callers can verify it instead of skipping TLS checks ("doesn\'t contain any IP SANs").',
+      names: 'Signed by the cluster CA with the node\'s name and IP, so callers can verify it instead of skipping TLS checks ("doesn\'t contain any IP SANs"). CN system:node:<name>, O system:nodes, as the kubelet\'s own serving CSR has them: KEP-4872 lets the apiserver refuse a kubelet whose CN is not system:node:<node name>.',
     },
   },
   {

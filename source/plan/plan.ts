@@ -1,21 +1,21 @@
 // A pure function of the spec: what to make, where it goes, and why. No I/O, no randomness.
 import {parseDurationHours} from '../spec/duration.js';
 import {firstServiceIp, ipFamily, parseCidr} from '../spec/net.js';
-import {etcdNodes, isControlPlane, minorOf, runsKubelet, type ClusterSpec, type NodeSpec} from '../spec/types.js';
+import {etcdNodes, isControlPlane, runsKubelet, type ClusterSpec, type NodeSpec} from '../spec/types.js';
 import {
   AUTHORITIES, CERTIFICATES, KUBECONFIGS, SERVICE_ACCOUNT_READERS, SERVICE_ACCOUNT_WHY, SIGNER_FOR, TRUST_READERS,
   forContext, forLayout, type IdentityContext,
 } from './catalog.js';
-import {CONTROL_PLANE_KUBELET_LOCAL_SINCE} from './releases.js';
 import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type TrustSlot} from './layouts.js';
 import {planComponents, type ReadFile} from './component-plan.js';
 import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
-import {kubeadmApiVersion} from './releases.js';
+import {controlPlaneKubeletLocal, kubeadmApiVersion, kubeletApiAdminBinding, newerReleaseWarning} from './releases.js';
+import {releaseOf} from './release-table.js';
 import {InputError} from '../spec/errors.js';
 import {quote} from '../spec/quote.js';
 import {formatPath} from '../spec/validate.js';
-import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, Plan} from './types.js';
+import type {AuthorityId, AuthorityPlan, BundleFile, CertificatePlan, Install, KubeconfigPlan, MonitoringPlan, Plan} from './types.js';
 
 export const serverUrl = (host: string, port: number) =>
   `https://${ipFamily(host) === 6 ? `[${host}]` : host}:${port}`;
@@ -74,7 +74,7 @@ function trustPlacements(files: LayoutFiles, slot: TrustSlot, home: TrustSlot, p
 
 export function buildPlan(spec: ClusterSpec): Plan {
   const layout = spec.pki.layout;
-  const identity: IdentityContext = {layout, minor: minorOf(spec.kubernetesVersion)};
+  const identity: IdentityContext = {layout, release: releaseOf(spec.kubernetesVersion)};
   const reads: ReadFile[] = [];
   const files = LAYOUT_FILES[layout];
   const signers = SIGNER_FOR[spec.pki.authorities];
@@ -88,7 +88,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const certificates: CertificatePlan[] = [];
   for (const kind of CERTIFICATES) {
     const layoutFile = files.certificates[kind.id];
-    if (!layoutFile || (kind.since ?? 0) > identity.minor) continue; // this layout (or release) has no such certificate
+    if (!layoutFile || (kind.since ?? 0) > identity.release.minor) continue; // this layout (or release) has no such certificate
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : kind.scope === 'etcd-node' ? etcdNodes(spec) : spec.nodes.filter(runsKubelet);
     for (const node of owners) {
@@ -157,7 +157,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const kubeconfigs: KubeconfigPlan[] = [];
   for (const kind of KUBECONFIGS) {
     const layoutFile = files.kubeconfigs[kind.id];
-    if (!layoutFile || (kind.since ?? 0) > identity.minor) continue;
+    if (!layoutFile || (kind.since ?? 0) > identity.release.minor) continue;
     const owners: (NodeSpec | undefined)[] =
       kind.scope === 'cluster' ? [undefined] : spec.nodes.filter(kind.scope === 'control-plane-node' ? isControlPlane : runsKubelet);
     for (const node of owners) {
@@ -234,10 +234,13 @@ export function buildPlan(spec: ClusterSpec): Plan {
     ...(kubeadm?.configs ?? []).map(k => ({node: k.node, path: k.target, source: k.file, secret: true})),
   ]);
 
+  const monitoring = spec.monitoring.expiry ? planMonitoring(spec, bundles, kubeconfigs) : undefined;
+
   return {
     spec,
     cluster: spec.name,
     kubeadm,
+    ...(monitoring ? {monitoring} : {}),
     endpoint: {host: spec.endpoint.host, port: spec.endpoint.port, url: endpointUrl},
     serviceIp,
     layout,
@@ -256,6 +259,39 @@ export function buildPlan(spec: ClusterSpec): Plan {
     keyCount: authorities.length + certificates.filter(c => c.id !== 'service-accounts').length + 1,
   };
 }
+
+/**
+ * monitoring.expiry: each node's check reads the certificates installed on it and the client
+ * certificates embedded in its kubeconfigs; it, its service and its timer join the node's bundle.
+ * Everything lands under /etc and /var/lib, as the rest of a bundle does.
+ */
+function planMonitoring(spec: ClusterSpec, bundles: Record<string, BundleFile[]>, kubeconfigs: KubeconfigPlan[]): MonitoringPlan {
+  const kubeconfigFiles = new Set(kubeconfigs.map(k => k.file));
+  const service = {source: 'monitoring/kubepki-expiry.service', target: '/etc/systemd/system/kubepki-expiry.service'};
+  const timer = {source: 'monitoring/kubepki-expiry.timer', target: '/etc/systemd/system/kubepki-expiry.timer'};
+  const checks = spec.nodes.map(node => {
+    const files = bundles[node.name]!;
+    return {
+      node: node.name,
+      source: `monitoring/nodes/${node.name}/expiry-check`,
+      target: EXPIRY_CHECK_TARGET,
+      certificates: files.filter(f => f.target.endsWith('.crt')).map(f => f.target).sort(),
+      kubeconfigs: files.filter(f => kubeconfigFiles.has(f.source)).map(f => f.target).sort(),
+    };
+  });
+  for (const check of checks) {
+    for (const file of [check, service, timer]) {
+      bundles[check.node]!.push({source: file.source, target: file.target, path: bundlePath(check.node, file.target), secret: false});
+    }
+  }
+  return {checks, service, timer, rule: 'monitoring/prometheus-rule.yaml'};
+}
+
+/** Where each node's expiry check is installed; its service runs it with /bin/sh. */
+export const EXPIRY_CHECK_TARGET = '/etc/kubepki/expiry-check';
+
+/** The ClusterRoleBinding apiserver-kubelet-client relies on, where kubepki writes it (kubeadm layout). */
+export const KUBELET_API_RBAC_FILE = 'kubeadm/apiserver-kubelet-client-rbac.yaml';
 
 /** Which kubeadm command each node runs, and the configuration kubepki writes for it. */
 function planKubeadm(spec: ClusterSpec) {
@@ -287,18 +323,23 @@ function planKubeadm(spec: ClusterSpec) {
   }
   return {
     flow: spec.kubeadm.flow,
-    apiVersion: kubeadmApiVersion(minorOf(spec.kubernetesVersion)),
+    apiVersion: kubeadmApiVersion(releaseOf(spec.kubernetesVersion)),
     etcd: stacked ? 'stacked' as const : 'external' as const,
     tokenFile: 'kubeadm/bootstrap-token',
     configs,
+    ...(kubeletApiAdminBinding(releaseOf(spec.kubernetesVersion)) ? {kubeletApiRbac: KUBELET_API_RBAC_FILE} : {}),
   };
 }
 
 /** Each kubeconfig's server: who dials which apiserver, per layout. */
 function kubeconfigServer(spec: ClusterSpec, id: string, node: NodeSpec | undefined, endpointUrl: string): string {
   if (spec.pki.layout === 'hard-way') {
-    // The Hard Way runs kubectl as admin on the server itself; everything else dials the endpoint.
-    return id === 'admin' ? serverUrl('127.0.0.1', spec.apiServer.port) : endpointUrl;
+    // The Hard Way runs kubectl as admin on the server itself. Controller-manager and scheduler
+    // dial the apiserver on their own node, as kubeadm's do: the version-skew policy lets them be
+    // a minor older than the apiserver they talk to, and through the endpoint they could reach
+    // another node's, newer one mid-upgrade. Everything else dials the endpoint.
+    if (id === 'admin' || (node && (id === 'kube-controller-manager' || id === 'kube-scheduler'))) return serverUrl('127.0.0.1', spec.apiServer.port);
+    return endpointUrl;
   }
   // kubeadm: controller-manager and scheduler talk to their own node's apiserver, on its own port
   // (not the load balancer's), so they keep working when the load balancer does not.
@@ -306,7 +347,7 @@ function kubeconfigServer(spec: ClusterSpec, id: string, node: NodeSpec | undefi
   // From v1.33 kubeadm's ControlPlaneKubeletLocalMode (beta, on by default) points a control-plane
   // node's kubelet at its own apiserver too: `init phase kubeconfig` expects that server in
   // kubelet.conf, and `join --control-plane` writes it into the kubelet's bootstrap kubeconfig.
-  if (node && id === 'kubelet' && isControlPlane(node) && minorOf(spec.kubernetesVersion) >= CONTROL_PLANE_KUBELET_LOCAL_SINCE) {
+  if (node && id === 'kubelet' && isControlPlane(node) && controlPlaneKubeletLocal(releaseOf(spec.kubernetesVersion))) {
     return serverUrl(node.ip, spec.apiServer.port);
   }
   return endpointUrl;
@@ -392,5 +433,7 @@ function warningsFor(spec: ClusterSpec): string[] {
   }
   const ssh = sshWarning(spec.ssh);
   if (ssh) warnings.push(ssh);
+  const newer = newerReleaseWarning(spec.kubernetesVersion);
+  if (newer) warnings.push(newer);
   return warnings;
 }

@@ -104,6 +104,12 @@ export interface KubeadmPlan {
   /** The bootstrap token (a secret, made at generation time) that joining nodes present. */
   tokenFile: string;
   configs: KubeadmNodeConfig[];
+  /**
+   * Releases whose apiserver-kubelet-client has no group: the ClusterRoleBinding it relies on,
+   * as a manifest kubepki writes. kubeadm creates it in `init` and `upgrade apply` only; a cluster
+   * upgraded any other way (control-plane nodes replaced by `kubeadm join`, kubeadm#3310) lacks it.
+   */
+  kubeletApiRbac?: string;
 }
 
 /** What starts one component on one node (hard-way layout: a systemd unit, and a config file for kubelet and kube-proxy). */
@@ -126,6 +132,16 @@ export interface BundleFile {
   secret: boolean;
 }
 
+/** monitoring.expiry: each node's check of the certificates it holds, and what runs it daily. */
+export interface MonitoringPlan {
+  /** Per node: its check (OUT-relative source, install path) and the absolute paths it reads. */
+  checks: {node: string; source: string; target: string; certificates: string[]; kubeconfigs: string[]}[];
+  service: {source: string; target: string};
+  timer: {source: string; target: string};
+  /** The PrometheusRule that alerts on the metrics (OUT only, applied to the cluster's Prometheus). */
+  rule: string;
+}
+
 export interface Plan {
   /** The validated spec this plan was computed from (cluster.yaml is written from it). */
   spec: ClusterSpec;
@@ -145,6 +161,7 @@ export interface Plan {
   serviceAccount: ServiceAccountPlan;
   components: ComponentPlan[];
   bundles: Record<string, BundleFile[]>;
+  monitoring?: MonitoringPlan;
   warnings: string[];
   /** Keys to generate: one per authority, one per certificate, the service-account key. */
   keyCount: number;

@@ -123,5 +123,5 @@ pki:
   layout: ${spec.pki.layout}
 ${spec.pki.layout === 'kubeadm' ? `kubeadm: { flow: ${spec.kubeadm.flow} }\n` : ''}extraSANs: ${list(spec.extraSANs)}
 ssh: { user: ${q(spec.ssh.user)}, sudo: ${spec.ssh.sudo} }
-`;
+${spec.monitoring.expiry ? 'monitoring: { expiry: true }\n' : ''}`;
 }

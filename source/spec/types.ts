@@ -21,13 +21,11 @@ export type Layout = (typeof LAYOUTS)[number];
 export const KUBEADM_FLOWS = ['shared-ca', 'external-ca'] as const;
 export type KubeadmFlow = (typeof KUBEADM_FLOWS)[number];
 
-/** The Kubernetes minor releases whose identities kubepki knows (kubeadm's, per release). */
+/** The Kubernetes minor releases whose identities kubepki knows (kubeadm's, per release; newer ones get the newest, with a warning). */
 export const KNOWN_MINORS = {first: 28, last: 37} as const;
 /** The release the control-plane tests boot (test/k8s/go.mod pins the same one). */
 export const DEFAULT_KUBERNETES_VERSION = 'v1.34.4';
 
-/** The minor of a validated `kubernetesVersion` (v1.34.4 → 34). */
-export const minorOf = (version: string) => Number(/^v1\.(\d+)/.exec(version)![1]);
 
 export interface NodeSpec {
   name: string;
@@ -55,6 +53,8 @@ export interface ClusterSpec {
   extraSANs: string[];
   /** How distribute.sh reaches the nodes: as `user`, installing with `sudo -n` when `sudo`. */
   ssh: {user: string; sudo: boolean};
+  /** expiry: each node gets a daily check of its certificates' expiry, as node_exporter metrics. */
+  monitoring: {expiry: boolean};
 }
 
 export const DEFAULTS = {
@@ -72,6 +72,7 @@ export const DEFAULTS = {
   layout: 'kubeadm' as Layout,
   sshUser: 'root',
   sshSudo: false,
+  monitoringExpiry: false,
 };
 
 /** What a node runs follows from its roles, and is decided here only. */

@@ -144,7 +144,7 @@ const dnsName = (text: string, allowWildcard = false) => (isDnsName(text.toLower
 export function validate(raw: unknown, now: Date = new Date()): Validation {
   const issues: Issue[] = [];
   const r = new Reader(issues);
-  const top = r.object(raw, [], ['apiVersion', 'kind', 'name', 'kubernetesVersion', 'endpoint', 'apiServer', 'network', 'nodes', 'pki', 'kubeadm', 'extraSANs', 'ssh']);
+  const top = r.object(raw, [], ['apiVersion', 'kind', 'name', 'kubernetesVersion', 'endpoint', 'apiServer', 'network', 'nodes', 'pki', 'kubeadm', 'extraSANs', 'ssh', 'monitoring']);
   if (!top) return {ok: false, issues};
 
   r.oneOf(top.apiVersion, ['apiVersion'], ['kubepki/v1'], 'kubepki/v1');
@@ -159,8 +159,9 @@ export function validate(raw: unknown, now: Date = new Date()): Validation {
   const version = kubernetesVersion === undefined ? undefined : /^v1\.(\d+)\.(\d+)$/.exec(kubernetesVersion);
   if (kubernetesVersion !== undefined && !version) {
     r.add(['kubernetesVersion'], `${show(kubernetesVersion)} is not a Kubernetes release (write it as kubeadm does: v1.34.4)`);
-  } else if (version && (Number(version[1]) < KNOWN_MINORS.first || Number(version[1]) > KNOWN_MINORS.last)) {
-    r.add(['kubernetesVersion'], `${show(kubernetesVersion)} is not a release kubepki knows: it knows the identities of v1.${KNOWN_MINORS.first} to v1.${KNOWN_MINORS.last}`);
+  } else if (version && Number(version[1]) < KNOWN_MINORS.first) {
+    // Newer minors are accepted: they get the newest identities kubepki knows, and the plan warns.
+    r.add(['kubernetesVersion'], `${show(kubernetesVersion)} is not a release kubepki knows: it knows the identities of v1.${KNOWN_MINORS.first} and later`);
   }
 
   const nodes = readNodes(r, top.nodes);
@@ -225,6 +226,10 @@ export function validate(raw: unknown, now: Date = new Date()): Validation {
   const sshSudo = sshRaw?.sudo ?? DEFAULTS.sshSudo;
   if (typeof sshSudo !== 'boolean') r.add(['ssh', 'sudo'], `${show(sshSudo)} is not true or false (true: distribute.sh installs with sudo)`);
 
+  const monitoringRaw = r.object(top.monitoring, ['monitoring'], ['expiry']);
+  const expiry = monitoringRaw?.expiry ?? DEFAULTS.monitoringExpiry;
+  if (typeof expiry !== 'boolean') r.add(['monitoring', 'expiry'], `${show(expiry)} is not true or false (true: each node gets a daily expiry check and metrics)`);
+
   if (issues.length > 0) return {ok: false, issues};
   return {
     ok: true,
@@ -246,6 +251,7 @@ export function validate(raw: unknown, now: Date = new Date()): Validation {
       kubeadm: {flow: flow!},
       extraSANs,
       ssh: {user: sshUser!, sudo: sshSudo as boolean},
+      monitoring: {expiry: expiry as boolean},
     },
   };
 }

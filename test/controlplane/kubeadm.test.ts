@@ -2,7 +2,7 @@
 // configuration and writes the static pods, which start with the built binaries.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
-import {readFileSync} from 'node:fs';
+import {cpSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {boot, json, type Booted} from '../helpers/control-plane.js';
 import {bin} from '../helpers/k8s.js';
@@ -217,6 +217,33 @@ describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real co
       .catch(error => { throw new Error(`${error}: ${standIn.output()} ${c.admin(['get', 'node', 'worker1', '-o', 'json']).stdout} ${r.stdout} ${r.stderr}`); });
     expect(standIn.output()).toContain('request GET /healthz from CN=kube-apiserver-kubelet-client');
     await standIn.stop();
+  }, 120_000);
+
+  it('an upgrade to v1.34.8 (apiserver-kubelet-client without O): the new certificate may not reach kubelets until the RBAC kubepki printed is applied, then it may', async () => {
+    // A kubelet authorizes `kubectl logs` / `exec` by asking the apiserver whether the caller may
+    // get nodes/proxy: the same question `auth can-i` asks here, with each certificate.
+    const up = join(c.out, '..', 'upgraded');
+    cpSync(c.out, up, {recursive: true});
+    const config = join(up, 'cluster.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('kubernetesVersion: v1.34.4', 'kubernetesVersion: v1.34.8'));
+    const r = kubepki(['generate', '--config', config, '--out', up, '--update']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}apiserver-kubelet-client +CN=kube-apiserver-kubelet-client,O=kubeadm:cluster-admins → CN=kube-apiserver-kubelet-client$/m);
+    const printed = /^ {2}ssh root@cp1 kubectl apply --kubeconfig \/etc\/kubernetes\/admin\.conf -f - < (\S+)$/m.exec(r.stdout)?.[1];
+    expect(printed).toBe(join(up, 'kubeadm/apiserver-kubelet-client-rbac.yaml'));
+    const as = (dir: string) => (args: string[]) => c.kubectl('cp1', '/dev/null')([
+      '--server=https://192.168.56.21:6443', '--certificate-authority=/etc/kubernetes/pki/ca.crt',
+      `--client-certificate=${join(dir, 'pki/apiserver-kubelet-client.crt')}`, `--client-key=${join(dir, 'pki/apiserver-kubelet-client.key')}`, ...args]);
+    const canProxy = (dir: string) => as(dir)(['auth', 'can-i', 'get', 'nodes', '--subresource=proxy']).stdout.trim();
+    expect(canProxy(c.out)).toBe('yes'); // v1.34.4: O=kubeadm:cluster-admins, bound by kubeadm
+    expect(json(as(up)(['auth', 'whoami', '-o', 'json'])).status.userInfo).toMatchObject({username: 'kube-apiserver-kubelet-client', groups: ['system:authenticated']});
+    expect(canProxy(up)).toBe('no'); // kubeadm v1.34.4 made no kubeadm:apiserver-kubelet-client binding
+    expect(c.admin(['apply', '-f', '-'], {input: readFileSync(printed!, 'utf8')}).status).toBe(0);
+    try {
+      await waitFor('the binding to reach the authorizer', () => canProxy(up) === 'yes', 30_000, 500);
+    } finally {
+      c.admin(['delete', 'clusterrolebinding', 'kubeadm:apiserver-kubelet-client']);
+    }
   }, 120_000);
 
   it('service accounts: a token from `kubectl create token` is accepted (sa.key signs, sa.pub checks)', async () => {

@@ -97,7 +97,8 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('plan:
       const client = plan.certificates.find(c => c.id === 'kubelet-client' && c.node === node);
       if (client) expect([client.cn, client.organizations, client.usages]).toEqual([`system:node:${node}`, ['system:nodes'], ['clientAuth']]);
       const server = cert(plan, 'kubelet-server', node);
-      expect([server.cn, server.dnsNames, server.ipAddresses, server.usages]).toEqual([node, [node], [ip], ['serverAuth']]);
+      // KEP-4872: the apiserver may check a kubelet's serving CN against the node it dialled.
+      expect([server.cn, server.organizations, server.dnsNames, server.ipAddresses, server.usages]).toEqual([`system:node:${node}`, ['system:nodes'], [node], [ip], ['serverAuth']]);
     }
   });
 
@@ -110,9 +111,15 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('plan:
     for (const k of plan.kubeconfigs) expect(k.context).toBe(`${k.user}@kubernetes`);
     if (layout === 'hard-way') {
       expect(plan.kubeconfigs.find(k => k.id === 'kubelet' && k.node === 'worker1')!.user).toBe('system:node:worker1');
-      // The Hard Way: admin on the server itself, everything else through the endpoint.
+      // The Hard Way: admin on the server itself; controller-manager and scheduler their own node's
+      // apiserver, as kubeadm's do (the version-skew policy); the others through the endpoint.
       expect(plan.kubeconfigs.find(k => k.id === 'admin')!.server).toBe('https://127.0.0.1:6443');
-      expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler' && k.node === 'cp2')!.server).toBe('https://192.168.56.20:6443');
+      expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler' && k.node === 'cp2')!.server).toBe('https://127.0.0.1:6443');
+      expect(plan.kubeconfigs.find(k => k.id === 'kube-controller-manager' && k.node === 'cp1')!.server).toBe('https://127.0.0.1:6443');
+      expect(buildPlan(specWith(c => { c.pki.layout = 'hard-way'; c.apiServer = {port: 6444}; })).kubeconfigs.filter(k => k.id === 'kube-scheduler' || k.id === 'kube-controller-manager').map(k => k.server))
+        .toEqual(Array(4).fill('https://127.0.0.1:6444'));
+      expect(plan.kubeconfigs.find(k => k.id === 'kube-proxy')!.server).toBe('https://192.168.56.20:6443');
+      expect(plan.kubeconfigs.find(k => k.id === 'kubelet' && k.node === 'worker1')!.server).toBe('https://192.168.56.20:6443');
     } else {
       expect(plan.kubeconfigs.find(k => k.id === 'admin')!.server).toBe('https://192.168.56.20:6443');
       expect(plan.kubeconfigs.find(k => k.id === 'kube-scheduler' && k.node === 'cp2')!.server).toBe('https://192.168.56.22:6443');

@@ -191,7 +191,7 @@ describe('loading YAML', () => {
     const text = 'apiVersion: kubepki/v1\nname: "\\e[31mRED\\e]0;pwned\\a"\n"\\e[2Jkey": 1\nnodes: [{name: cp1, ip: 10.0.0.1, roles: [control-plane]}]\n';
     const lines = inputError(() => specFromText(text, 'bad\u001b[2J.yaml'));
     expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
-    expect(lines).toContain('bad\\u001b[2J.yaml:3: "\\u001b[2Jkey": unknown key (expected one of: apiVersion, kind, name, kubernetesVersion, endpoint, apiServer, network, nodes, pki, kubeadm, extraSANs, ssh)');
+    expect(lines).toContain('bad\\u001b[2J.yaml:3: "\\u001b[2Jkey": unknown key (expected one of: apiVersion, kind, name, kubernetesVersion, endpoint, apiServer, network, nodes, pki, kubeadm, extraSANs, ssh, monitoring)');
     expect(lines).toContain('bad\\u001b[2J.yaml:2: name: "\\u001b[31mRED\\u001b]0;pwned\\u0007" contains a control character (U+001B at position 1)');
   });
 

@@ -253,13 +253,13 @@ describe('wizard steps', () => {
     expect(frame).toMatch(/kubeadm configuration: kubeadm\.k8s\.io\/v1beta3/);
     frame = await press(ui, KEY.down);
     expect(frame).toMatch(/v1\.29\.0 +changes admin\.conf, super-admin\.conf, apiserver-kubelet-client/);
-    await press(ui, KEY.down, 7);
+    await press(ui, KEY.down, 8);
     frame = await press(ui, KEY.enter);
     expect(frame).toMatch(/Certificate authorities/);
     await press(ui, KEY.enter, 6);
     await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
-    // v1.36: apiserver-kubelet-client has no O.
-    const plan = buildPlan(specWith(c => { c.kubernetesVersion = 'v1.36.0'; }));
+    // v1.37.0 (and v1.33.12, v1.34.8, v1.35.5, v1.36.1): apiserver-kubelet-client has no O.
+    const plan = buildPlan(specWith(c => { c.kubernetesVersion = 'v1.37.0'; }));
     const row = plan.authorities.length + plan.certificates.findIndex(c => c.id === 'apiserver-kubelet-client');
     await press(ui, KEY.down, row);
     frame = await press(ui, KEY.enter);
@@ -353,7 +353,7 @@ describe('a 500-node plan', () => {
     frame = await press(ui, KEY.end);
     expect(frame).toMatch(new RegExp(`row ${rows} of ${rows}`));
     // Rows that look alike still read apart: the last workers' kubelet certificates name their node.
-    expect(frame).toMatch(/^ {2}nodes\/w499\/kubelet\.crt +ca +w499\n {4}CN=w499$/m);
+    expect(frame).toMatch(/^ {2}nodes\/w499\/kubelet\.crt +ca +w499\n {4}CN=system:node:w499 O=system:nodes$/m);
     expect(frame.split('\n').length).toBeLessThanOrEqual(24);
     ui.unmount();
   });
