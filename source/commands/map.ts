@@ -36,12 +36,17 @@ function formatOf(options: MapOptions): MapFormat {
 
 /** The whole map, unfolded: from a config, from OUT (with its users), or from inspected files. */
 export function trustMapFor(options: Pick<MapOptions, 'config' | 'paths' | 'inspect'>): TrustMap {
-  const sources = [options.config !== undefined, options.inspect, !options.inspect && options.paths.length > 0].filter(Boolean).length;
-  if (sources !== 1) throw new InputError(['map needs exactly one of --config FILE, OUT (a directory kubepki generate wrote), or --inspect PATH…']);
-  if (options.config !== undefined) return buildTrustMap(sourceFromPlan(buildPlan(specFromFile(options.config))));
+  if (options.inspect && options.paths.length === 0) throw new InputError(['--inspect needs at least one PATH: a directory (/etc/kubernetes, a folder of certificates) or a file']);
+  // With --inspect, --config is the cluster the names are checked against (as in kubepki inspect).
+  const sources = [options.config !== undefined && !options.inspect, options.inspect, !options.inspect && options.paths.length > 0].filter(Boolean).length;
+  if (sources !== 1) throw new InputError(['map needs exactly one of --config FILE, OUT (a directory kubepki generate wrote), or --inspect PATH… [--config FILE]']);
   const missing = options.paths.filter(p => !existsSync(p));
   if (missing.length) throw new InputError(missing.map(p => `${p}: no such file or directory`));
-  if (options.inspect) return buildTrustMap(sourceFromInspect(inspectPaths(options.paths)));
+  if (options.inspect) {
+    const spec = options.config === undefined ? undefined : specFromFile(options.config);
+    return buildTrustMap(sourceFromInspect(inspectPaths(options.paths, {spec})));
+  }
+  if (options.config !== undefined) return buildTrustMap(sourceFromPlan(buildPlan(specFromFile(options.config))));
   if (options.paths.length !== 1) throw new InputError([`map OUT takes one directory (got ${options.paths.length}); to map several trees use --inspect PATH…`]);
   const out = options.paths[0]!;
   const manifest = readManifest(out);
