@@ -79,7 +79,9 @@ export function sourceFromInspect(report: InspectReport, title = `trust map of $
       certificates.push({id, node, ref, file: row.file, problems});
     }
   }
-  const sa = report.keys.find(k => k.role.startsWith('service-account key pair'));
+  // Tokens are checked with the public half: "service-account key pair (with sa.pub)" names it.
+  const saRow = report.keys.find(k => k.role.startsWith('service-account key pair'));
+  const sa = saRow && {file: /\(with (.*)\)$/.exec(saRow.role)?.[1] ?? saRow.file};
   const saProblems = report.findings.filter(f => f.severity === 'problem' && f.role === 'service-account key pair').map(f => ({text: `${f.file} ${f.message}`}));
   const apiserver = report.certificates.find(r => r.role.id === 'apiserver');
   // The Hard Way's apiserver is also the kubelets' client (no apiserver-kubelet-client, clientAuth on its serving certificate).
