@@ -40,6 +40,11 @@ import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {specToYaml} from '../spec/load.js';
+import {TRUST_MAP_FILE} from '../plan/paths.js';
+import {buildTrustMap} from '../map/build.js';
+import {foldMap} from '../map/fold.js';
+import {renderMapSvg} from '../map/render.js';
+import {sourceFromPlan} from '../map/sources.js';
 import {checkTarget, type Target} from './target.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
 
@@ -137,6 +142,9 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       if (!kept.has(file.path)) written.push(file.path);
       return writer.write(file);
     };
+    // The trust map needs only the plan: Graphviz lays it out while the keys are made.
+    const trustMap = renderMapSvg(foldMap(buildTrustMap(sourceFromPlan(plan))));
+    trustMap.catch(() => {}); // awaited below; a failure then fails the build
     const generation = generateMaterial(plan, {
       now, existing: target.authorities, keep, onProgress: options.onProgress, signal: stop.signal, onFile: write,
     });
@@ -167,6 +175,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
+      {path: TRUST_MAP_FILE, content: await trustMap, mode: PUBLIC_MODE},
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
     if (target.existing) carryUsers(out, staging);

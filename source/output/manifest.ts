@@ -1,4 +1,4 @@
-import {bundleDir} from '../plan/paths.js';
+import {bundleDir, TRUST_MAP_FILE} from '../plan/paths.js';
 import type {Plan} from '../plan/types.js';
 
 /** The manifest.json contract: other tools and the tests read it, so its field names are fixed. */
@@ -40,6 +40,7 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
         ...plan.kubeadm.configs.map(k => ({path: k.file, node: k.node, kind: `kubeadm ${k.kind} configuration`, secret: true})),
         {path: 'kubeadm-steps.sh', node: null, kind: 'kubeadm steps script', secret: false},
       ] : []),
+      {path: TRUST_MAP_FILE, node: null, kind: 'trust map', secret: false},
     ] as {path: string; node: string | null; kind: string; secret: boolean}[],
     nodes: Object.fromEntries(plan.nodes.map(n => [n.name, {
       ip: n.ip, roles: n.roles,

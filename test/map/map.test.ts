@@ -2,7 +2,7 @@
 // well-formed in every rendering, folded at 3+500, and on an inspected tree with a planted mistake
 // the broken connection, and only that one, carries inspect's reason.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {XMLParser, XMLValidator} from 'fast-xml-parser';
 import {CERTIFICATES, KUBECONFIGS, TRUST_READERS, forLayout} from '../../source/plan/catalog.js';
@@ -239,6 +239,27 @@ describe('kubepki map on the command line', () => {
     const none = kubepki(['map']);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('map needs exactly one of --config FILE, OUT');
+  });
+
+  it('generate writes OUT/trust-map.svg, listed in the manifest; verify accepts OUT, and --force over it is not refused', () => {
+    const fast = join(tmp.path, 'fast.yaml');
+    writeFileSync(fast, readFileSync(config, 'utf8').replace('key: rsa-2048', 'key: ecdsa-p256'));
+    const out = join(tmp.path, 'out');
+    const r = kubepki(['generate', '--config', fast, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const svg = readFileSync(join(out, 'trust-map.svg'), 'utf8');
+    expect(svg).toBe(kubepki(['map', '--config', join(out, 'cluster.yaml'), '--format', 'svg']).stdout);
+    expect(svg).toBe(readFileSync(join(ROOT, 'docs/trust-map.svg'), 'utf8')); // the key type draws no arrow
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.documents).toContainEqual({path: 'trust-map.svg', node: null, kind: 'trust map', secret: false});
+    expect((statSync(join(out, 'trust-map.svg')).mode & 0o777).toString(8)).toBe('644');
+    const verify = kubepki(['verify', out]);
+    expect(verify.status, verify.stdout).toBe(0);
+    const again = kubepki(['generate', '--config', fast, '--out', out, '--force']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(readFileSync(join(out, 'trust-map.svg'), 'utf8')).toBe(svg);
+    // kubepki map OUT: the same map, from OUT's own cluster.yaml.
+    expect(kubepki(['map', out]).stdout).toMatch(/^kubernetes: trust map of \S*out\n19 connections, none broken/);
   });
 
   it('docs/trust-map.svg is the example\'s map as kubepki draws it today', () => {
