@@ -157,3 +157,14 @@ export async function renderMap(map: TrustMap, format: MapFormat, columns?: numb
     case 'svg': return renderMapSvg(map);
   }
 }
+
+/** After a check: the connections an inspected tree breaks (the map's red arrows), or nothing when none is. */
+export function renderBrokenConnections(map: TrustMap, paths: string[], columns?: number): string {
+  const broken = map.edges.filter(e => e.problems.length);
+  if (broken.length === 0) return '';
+  const title = `${broken.length} of ${map.edges.length} connections broken (the trust map's red arrows; draw it: kubepki map --inspect ${paths.join(' ')} --out trust-map.svg)`;
+  // renderMapText's own header counts the edges it is given: drop it, keep the connections.
+  const body = renderMapText({...map, edges: broken}, columns).split('\n');
+  const first = body.findIndex(l => l === '');
+  return `${[...(columns ? wrapText(title, columns) : [title]), ...body.slice(first)].join('\n')}`;
+}

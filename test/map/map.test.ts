@@ -13,7 +13,7 @@ import {inspectPaths} from '../../source/inspect/inspect.js';
 import {buildTrustMap} from '../../source/map/build.js';
 import {KUBECONFIG_PEOPLE, HELD_BY_PEOPLE, PRESENTED_BY, SERVICES} from '../../source/map/connections.js';
 import {foldMap} from '../../source/map/fold.js';
-import {renderMapDot, renderMapMermaid, renderMapSvg, renderMapText} from '../../source/map/render.js';
+import {renderBrokenConnections, renderMapDot, renderMapMermaid, renderMapSvg, renderMapText} from '../../source/map/render.js';
 import {sourceFromInspect, sourceFromPlan} from '../../source/map/sources.js';
 import type {MapEdge, TrustMap} from '../../source/map/types.js';
 import {specFromText} from '../../source/spec/load.js';
@@ -215,6 +215,15 @@ describe('a tree made by hand, with planted mistakes', () => {
     const mermaid = kubepki(['map', '--inspect', mistaken, '--config', config, '--format', 'mermaid']).stdout;
     expect(mermaid.match(/stroke:#d1242f/g)).toHaveLength(2);
   });
+  it('the wizard\'s check path prints the broken connections before inspect\'s report (without a config, the Service IP goes unchecked)', () => {
+    const report = inspectPaths([mistaken]);
+    const text = renderBrokenConnections(buildTrustMap(sourceFromInspect(report)), [mistaken], 80);
+    expect(text.split('\n').every(l => l.length <= 80)).toBe(true);
+    expect(text.replace(/\s+/g, ' ')).toMatch(/^1 of 10 connections broken \(the trust map's red arrows; draw it: kubepki map --inspect \S+mistaken --out trust-map\.svg\) /);
+    expect(text).toContain('\n\nkube-apiserver → etcd@master  [etcd client]  BROKEN\n');
+    expect(text.match(/BROKEN/g)).toHaveLength(1);
+    expect(renderBrokenConnections(mapFor(clean), [clean], 80)).toBe('');
+  });
 });
 
 describe('kubepki map on the command line', () => {
@@ -267,3 +276,4 @@ describe('kubepki map on the command line', () => {
     expect(r.stdout).toBe(readFileSync(join(ROOT, 'docs/trust-map.svg'), 'utf8'));
   });
 });
+
