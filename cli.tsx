@@ -52,6 +52,15 @@ Usage:
                                              read any PKI (kubeadm, The Hard Way, openssl or
                                              cfssl folders): each file's role and problems;
                                              exit 1 when problems were found
+  kubepki map (--config FILE | OUT | --inspect PATH...) [--format text|svg|dot|mermaid]
+              [--out FILE] [--node NAME...]
+                                             the trust map: who presents which certificate
+                                             to whom, checked with which CA file; broken
+                                             connections (--inspect) in red with inspect's
+                                             reason, exit 1. Kinds with more than 6 nodes
+                                             fold into one box; --node NAME unfolds a host,
+                                             component or kind. Format: text, or from
+                                             --out's extension (.svg .dot .mmd)
 
 Options:
   -c, --config FILE   cluster description (YAML or JSON; see kubepki example)
@@ -106,6 +115,9 @@ async function main(argv: string[]): Promise<number> {
         csr: {type: 'boolean'},
         certificate: {type: 'string'},
         json: {type: 'boolean'},
+        format: {type: 'string'},
+        node: {type: 'string', multiple: true},
+        inspect: {type: 'boolean'},
         plain: {type: 'boolean'},
         debug: {type: 'boolean'},
         help: {type: 'boolean', short: 'h'},
@@ -174,6 +186,9 @@ async function main(argv: string[]): Promise<number> {
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');
       if (rest.length === 0) return usageError('inspect needs at least one PATH (a directory such as /etc/kubernetes, or files)');
       return (await import('./source/commands/inspect.js')).runInspect(rest, {config: values.config, json: values.json ?? false});
+    case 'map':
+      if (values.force || values.plain || values.update || values.json) return usageError('map takes --config FILE, OUT or --inspect PATH..., and [--format F] [--out FILE] [--node NAME]');
+      return runCommand({command, config: values.config, paths: rest, inspect: values.inspect ?? false, format: values.format, out: values.out, nodes: values.node ?? []});
     default: {
       // `kubepki OUT`: the wizard on a directory kubepki generate wrote.
       const {notKubepkiOutput} = await import('./source/interview/update.js');

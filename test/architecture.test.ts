@@ -5,7 +5,7 @@ import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 
 /** Upstream first; ui and plain are one level (neither may import the other). */
-const ORDER = ['spec', 'plan', 'pki', 'output', 'scripts', 'text', 'build', 'verify', 'inspect', 'interview', ['ui', 'plain'], 'commands'];
+const ORDER = ['spec', 'plan', 'pki', 'output', 'scripts', 'text', 'inspect', 'map', 'build', 'verify', 'interview', ['ui', 'plain'], 'commands'];
 const level = new Map(ORDER.flatMap((entry, i) => (Array.isArray(entry) ? entry : [entry]).map(folder => [folder, i] as const)));
 
 function importsOf(folder: string): {file: string; target: string}[] {

@@ -42,6 +42,11 @@ import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScri
 import {kubeletApiAdminRbac} from '../scripts/kubelet-api-rbac.js';
 import {renderMonitoringFiles} from '../scripts/expiry-check.js';
 import {specToYaml} from '../spec/load.js';
+import {TRUST_MAP_FILE} from '../plan/paths.js';
+import {buildTrustMap} from '../map/build.js';
+import {foldMap} from '../map/fold.js';
+import {renderMapSvg} from '../map/render.js';
+import {sourceFromPlan} from '../map/sources.js';
 import {checkTarget, type Target} from './target.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
 
@@ -134,6 +139,9 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       if (!kept.has(file.path)) written.push(file.path);
       return writer.write(file);
     };
+    // The trust map needs only the plan: Graphviz lays it out while the keys are made.
+    const trustMap = renderMapSvg(foldMap(buildTrustMap(sourceFromPlan(plan))));
+    trustMap.catch(() => {}); // awaited below; a failure then fails the build
     const generation = generateMaterial(plan, {
       now, existing: target.authorities, keep, onProgress: options.onProgress, signal: stop.signal, onFile: write,
     });
@@ -165,6 +173,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
       ...(plan.kubeadm?.kubeletApiRbac ? [{path: plan.kubeadm.kubeletApiRbac, content: kubeletApiAdminRbac(plan), mode: PUBLIC_MODE}] : []),
+      {path: TRUST_MAP_FILE, content: await trustMap, mode: PUBLIC_MODE},
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
     if (target.existing) carryUsers(out, staging);

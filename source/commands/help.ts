@@ -43,13 +43,14 @@ Examples:
 
 ${EXIT_CODES}
 `,
-  verify: `Usage: kubepki verify DIR [--expiring-within 30d]
+  verify: `Usage: kubepki verify DIR [--expiring-within 30d] [--json]
 
 Checks a directory kubepki generate wrote against its manifest: chains, key pairs, usages,
 SANs, subjects, kubeconfigs, users, expiry and file modes. Exit 1 when a check fails.
 
 Flags:
       --expiring-within D   warn about certificates that end within D (default 30d; or 720h)
+      --json                every check as JSON, with its file and days left (for CI jobs)
 
 Example:
   kubepki verify pki-out --expiring-within 60d
@@ -82,6 +83,25 @@ Flags:
 
 Example:
   kubepki inspect /etc/kubernetes/pki --config cluster.yaml
+`,
+  map: `Usage: kubepki map (--config FILE | OUT | --inspect PATH...) [--format text|svg|dot|mermaid] [--out FILE] [--node NAME...]
+
+Draws the trust map: who presents which certificate to whom, and which CA file the other end
+checks it with; from a config's plan, a directory kubepki wrote (with its users), or any PKI
+read by kubepki inspect (broken connections marked, with the reason; exit 1 when any is broken).
+
+Flags:
+  -c, --config FILE   map the plan of this cluster description
+      --inspect PATH  map a tree through kubepki inspect (with --config: what it expects)
+      --format F      text (default), svg (Graphviz, bundled), dot or mermaid
+  -o, --out FILE      write to FILE; its extension (.svg, .dot, .mmd, .txt) picks the format
+      --node NAME     unfold a folded host, component or kind (repeatable)
+
+Examples:
+  kubepki map --config cluster.yaml --out trust-map.svg
+  kubepki map --inspect /etc/kubernetes/pki --config cluster.yaml
+
+${EXIT_CODES}
 `,
   user: `Usage: kubepki user add|finish|renew|remove NAME --out DIR ...
 

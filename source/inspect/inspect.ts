@@ -22,9 +22,9 @@ const shown = (item: {places: {file: string; embedded?: string}[]}) => {
   return p.embedded ? `${p.file} (${p.embedded})` : p.file;
 };
 
-/** admin.key / admin-key.pem / admin.pem → "dir/admin": how people name a pair's two files. */
+/** admin.key / admin-key.pem / admin.pem → "dir/admin": how people name a pair's two files (a finding on either concerns both). */
 const stems = new Map<string, string>();
-function stem(file: string): string {
+export function stem(file: string): string {
   let s = stems.get(file);
   if (s === undefined) {
     s = `${dirname(file)}/${basename(file, extname(file)).replace(/[-_.]key$/, '')}`;

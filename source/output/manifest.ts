@@ -1,4 +1,4 @@
-import {bundleDir} from '../plan/paths.js';
+import {bundleDir, TRUST_MAP_FILE} from '../plan/paths.js';
 import type {Plan} from '../plan/types.js';
 
 /** The manifest.json contract: other tools and the tests read it, so its field names are fixed. */
@@ -49,6 +49,7 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
         {path: plan.monitoring.timer.source, node: null, kind: 'expiry check unit', secret: false},
         {path: plan.monitoring.rule, node: null, kind: 'prometheus rule', secret: false},
       ] : []),
+      {path: TRUST_MAP_FILE, node: null, kind: 'trust map', secret: false},
     ] as {path: string; node: string | null; kind: string; secret: boolean}[],
     nodes: Object.fromEntries(plan.nodes.map(n => [n.name, {
       ip: n.ip, roles: n.roles,

@@ -17,3 +17,6 @@ export const bundlePath = (node: string, target: string) => `${bundleDir(node)}$
  * kubeconfigs) and names the same thing from one run to the next.
  */
 export const planRef = (id: string, node: string | null) => (node ? `${id}/${node}` : id);
+
+/** The trust map generate writes beside the scripts (kubepki map draws the same). */
+export const TRUST_MAP_FILE = 'trust-map.svg';

@@ -4,6 +4,7 @@ import type {BuildReport} from '../build/index.js';
 import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
 import {shellQuote} from '../scripts/shell.js';
 import {wrapCommand} from '../text/wrap.js';
+import {TRUST_MAP_FILE} from '../plan/paths.js';
 import {useTerminalSize} from './use-terminal-size.js';
 
 /**
@@ -43,7 +44,7 @@ export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onEx
         <Text bold>Then start them, as The Hard Way does:</Text>
         <Text>  systemctl on each node, then the RBAC <Text dimColor># printed when you quit</Text></Text>
       </>}
-      <Text>Saved {result.kubeadmSteps.length > 0 ? 'verify.sh, distribute.sh, kubeadm-steps.sh' : 'verify.sh, distribute.sh'} and your answers in cluster.yaml.</Text>
+      <Text>Saved {result.kubeadmSteps.length > 0 ? 'verify.sh, distribute.sh, kubeadm-steps.sh' : 'verify.sh, distribute.sh'} and your answers in cluster.yaml. The trust map, who presents what to whom: {TRUST_MAP_FILE} (open it in a browser).</Text>
     </Box>
   );
 }

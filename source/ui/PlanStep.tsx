@@ -4,10 +4,14 @@ import type {Plan} from '../plan/types.js';
 import {planLesson} from '../interview/lessons.js';
 import {caKeyHolders, narrowPlanTable, planRowDetails, planRows, planSummary} from '../text/plan-table.js';
 import {wrapText} from '../text/wrap.js';
+import {buildTrustMap} from '../map/build.js';
+import {focusMap, focusOfPlanRow} from '../map/focus.js';
+import {renderMapText} from '../map/render.js';
+import {sourceFromPlan} from '../map/sources.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {ScrollView, TableRows, useRowWindow, warningLines, type Line} from './TableWindow.js';
 
-export const PLAN_FOOTER = '↑/↓ PgUp/PgDn: move · Enter: details · w: warnings · g: generate · Esc: back';
+export const PLAN_FOOTER = '↑/↓ PgUp/PgDn: move · Enter: details · m: map · w: warnings · g: generate · Esc: back';
 
 interface Props {
   plan: Plan;
@@ -29,7 +33,7 @@ export function PlanStep({plan, failure, onGenerate, onBack}: Props) {
   // Two columns on the left for the › that marks the selected row (seen without colour too).
   const table = useMemo(() => narrowPlanTable(rows, width - 2, true), [rows, width]);
   const [cursor, setCursor] = useState(0);
-  const [view, setView] = useState<'table' | 'details' | 'notes'>('table');
+  const [view, setView] = useState<'table' | 'details' | 'notes' | 'map'>('table');
 
   // What the screen around this step takes (title, lesson, footer and their margins), and one
   // line spare: Ink redraws the whole screen when its output is as tall as the terminal.
@@ -46,6 +50,7 @@ export function PlanStep({plan, failure, onGenerate, onBack}: Props) {
   const scrolled: Line[] = useMemo(() => {
     if (view === 'details') return detailLines(planRowDetails(plan, rows[cursor]!), width);
     if (view === 'notes') return noteLines(plan, width);
+    if (view === 'map') return mapLines(plan, rows[cursor]!, width);
     return [];
   }, [view, cursor, plan, width]);
 
@@ -60,10 +65,11 @@ export function PlanStep({plan, failure, onGenerate, onBack}: Props) {
     if (key.end) return setCursor(rows.length - 1);
     if (key.return) return setView('details');
     if (input === 'w') return setView('notes');
+    if (input === 'm') return setView('map');
     if (input === 'g') return onGenerate();
   });
 
-  if (view !== 'table') return <ScrollView lines={scrolled} height={body} closeKey={view === 'notes' ? 'w' : undefined} onClose={() => setView('table')} />;
+  if (view !== 'table') return <ScrollView lines={scrolled} height={body} closeKey={view === 'notes' ? 'w' : view === 'map' ? 'm' : undefined} onClose={() => setView('table')} />;
 
   return (
     <Box flexDirection="column">
@@ -82,6 +88,16 @@ function detailLines({title, lines}: ReturnType<typeof planRowDetails>, width: n
   for (const [l, value] of lines) {
     wrapText(value, Math.max(10, width - label)).forEach((text, i) => out.push({label: i === 0 ? l : '', text}));
   }
+  return out;
+}
+
+/** The trust map around the selected row: the connections its certificate is presented on, as text. */
+function mapLines(plan: Plan, row: ReturnType<typeof planRows>[number], width: number): Line[] {
+  const {focus, title, names} = focusOfPlanRow(plan, row);
+  const map = focusMap(buildTrustMap(sourceFromPlan(plan)), focus);
+  const body = renderMapText({...map, title}, width).trimEnd().split('\n');
+  const out: Line[] = [{text: body[0]!, tone: 'title'}, ...body.slice(1).map(text => ({text}))];
+  if (names) out.push({text: ''}, {text: 'Why its names matter', tone: 'title'}, ...wrapText(names, width).map(text => ({text})));
   return out;
 }
 

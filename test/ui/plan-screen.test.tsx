@@ -109,3 +109,26 @@ describe('the plan screen at 60×20, and resized', () => {
     ui.unmount();
   });
 });
+
+describe('the plan screen\'s map of the selected certificate', () => {
+  it('m shows, at 80×24, who presents it, to whom, checked with which file, and why its names matter; m goes back', async () => {
+    const {plan, ui} = planScreen();
+    await settle(ui, 'row 1 of');
+    await resize(ui, 80, 24);
+    const row = plan.authorities.length + plan.certificates.findIndex(c => c.id === 'apiserver-etcd-client');
+    await press(ui, KEY.down, row);
+    let frame = await press(ui, 'm');
+    fits(frame, 80, 24);
+    expect(frame).toMatch(/^kube-apiserver → etcd@cp1 +\[etcd client\] +ok$/m);
+    const flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toContain('pki/kube-api-server-etcd-client.crt: who presents it, to whom, checked with which file');
+    expect(flat).toContain('kube-apiserver presents apiserver-etcd-client (pki/kube-api-server-etcd-client.crt)');
+    expect(flat).toContain('etcd@cp1 checks it with pki/ca.crt (etcd --trusted-ca-file)');
+    for (let page = 0; page < 5 && !/Why its names matter/.test(frame); page++) frame = await press(ui, KEY.pageDown);
+    fits(frame, 80, 24);
+    expect(frame.replace(/\s+/g, ' ')).toContain('Why its names matter etcd checks only the signature');
+    frame = await press(ui, 'm');
+    expect(frame).toMatch(new RegExp(`row ${row + 1} of`));
+    ui.unmount();
+  });
+});

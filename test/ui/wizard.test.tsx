@@ -1,7 +1,7 @@
 import React from 'react';
 import {afterAll, describe, expect, it} from 'vitest';
 import {render} from 'ink-testing-library';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {App, type WizardDeps, type WizardOutcome} from '../../source/ui/App.js';
 import {draftFromSpec, type Draft} from '../../source/interview/draft.js';
@@ -395,7 +395,8 @@ describe('a full walk with the defaults', () => {
     expect(flat).toMatch(/Ship them to the 4 nodes as root \(ssh\): bash distribute\.sh --dry-run # every command, nothing copied bash distribute\.sh # then copy for real/);
     // The kubeadm layout: then kubeadm, node by node, from the script that holds every node's commands.
     expect(flat).toMatch(/Then kubeadm, node by node \(shared-ca flow\): bash kubeadm-steps\.sh # each node's commands, in order/);
-    expect(flat).toMatch(/Saved verify\.sh, distribute\.sh, kubeadm-steps\.sh and your answers in cluster\.yaml/);
+    expect(flat).toMatch(/Saved verify\.sh, distribute\.sh, kubeadm-steps\.sh and your answers in cluster\.yaml\. The trust map, who presents what to whom: trust-map\.svg \(open it in a browser\)\./);
+    expect(readFileSync(join(tmp.path, 'walk', 'trust-map.svg'), 'utf8')).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*kube&#45;apiserver[\s\S]*<\/svg>\n$/);
     expect(flat).not.toMatch(/Then start them/); // kubeadm starts its own components
     expect(frame.split('\n').length).toBeLessThanOrEqual(20);
     // At 60 columns a check no longer fits: it breaks with ` \`, so what is copied runs as one command.
