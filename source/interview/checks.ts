@@ -2,6 +2,7 @@
 // validator's answers: one check per field, asked by the wizard and the plain prompts alike.
 import type {BuildReport, ProgressEvent} from '../build/index.js';
 import type {Plan} from '../plan/types.js';
+import type {Manifest} from '../output/manifest.js';
 import {controlCharacterProblem, formatIssue, formatPath, type Issue} from '../spec/validate.js';
 import {validateDraft, type Draft, type DraftNode} from './draft.js';
 
@@ -34,9 +35,15 @@ export function nodeErrors(draft: Draft, index: number, node: DraftNode): Record
 export const nodeProblems = (draft: Draft, index: number, node: DraftNode): string[] =>
   nodeIssues(draft, index, node).map(formatIssue);
 
+/** The wizard on OUT: an update (generate --update), refused when OUT no longer holds `expectManifest`, the manifest its plan was shown against. */
+export interface UpdateOptions {
+  update?: boolean;
+  expectManifest?: Manifest;
+}
+
 /** What a front end needs from the outside world: injected, so tests point it at a temporary directory. */
 export interface FrontEndDeps {
   /** Builds the plan the user was shown into `out` (the engine, buildCluster). */
-  generate: (plan: Plan, out: string, onProgress: (event: ProgressEvent) => void, options?: {update?: boolean}) => Promise<BuildReport>;
+  generate: (plan: Plan, out: string, onProgress: (event: ProgressEvent) => void, options?: UpdateOptions) => Promise<BuildReport>;
   checkOut: OutputCheck;
 }
