@@ -1,7 +1,8 @@
 import React from 'react';
 import {Box, Text, useInput} from 'ink';
 import type {BuildReport} from '../build/index.js';
-import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
+import {checkCommand, clusterChecks} from '../scripts/checks.js';
+import {verifyScriptChecks} from '../scripts/verify-script.js';
 import {shellQuote} from '../scripts/shell.js';
 import {wrapCommand} from '../text/wrap.js';
 import {useTerminalSize} from './use-terminal-size.js';
@@ -16,7 +17,8 @@ export function DoneStep({result, onExit, onAddUser}: {result: BuildReport; onEx
     if (input === 'u') onAddUser?.();
   });
   const plan = result.plan;
-  const total = checkCount(opensslChecks(plan));
+  // verify.sh's own count (it prints the same number when it passes).
+  const {total} = verifyScriptChecks(plan);
   const user = plan.spec.ssh.user;
   // Long commands break with ` \` so that what is copied from the screen runs as one command.
   const {columns} = useTerminalSize();
