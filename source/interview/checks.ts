@@ -31,6 +31,13 @@ export function nodeErrors(draft: Draft, index: number, node: DraftNode): Record
   return errors;
 }
 
+/**
+ * The problems of one field of a node as it would be saved at `index`, as lines naming the node
+ * (`nodes[4] (Bad_Name).name: …`): what plain mode checks as each answer is given.
+ */
+export const nodeFieldProblems = (draft: Draft, index: number, node: DraftNode, field: keyof DraftNode): string[] =>
+  nodeIssues(draft, index, node).filter(issue => issue.path[2] === field).map(formatIssue);
+
 /** One node's problems as lines to print, each naming the node (`nodes[2] (worker1).ip: …`). */
 export const nodeProblems = (draft: Draft, index: number, node: DraftNode): string[] =>
   nodeIssues(draft, index, node).map(formatIssue);
