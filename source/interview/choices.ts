@@ -22,7 +22,11 @@ export const LAYOUT_CHOICES: LayoutChoice[] = [
   {value: 'hard-way', layout: 'hard-way', flow: 'shared-ca', label: 'hard-way', explanation: hardWayLayoutLesson},
 ];
 
-export const layoutChoiceLabel = (c: LayoutChoice) => `${c.label.padEnd(21)} e.g. ${layoutExample(c.layout)}`;
+/** A row of the layout menu: the choice and an example path, or the choice alone where the row would not fit in `width`. */
+export const layoutChoiceLabel = (c: LayoutChoice, width = Infinity) => {
+  const full = `${c.label.padEnd(21)} e.g. ${layoutExample(c.layout)}`;
+  return full.length <= width ? full : c.label;
+};
 
 export const layoutChoiceOf = (draft: Pick<Draft, 'layout' | 'kubeadmFlow'>): LayoutChoice =>
   LAYOUT_CHOICES.find(c => c.layout === draft.layout && (c.layout === 'hard-way' || c.flow === draft.kubeadmFlow))!;

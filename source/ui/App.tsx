@@ -200,6 +200,6 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={opened ? out => sameOut(opened, out) : deps.checkOut} outHint={opened ? updateOutHint : undefined} />);
     case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
     case 'generate': return screen(undefined, opened ? FOOTERS.updating : FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} updating={opened !== undefined} />);
-    case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);
+    case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} title={screenTitle(titled)} footer={FOOTERS.done} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);
   }
 }

@@ -254,7 +254,7 @@ describe('wizard steps', () => {
     expect(frame).toMatch(/❯ single/);
     expect(frame.replace(/\s+/g, ' ')).toMatch(/The Hard Way uses one CA \(CN=CA\) for everything: its units read a single ca\.crt, so single is proposed/);
     frame = await press(ui, KEY.down);
-    expect(frame.replace(/\s+/g, ' ')).toMatch(/With etcd-separate, add the extra CAs' flags to its units/);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/With etcd-separate, the units kubepki writes already carry the other CA: etcd --trusted-ca-file, etcd --peer-trusted-ca-file, kube-apiserver --etcd-cafile read etcd-ca/);
     ui.unmount();
   });
 
