@@ -64,6 +64,11 @@ export interface BuildOptions {
   keepKeys?: boolean;
   /** Aborted (an interrupt): stop, remove everything written, reject with BuildInterrupted. */
   signal?: AbortSignal;
+  /**
+   * With force: the manifest OUT held when the plan was shown (the wizard on OUT). Checked under
+   * the claim: when OUT holds another (a run in between changed it), refused (InputError, nothing written).
+   */
+  expectManifest?: Manifest;
 }
 
 /** The run was stopped by its signal before OUT was touched; `before` is what OUT was (and still is). */
@@ -94,6 +99,8 @@ export interface BuildReport {
   keptAuthorities: AuthorityId[];
   /** kubeadm layout: the commands each node runs, in order. */
   kubeadmSteps: {node: string; lines: string[]}[];
+  /** The manifest OUT held when this run claimed it (absent for a new OUT): what the run's changes are against. */
+  before?: Manifest;
 }
 
 export async function buildCluster(plan: Plan, out: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -117,6 +124,9 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
 
 async function buildClaimed(plan: Plan, out: string, claim: Claim, options: BuildOptions): Promise<BuildReport> {
   const target = checkTarget(out, plan, options.force ?? false, claim.target);
+  if (options.expectManifest && target.existing && JSON.stringify(target.existing.manifest) !== JSON.stringify(options.expectManifest)) {
+    throw new InputError([`--out: ${printable(out)} changed since this plan was made against it (another run wrote it); nothing was changed. Look at the plan again.`]);
+  }
   const now = new Date();
   const interrupted = aborted(options.signal);
   // Stops key generation on an interrupt or on the first failure: queued keys are never made.
@@ -212,6 +222,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     ...changes(plan, target.existing?.manifest, new Set(written)),
     keptAuthorities: Object.keys(target.authorities) as AuthorityId[],
     kubeadmSteps: steps,
+    ...(target.existing ? {before: target.existing.manifest} : {}),
   };
 }
 

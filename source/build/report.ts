@@ -1,5 +1,6 @@
 // What a build prints at the end: the proof and the shipping, as commands to copy.
-import {checkCommand, checkCount, clusterChecks, opensslChecks} from '../scripts/checks.js';
+import {checkCommand, clusterChecks, opensslChecks} from '../scripts/checks.js';
+import {verifyScriptChecks} from '../scripts/verify-script.js';
 import {distributionCommands} from '../scripts/distribute-script.js';
 import {hardWayStartSteps, nodeList} from '../scripts/units.js';
 import {kubeletApiRbacApplyLine} from '../scripts/kubelet-api-rbac.js';
@@ -70,7 +71,7 @@ function summaryReport(report: BuildReport): string {
   const lines = [
     ...written(report),
     '',
-    `# Verify: the checks that matter for this cluster (all ${checkCount(opensslChecks(plan))}: bash ${out}/verify.sh)`,
+    `# Verify: the checks that matter for this cluster (all ${verifyScriptChecks(plan).total}: bash ${out}/verify.sh)`,
     `cd ${out}`,
     ...clusterChecks(plan).flatMap(({label, check}) => [`## ${label}`, checkCommand(check)]),
     '',
@@ -95,10 +96,11 @@ function fullReport(report: BuildReport): string {
   // Lines to paste into a shell: the directory quoted where the shell would split it.
   const out = shellQuote(report.out);
   const groups = opensslChecks(plan);
+  const counts = verifyScriptChecks(plan);
   const lines = [
     ...written(report),
     '',
-    `# Verify (${checkCount(groups)} checks; all of them: bash ${out}/verify.sh)`,
+    `# Verify: the ${counts.openssl} openssl checks below (bash ${out}/verify.sh runs them and ${counts.bundles} more on the node bundles and file modes: all ${counts.total})`,
     `cd ${out}`,
     ...groups.flatMap(g => [`## ${g.title}`, ...g.checks.map(checkCommand)]),
     '',

@@ -5,7 +5,7 @@ import {outputProblem} from '../output/write.js';
 import {exampleSpec} from '../spec/example.js';
 import type {ProgressEvent} from '../pki/generate.js';
 import {draftFromSpec} from '../interview/draft.js';
-import type {FrontEndDeps} from '../interview/checks.js';
+import type {FrontEndDeps, UpdateOptions} from '../interview/checks.js';
 import type {OpenedOut} from '../interview/update.js';
 import {InputError} from '../spec/errors.js';
 import {EXIT, STOP_EXIT, stopped, type Stop} from './io.js';
@@ -28,10 +28,11 @@ export function trackedGenerate(): FrontEndDeps['generate'] & {cleanup: () => Pr
   const controller = new AbortController();
   let running: Promise<unknown> | undefined;
   let written: string | undefined;
-  const generate = async (plan: Plan, out: string, onProgress: (e: ProgressEvent) => void, options: {update?: boolean} = {}) => {
+  const generate = async (plan: Plan, out: string, onProgress: (e: ProgressEvent) => void, options: UpdateOptions = {}) => {
     const {buildCluster} = await import('../build/index.js');
-    // An update is `generate --update`: only what the plan changed is issued anew (build/index.ts).
-    const build = buildCluster(plan, out, {onProgress, signal: controller.signal, ...(options.update ? {force: true, only: new Set<string>()} : {})});
+    // An update is `generate --update`: only what the plan changed is issued anew (build/index.ts),
+    // and only while OUT still holds the manifest the plan was shown against.
+    const build = buildCluster(plan, out, {onProgress, signal: controller.signal, ...(options.update ? {force: true, only: new Set<string>(), expectManifest: options.expectManifest} : {})});
     running = build.then(report => { written = report.out; }, () => {});
     return build;
   };
@@ -113,6 +114,7 @@ async function interact(options: InteractiveOptions, spec: ReturnType<typeof exa
     return outcome.code;
   }
   if (outcome.code === 0 && outcome.before) {
+    // What the engine did: its written files against the manifest it found in OUT (outcome.before is the engine's).
     const {changesReport, summarizeChanges} = await import('../build/changes.js');
     process.stdout.write(`\n${changesReport(summarizeChanges(outcome.result, outcome.before), outcome.result.out, `Updated ${outcome.result.out}.`)}`);
   } else if (outcome.code === 0) {

@@ -32,7 +32,8 @@ export function runVerify(io: Io, dir: string, expiringWithin = DEFAULT_EXPIRY_W
     {header: 'DETAIL', value: f => printable(f.detail), shrink: 1, min: 24},
   ], findings, io.columns)}\n`);
   const failed = findings.filter(f => !f.ok);
-  io.out(failed.length ? `\n${failed.length} of ${findings.length} checks failed.\n` : `\nAll ${findings.length} checks passed.\n`);
+  // One row per file or node bundle (verify.sh counts its checks, several per file: another number).
+  io.out(failed.length ? `\n${failed.length} of the ${findings.length} files and bundles above failed.\n` : `\nAll ${findings.length} files and bundles above passed.\n`);
   const days = hours / 24;
   const expiring = findings.filter(f => f.ok && f.daysLeft !== undefined && f.daysLeft < days);
   if (expiring.length) {

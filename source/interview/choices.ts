@@ -1,6 +1,7 @@
 // The wizard's select questions whose answers carry more than one field, and what each answer
 // proposes for the questions after it. Shared by the Ink wizard and plain mode; no React here.
-import {layoutExample} from '../plan/layouts.js';
+import {SIGNER_FOR, TRUST_READERS} from '../plan/catalog.js';
+import {layoutExample, type TrustSlot} from '../plan/layouts.js';
 import {knownReleases, releaseChanges, releaseFacts} from '../plan/releases.js';
 import {releaseOf} from '../plan/release-table.js';
 import {DEFAULT_KUBERNETES_VERSION, type AuthorityTopology, type KubeadmFlow, type Layout} from '../spec/types.js';
@@ -22,7 +23,11 @@ export const LAYOUT_CHOICES: LayoutChoice[] = [
   {value: 'hard-way', layout: 'hard-way', flow: 'shared-ca', label: 'hard-way', explanation: hardWayLayoutLesson},
 ];
 
-export const layoutChoiceLabel = (c: LayoutChoice) => `${c.label.padEnd(21)} e.g. ${layoutExample(c.layout)}`;
+/** A row of the layout menu: the choice and an example path, or the choice alone where the row would not fit in `width`. */
+export const layoutChoiceLabel = (c: LayoutChoice, width = Infinity) => {
+  const full = `${c.label.padEnd(21)} e.g. ${layoutExample(c.layout)}`;
+  return full.length <= width ? full : c.label;
+};
 
 export const layoutChoiceOf = (draft: Pick<Draft, 'layout' | 'kubeadmFlow'>): LayoutChoice =>
   LAYOUT_CHOICES.find(c => c.layout === draft.layout && (c.layout === 'hard-way' || c.flow === draft.kubeadmFlow))!;
@@ -37,11 +42,18 @@ export function chooseLayout(draft: Pick<Draft, 'layout' | 'authorities'>, choic
   return change;
 }
 
-/** Said on the authorities question: why single is proposed, or what leaving it costs. */
+/**
+ * Said on the authorities question: why single is proposed, or what leaving it changes. The units
+ * kubepki writes already point each reader at its own CA (from the catalog's TRUST_READERS): the
+ * note names those flags, where The Hard Way's own units read ca.crt.
+ */
 export function authoritiesNote(draft: Pick<Draft, 'layout'>, highlighted: AuthorityTopology): string | undefined {
   if (draft.layout !== 'hard-way') return undefined;
-  return highlighted === 'single' ? hardWaySingleLesson
-    : `${hardWaySingleLesson} With ${highlighted}, add the extra CAs' flags to its units (the flags files show them).`;
+  if (highlighted === 'single') return hardWaySingleLesson;
+  const signers = SIGNER_FOR[highlighted];
+  const readers = (Object.keys(signers) as TrustSlot[]).filter(slot => signers[slot] !== 'ca').map(slot =>
+    `${TRUST_READERS[slot].cert.map(r => `${r.component} ${r.flag}`).join(', ')} read ${signers[slot]}`);
+  return `${hardWaySingleLesson} With ${highlighted}, the units kubepki writes already carry the other CA${readers.length > 1 ? 's' : ''}: ${readers.join('; ')} (where The Hard Way's own units read ca.crt).`;
 }
 
 /** The version question: each known release with what it changes, from the catalog's tables. */

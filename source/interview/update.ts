@@ -6,7 +6,6 @@ import {existsSync, statSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {kubeconfigDifferences, leafDifferences, redistribution, serviceAccountDifferences, summarizeChanges} from '../build/changes.js';
 import type {BuildReport} from '../build/index.js';
-import type {Manifest} from '../output/manifest.js';
 import {readExisting, type ExistingFile, type ExistingOut} from '../output/existing.js';
 import type {Plan} from '../plan/types.js';
 import {parseDurationHours} from '../spec/duration.js';
@@ -232,10 +231,66 @@ export function diffTable(rows: DiffRow[], width: number): TableLines {
   return notedTable(DIFF_COLUMNS, rows, width, r => [`${r.expiring ? '⚠ ' : ''}${r.kind}: ${r.detail}`]);
 }
 
-/** After the update: what the engine did, and the nodes to ship to (as `generate --update` prints them). */
-export function updateOutcome(report: BuildReport, before: Manifest) {
-  const changes = summarizeChanges(report, before);
+/** What `g` finds when it looks at OUT again before anything is written. */
+export type Recheck =
+  /** OUT is as the plan was shown against (or changed in no way the plan shows): apply against `fresh`. */
+  | {ok: true; fresh: OpenedOut}
+  /** OUT changed: `fresh` is what it holds now, `reason` says what changed and what the plan now does. */
+  | {ok: false; fresh?: OpenedOut; reason: string};
+
+/** A row as generating acts on it (a kept row's days left may tick over: no change). */
+const rowKey = (r: DiffRow) => `${r.status} ${r.kind} ${r.ref} ${r.file} ${r.status === 'kept' ? '' : r.detail}`;
+
+/**
+ * `g` on the plan of OUT: OUT read again, and the plan diffed against it. Refused (nothing
+ * written, the plan shown again against OUT as it is) when another run changed what generating
+ * would do, or edited OUT/cluster.yaml (which generating replaces with these answers).
+ */
+export function recheckOut(shown: OpenedOut, plan: Plan, now = new Date()): Recheck {
+  let fresh: OpenedOut;
+  try {
+    fresh = openOut(shown.dir, now);
+  } catch (error) {
+    return {ok: false, reason: `${printable(shown.dir)} cannot be read any more: ${(error as Error & {lines?: string[]}).lines?.join('; ') ?? (error as Error).message}; nothing was written.`};
+  }
+  const before = planDiff(plan, shown);
+  const after = planDiff(plan, fresh);
+  const changed = JSON.stringify(before.rows.map(rowKey)) !== JSON.stringify(after.rows.map(rowKey));
+  const edited = JSON.stringify(fresh.spec) !== JSON.stringify(shown.spec);
+  if (!changed && !edited) return {ok: true, fresh};
+  const gained = Object.keys(fresh.existing.manifest.nodes).filter(n => !(n in shown.existing.manifest.nodes));
+  const lost = Object.keys(shown.existing.manifest.nodes).filter(n => !(n in fresh.existing.manifest.nodes));
+  const what = [
+    ...(gained.length ? [`it gained node${gained.length > 1 ? 's' : ''} ${gained.join(' ')}${after.removedNodes.some(n => gained.includes(n)) ? ', which this plan removes' : ''}`] : []),
+    ...(lost.length ? [`it lost node${lost.length > 1 ? 's' : ''} ${lost.join(' ')}`] : []),
+    ...(changed && !gained.length && !lost.length ? ['its files changed'] : []),
+    ...(edited ? ['its cluster.yaml was edited (generating replaces it with these answers)'] : []),
+  ];
   return {
+    ok: false,
+    fresh,
+    reason: `${printable(shown.dir)} changed since this plan was shown: ${what.join('; ')}. Nothing was written; the plan now reads against it (${countsLine(after.counts, after.caCounts)}). g applies it; Esc goes back to the answers.`,
+  };
+}
+
+/** The files the update wrote besides the certificates, keys and kubeconfigs it counts (scripts, units, kubeadm files, cluster.yaml, manifest.json). */
+export function rewrittenFiles(report: BuildReport): string[] {
+  const {plan} = report;
+  const counted = new Set<string>([
+    ...plan.authorities.flatMap(a => [a.cert, a.key]), ...plan.certificates.flatMap(c => [c.cert, c.key]),
+    ...plan.kubeconfigs.map(k => k.file), plan.serviceAccount.key, plan.serviceAccount.publicKey,
+  ]);
+  return report.written.filter(f => !counted.has(f));
+}
+
+/**
+ * After the update: what the engine did, from its own report (its written files, against the
+ * manifest it found in OUT when it claimed it), and the nodes to ship to (as `generate --update` prints them).
+ */
+export function updateOutcome(report: BuildReport) {
+  const changes = summarizeChanges(report, report.before!);
+  return {
+    rewritten: rewrittenFiles(report),
     summary: countsLine(
       {new: changes.new.length, changed: changes.changed.length, kept: changes.kept.length, removed: changes.removed.length},
       {kept: report.keptAuthorities.length, new: report.plan.authorities.length - report.keptAuthorities.length, changed: 0, removed: 0},

@@ -10,20 +10,28 @@ export interface Choice<T> {
   description?: string;
 }
 
+/** What is wrong with an answer (shown under it, and the question asked again), or undefined when it is fine. */
+export type AnswerCheck<T> = (answer: T) => string | undefined;
+
 export interface Asker {
-  /** A text answer; `value` is offered as the default (Enter keeps it) unless undefined. */
-  text(message: string, value: string | undefined): Promise<string>;
+  /** A text answer; `value` is offered as the default (Enter keeps it) unless undefined; `check` refuses an answer as it is given. */
+  text(message: string, value: string | undefined, check?: AnswerCheck<string>): Promise<string>;
   select<T>(message: string, choices: Choice<T>[], value?: T): Promise<T>;
-  checkbox<T>(message: string, choices: (Choice<T> & {checked: boolean})[]): Promise<T[]>;
+  checkbox<T>(message: string, choices: (Choice<T> & {checked: boolean})[], check?: AnswerCheck<T[]>): Promise<T[]>;
 }
 
 export type Context = Parameters<typeof input>[1];
 
+/** inquirer's validate: true, or the message it shows under the question (marked as line prompts mark it). */
+const refusal = (problem: string | undefined) => (problem === undefined ? true : `✗ ${problem}`);
+
 export function inquirerAsker(ctx: Context): Asker {
   return {
-    text: (message, value) => input({message, default: value}, ctx),
+    // inquirer shows validate's message under the answer and keeps the question open.
+    // A refused answer is cleared (as line prompts do): the default offered again is a valid one.
+    text: (message, value, check) => input({message, default: value, ...(check ? {validate: answer => refusal(check(answer)), theme: {validationFailureMode: 'clear' as const}} : {})}, ctx),
     select: (message, choices, value) => select({message, choices, default: value}, ctx),
-    checkbox: (message, choices) => checkbox({message, choices}, ctx),
+    checkbox: (message, choices, check) => checkbox({message, choices, ...(check ? {validate: picked => refusal(check(picked.map(c => c.value)))} : {})}, ctx),
   };
 }
 
@@ -64,9 +72,14 @@ export function lineAsker(inputStream: NodeJS.ReadableStream, output: NodeJS.Wri
     choices.map((c, i) => `  ${i + 1}) ${mark(i)}${c.name}${c.description ? `\n${c.description.split('\n').map(l => `       ${l}`).join('\n')}` : ''}`).join('\n');
 
   return {
-    async text(message, value) {
-      const answer = await line(`? ${message}${value ? ` [${value}]` : ''}: `);
-      return answer === '' && value !== undefined ? value : answer;
+    async text(message, value, check) {
+      for (;;) {
+        const typed = await line(`? ${message}${value ? ` [${value}]` : ''}: `);
+        const answer = typed === '' && value !== undefined ? value : typed;
+        const problem = check?.(answer);
+        if (problem === undefined) return answer;
+        say(`✗ ${problem}\n`);
+      }
     },
     async select(message, choices, value) {
       const current = Math.max(0, choices.findIndex(c => c.value === value));
@@ -78,15 +91,17 @@ export function lineAsker(inputStream: NodeJS.ReadableStream, output: NodeJS.Wri
         say(`✗ "${answer}" is not one of the numbers 1-${choices.length}\n`);
       }
     },
-    async checkbox(message, choices) {
+    async checkbox(message, choices, check) {
       const checked = choices.map((c, i) => (c.checked ? i + 1 : 0)).filter(Boolean);
       say(`? ${message}\n${list(choices, i => (choices[i]!.checked ? '[x] ' : '[ ] '))}\n`);
       for (;;) {
         const answer = await line(`  Numbers or names, comma-separated [${checked.join(',')}]: `);
-        if (answer === '') return choices.filter(c => c.checked).map(c => c.value);
-        const picked = answer.split(/[\s,]+/).filter(Boolean).map(a => pick(choices, a));
-        if (picked.every(i => i !== undefined)) return choices.filter((_, i) => picked.includes(i)).map(c => c.value);
-        say(`✗ "${answer}" names something other than 1-${choices.length}\n`);
+        const picked = answer === '' ? choices.flatMap((c, i) => (c.checked ? [i] : [])) : answer.split(/[\s,]+/).filter(Boolean).map(a => pick(choices, a));
+        if (!picked.every(i => i !== undefined)) { say(`✗ "${answer}" names something other than 1-${choices.length}\n`); continue; }
+        const values = choices.filter((_, i) => picked.includes(i)).map(c => c.value);
+        const problem = check?.(values);
+        if (problem === undefined) return values;
+        say(`✗ ${problem}\n`);
       }
     },
     close: () => rl.close(),

@@ -5,11 +5,11 @@ import {finalReport} from '../build/report.js';
 import {signingSummary} from '../plan/catalog.js';
 import {AUTHORITY_TOPOLOGIES, KEY_TYPES, ROLES, type ClusterSpec, type Role} from '../spec/types.js';
 import {caKeyHolders, planSummary, renderPlanTable} from '../text/plan-table.js';
-import {nodeProblems, outputErrors, type FrontEndDeps} from '../interview/checks.js';
+import {nodeFieldProblems, nodeProblems, outputErrors, type FrontEndDeps} from '../interview/checks.js';
 import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode} from '../interview/draft.js';
 import {stepErrors, type StepId} from '../interview/flow.js';
 import {LAYOUT_CHOICES, authoritiesNote, chooseLayout, layoutChoiceLabel, layoutChoiceOf, releaseChoices} from '../interview/choices.js';
-import {inquirerAsker, lineAsker, wantsLinePrompts, type Asker, type Context} from './ask.js';
+import {inquirerAsker, lineAsker, wantsLinePrompts, type AnswerCheck, type Asker, type Context} from './ask.js';
 import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, releaseLesson, serviceIpPreview} from '../interview/lessons.js';
 
 export type {Context} from './ask.js';
@@ -31,14 +31,26 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
   const draft: Draft = draftFromSpec(spec);
   try {
     type Question = [field: string, ask: () => Promise<void>];
-    const errorsOf = (id: StepId, field: string, extra: () => Record<string, string>) =>
-      Object.entries({...stepErrors(id, draft), ...extra()}).filter(([path]) => path === field || path.startsWith(`${field}[`) || path.startsWith(`${field}.`));
+    /** Errors the validator cannot see (the output directory), for a draft. */
+    type Extra = (d: Draft) => Record<string, string>;
+    const none: Extra = () => ({});
+    const errorsIn = (id: StepId, field: string, d: Draft, extra: Extra) =>
+      Object.entries({...stepErrors(id, d), ...extra(d)}).filter(([path]) => path === field || path.startsWith(`${field}[`) || path.startsWith(`${field}.`));
+    const errorsOf = (id: StepId, field: string, extra: Extra) => errorsIn(id, field, draft, extra);
+    /** One answer checked as it is given: the shared validator on the draft with this answer in it (nothing kept until it passes). */
+    const answerCheck = (id: StepId, field: string, change: (answer: string) => Partial<Draft>, extra: Extra = none): AnswerCheck<string> => answer => {
+      const errors = errorsIn(id, field, {...draft, ...change(answer)}, extra);
+      return errors.length ? errors.map(([path, message]) => `${path}: ${message}`).join('; ') : undefined;
+    };
+    /** The field's value as a default only while it is valid: an invalid value is never offered. */
+    const validDefault = (id: StepId, field: string, value: string, extra: Extra = none) =>
+      errorsOf(id, field, extra).length === 0 && value.trim() !== '' ? value : undefined;
     /**
      * Ask a step's questions, each again right after an answer with an error (shown under it),
      * then again only those whose field still has an error (one field's answer can make another's
      * wrong), until none has.
      */
-    const step = async (id: StepId, lesson: string, questions: Question[], extra: () => Record<string, string> = () => ({})) => {
+    const step = async (id: StepId, lesson: string, questions: Question[], extra: Extra = none) => {
       say(`\n== ${lesson}`);
       let pending = questions;
       for (;;) {
@@ -50,7 +62,7 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
             for (const [path, message] of errors) say(`✗ ${path}: ${message}`);
           }
         }
-        const errors = {...stepErrors(id, draft), ...extra()};
+        const errors = {...stepErrors(id, draft), ...extra(draft)};
         if (Object.keys(errors).length === 0) return;
         for (const [path, message] of Object.entries(errors)) say(`✗ ${path}: ${message}`);
         const failing = questions.filter(([field]) => Object.keys(errors).some(path => path === field || path.startsWith(`${field}[`)));
@@ -58,16 +70,15 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
       }
     };
     /** A text question whose default is the field's value only while that value is valid. */
-    const textField = (id: StepId, field: string, message: string, key: keyof Draft, extra: () => Record<string, string> = () => ({})): Question => {
+    const textField = (id: StepId, field: string, message: string, key: keyof Draft, extra: Extra = none): Question => {
       let lastGood: string | undefined;
       return [field, async () => {
         const value = draft[key] as string;
-        if (errorsOf(id, field, extra).length === 0 && value.trim() !== '') lastGood = value;
+        if (validDefault(id, field, value, extra) !== undefined) lastGood = value;
         else if (lastGood === value) lastGood = undefined;
-        (draft[key] as string) = await ask.text(message, lastGood);
+        (draft[key] as string) = await ask.text(message, lastGood, answerCheck(id, field, answer => ({[key]: answer}), extra));
       }];
     };
-    const text = (message: string, value: string) => ask.text(message, value);
 
     await step('cluster', clusterLesson, [
       textField('cluster', 'name', 'Cluster name', 'name'),
@@ -87,12 +98,18 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
         if (action.startsWith('remove:')) { draft.nodes.splice(Number(action.slice(7)), 1); continue; }
         const index = action === 'add' ? draft.nodes.length : Number(action.slice(5));
         const before: DraftNode = draft.nodes[index] ?? {name: `node${index + 1}`, ip: '', roles: ['worker']};
+        // Each answer is checked as it is given (the validator's own check of that field), and a
+        // value is offered as the default only while it is valid.
+        const problemsOf = (node: DraftNode, field: keyof DraftNode) => {
+          const problems = nodeFieldProblems(draft, index, node, field);
+          return problems.length ? problems.join('; ') : undefined;
+        };
+        const offered = (field: 'name' | 'ip') => (problemsOf(before, field) || before[field].trim() === '' ? undefined : before[field]);
         for (;;) {
-          const node: DraftNode = {
-            name: await text('Node name (what its kubelet registers as)', before.name),
-            ip: await text('Node IP', before.ip),
-            roles: await ask.checkbox('Roles', ROLES.map(r => ({name: r, value: r as Role, checked: before.roles.includes(r)}))),
-          };
+          const name = await ask.text('Node name (what its kubelet registers as)', offered('name'), answer => problemsOf({...before, name: answer}, 'name'));
+          const ip = await ask.text('Node IP', offered('ip'), answer => problemsOf({...before, name, ip: answer}, 'ip'));
+          const roles = await ask.checkbox('Roles', ROLES.map(r => ({name: r, value: r as Role, checked: before.roles.includes(r)})), picked => problemsOf({name, ip, roles: picked}, 'roles'));
+          const node: DraftNode = {name, ip, roles};
           const problems = nodeProblems(draft, index, node);
           if (problems.length === 0) { draft.nodes[index] = node; break; }
           for (const problem of problems) say(`✗ ${problem}`);
@@ -103,11 +120,15 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
 
     await step('network', networkLesson, [
       ['network.serviceCIDR', async () => {
-        draft.serviceCIDR = await text('Service CIDR', draft.serviceCIDR);
+        draft.serviceCIDR = await ask.text('Service CIDR', validDefault('network', 'network.serviceCIDR', draft.serviceCIDR), answerCheck('network', 'network.serviceCIDR', answer => ({serviceCIDR: answer})));
         say(serviceIpPreview(draft.serviceCIDR));
       }],
       textField('network', 'network.clusterDomain', 'Cluster domain', 'clusterDomain'),
-      ['extraSANs', async () => { draft.extraSANs = await text('Extra SANs for the apiserver (comma-separated)', draft.extraSANs); }],
+      ['extraSANs', async () => {
+        // Empty is a valid answer here: no extra SANs.
+        const valid = errorsOf('network', 'extraSANs', none).length === 0;
+        draft.extraSANs = await ask.text('Extra SANs for the apiserver (comma-separated)', valid ? draft.extraSANs : undefined, answerCheck('network', 'extraSANs', answer => ({extraSANs: answer})));
+      }],
     ]);
 
     await step('layout', layoutLesson, [['pki.layout', async () => {
@@ -137,7 +158,7 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
       textField('keys', 'pki.validity.certificate', 'Certificate validity', 'certificateValidity'),
     ]);
 
-    const outputCheck = () => outputErrors(draft, deps.checkOut);
+    const outputCheck: Extra = d => outputErrors(d, deps.checkOut);
     await step('output', outputLesson, [
       textField('output', 'out', 'Output directory', 'out', outputCheck),
       textField('output', 'ssh.user', 'SSH user', 'sshUser'),

@@ -25,7 +25,7 @@ import {AddUserStep} from './AddUserStep.js';
 import {UpdatePlanStep, updateFooter} from './UpdatePlanStep.js';
 import {UpdateDoneStep} from './UpdateDoneStep.js';
 import {OpenOutStep} from './OpenOutStep.js';
-import {openOut, openOutLesson, planDiff, sameOut, updateLesson, updateOutcome, updateOutHint, updatingTitle, type DiffFilter, type OpenedOut} from '../interview/update.js';
+import {openOut, openOutLesson, planDiff, recheckOut, sameOut, updateLesson, updateOutcome, updateOutHint, updatingTitle, type DiffFilter, type OpenedOut} from '../interview/update.js';
 import {draftFromSpec} from '../interview/draft.js';
 import type {Manifest} from '../output/manifest.js';
 import type {AddUserRequest, UserResult} from '../build/users.js';
@@ -38,7 +38,7 @@ export type WizardDeps = FrontEndDeps & {
   addUser?: (out: string, request: AddUserRequest) => Promise<UserResult>;
 };
 
-/** `before`: an update's result, with the manifest OUT held before it (to say what changed). */
+/** `before`: an update's result, with the manifest the engine found in OUT (to say what changed). */
 export type WizardOutcome = {code: 0; result: BuildReport; before?: Manifest} | {code: 130} | {code: 1; error: string}
   /** The user checked an existing PKI: the report to print, exit 1 when it found problems. */
   | {code: 0 | 1; inspected: InspectReport | undefined};
@@ -75,7 +75,9 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
   const [result, setResult] = useState<BuildReport>();
   const finished = useRef(false);
   const plan = useMemo(() => (state.spec ? buildPlan(state.spec) : undefined), [state.spec]);
-  const diff = useMemo(() => (opened && plan ? planDiff(plan, opened) : undefined), [plan]);
+  // OUT as the plan is shown against: read again when g is pressed (another run may have written it).
+  const [current, setCurrent] = useState(opened);
+  const diff = useMemo(() => (current && plan ? planDiff(plan, current) : undefined), [plan, current]);
   const [addingUser, setAddingUser] = useState(false);
   // The update plan's rows: all, or what generating changes (the footer names what f shows next).
   const [filter, setFilter] = useState<DiffFilter>('all');
@@ -96,9 +98,13 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     const startedAt = Date.now();
     setProgress({done: 0, total: plan.keyCount, item: '', startedAt});
     // The plan the user was shown is the plan that is built.
-    deps.generate(plan, state.draft.out.trim(), e => setProgress({...e, startedAt}), opened ? {update: true} : undefined)
+    deps.generate(plan, state.draft.out.trim(), e => setProgress({...e, startedAt}), current ? {update: true, expectManifest: current.existing.manifest} : undefined)
       .then(r => { setResult(r); dispatch({type: 'generated'}); })
-      .catch((error: Error & {lines?: string[]}) => dispatch({type: 'failed', message: error.lines?.join('; ') ?? error.message}));
+      .catch((error: Error & {lines?: string[]}) => {
+        // Back on the plan, against OUT as it is now (the engine may have refused a changed OUT).
+        if (current) setCurrent(recheckOut(current, plan).fresh ?? current);
+        dispatch({type: 'failed', message: error.lines?.join('; ') ?? error.message});
+      });
   }, [state.step]);
 
   const props = {
@@ -174,11 +180,17 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
   if (opened && state.step === 'plan') {
     return screen(updateLesson, updateFooter(diff!, filter), (
       <UpdatePlanStep diff={diff!} warnings={plan!.warnings} failure={state.failure} filter={filter} onFilter={setFilter} title={screenTitle(titled)}
-        onGenerate={() => props.next()} onBack={props.back} onAddUser={() => setAddingUser(true)} />
+        onGenerate={() => {
+          const check = recheckOut(current!, plan!);
+          if (check.fresh) setCurrent(check.fresh);
+          if (check.ok) props.next();
+          else dispatch({type: 'failed', message: check.reason});
+        }} onBack={props.back} onAddUser={() => setAddingUser(true)} />
     ));
   }
   if (opened && state.step === 'done') {
-    return screen(undefined, FOOTERS.done, <UpdateDoneStep out={result!.out} outcome={updateOutcome(result!, opened.existing.manifest)} onExit={() => finish({code: 0, result: result!, before: opened.existing.manifest})} onAddUser={() => setAddingUser(true)} />);
+    // What the engine did, from its report: against the manifest it found in OUT, not the one read when the wizard opened.
+    return screen(undefined, FOOTERS.done, <UpdateDoneStep out={result!.out} outcome={updateOutcome(result!)} onExit={() => finish({code: 0, result: result!, before: result!.before!})} onAddUser={() => setAddingUser(true)} />);
   }
 
   switch (state.step) {
@@ -192,6 +204,6 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
     case 'output': return screen(outputLesson, FOOTERS.form, <OutputStep {...props} checkOut={opened ? out => sameOut(opened, out) : deps.checkOut} outHint={opened ? updateOutHint : undefined} />);
     case 'plan': return screen(planLesson, FOOTERS.plan, <PlanStep plan={plan!} failure={state.failure} onGenerate={() => props.next()} onBack={props.back} />);
     case 'generate': return screen(undefined, opened ? FOOTERS.updating : FOOTERS.generate, <GenerateStep progress={progress} out={state.draft.out} updating={opened !== undefined} />);
-    case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);
+    case 'done': return screen(undefined, FOOTERS.done, <DoneStep result={result!} title={screenTitle(titled)} footer={FOOTERS.done} onExit={() => finish({code: 0, result: result!})} onAddUser={() => setAddingUser(true)} />);
   }
 }

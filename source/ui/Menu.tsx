@@ -4,7 +4,7 @@
 // in a ref that each key updates at once; ink-select-input draws the visible window (its
 // indicator and items), remounted on each move with the index to show.
 import React, {useRef, useState} from 'react';
-import {useInput} from 'ink';
+import {Box, Text, useInput} from 'ink';
 import SelectInput from 'ink-select-input';
 
 export interface MenuItem<V> {
@@ -32,6 +32,14 @@ function follow(index: number, top: number, size: number): number {
   if (index < top) return index;
   if (index >= top + size) return index - size + 1;
   return top;
+}
+
+/**
+ * ink-select-input's pointer, kept from shrinking: a row wider than the terminal wraps under its
+ * own first character (its indent kept), not under the pointer.
+ */
+function Pointer({isSelected = false}: {isSelected?: boolean}) {
+  return <Box marginRight={1} flexShrink={0}>{isSelected ? <Text color="blue">❯</Text> : <Text> </Text>}</Box>;
 }
 
 export function Menu<V>({items, initialIndex = 0, limit, onHighlight, onSelect}: Props<V>) {
@@ -70,6 +78,7 @@ export function Menu<V>({items, initialIndex = 0, limit, onHighlight, onSelect}:
       items={visible.map((item, i) => ({key: item.key ?? String(top + i), label: item.label, value: top + i}))}
       initialIndex={shown.index - top}
       isFocused={false}
+      indicatorComponent={Pointer}
       onSelect={() => {}}
     />
   );

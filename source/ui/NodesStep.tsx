@@ -16,8 +16,10 @@ export function NodesStep({state, edit, next, back}: StepProps) {
   // Start on "continue": pressing Enter through the wizard keeps the nodes as they are.
   const [cursor, setCursor] = useState(nodes.length);
   const [editing, setEditing] = useState<{index: number; node: DraftNode} | undefined>();
-  // The node `d` removed last, until `u` puts it back where it was (or another change).
-  const [removed, setRemoved] = useState<{index: number; node: DraftNode} | undefined>();
+  // The nodes `d` removed, last on top: each `u` puts the last one back where it was, so every
+  // deletion can be undone in turn (until another change: an edit or an added node).
+  const [removed, setRemoved] = useState<{index: number; node: DraftNode}[]>([]);
+  const lastRemoved = removed.at(-1);
   const rows = nodes.length + 1; // the last row is "continue"
 
   useInput((input, key) => {
@@ -28,19 +30,19 @@ export function NodesStep({state, edit, next, back}: StepProps) {
     if (key.pageDown) return setCursor(c => Math.min(rows - 1, c + WINDOW));
     if (key.home) return setCursor(0);
     if (key.end) return setCursor(rows - 1);
-    if (input === 'u' && removed) {
+    if (input === 'u' && lastRemoved) {
       const list = [...nodes];
-      list.splice(removed.index, 0, removed.node);
+      list.splice(lastRemoved.index, 0, lastRemoved.node);
       edit({nodes: list});
-      setRemoved(undefined);
-      return setCursor(removed.index);
+      setRemoved(removed.slice(0, -1));
+      return setCursor(lastRemoved.index);
     }
     if (input === 'a') {
       const n = nodes.length + 1;
       return setEditing({index: nodes.length, node: {name: `node${n}`, ip: '', roles: ['worker']}});
     }
     if (input === 'd' && cursor < nodes.length) {
-      setRemoved({index: cursor, node: nodes[cursor]!});
+      setRemoved([...removed, {index: cursor, node: nodes[cursor]!}]);
       edit({nodes: nodes.filter((_, i) => i !== cursor)});
       return setCursor(c => Math.min(c, nodes.length - 1));
     }
@@ -63,7 +65,7 @@ export function NodesStep({state, edit, next, back}: StepProps) {
           const list = [...nodes];
           list[editing.index] = node;
           edit({nodes: list});
-          setRemoved(undefined);
+          setRemoved([]);
           setCursor(editing.index);
           setEditing(undefined);
         }}
@@ -88,7 +90,7 @@ export function NodesStep({state, edit, next, back}: StepProps) {
       ))}
       {start + WINDOW < nodes.length ? <Text dimColor>  ↓ {nodes.length - start - WINDOW} more</Text> : null}
       <Text inverse={cursor === nodes.length} color="green">{cursor === nodes.length ? '› ' : '  '}Continue with {nodes.length} node{nodes.length === 1 ? '' : 's'} →</Text>
-      {removed ? <Text color="yellow">Removed {removed.node.name} ({removed.node.ip}) · u: undo</Text> : null}
+      {lastRemoved ? <Text color="yellow">Removed {lastRemoved.node.name} ({lastRemoved.node.ip}){removed.length > 1 ? ` and ${removed.length - 1} more` : ''} · u: undo</Text> : null}
       {nodeErrors.map(([path, message]) => <Text key={path} color="red">✗ {path}: {message}</Text>)}
     </Box>
   );

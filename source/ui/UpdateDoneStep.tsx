@@ -23,7 +23,7 @@ export function UpdateDoneStep({out, outcome, onExit, onAddUser}: Props) {
       {outcome.removedNodes.length ? <Text wrap="wrap">  Removed nodes: {outcome.removedNodes.join(' ')} (their bundles are gone; remove their files on those machines yourself)</Text> : null}
       {outcome.redistribution.map(line => <Text key={line} bold={!line.startsWith(' ')} wrap="wrap">{line}</Text>)}
       {outcome.nodesToRedistribute.length ? <Text dimColor>  (add --dry-run first to see every command)</Text> : null}
-      <Text>Saved distribute.sh, verify.sh and your answers in cluster.yaml.</Text>
+      <Text wrap="wrap">Rewrote {outcome.rewritten.join(', ')}.</Text>
     </Box>
   );
 }

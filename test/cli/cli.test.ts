@@ -173,7 +173,7 @@ describe.each(TOPOLOGIES.flatMap(t => LAYOUTS.map(l => [t, l] as const)))('examp
     expect(script.stdout).toMatch(/verify\.sh: all \d+ checks passed/);
     const verify = kubepki(['verify', out]);
     expect(verify.status, verify.stdout).toBe(0);
-    expect(verify.stdout).toMatch(/All \d+ checks passed/);
+    expect(verify.stdout).toMatch(/All \d+ files and bundles above passed/);
     // cluster.yaml runs again to the same plan
     expect(kubepki(['plan', '--config', join(out, 'cluster.yaml'), '--json']).stdout).toBe(kubepki(['plan', '--config', config, '--json']).stdout);
   });

@@ -4,6 +4,9 @@ import {draftFromSpec, validateDraft} from '../../source/interview/draft.js';
 import {LAYOUT_CHOICES, authoritiesNote, chooseLayout, layoutChoiceOf, releaseChoices} from '../../source/interview/choices.js';
 import {specWith} from '../helpers/cluster.js';
 import {layoutLesson} from '../../source/interview/lessons.js';
+import {AUTHORITY_TOPOLOGIES} from '../../source/spec/types.js';
+import {buildPlan} from '../../source/plan/plan.js';
+import {renderComponentFiles} from '../../source/scripts/units.js';
 
 const choice = (value: string) => LAYOUT_CHOICES.find(c => c.value === value)!;
 
@@ -31,11 +34,27 @@ describe('the layout question', () => {
     const fromExternal = {...draft, kubeadmFlow: 'external-ca' as const, ...chooseLayout(draft, choice('hard-way'))};
     expect(validateDraft(fromExternal).ok).toBe(true);
     expect(authoritiesNote(hardWay, 'single')).toMatch(/The Hard Way uses one CA \(CN=CA\).*single is proposed/);
-    expect(authoritiesNote(hardWay, 'kubeadm')).toMatch(/add the extra CAs' flags/);
+    expect(authoritiesNote(hardWay, 'kubeadm')).toMatch(/units kubepki writes already carry the other CAs/);
     expect(authoritiesNote(draft, 'kubeadm')).toBeUndefined();
     // Already hard-way (a loaded config): the user's own topology is kept.
     const kept = {...hardWay, authorities: 'etcd-separate' as const};
     expect(chooseLayout(kept, choice('hard-way')).authorities).toBeUndefined();
+  });
+
+  it('the note on a separate CA names flags the generated units really carry, for every layout and topology (no "flags files")', () => {
+    for (const layout of ['kubeadm', 'hard-way'] as const) {
+      for (const authorities of AUTHORITY_TOPOLOGIES) {
+        const note = authoritiesNote({layout}, authorities);
+        if (layout === 'kubeadm') { expect(note).toBeUndefined(); continue; }
+        expect(note).not.toMatch(/flags files|add the extra/);
+        if (authorities === 'single') continue;
+        const units = renderComponentFiles(buildPlan(specWith(c => { c.pki.layout = layout; c.pki.authorities = authorities; }))).map(f => f.content).join('\n');
+        const named = [...note!.matchAll(/(--[a-z-]+)/g)].map(m => m[1]!);
+        expect(named.length).toBeGreaterThan(0);
+        // Each flag named reads a CA file other than ca.crt in the units written.
+        for (const flag of named) expect(units, flag).toMatch(new RegExp(`${flag}=\\S*(etcd|front-proxy)`));
+      }
+    }
   });
 });
 

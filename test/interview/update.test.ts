@@ -85,7 +85,11 @@ describe('planDiff', () => {
     expect(diffSummary(diff)).toBe(`${diff.counts.new} new · 1 changed · ${diff.counts.kept} kept · 0 removed; CAs, counted apart: 3 kept`);
     // generate --update as the wizard runs it: the final screen's line is the plan's.
     const report = await buildCluster(plan, out, {force: true, only: new Set<string>()});
-    expect(updateOutcome(report, opened.existing.manifest).summary).toBe(countsLine(diff.counts, diff.caCounts));
+    expect(updateOutcome(report).summary).toBe(countsLine(diff.counts, diff.caCounts));
+    // Every other file it wrote, as the final screen lists them (issue 20 item 11): the scripts, kubeadm's files, the answers.
+    const rewritten = updateOutcome(report).rewritten;
+    for (const file of ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'kubeadm-steps.sh']) expect(rewritten).toContain(file);
+    expect(rewritten.filter(f => f.endsWith('.key') || f.endsWith('.crt') || f.endsWith('.conf'))).toEqual([]);
     expect(diff.counts.new).toBeGreaterThan(0);
   });
 });

@@ -2,7 +2,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {PassThrough} from 'node:stream';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {runPlain} from '../../source/plain/plain.js';
+import {runPlain, type PlainDeps} from '../../source/plain/plain.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {buildCluster} from '../../source/build/index.js';
 import {outputProblem} from '../../source/output/write.js';
@@ -24,7 +24,7 @@ const stripAnsi = (text: string) => text.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, ''
  * `✔` is inquirer's mark that the answer was taken (typed characters re-render the question, so
  * the next `? ` counts only after that mark).
  */
-async function drive(answers: [RegExp, string][]) {
+async function drive(answers: [RegExp, string][], deps: Partial<PlainDeps> = {}) {
   const input = new PassThrough();
   // Each prompt pipes into the output and ends it when done; a terminal never ends, nor may this.
   const output = new (class extends PassThrough { override end() { return this; } })();
@@ -32,12 +32,23 @@ async function drive(answers: [RegExp, string][]) {
   let seen = 0;
   let answering = false;
   let built: Plan | undefined;
+  let question = '';
+  const answer = () => {
+    const rule = answers.findIndex(([pattern]) => pattern.test(question));
+    answering = true;
+    seen = text.length;
+    input.write(rule >= 0 ? answers.splice(rule, 1)[0]![1] : '\r');
+  };
   const respond = () => {
     for (;;) {
       if (answering) {
         // No escape sequence contains ✔, so the raw text can be searched.
         const done = text.indexOf('✔', seen);
-        if (done < 0) return;
+        if (done < 0) {
+          // An answer refused (inquirer's `> message` under the question): the same question, answered again.
+          if (/(^|\n)> /.test(stripAnsi(text.slice(seen)))) answer();
+          return;
+        }
         answering = false;
         seen = done + 1;
         continue;
@@ -45,11 +56,8 @@ async function drive(answers: [RegExp, string][]) {
       const fresh = stripAnsi(text.slice(seen));
       const asked = fresh.search(/(^|\n)\? /);
       if (asked < 0) return;
-      const question = fresh.slice(asked).trimStart().split('\n')[0]!;
-      const rule = answers.findIndex(([pattern]) => pattern.test(question));
-      answering = true;
-      seen = text.length;
-      input.write(rule >= 0 ? answers.splice(rule, 1)[0]![1] : '\r');
+      question = fresh.slice(asked).trimStart().split('\n')[0]!;
+      answer();
     }
   };
   // inquirer listens for keys in an effect that runs after its render: answer one macrotask later.
@@ -63,6 +71,7 @@ async function drive(answers: [RegExp, string][]) {
     checkOut: out => outputProblem(join(tmp.path, out)),
     context: {input, output},
     lines: false,
+    ...deps,
   }), deadline]);
   return {outcome, text, built};
 }
@@ -72,9 +81,9 @@ describe('--plain', () => {
     const {outcome, text, built} = await drive([[/API endpoint port/, 'abc\r'], [/API endpoint port/, '6443\r'], [/Output directory/, 'plain-out\r']]);
     expect(outcome).toEqual({code: 0});
     const plain = stripAnsi(text);
-    expect(plain).toMatch(/✗ endpoint\.port: "abc" is not a port number/);
-    // Only the failing question is asked again.
-    expect(plain.split('✗ endpoint.port')[1]!.split('\n')[1]).toMatch(/API endpoint port/);
+    // Refused under the question as it is given (inquirer's validate): the same question stays open.
+    expect(plain).toMatch(/\? API endpoint port[^\n]*\n> ✗ endpoint\.port: "abc" is not a port number/);
+    expect(plain.split('✗ endpoint.port')[1]).not.toMatch(/\? Cluster name|\? API endpoint host/);
     expect(plain).toMatch(/etcd-ca signs: apiserver-etcd-client/);
     expect(plain).toMatch(/service IP 10\.32\.0\.1/);
     expect(plain).toMatch(/FILE\s+CN\s+O\s+SIGNER\s+SANS\s+NODES/);
@@ -84,6 +93,56 @@ describe('--plain', () => {
     expect(plain).toContain('scp -rp nodes/worker1 "root@worker1:$TMP/"');
     expect(plain).toMatch(/install -m 0600 \$TMP\/worker1\/var\/lib\/kubelet\/pki\/kubelet\.key \/var\/lib\/kubelet\/pki\/kubelet\.key/);
     expect(inspectDirectory(join(tmp.path, 'plain-out')).filter(f => !f.ok)).toEqual([]);
+  });
+});
+
+describe('--plain: each answer checked as it is given (issue 20 item 5)', () => {
+  it('a node named Bad_Name is refused at its name, the IP w3 at its IP, before the roles are asked; the defaults offered are valid ones', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', d => { text += d.toString(); });
+    // cluster (3), nodes: add; name Bad_Name then worker3; IP w3 then an address; roles; continue;
+    // network (3), layout, release, CA, keys (3), output, ssh user; then quit without writing.
+    input.write(['', '', '', '2', 'Bad_Name', 'worker3', 'w3', '192.168.56.25', '', '', '', '', '', '', '', '', '', '', '', 'lines-node-out', '', '2'].join('\n') + '\n');
+    const outcome = await runPlain(exampleSpec(), {
+      generate: () => { throw new Error('not asked to generate'); },
+      checkOut: out => outputProblem(join(tmp.path, out)),
+      context: {input, output},
+    });
+    expect(outcome, text).toEqual({code: 0});
+    const lines = text.split('\n');
+    const at = (pattern: RegExp) => lines.findIndex(l => pattern.test(l));
+    const badName = at(/^✗ nodes\[4\] \(Bad_Name\)\.name: /);
+    const badIp = at(/^✗ nodes\[4\] \(worker3\)\.ip: "w3"/);
+    const roles = at(/^\? Roles$/);
+    expect(badName, text).toBeGreaterThan(0);
+    // Refused right after it was typed, and asked again with the valid default, not Bad_Name.
+    expect(lines[badName - 1]).toBe('? Node name (what its kubelet registers as) [node5]: Bad_Name');
+    expect(lines[badName + 1]).toBe('? Node name (what its kubelet registers as) [node5]: worker3');
+    expect(lines[badIp - 1]).toBe('? Node IP: w3');
+    expect(lines[badIp + 1]).toBe('? Node IP: 192.168.56.25');
+    expect(badName).toBeLessThan(badIp);
+    expect(badIp).toBeLessThan(roles);
+    // Nothing asked again after the roles: both were settled where they were given.
+    expect(text.split('? Roles')[1]).not.toMatch(/Node name|Node IP|✗ nodes/);
+    expect(text).toMatch(/worker3 192\.168\.56\.25 worker/);
+    expect(text).not.toMatch(/\[Bad_Name\]|\[w3\]/);
+  });
+
+  it('with arrow-key prompts the same: inquirer\'s validate refuses Bad_Name under the question, the prompt stays open', async () => {
+    const {outcome, text} = await drive([
+      [/^\? Nodes/, '\u001B[B\r'], [/Node name/, 'Bad_Name\r'], [/Node name/, 'worker3\r'], [/Node IP/, 'w3\r'], [/Node IP/, '192.168.56.25\r'],
+      [/Generate these files now/, '\u001B[B\r'],
+    ]);
+    expect(outcome).toEqual({code: 0});
+    const plain = stripAnsi(text);
+    const badName = plain.indexOf('> ✗ nodes[4] (Bad_Name).name: ');
+    const badIp = plain.indexOf('> ✗ nodes[4] (worker3).ip: "w3"');
+    expect(badName, plain.slice(-3000)).toBeGreaterThan(0);
+    expect(badIp).toBeGreaterThan(badName);
+    expect(plain.indexOf('? Roles')).toBeGreaterThan(badIp);
+    expect(plain).toMatch(/worker3 192\.168\.56\.25 worker/);
   });
 });
 

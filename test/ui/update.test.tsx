@@ -15,6 +15,8 @@ import {buildCluster} from '../../source/build/index.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {outputProblem} from '../../source/output/write.js';
 import {tempDir} from '../helpers/cluster.js';
+import {validate} from '../../source/spec/validate.js';
+import {changesReport, summarizeChanges} from '../../source/build/changes.js';
 import {differing, snapshot} from '../helpers/snapshot.js';
 import {kubepki} from '../helpers/run.js';
 import {KEY, press, resizeTo, settle, type, waitForFrame} from '../helpers/ink.js';
@@ -26,6 +28,12 @@ beforeAll(async () => {
   await buildCluster(buildPlan(exampleSpec()), pristine);
 });
 afterAll(() => tmp.remove());
+
+const validSpec = (config: unknown) => {
+  const result = validate(config);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.spec;
+};
 
 /** A copy of the generated 2+2 example per test. */
 function freshOut(name: string): string {
@@ -131,6 +139,103 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     // With the manifest OUT held before: what the terminal is told changed.
     expect(outcomes[0]).toMatchObject({before: {nodes: {worker1: {}}}});
     expect('before' in outcomes[0]! && Object.keys(outcomes[0].before!.nodes)).not.toContain('worker3');
+    ui.unmount();
+  });
+
+  it('another run adds worker3 while the plan is shown: g refuses, saying so, and shows the plan against OUT as it is; g again applies it and every report says worker3 was removed (issue 21 item 3)', async () => {
+    const out = freshOut('stale');
+    const {ui, outcomes} = openWizard(out);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
+    let frame = await nodesToPlan(ui);
+    expect(frame).toMatch(/ 0 removed/);
+    // Another shell: worker3 added to OUT with --update.
+    const spec = parse(readFileSync(join(out, 'cluster.yaml'), 'utf8'));
+    spec.nodes.push({name: 'worker3', ip: '192.168.56.25', roles: ['worker']});
+    writeFileSync(join(out, 'cluster.yaml'), stringify(spec));
+    const update = kubepki(['generate', '--config', join(out, 'cluster.yaml'), '--out', out, '--update']);
+    expect(update.status, update.stderr).toBe(0);
+    const withWorker3 = snapshot(out);
+    const worker3Files = [...withWorker3.keys()].filter(p => p.includes('worker3'));
+    expect(worker3Files.length).toBeGreaterThan(0);
+    frame = await press(ui, 'g');
+    let flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/changed since this plan was shown: it gained node worker3, which this plan removes;/);
+    expect(flat).toMatch(/Nothing was written/);
+    // The plan now reads against OUT as it is: worker3's files are to be removed.
+    expect(frame).toMatch(/removed nodes: worker3/);
+    const removedCount = Number(/(\d+) removed/.exec(frame)![1]);
+    expect(removedCount).toBeGreaterThan(0);
+    expect(differing(withWorker3, snapshot(out))).toEqual([]);
+    // g again: the user has seen it; applied against OUT as it is now.
+    ui.stdin.write('g');
+    frame = await waitForFrame(ui, f => f.includes('✓ Updated'), 'the final screen', 60_000);
+    frame = await settle(ui, '✓ Updated');
+    flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toMatch(new RegExp(`· ${removedCount} removed`));
+    expect(flat).toMatch(/Removed nodes: worker3/);
+    // Every file rewritten besides the certificates and kubeconfigs counted above, kubeadm-steps.sh too (issue 20 item 11).
+    const listed = /Rewrote (.+?)\. u: add a user/.exec(flat)?.[1]?.split(', ');
+    for (const file of ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'kubeadm-steps.sh']) expect(listed, flat).toContain(file);
+    expect(existsSync(join(out, 'nodes', 'worker3'))).toBe(false);
+    ui.stdin.write('q');
+    await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
+    // The printed report is made from the manifest the engine found: worker3 in it.
+    expect(outcomes[0]).toMatchObject({code: 0, before: {nodes: {worker3: {}}}});
+    ui.unmount();
+  });
+
+  it('OUT changed between g and the engine: the engine refuses under its lock and the plan is shown again against OUT as it is (issue 21 item 3)', async () => {
+    const out = freshOut('race');
+    const sneaky: WizardDeps = {...updateDeps, generate: async (plan, dir, onProgress, options) => {
+      // Another run gets in after the wizard's check, before the engine claims OUT.
+      const spec = parse(readFileSync(join(dir, 'cluster.yaml'), 'utf8'));
+      spec.nodes.push({name: 'worker3', ip: '192.168.56.25', roles: ['worker']});
+      await buildCluster(buildPlan(validSpec(spec)), dir, {force: true, only: new Set<string>()});
+      return buildCluster(plan, dir, {onProgress, force: true, only: new Set<string>(), expectManifest: options?.expectManifest});
+    }};
+    const {ui} = openWizard(out, sneaky);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
+    await nodesToPlan(ui);
+    ui.stdin.write('g');
+    const frame = await waitForFrame(ui, f => f.includes('✗'), 'the refusal', 60_000);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/changed since this plan was made against it \(another run wrote it\); nothing was changed/);
+    await waitForFrame(ui, f => /removed nodes: worker3/.test(f), 'the plan against OUT as it is');
+    expect(existsSync(join(out, 'nodes', 'worker3'))).toBe(true);
+    ui.unmount();
+  });
+
+  it('the final screen and the printed report read the engine\'s own result, not the diff made before (issue 21 item 3)', async () => {
+    const out = freshOut('engine-says');
+    // An engine that ignores the expectation: what it did is what the screens must say.
+    const unchecked: WizardDeps = {...updateDeps, generate: async (plan, dir, onProgress) => {
+      const spec = parse(readFileSync(join(dir, 'cluster.yaml'), 'utf8'));
+      spec.nodes.push({name: 'worker3', ip: '192.168.56.25', roles: ['worker']});
+      await buildCluster(buildPlan(validSpec(spec)), dir, {force: true, only: new Set<string>()});
+      return buildCluster(plan, dir, {onProgress, force: true, only: new Set<string>()});
+    }};
+    const {ui, outcomes} = openWizard(out, unchecked);
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
+    let frame = await nodesToPlan(ui);
+    expect(frame).toMatch(/ 0 removed/);
+    ui.stdin.write('g');
+    frame = await waitForFrame(ui, f => f.includes('✓ Updated'), 'the final screen', 60_000);
+    frame = await settle(ui, '✓ Updated');
+    const flat = frame.replace(/\s+/g, ' ');
+    expect(flat).not.toMatch(/ 0 removed/);
+    expect(flat).toMatch(/[1-9]\d* removed/);
+    expect(flat).toMatch(/Removed nodes: worker3/);
+    ui.stdin.write('q');
+    await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
+    const outcome = outcomes[0] as Extract<WizardOutcome, {result: unknown}>;
+    const printed = changesReport(summarizeChanges(outcome.result, outcome.before!), out, 'Updated.');
+    expect(printed).toMatch(/Removed nodes: worker3/);
+    expect(printed).toMatch(/^Removed \([1-9]\d*\):$/m);
     ui.unmount();
   });
 

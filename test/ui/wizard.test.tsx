@@ -154,6 +154,31 @@ describe('wizard steps', () => {
     ui.unmount();
   });
 
+  it('nodes: d d then u u puts back both deleted nodes, each where it was (issue 20 item 7)', async () => {
+    const {ui} = wizard();
+    await settle(ui, 'Cluster and API endpoint');
+    await press(ui, KEY.enter, 3);
+    let frame = await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'nodes list');
+    const order = (f: string) => [...f.matchAll(/^[› ] (cp1|cp2|worker1|worker2) /gm)].map(m => m[1]);
+    expect(order(frame)).toEqual(['cp1', 'cp2', 'worker1', 'worker2']);
+    await press(ui, KEY.home);
+    await press(ui, KEY.down);
+    frame = await press(ui, 'd');
+    expect(order(frame)).toEqual(['cp1', 'worker1', 'worker2']);
+    frame = await press(ui, 'd');
+    expect(order(frame)).toEqual(['cp1', 'worker2']);
+    expect(frame).toMatch(/Removed worker1 \(192\.168\.56\.23\) and 1 more · u: undo/);
+    frame = await press(ui, 'u');
+    expect(order(frame)).toEqual(['cp1', 'worker1', 'worker2']);
+    expect(frame).toMatch(/Removed cp2 \(192\.168\.56\.22\) · u: undo/);
+    frame = await press(ui, 'u');
+    expect(order(frame)).toEqual(['cp1', 'cp2', 'worker1', 'worker2']);
+    expect(frame).toMatch(/› cp2 /);
+    expect(frame).toMatch(/Continue with 4 nodes/);
+    expect(frame).not.toMatch(/Removed /);
+    ui.unmount();
+  });
+
   it('network: the apiserver service IP follows the CIDR as it is typed', async () => {
     const {ui} = wizard();
     await settle(ui, 'Cluster and API endpoint');
@@ -229,7 +254,7 @@ describe('wizard steps', () => {
     expect(frame).toMatch(/❯ single/);
     expect(frame.replace(/\s+/g, ' ')).toMatch(/The Hard Way uses one CA \(CN=CA\) for everything: its units read a single ca\.crt, so single is proposed/);
     frame = await press(ui, KEY.down);
-    expect(frame.replace(/\s+/g, ' ')).toMatch(/With etcd-separate, add the extra CAs' flags to its units/);
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/With etcd-separate, the units kubepki writes already carry the other CA: etcd --trusted-ca-file, etcd --peer-trusted-ca-file, kube-apiserver --etcd-cafile read etcd-ca/);
     ui.unmount();
   });
 
