@@ -41,6 +41,7 @@ import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {specToYaml} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
+import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
 
 export {checkTarget} from './target.js';
@@ -57,6 +58,11 @@ export interface BuildOptions {
   keepKeys?: boolean;
   /** Aborted (an interrupt): stop, remove everything written, reject with BuildInterrupted. */
   signal?: AbortSignal;
+  /**
+   * renew: the plan must be the one OUT was built with (build/unapplied.ts); refused otherwise,
+   * naming each difference. OUT's cluster.yaml and its recorded spec are carried over as they are.
+   */
+  samePlan?: boolean;
 }
 
 /** The run was stopped by its signal before OUT was touched; `before` is what OUT was (and still is). */
@@ -115,6 +121,7 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
 
 async function buildClaimed(plan: Plan, out: string, claim: Claim, options: BuildOptions): Promise<BuildReport> {
   const target = checkTarget(out, plan, options.force ?? false, claim.target);
+  if (options.samePlan && target.existing) refuseUnapplied(out, plan, target.existing.manifest);
   const now = new Date();
   const interrupted = aborted(options.signal);
   // Stops key generation on an interrupt or on the first failure: queued keys are never made.
@@ -161,9 +168,13 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     }));
     const failed = renders.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    const manifest = buildManifest(plan, now);
+    // A renewal applies no edit of cluster.yaml: the file, and the spec OUT records, stay as they were.
+    const carried = options.samePlan && target.existing ? readText(join(target.existing.dir, 'cluster.yaml')) : undefined;
+    if (options.samePlan) manifest.spec = (target.existing?.manifest as {spec?: typeof manifest.spec} | undefined)?.spec;
     const extra: ExtraFile[] = [
-      {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
-      {path: 'manifest.json', content: `${JSON.stringify(withUsers(buildManifest(plan, now), target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
+      {path: 'cluster.yaml', content: carried ?? specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
+      {path: 'manifest.json', content: `${JSON.stringify(withUsers(manifest, target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
@@ -262,10 +273,12 @@ function readToken(path: string): string | undefined {
   }
 }
 
-function readSame(path: string, content: string): boolean {
+function readText(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8') === content;
+    return readFileSync(path, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+const readSame = (path: string, content: string) => readText(path) === content;

@@ -99,6 +99,9 @@ describe('renew', () => {
     const config = parse(readFileSync(file, 'utf8'));
     config.pki.validity.certificate = '8760h';
     writeFileSync(file, stringify(config));
+    // renew applies no edit of cluster.yaml: --update applies it (the validity alone re-issues nothing).
+    expect(kubepki(['renew', out, 'worker1']).status).toBe(2);
+    expect(kubepki(['generate', '--config', file, '--out', out, '--update']).status).toBe(0);
     expect(kubepki(['renew', out, 'worker1']).status).toBe(0);
     const before = snapshot(out);
     const r = kubepki(['renew', out, '--expiring-within', '30d']);
@@ -148,6 +151,55 @@ describe('renew', () => {
     expect(notOut.stderr).toMatch(/no manifest\.json/);
     expect(differing(before, snapshot(out))).toEqual([]);
     expect(kubepki(['verify', out, '--expiring-within', 'x']).status).toBe(2);
+  });
+
+  it('refuses while cluster.yaml has edits not applied (naming them and --update), even for an OUT whose manifest has no spec; renews and keeps cluster.yaml as it is once they are undone', () => {
+    const out = generate('edited', '8760h', 'ecdsa-p256');
+    const file = join(out, 'cluster.yaml');
+    const original = readFileSync(file, 'utf8');
+    const config = parse(original);
+    config.nodes = config.nodes.filter((n: {name: string}) => n.name !== 'worker2');
+    config.nodes.find((n: {name: string}) => n.name === 'worker1').ip = '192.168.56.33';
+    config.endpoint.host = '192.168.56.40';
+    writeFileSync(file, stringify(config));
+    const before = snapshot(out);
+    const r = kubepki(['renew', out, 'kube-scheduler']);
+    expect(r.status, r.stdout).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`renew: ${out}/cluster.yaml has changes not applied to ${out}; renew renews from the plan ${out} was built with and changes nothing else, so nothing was changed:`);
+    expect(r.stderr).toContain('kubepki:   endpoint.host: "192.168.56.20" → "192.168.56.40"\n');
+    expect(r.stderr).toContain('kubepki:   nodes: "worker2" removed\n');
+    expect(r.stderr).toContain('kubepki:   nodes (worker1).ip: "192.168.56.23" → "192.168.56.33"\n');
+    expect(r.stderr).toContain('kubepki:   apiserver would be re-issued: SANs +192.168.56.40 -192.168.56.20\n');
+    expect(r.stderr).toContain(`--out ${out} --update`);
+    // A node the edit dropped is still named as OUT's: the refusal, not "no such node".
+    expect(kubepki(['renew', out, 'worker2']).stderr).toContain('has changes not applied');
+    expect(differing(before, snapshot(out))).toEqual([]);
+
+    // An OUT written before the manifest recorded its spec: the plan's differences tell.
+    const manifest = manifestOf(out);
+    delete manifest.spec;
+    writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const old = kubepki(['renew', out, 'kube-scheduler']);
+    expect(old.status).toBe(2);
+    expect(old.stderr).toContain('kubepki:   node worker2\'s files would be removed\n');
+    expect(old.stderr).toContain('kubepki:   node worker1: 192.168.56.23 [worker] → 192.168.56.33 [worker]\n');
+    expect(old.stderr).toContain('kubepki:   endpoint https://192.168.56.20:6443 → https://192.168.56.40:6443\n');
+
+    // Undone, with a comment of the user's: the renewal changes the scheduler's files alone, and cluster.yaml stays byte for byte.
+    const commented = `# our lab cluster: ask Ann before editing\n${original}`;
+    writeFileSync(file, commented);
+    const snap = snapshot(out);
+    const ok = kubepki(['renew', out, 'kube-scheduler']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(commented);
+    const scheduler = [
+      ...manifest.certificates.filter((c: {id: string}) => c.id === 'kube-scheduler').map((c: {cert: string}) => c.cert),
+      ...manifest.kubeconfigs.filter((k: {id: string}) => k.id === 'kube-scheduler').map((k: {file: string}) => k.file),
+    ].map(f => f.split('/').at(-1));
+    expect(scheduler.length).toBeGreaterThan(1);
+    expect(differing(snap, snapshot(out)).filter(p => !scheduler.includes(p.split('/').at(-1)))).toEqual(['manifest.json']);
+    expect(kubepki(['verify', out]).status).toBe(0);
   });
 
   it('interrupted (twice): exit 130 after the cleanup, OUT exactly as it was, no staging left', async () => {
