@@ -71,12 +71,14 @@ export interface Changes {
   nodesToRedistribute: string[];
   /** How many CAs OUT holds: never replaced, counted apart from `kept`. */
   authorities: number;
+  /** Files OUT held damaged, issued or rendered anew (they are in `changed` too). */
+  repaired: BuildReport['repaired'];
 }
 
 export function summarizeChanges(report: BuildReport, before: Manifest): Changes {
   const {plan} = report;
   const written = new Set(report.written);
-  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length};
+  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length, repaired: report.repaired};
   const oldCerts = new Set(before.certificates.map(c => planRef(c.id, c.node)));
   const oldKubeconfigs = new Set(before.kubeconfigs.map(k => planRef(k.id, k.node)));
   const place = (item: ChangedItem, existed: boolean) =>
@@ -112,11 +114,19 @@ export function changesReport(changes: Changes, out: string, title: string): str
     ...(changes.newNodes.length ? [`New nodes: ${changes.newNodes.join(' ')}`] : []),
     ...list('New', changes.new),
     ...list('Changed', changes.changed),
+    ...repairedLines(changes.repaired),
     keptLine(changes),
     '',
   ];
   lines.push(...redistribution(changes.nodesToRedistribute, out));
   return `${lines.join('\n')}\n`;
+}
+
+/** Files that were damaged in OUT and made anew, each with what was wrong. */
+export function repairedLines(repaired: Changes['repaired']): string[] {
+  return repaired.length
+    ? [`Damaged in OUT, so issued anew (${repaired.length}):`, ...repaired.map(r => `  ${r.file.padEnd(36)} ${r.problem}`)]
+    : [];
 }
 
 /** What stayed: the leaves, kubeconfigs and the service-account pair kept, and the CAs (never replaced) apart. */

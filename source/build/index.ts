@@ -33,6 +33,8 @@ import {buildManifest, type Manifest} from '../output/manifest.js';
 import {carryUsers, withUsers} from '../output/users.js';
 import {claimOutput, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
 import {printable} from '../spec/quote.js';
+import {shellQuote} from '../scripts/shell.js';
+import {keyPairProblem, keyProblem, leafProblem} from '../pki/reuse.js';
 import {commitStagingNow, createStaging, discardStagingNow, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
 import {InputError} from '../spec/errors.js';
 import {renderDistributeScript} from '../scripts/distribute-script.js';
@@ -100,6 +102,16 @@ export interface BuildReport {
   keptAuthorities: AuthorityId[];
   /** kubeadm layout: the commands each node runs, in order. */
   kubeadmSteps: {node: string; lines: string[]}[];
+  /** Files OUT held damaged (where they would have been kept, or renewed): issued or rendered anew. */
+  repaired: Repaired[];
+}
+
+export interface Repaired {
+  /** planRef of the certificate or kubeconfig. */
+  ref: string;
+  /** OUT-relative. */
+  file: string;
+  problem: string;
 }
 
 export async function buildCluster(plan: Plan, out: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -127,12 +139,13 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   // Stops key generation on an interrupt or on the first failure: queued keys are never made.
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort(), {once: true});
+  // Read (and refused) before anything is staged.
+  const {keep, repaired} = options.only && target.existing ? keptLeaves(out, plan, target, options.only, options.keepKeys ?? false) : {keep: undefined, repaired: []};
   const staging = createStaging(claim.target);
   const kept = new Set(Object.keys(target.authorities).flatMap(id => {
     const a = plan.authorities.find(p => p.id === id)!;
     return [a.cert, a.key];
   }));
-  const keep = options.only && target.existing ? keptLeaves(plan, target, options.only, options.keepKeys ?? false) : undefined;
   for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
@@ -209,31 +222,63 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     ...changes(plan, target.existing?.manifest, new Set(written)),
     keptAuthorities: Object.keys(target.authorities) as AuthorityId[],
     kubeadmSteps: steps,
+    repaired,
   };
 }
 
-/** The leaves OUT holds that `only` does not name and that still match the plan, signed by a CA that is kept. */
-function keptLeaves(plan: Plan, target: Target, only: ReadonlySet<string>, keepKeys: boolean): KeptLeaves {
+/**
+ * The leaves OUT holds that `only` does not name and that still match the plan, signed by a CA
+ * that is kept; and the files that would have been kept but are damaged (missing, unreadable,
+ * a key that is not the certificate's, another CA's signature): those are issued anew and said so.
+ * A damaged service-account pair is refused: a new one invalidates every token.
+ */
+function keptLeaves(out: string, plan: Plan, target: Target, only: ReadonlySet<string>, keepKeys: boolean): {keep: KeptLeaves; repaired: Repaired[]} {
   const existing = target.existing!;
   const keep: KeptLeaves = {certificates: new Map(), kubeconfigs: new Map(), keys: new Map()};
+  const repaired: Repaired[] = [];
   for (const c of plan.certificates) {
     const old = existing.certificates.get(c.ref);
-    if (keepKeys && only.has(c.ref) && old?.key.pem !== undefined && old.entry.key === c.key && old.entry.keyType === c.keyType) keep.keys!.set(c.ref, old.key.pem);
-    if (only.has(c.ref) || !old || !target.authorities[c.signer] || old.cert.pem === undefined || old.key.pem === undefined) continue;
+    const ca = target.authorities[c.signer];
+    if (!old || !ca) continue;
+    const damage = old.cert.pem === undefined ? `the certificate is ${old.cert.problem}`
+      : old.key.pem === undefined ? `the key is ${old.key.problem}`
+        : leafProblem(old.cert.pem, old.key.pem, ca.certPem);
+    if (only.has(c.ref)) {
+      const keyDamage = old.key.pem === undefined ? `the key is ${old.key.problem}` : keyProblem(old.key.pem);
+      const sameKind = old.entry.key === c.key && old.entry.keyType === c.keyType;
+      if (keepKeys && sameKind && keyDamage === undefined) keep.keys!.set(c.ref, old.key.pem!);
+      if (damage) repaired.push({ref: c.ref, file: c.cert, problem: keepKeys && sameKind && keyDamage ? `${damage}; a new key was made` : damage});
+      continue;
+    }
     if (leafDifferences(old.entry, c).length > 0) continue;
-    keep.certificates.set(c.ref, {certPem: old.cert.pem, keyPem: old.key.pem});
+    if (damage) {
+      repaired.push({ref: c.ref, file: c.cert, problem: damage});
+      continue;
+    }
+    keep.certificates.set(c.ref, {certPem: old.cert.pem!, keyPem: old.key.pem!});
   }
   for (const k of plan.kubeconfigs) {
     const old = existing.kubeconfigs.get(k.ref);
-    if (!keep.certificates.has(k.certificate.ref) || !old || old.file.pem === undefined) continue;
-    if (kubeconfigDifferences(old.entry, k).length === 0) keep.kubeconfigs.set(k.ref, old.file.pem);
+    const leaf = keep.certificates.get(k.certificate.ref);
+    if (!leaf || !old || kubeconfigDifferences(old.entry, k).length > 0) continue;
+    // A kubeconfig embeds its certificate and key: one that no longer does is rendered anew.
+    const embeds = (pem: string) => old.file.pem!.includes(Buffer.from(pem).toString('base64'));
+    if (old.file.pem !== undefined && embeds(leaf.certPem) && embeds(leaf.keyPem)) keep.kubeconfigs.set(k.ref, old.file.pem);
+    else repaired.push({ref: k.ref, file: k.file, problem: old.file.pem === undefined ? `the kubeconfig is ${old.file.problem}` : 'the kubeconfig does not hold its certificate and key'});
   }
   const sa = existing.serviceAccount;
-  if (!only.has(SERVICE_ACCOUNT_REF) && serviceAccountDifferences(existing.manifest.serviceAccount, plan.serviceAccount).length === 0
-    && sa.key.pem !== undefined && sa.publicKey.pem !== undefined) {
-    keep.serviceAccount = {keyPem: sa.key.pem, publicKeyPem: sa.publicKey.pem};
+  if (!only.has(SERVICE_ACCOUNT_REF) && serviceAccountDifferences(existing.manifest.serviceAccount, plan.serviceAccount).length === 0) {
+    const damage = sa.key.pem === undefined ? `${sa.key.path} is ${sa.key.problem}` : sa.publicKey.pem === undefined ? `${sa.publicKey.path} is ${sa.publicKey.problem}` : keyPairProblem(sa.key.pem, sa.publicKey.pem);
+    if (damage) {
+      const copy = plan.serviceAccount.keyInstalls[0];
+      throw new InputError([
+        `--out: ${printable(out)}'s service-account key pair cannot be carried over: ${damage} (${sa.key.path}, ${sa.publicKey.path}). A new pair would make every service-account token invalid. Nothing was changed.`,
+        `--out: copy the pair back${copy ? ` from a control-plane node (${copy.node}:${copy.path} and its public key)` : ''} or from a backup; or make a new pair on purpose: kubepki renew ${shellQuote(out)} ${SERVICE_ACCOUNT_REF}.`,
+      ]);
+    }
+    keep.serviceAccount = {keyPem: sa.key.pem!, publicKeyPem: sa.publicKey.pem!};
   }
-  return keep;
+  return {keep, repaired};
 }
 
 /** What the old OUT had that the new one lacks, and which nodes' bundles differ from before. */

@@ -20,8 +20,8 @@ const HOUR_MS = 3_600_000;
 export function selectRenewals(plan: Plan, existing: ExistingOut, names: readonly string[], expiringWithinHours: number | undefined, now = new Date()): RenewSelection {
   const expires = new Map<string, Date>();
   for (const c of plan.certificates) {
-    const pem = existing.certificates.get(c.ref)?.cert.pem;
-    if (pem !== undefined) expires.set(c.ref, new Date(new X509Certificate(pem).validTo));
+    const at = expiryOf(existing.certificates.get(c.ref)?.cert.pem);
+    if (at) expires.set(c.ref, at);
   }
   const wanted = new Set<string>();
   const problems: string[] = [];
@@ -39,8 +39,8 @@ export function selectRenewals(plan: Plan, existing: ExistingOut, names: readonl
     const limit = now.getTime() + expiringWithinHours * HOUR_MS;
     for (const ref of [...wanted]) {
       const at = expires.get(ref);
-      // The service-account pair never expires; a certificate OUT cannot read is issued by the engine anyway.
-      if (at === undefined || at.getTime() > limit) wanted.delete(ref);
+      // The service-account pair never expires; a certificate OUT cannot read is renewed (the engine reports it damaged).
+      if (ref === SERVICE_ACCOUNT_REF || (at !== undefined && at.getTime() > limit)) wanted.delete(ref);
     }
   }
   const order = [...plan.certificates.map(c => c.ref), SERVICE_ACCOUNT_REF];
@@ -56,4 +56,14 @@ function refsNamed(plan: Plan, name: string): string[] {
   if (byId.length) return byId;
   // A node's own certificates; a shared one (kube-proxy's, for one) is named by its id.
   return plan.certificates.filter(c => c.node === name).map(c => c.ref);
+}
+
+/** When a certificate ends; undefined when OUT lacks it or it cannot be read (damaged). */
+function expiryOf(pem: string | undefined): Date | undefined {
+  if (pem === undefined) return undefined;
+  try {
+    return new Date(new X509Certificate(pem).validTo);
+  } catch {
+    return undefined;
+  }
 }

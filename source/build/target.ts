@@ -88,7 +88,10 @@ export function checkTarget(out: string, plan: Plan, force: boolean, dir: string
     }
     const problem = authorityProblem(a.cert.pem, a.key.pem);
     if (problem) {
-      throw new InputError([`--out: ${shown}'s CA ${id} cannot be reused: ${problem} (${a.cert.path}, ${a.key.path}). Nothing was changed; restore the CA's own files, or move ${shown} away to start new CAs.`]);
+      // Where the nodes hold copies: a CA key is never re-made, only restored.
+      const planned = plan.authorities.find(p => p.id === id)!;
+      const copies = [planned.certInstalls[0], planned.keyInstalls[0]].filter(i => i !== undefined).map(i => `${i.node}:${i.path}`);
+      throw new InputError([`--out: ${shown}'s CA ${id} cannot be reused: ${problem} (${a.cert.path}, ${a.key.path}). Nothing was changed; restore the CA's own files from a backup${copies.length ? ` or from a node that holds them (${copies.join(', ')})` : ''}, or move ${shown} away to start new CAs (every node then needs new files).`]);
     }
     kept[id] = {certPem: a.cert.pem, keyPem: a.key.pem};
     // A kept CA keeps its key type (an RSA CA may sign new ECDSA leaves): the plan says which.

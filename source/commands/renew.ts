@@ -4,7 +4,7 @@ import {X509Certificate} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {BuildInterrupted, buildCluster, SERVICE_ACCOUNT_REF} from '../build/index.js';
-import {keptLine, redistribution, summarizeChanges} from '../build/changes.js';
+import {keptLine, redistribution, repairedLines, summarizeChanges} from '../build/changes.js';
 import {selectRenewals} from '../build/renew.js';
 import {refuseUnapplied} from '../build/unapplied.js';
 import {readExisting} from '../output/existing.js';
@@ -70,6 +70,7 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
       `Renewed ${refs.length} in ${report.out} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):`,
       ...lines,
       ...(kubeconfigs.length ? [`Kubeconfigs rewritten around them (${kubeconfigs.length}): ${kubeconfigs.join(', ')}`] : []),
+      ...repairedLines(changes.repaired),
       keptLine(changes),
       '',
       ...redistribution(changes.nodesToRedistribute, report.out),

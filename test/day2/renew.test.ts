@@ -202,6 +202,39 @@ describe('renew', () => {
     expect(kubepki(['verify', out]).status).toBe(0);
   });
 
+  it('a damaged file: a leaf is issued anew and said so (renew of it, renew of another, --update); a damaged CA or service-account pair is refused with what to do', () => {
+    const out = generate('damaged', '8760h', 'ecdsa-p256');
+    const damage = () => writeFileSync(join(out, 'pki/apiserver.crt'), 'garbage\n');
+    const said = /\nDamaged in OUT, so issued anew \(1\):\n {2}pki\/apiserver\.crt {2,}the certificate cannot be read\n/;
+    for (const args of [['renew', out, 'apiserver'], ['renew', out, 'kube-scheduler'], ['generate', '--config', join(out, 'cluster.yaml'), '--out', out, '--update']]) {
+      damage();
+      const r = kubepki(args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(said);
+      expect(kubepki(['verify', out]).status, args.join(' ')).toBe(0);
+    }
+    // A kubeconfig that no longer holds its certificate is rendered anew, the same way.
+    const scheduler = manifestOf(out).kubeconfigs.find((k: {id: string}) => k.id === 'kube-scheduler').file;
+    writeFileSync(join(out, scheduler), 'garbage\n');
+    const kubeconfig = kubepki(['renew', out, 'admin']);
+    expect(kubeconfig.stdout).toContain(`${scheduler.padEnd(36)} the kubeconfig does not hold its certificate and key`);
+    expect(kubepki(['verify', out]).status).toBe(0);
+
+    const before = snapshot(out);
+    writeFileSync(join(out, 'pki/ca.key'), 'garbage\n');
+    const ca = kubepki(['renew', out, 'apiserver']);
+    expect(ca.status).toBe(2);
+    expect(ca.stderr).toContain(`CA ca cannot be reused: the key cannot be read (pki/ca.crt, pki/ca.key). Nothing was changed; restore the CA's own files from a backup or from a node that holds them (cp1:/etc/kubernetes/pki/ca.crt, cp1:/etc/kubernetes/pki/ca.key)`);
+    writeFileSync(join(out, 'pki/ca.key'), before.get('pki/ca.key')!);
+    writeFileSync(join(out, 'pki/sa.key'), 'garbage\n');
+    const sa = kubepki(['generate', '--config', join(out, 'cluster.yaml'), '--out', out, '--update']);
+    expect(sa.status).toBe(2);
+    expect(sa.stderr).toContain('service-account key pair cannot be carried over: the key cannot be read (pki/sa.key, pki/sa.pub). A new pair would make every service-account token invalid. Nothing was changed.');
+    expect(sa.stderr).toContain(`copy the pair back from a control-plane node (cp1:/etc/kubernetes/pki/sa.key and its public key) or from a backup; or make a new pair on purpose: kubepki renew ${out} service-account.`);
+    writeFileSync(join(out, 'pki/sa.key'), before.get('pki/sa.key')!);
+    expect(differing(before, snapshot(out))).toEqual([]);
+  });
+
   it('interrupted (twice): exit 130 after the cleanup, OUT exactly as it was, no staging left', async () => {
     const out = generate('interrupt', '8760h', 'rsa-3072');
     const before = snapshot(out);
