@@ -73,12 +73,15 @@ export interface Changes {
   authorities: number;
   /** Files OUT held damaged, issued or rendered anew (they are in `changed` too). */
   repaired: BuildReport['repaired'];
+  /** Users' kubeconfigs rendered anew for the new endpoint (or cluster name), and that endpoint. */
+  usersRepointed: string[];
+  endpoint: string;
 }
 
 export function summarizeChanges(report: BuildReport, before: Manifest): Changes {
   const {plan} = report;
   const written = new Set(report.written);
-  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length, repaired: report.repaired};
+  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length, repaired: report.repaired, usersRepointed: report.usersRepointed, endpoint: plan.endpoint.url};
   const oldCerts = new Set(before.certificates.map(c => planRef(c.id, c.node)));
   const oldKubeconfigs = new Set(before.kubeconfigs.map(k => planRef(k.id, k.node)));
   const place = (item: ChangedItem, existed: boolean) =>
@@ -115,6 +118,10 @@ export function changesReport(changes: Changes, out: string, title: string): str
     ...list('New', changes.new),
     ...list('Changed', changes.changed),
     ...repairedLines(changes.repaired),
+    ...(changes.usersRepointed.length ? [
+      `Users' kubeconfigs rewritten for ${changes.endpoint}, same certificates and keys (${changes.usersRepointed.length}); give each user the new file:`,
+      ...changes.usersRepointed.map(f => `  ${f}`),
+    ] : []),
     keptLine(changes),
     '',
   ];

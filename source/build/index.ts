@@ -31,6 +31,7 @@ import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
 import {carryUsers, withUsers} from '../output/users.js';
+import {repointUsers} from './users.js';
 import {claimOutput, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
 import {printable} from '../spec/quote.js';
 import {shellQuote} from '../scripts/shell.js';
@@ -104,6 +105,8 @@ export interface BuildReport {
   kubeadmSteps: {node: string; lines: string[]}[];
   /** Files OUT held damaged (where they would have been kept, or renewed): issued or rendered anew. */
   repaired: Repaired[];
+  /** Users' kubeconfigs (OUT/users/NAME/) rendered anew for a new endpoint or cluster name, around the same certificate and key. */
+  usersRepointed: string[];
 }
 
 export interface Repaired {
@@ -150,6 +153,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
   const written: string[] = [];
+  const usersRepointed: string[] = [];
   let steps: BuildReport['kubeadmSteps'] = [];
   const writer = stagingWriter(staging, plan);
   try {
@@ -193,7 +197,10 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
-    if (target.existing) carryUsers(out, staging);
+    if (target.existing) {
+      carryUsers(out, staging);
+      usersRepointed.push(...repointUsers(staging, target.existing.manifest, manifest, caPem));
+    }
     written.push(...extra.map(f => f.path));
     // The last moment an interrupt can still mean "nothing changed"; from here the swap is one step.
     if (options.signal?.aborted) throw new BuildInterrupted(target.snapshot.state);
@@ -223,6 +230,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     keptAuthorities: Object.keys(target.authorities) as AuthorityId[],
     kubeadmSteps: steps,
     repaired,
+    usersRepointed,
   };
 }
 
