@@ -42,7 +42,7 @@ import {renderDistributeScript} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
-import {specToYaml} from '../spec/load.js';
+import {clusterYamlText} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
 import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
@@ -186,11 +186,16 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     const failed = renders.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const manifest = buildManifest(plan, now);
-    // A renewal applies no edit of cluster.yaml: the file, and the spec OUT records, stay as they were.
-    const carried = options.samePlan && target.existing ? readText(join(target.existing.dir, 'cluster.yaml')) : undefined;
+    // OUT's cluster.yaml is the user's document: edited to the spec, its comments kept. A renewal
+    // applies no edit of it: the file, and the spec OUT records, stay as they were.
+    const clusterYaml = target.existing ? readText(join(target.existing.dir, 'cluster.yaml')) : undefined;
     if (options.samePlan) manifest.spec = (target.existing?.manifest as {spec?: typeof manifest.spec} | undefined)?.spec;
     const extra: ExtraFile[] = [
-      {path: 'cluster.yaml', content: carried ?? specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
+      {
+        path: 'cluster.yaml', mode: PUBLIC_MODE,
+        content: options.samePlan && clusterYaml !== undefined ? clusterYaml
+          : clusterYamlText(plan.spec, clusterYaml, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`),
+      },
       {path: 'manifest.json', content: `${JSON.stringify(withUsers(manifest, target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
