@@ -88,7 +88,7 @@ export function summarizeChanges(report: BuildReport, before: Manifest): Changes
     (existed ? (written.has(item.file) ? changes.changed : changes.kept) : changes.new).push(item);
   for (const c of plan.certificates) place({ref: c.ref, kind: 'certificate', file: c.cert}, oldCerts.has(c.ref));
   for (const k of plan.kubeconfigs) place({ref: k.ref, kind: 'kubeconfig', file: k.file}, oldKubeconfigs.has(k.ref));
-  place({ref: 'service-account', kind: 'key pair', file: plan.serviceAccount.key}, true);
+  place({ref: SERVICE_ACCOUNT_REF, kind: 'key pair', file: plan.serviceAccount.key}, true);
   const nowCerts = new Set(plan.certificates.map(c => c.ref));
   const nowKubeconfigs = new Set(plan.kubeconfigs.map(k => k.ref));
   for (const c of before.certificates) {
@@ -118,6 +118,7 @@ export function changesReport(changes: Changes, out: string, title: string): str
     ...list('New', changes.new),
     ...list('Changed', changes.changed),
     ...repairedLines(changes.repaired),
+    ...(changes.changed.some(c => c.ref === SERVICE_ACCOUNT_REF) ? [`warning: ${NEW_SERVICE_ACCOUNT_PAIR}`] : []),
     ...(changes.usersRepointed.length ? [
       `Users' kubeconfigs rewritten for ${changes.endpoint}, same certificates and keys (${changes.usersRepointed.length}); give each user the new file:`,
       ...changes.usersRepointed.map(f => `  ${f}`),
@@ -128,6 +129,12 @@ export function changesReport(changes: Changes, out: string, title: string): str
   lines.push(...redistribution(changes.nodesToRedistribute, out));
   return `${lines.join('\n')}\n`;
 }
+
+/** The ref of the service-account key pair (in `only`, in renew's names, in the lists). */
+export const SERVICE_ACCOUNT_REF = 'service-account';
+
+/** What a new service-account key pair means: said wherever one is made in an existing OUT. */
+export const NEW_SERVICE_ACCOUNT_PAIR = 'the service-account key pair is new: every service-account token signed with the old one is refused once the apiservers hold it; restart the pods that use tokens (they get new ones), and issue again any token kept in a Secret or outside the cluster.';
 
 /** Files that were damaged in OUT and made anew, each with what was wrong. */
 export function repairedLines(repaired: Changes['repaired']): string[] {

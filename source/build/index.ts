@@ -45,7 +45,7 @@ import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScri
 import {clusterYamlText} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
 import {refuseUnapplied} from './unapplied.js';
-import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
+import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -88,8 +88,7 @@ const aborted = (signal: AbortSignal | undefined) => new Promise<'aborted'>(reso
   else signal?.addEventListener('abort', () => resolve('aborted'), {once: true});
 });
 
-/** The ref of the service-account key pair in `only`. */
-export const SERVICE_ACCOUNT_REF = 'service-account';
+export {SERVICE_ACCOUNT_REF} from './changes.js';
 
 export interface BuildReport {
   plan: Plan;

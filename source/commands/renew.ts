@@ -4,7 +4,7 @@ import {X509Certificate} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {BuildInterrupted, buildCluster, SERVICE_ACCOUNT_REF} from '../build/index.js';
-import {keptLine, redistribution, repairedLines, summarizeChanges} from '../build/changes.js';
+import {keptLine, NEW_SERVICE_ACCOUNT_PAIR, redistribution, repairedLines, summarizeChanges} from '../build/changes.js';
 import {selectRenewals} from '../build/renew.js';
 import {refuseUnapplied} from '../build/unapplied.js';
 import {readExisting} from '../output/existing.js';
@@ -71,6 +71,7 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
       ...lines,
       ...(kubeconfigs.length ? [`Kubeconfigs rewritten around them (${kubeconfigs.length}): ${kubeconfigs.join(', ')}`] : []),
       ...repairedLines(changes.repaired),
+      ...(refs.includes(SERVICE_ACCOUNT_REF) ? [`warning: ${NEW_SERVICE_ACCOUNT_PAIR}`] : []),
       keptLine(changes),
       '',
       ...redistribution(changes.nodesToRedistribute, report.out),

@@ -2,7 +2,8 @@
 // material. `--force` reads the CAs from it, `verify` the manifest; update, renew and user
 // commands are meant to read what they keep from here. (A tree without a manifest, as `inspect`
 // reads, is not kubepki output: it needs no reader of this contract.)
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
+import {printable} from '../spec/quote.js';
 import {isAbsolute, join} from 'node:path';
 import {planRef} from '../plan/paths.js';
 import type {AuthorityId} from '../plan/types.js';
@@ -54,7 +55,8 @@ export function readManifest(dir: string): Manifest {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new InputError([`${dir}: no manifest.json here; is this a directory written by kubepki generate?`]);
+    if (!existsSync(dir)) throw new InputError([`${printable(dir)} does not exist; kubepki generate --config FILE --out ${printable(dir)} writes it`]);
+    throw new InputError([`${printable(dir)}: no manifest.json here; is this a directory written by kubepki generate?`]);
   }
   let raw: unknown;
   try {
