@@ -92,8 +92,13 @@ export function refuseUnapplied(out: string, plan: Plan, manifest: Manifest): vo
   const lines = unappliedChanges(plan, manifest);
   if (lines.length === 0) return;
   const dir = shellQuote(out);
+  const recorded = (manifest as {spec?: unknown}).spec;
+  // The spec unchanged, the plan not: another kubepki version wrote OUT.
+  const what = recorded !== undefined && specDifferences(recorded, plan.spec).length === 0
+    ? `this kubepki plans ${printable(out)}/cluster.yaml differently from the one that wrote ${printable(out)}`
+    : `${printable(out)}/cluster.yaml has changes not applied to ${printable(out)}`;
   throw new InputError([
-    `renew: ${printable(out)}/cluster.yaml has changes not applied to ${printable(out)}; renew renews from the plan ${printable(out)} was built with and changes nothing else, so nothing was changed:`,
+    `renew: ${what}; renew renews from the plan ${printable(out)} was built with and changes nothing else, so nothing was changed:`,
     ...lines.slice(0, SHOWN).map(l => `  ${l}`),
     ...(lines.length > SHOWN ? [`  (and ${lines.length - SHOWN} more)`] : []),
     `apply them first with: kubepki generate --config ${dir}/cluster.yaml --out ${dir} --update   (then renew), or undo them in ${printable(out)}/cluster.yaml.`,
