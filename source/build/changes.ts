@@ -71,19 +71,24 @@ export interface Changes {
   nodesToRedistribute: string[];
   /** How many CAs OUT holds: never replaced, counted apart from `kept`. */
   authorities: number;
+  /** Files OUT held damaged, issued or rendered anew (they are in `changed` too). */
+  repaired: BuildReport['repaired'];
+  /** Users' kubeconfigs rendered anew for the new endpoint (or cluster name), and that endpoint. */
+  usersRepointed: string[];
+  endpoint: string;
 }
 
 export function summarizeChanges(report: BuildReport, before: Manifest): Changes {
   const {plan} = report;
   const written = new Set(report.written);
-  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length};
+  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length, repaired: report.repaired, usersRepointed: report.usersRepointed, endpoint: plan.endpoint.url};
   const oldCerts = new Set(before.certificates.map(c => planRef(c.id, c.node)));
   const oldKubeconfigs = new Set(before.kubeconfigs.map(k => planRef(k.id, k.node)));
   const place = (item: ChangedItem, existed: boolean) =>
     (existed ? (written.has(item.file) ? changes.changed : changes.kept) : changes.new).push(item);
   for (const c of plan.certificates) place({ref: c.ref, kind: 'certificate', file: c.cert}, oldCerts.has(c.ref));
   for (const k of plan.kubeconfigs) place({ref: k.ref, kind: 'kubeconfig', file: k.file}, oldKubeconfigs.has(k.ref));
-  place({ref: 'service-account', kind: 'key pair', file: plan.serviceAccount.key}, true);
+  place({ref: SERVICE_ACCOUNT_REF, kind: 'key pair', file: plan.serviceAccount.key}, true);
   const nowCerts = new Set(plan.certificates.map(c => c.ref));
   const nowKubeconfigs = new Set(plan.kubeconfigs.map(k => k.ref));
   for (const c of before.certificates) {
@@ -112,11 +117,30 @@ export function changesReport(changes: Changes, out: string, title: string): str
     ...(changes.newNodes.length ? [`New nodes: ${changes.newNodes.join(' ')}`] : []),
     ...list('New', changes.new),
     ...list('Changed', changes.changed),
+    ...repairedLines(changes.repaired),
+    ...(changes.changed.some(c => c.ref === SERVICE_ACCOUNT_REF) ? [`warning: ${NEW_SERVICE_ACCOUNT_PAIR}`] : []),
+    ...(changes.usersRepointed.length ? [
+      `Users' kubeconfigs rewritten for ${changes.endpoint}, same certificates and keys (${changes.usersRepointed.length}); give each user the new file:`,
+      ...changes.usersRepointed.map(f => `  ${f}`),
+    ] : []),
     keptLine(changes),
     '',
   ];
   lines.push(...redistribution(changes.nodesToRedistribute, out));
   return `${lines.join('\n')}\n`;
+}
+
+/** The ref of the service-account key pair (in `only`, in renew's names, in the lists). */
+export const SERVICE_ACCOUNT_REF = 'service-account';
+
+/** What a new service-account key pair means: said wherever one is made in an existing OUT. */
+export const NEW_SERVICE_ACCOUNT_PAIR = 'the service-account key pair is new: every service-account token signed with the old one is refused once the apiservers hold it; restart the pods that use tokens (they get new ones), and issue again any token kept in a Secret or outside the cluster.';
+
+/** Files that were damaged in OUT and made anew, each with what was wrong. */
+export function repairedLines(repaired: Changes['repaired']): string[] {
+  return repaired.length
+    ? [`Damaged in OUT, so issued anew (${repaired.length}):`, ...repaired.map(r => `  ${r.file.padEnd(36)} ${r.problem}`)]
+    : [];
 }
 
 /** What stayed: the leaves, kubeconfigs and the service-account pair kept, and the CAs (never replaced) apart. */

@@ -31,8 +31,11 @@ import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
 import {carryUsers, sweepUserChanges, withUsers} from '../output/users.js';
+import {repointUsers} from './users.js';
 import {claimOutput, fileSystemFailure, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
 import {printable} from '../spec/quote.js';
+import {shellQuote} from '../scripts/shell.js';
+import {keyPairProblem, keyProblem, leafProblem} from '../pki/reuse.js';
 import {commitStagingNow, createStaging, discardStagingNow, keepOwner, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
 import {InputError} from '../spec/errors.js';
 import {renderDistributeScript} from '../scripts/distribute-script.js';
@@ -41,14 +44,15 @@ import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {kubeletApiAdminRbac} from '../scripts/kubelet-api-rbac.js';
 import {renderMonitoringFiles} from '../scripts/expiry-check.js';
-import {specToYaml} from '../spec/load.js';
+import {clusterYamlText} from '../spec/load.js';
 import {TRUST_MAP_FILE} from '../plan/paths.js';
 import {buildTrustMap} from '../map/build.js';
 import {foldMap} from '../map/fold.js';
 import {renderMapSvg} from '../map/render.js';
 import {sourceFromPlan} from '../map/sources.js';
 import {checkTarget, type Target} from './target.js';
-import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
+import {refuseUnapplied} from './unapplied.js';
+import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -69,6 +73,11 @@ export interface BuildOptions {
    * the claim: when OUT holds another (a run in between changed it), refused (InputError, nothing written).
    */
   expectManifest?: Manifest;
+  /**
+   * renew: the plan must be the one OUT was built with (build/unapplied.ts); refused otherwise,
+   * naming each difference. OUT's cluster.yaml and its recorded spec are carried over as they are.
+   */
+  samePlan?: boolean;
 }
 
 /** The run was stopped by its signal before OUT was touched; `before` is what OUT was (and still is). */
@@ -84,8 +93,7 @@ const aborted = (signal: AbortSignal | undefined) => new Promise<'aborted'>(reso
   else signal?.addEventListener('abort', () => resolve('aborted'), {once: true});
 });
 
-/** The ref of the service-account key pair in `only`. */
-export const SERVICE_ACCOUNT_REF = 'service-account';
+export {SERVICE_ACCOUNT_REF} from './changes.js';
 
 export interface BuildReport {
   plan: Plan;
@@ -101,6 +109,18 @@ export interface BuildReport {
   kubeadmSteps: {node: string; lines: string[]}[];
   /** The manifest OUT held when this run claimed it (absent for a new OUT): what the run's changes are against. */
   before?: Manifest;
+  /** Files OUT held damaged (where they would have been kept, or renewed): issued or rendered anew. */
+  repaired: Repaired[];
+  /** Users' kubeconfigs (OUT/users/NAME/) rendered anew for a new endpoint or cluster name, around the same certificate and key. */
+  usersRepointed: string[];
+}
+
+export interface Repaired {
+  /** planRef of the certificate or kubeconfig. */
+  ref: string;
+  /** OUT-relative. */
+  file: string;
+  problem: string;
 }
 
 export async function buildCluster(plan: Plan, out: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -127,21 +147,24 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   if (options.expectManifest && target.existing && JSON.stringify(target.existing.manifest) !== JSON.stringify(options.expectManifest)) {
     throw new InputError([`--out: ${printable(out)} changed since this plan was made against it (another run wrote it); nothing was changed. Look at the plan again.`]);
   }
+  if (options.samePlan && target.existing) refuseUnapplied(out, plan, target.existing.manifest);
   const now = new Date();
   const interrupted = aborted(options.signal);
   // Stops key generation on an interrupt or on the first failure: queued keys are never made.
   const stop = new AbortController();
   options.signal?.addEventListener('abort', () => stop.abort(), {once: true});
+  // Read (and refused) before anything is staged.
+  const {keep, repaired} = options.only && target.existing ? keptLeaves(out, plan, target, options.only, options.keepKeys ?? false) : {keep: undefined, repaired: []};
   const staging = createStaging(claim.target);
   const kept = new Set(Object.keys(target.authorities).flatMap(id => {
     const a = plan.authorities.find(p => p.id === id)!;
     return [a.cert, a.key];
   }));
-  const keep = options.only && target.existing ? keptLeaves(plan, target, options.only, options.keepKeys ?? false) : undefined;
   for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
   const written: string[] = [];
+  const usersRepointed: string[] = [];
   let steps: BuildReport['kubeadmSteps'] = [];
   const writer = stagingWriter(staging, plan);
   try {
@@ -176,9 +199,18 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     }));
     const failed = renders.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    const manifest = buildManifest(plan, now);
+    // OUT's cluster.yaml is the user's document: edited to the spec, its comments kept. A renewal
+    // applies no edit of it: the file, and the spec OUT records, stay as they were.
+    const clusterYaml = target.existing ? readText(join(target.existing.dir, 'cluster.yaml')) : undefined;
+    if (options.samePlan) manifest.spec = (target.existing?.manifest as {spec?: typeof manifest.spec} | undefined)?.spec;
     const extra: ExtraFile[] = [
-      {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
-      {path: 'manifest.json', content: `${JSON.stringify(withUsers(buildManifest(plan, now), target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
+      {
+        path: 'cluster.yaml', mode: PUBLIC_MODE,
+        content: options.samePlan && clusterYaml !== undefined ? clusterYaml
+          : clusterYamlText(plan.spec, clusterYaml, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`),
+      },
+      {path: 'manifest.json', content: `${JSON.stringify(withUsers(manifest, target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
@@ -186,7 +218,10 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       {path: TRUST_MAP_FILE, content: await trustMap, mode: PUBLIC_MODE},
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
-    if (target.existing) carryUsers(out, staging);
+    if (target.existing) {
+      carryUsers(out, staging);
+      usersRepointed.push(...repointUsers(staging, target.existing.manifest, manifest, caPem));
+    }
     if (target.snapshot.state !== 'absent') {
       // An OUT that exists stays its owner's (root updating a user's OUT leaves it theirs), and
       // kubepki output keeps the mode its owner gave it.
@@ -223,31 +258,64 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     keptAuthorities: Object.keys(target.authorities) as AuthorityId[],
     kubeadmSteps: steps,
     ...(target.existing ? {before: target.existing.manifest} : {}),
+    repaired,
+    usersRepointed,
   };
 }
 
-/** The leaves OUT holds that `only` does not name and that still match the plan, signed by a CA that is kept. */
-function keptLeaves(plan: Plan, target: Target, only: ReadonlySet<string>, keepKeys: boolean): KeptLeaves {
+/**
+ * The leaves OUT holds that `only` does not name and that still match the plan, signed by a CA
+ * that is kept; and the files that would have been kept but are damaged (missing, unreadable,
+ * a key that is not the certificate's, another CA's signature): those are issued anew and said so.
+ * A damaged service-account pair is refused: a new one invalidates every token.
+ */
+function keptLeaves(out: string, plan: Plan, target: Target, only: ReadonlySet<string>, keepKeys: boolean): {keep: KeptLeaves; repaired: Repaired[]} {
   const existing = target.existing!;
   const keep: KeptLeaves = {certificates: new Map(), kubeconfigs: new Map(), keys: new Map()};
+  const repaired: Repaired[] = [];
   for (const c of plan.certificates) {
     const old = existing.certificates.get(c.ref);
-    if (keepKeys && only.has(c.ref) && old?.key.pem !== undefined && old.entry.key === c.key && old.entry.keyType === c.keyType) keep.keys!.set(c.ref, old.key.pem);
-    if (only.has(c.ref) || !old || !target.authorities[c.signer] || old.cert.pem === undefined || old.key.pem === undefined) continue;
+    const ca = target.authorities[c.signer];
+    if (!old || !ca) continue;
+    const damage = old.cert.pem === undefined ? `the certificate is ${old.cert.problem}`
+      : old.key.pem === undefined ? `the key is ${old.key.problem}`
+        : leafProblem(old.cert.pem, old.key.pem, ca.certPem);
+    if (only.has(c.ref)) {
+      const keyDamage = old.key.pem === undefined ? `the key is ${old.key.problem}` : keyProblem(old.key.pem);
+      const sameKind = old.entry.key === c.key && old.entry.keyType === c.keyType;
+      if (keepKeys && sameKind && keyDamage === undefined) keep.keys!.set(c.ref, old.key.pem!);
+      if (damage) repaired.push({ref: c.ref, file: c.cert, problem: keepKeys && sameKind && keyDamage ? `${damage}; a new key was made` : damage});
+      continue;
+    }
     if (leafDifferences(old.entry, c).length > 0) continue;
-    keep.certificates.set(c.ref, {certPem: old.cert.pem, keyPem: old.key.pem});
+    if (damage) {
+      repaired.push({ref: c.ref, file: c.cert, problem: damage});
+      continue;
+    }
+    keep.certificates.set(c.ref, {certPem: old.cert.pem!, keyPem: old.key.pem!});
   }
   for (const k of plan.kubeconfigs) {
     const old = existing.kubeconfigs.get(k.ref);
-    if (!keep.certificates.has(k.certificate.ref) || !old || old.file.pem === undefined) continue;
-    if (kubeconfigDifferences(old.entry, k).length === 0) keep.kubeconfigs.set(k.ref, old.file.pem);
+    const leaf = keep.certificates.get(k.certificate.ref);
+    if (!leaf || !old || kubeconfigDifferences(old.entry, k).length > 0) continue;
+    // A kubeconfig embeds its certificate and key: one that no longer does is rendered anew.
+    const embeds = (pem: string) => old.file.pem!.includes(Buffer.from(pem).toString('base64'));
+    if (old.file.pem !== undefined && embeds(leaf.certPem) && embeds(leaf.keyPem)) keep.kubeconfigs.set(k.ref, old.file.pem);
+    else repaired.push({ref: k.ref, file: k.file, problem: old.file.pem === undefined ? `the kubeconfig is ${old.file.problem}` : 'the kubeconfig does not hold its certificate and key'});
   }
   const sa = existing.serviceAccount;
-  if (!only.has(SERVICE_ACCOUNT_REF) && serviceAccountDifferences(existing.manifest.serviceAccount, plan.serviceAccount).length === 0
-    && sa.key.pem !== undefined && sa.publicKey.pem !== undefined) {
-    keep.serviceAccount = {keyPem: sa.key.pem, publicKeyPem: sa.publicKey.pem};
+  if (!only.has(SERVICE_ACCOUNT_REF) && serviceAccountDifferences(existing.manifest.serviceAccount, plan.serviceAccount).length === 0) {
+    const damage = sa.key.pem === undefined ? `${sa.key.path} is ${sa.key.problem}` : sa.publicKey.pem === undefined ? `${sa.publicKey.path} is ${sa.publicKey.problem}` : keyPairProblem(sa.key.pem, sa.publicKey.pem);
+    if (damage) {
+      const copy = plan.serviceAccount.keyInstalls[0];
+      throw new InputError([
+        `--out: ${printable(out)}'s service-account key pair cannot be carried over: ${damage} (${sa.key.path}, ${sa.publicKey.path}). A new pair would make every service-account token invalid. Nothing was changed.`,
+        `--out: copy the pair back${copy ? ` from a control-plane node (${copy.node}:${copy.path} and its public key)` : ''} or from a backup; or make a new pair on purpose: kubepki renew ${shellQuote(out)} ${SERVICE_ACCOUNT_REF}.`,
+      ]);
+    }
+    keep.serviceAccount = {keyPem: sa.key.pem!, publicKeyPem: sa.publicKey.pem!};
   }
-  return keep;
+  return {keep, repaired};
 }
 
 /** What the old OUT had that the new one lacks, and which nodes' bundles differ from before. */
@@ -287,10 +355,12 @@ function readToken(path: string): string | undefined {
   }
 }
 
-function readSame(path: string, content: string): boolean {
+function readText(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8') === content;
+    return readFileSync(path, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+const readSame = (path: string, content: string) => readText(path) === content;

@@ -12,6 +12,7 @@ import {authorityProblem} from '../pki/reuse.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {printable} from '../spec/quote.js';
+import {shellQuote} from '../scripts/shell.js';
 
 export interface Target {
   /** Authorities OUT already holds and the plan keeps (never regenerated). */
@@ -78,6 +79,13 @@ export function checkTarget(out: string, plan: Plan, force: boolean, dir: string
     const named = foreign.slice(0, 5).map(printable).join(', ') + (foreign.length > 5 ? ` (and ${foreign.length - 5} more)` : '');
     throw new InputError([`--out: ${shown} holds files kubepki did not write: ${named}. --force replaces only kubepki's own files; move these out of ${shown} first. Nothing was changed.`]);
   }
+  // user add refuses a user named like one of the cluster's own certificates (it would act as that
+  // component); a plan that brings such a certificate to an existing user is refused the same way.
+  for (const user of usersOf(existing.manifest)) {
+    const named = plan.certificates.filter(c => c.cn === user.name);
+    if (named.length === 0) continue;
+    throw new InputError([`--out: ${shown} has a user ${JSON.stringify(user.name)} (users/${printable(user.name)}/), and the new plan gives the cluster's own ${named.map(c => c.ref).join(', ')} certificate${named.length === 1 ? '' : 's'} that name (CN): the user would act as that component. Name the node otherwise, or remove the user first (kubepki user remove ${printable(user.name)} --out ${shellQuote(out)}). Nothing was changed.`]);
+  }
   const kept: Partial<Record<AuthorityId, ExistingAuthority>> = {};
   for (const [id, a] of existing.authorities) {
     if (!plan.authorities.some(p => p.id === id)) {
@@ -88,7 +96,10 @@ export function checkTarget(out: string, plan: Plan, force: boolean, dir: string
     }
     const problem = authorityProblem(a.cert.pem, a.key.pem);
     if (problem) {
-      throw new InputError([`--out: ${shown}'s CA ${id} cannot be reused: ${problem} (${a.cert.path}, ${a.key.path}). Nothing was changed; restore the CA's own files, or move ${shown} away to start new CAs.`]);
+      // Where the nodes hold copies: a CA key is never re-made, only restored.
+      const planned = plan.authorities.find(p => p.id === id)!;
+      const copies = [planned.certInstalls[0], planned.keyInstalls[0]].filter(i => i !== undefined).map(i => `${i.node}:${i.path}`);
+      throw new InputError([`--out: ${shown}'s CA ${id} cannot be reused: ${problem} (${a.cert.path}, ${a.key.path}). Nothing was changed; restore the CA's own files from a backup${copies.length ? ` or from a node that holds them (${copies.join(', ')})` : ''}, or move ${shown} away to start new CAs (every node then needs new files).`]);
     }
     kept[id] = {certPem: a.cert.pem, keyPem: a.key.pem};
     // A kept CA keeps its key type (an RSA CA may sign new ECDSA leaves): the plan says which.

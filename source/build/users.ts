@@ -3,11 +3,12 @@
 // either here by the cluster CA or, with --csr, by the cluster itself through the
 // CertificateSigningRequest API (kubeadm's CA key never leaves the control plane then).
 import {X509Certificate, createHash, createPrivateKey, createPublicKey} from 'node:crypto';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {readExisting} from '../output/existing.js';
 import {readBounded} from '../output/read-bounded.js';
+import {SECRET_MODE} from '../output/write.js';
 import {commitUser, dropUser, readUserFile, refuseUserLinks, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
 import {createLeaf, loadIssuer} from '../pki/certificate.js';
 import {subjectOf} from '../pki/subject.js';
@@ -366,6 +367,35 @@ const contextName = (manifest: {cluster: string}, name: string) => `${name}@${ma
 
 function userKubeconfig(manifest: {cluster: string; endpoint: string}, name: string, caPem: string, certPem: string, keyPem: string): string {
   return renderKubeconfig({cluster: manifest.cluster, user: name, context: contextName(manifest, name), server: manifest.endpoint}, caPem, certPem, keyPem);
+}
+
+/**
+ * For the engine, once an update has carried OUT's users into `staging`: when the endpoint or the
+ * cluster's name changed, each user's kubeconfig is rendered anew around the same certificate and
+ * key (else it dials the old server). A user whose files cannot be read is left as it was.
+ * Returns the OUT-relative kubeconfigs rewritten.
+ */
+export function repointUsers(staging: string, before: {cluster: string; endpoint: string; users?: unknown}, after: {cluster: string; endpoint: string}, caPem: string): string[] {
+  if (before.cluster === after.cluster && before.endpoint === after.endpoint) return [];
+  const rewritten: string[] = [];
+  for (const user of usersOf(before)) {
+    if (!user.kubeconfig || !user.cert) continue;
+    let certPem: string;
+    let keyPem: string;
+    try {
+      certPem = readFileSync(join(staging, user.cert), 'utf8');
+      keyPem = readFileSync(join(staging, user.key), 'utf8');
+    } catch {
+      continue;
+    }
+    // Replaced by rename: a link placed where the kubeconfig was is replaced, never written through.
+    const path = join(staging, user.kubeconfig);
+    const fresh = `${path}.kubepki-${process.pid}`;
+    writeFileSync(fresh, userKubeconfig(after, user.name, caPem, certPem, keyPem), {mode: SECRET_MODE, flag: 'wx'});
+    renameSync(fresh, path);
+    rewritten.push(user.kubeconfig);
+  }
+  return rewritten;
 }
 
 /** The leaf validity the cluster was planned with. */

@@ -60,7 +60,9 @@ Example:
 Issues certificates again from DIR's CAs with a fresh validity (the CAs themselves are not
 renewed); the kubeconfigs holding them are rewritten. Without names: those ending within
 --expiring-within. Names: certificate ids (apiserver), nodes (worker1: all of its
-certificates), file names (kube-api-server.crt), or all.
+certificates), file names (kube-api-server.crt), or all. A name that is both a node and a
+certificate (a node called apiserver) is refused: write node:NAME or cert:NAME. renew refuses
+while DIR/cluster.yaml has edits not yet applied (apply them with generate --update first).
 
 Flags:
       --expiring-within D   without names: renew what ends within D (default 30d)

@@ -4,8 +4,9 @@ import {X509Certificate} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {BuildInterrupted, buildCluster, SERVICE_ACCOUNT_REF} from '../build/index.js';
-import {keptLine, redistribution, summarizeChanges} from '../build/changes.js';
+import {keptLine, NEW_SERVICE_ACCOUNT_PAIR, redistribution, repairedLines, summarizeChanges} from '../build/changes.js';
 import {selectRenewals} from '../build/renew.js';
+import {refuseUnapplied} from '../build/unapplied.js';
 import {readExisting} from '../output/existing.js';
 import {buildPlan} from '../plan/plan.js';
 import {parseDurationHours} from '../spec/duration.js';
@@ -38,6 +39,8 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
   if (names.length === 0 && hours === undefined) throw new InputError(['renew: name what to renew: certificate ids, refs or nodes, all, or --expiring-within 30d']);
   const existing = readExisting(out);
   const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
+  // Before the names are read against it: a node cluster.yaml dropped is still OUT's.
+  refuseUnapplied(out, plan, existing.manifest);
   const {refs, expires} = selectRenewals(plan, existing, names, hours);
   if (refs.length === 0) {
     io.out(`Nothing to renew: no certificate in ${out} expires within ${options.expiringWithin}. Nothing was changed.\n`);
@@ -46,7 +49,7 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
   const interrupts = new Interrupts();
   try {
     const report = await buildCluster(plan, out, {
-      force: true, only: new Set(refs), keepKeys: !options.newKeys, signal: interrupts.signal,
+      force: true, only: new Set(refs), keepKeys: !options.newKeys, samePlan: true, signal: interrupts.signal,
     });
     const afterWrite = (stop: Stop) => `kubepki: ${stopped(stop)} after ${out} was written: it holds the renewed files.\n`;
     const {received} = interrupts;
@@ -67,6 +70,8 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
       `Renewed ${refs.length} in ${report.out} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):`,
       ...lines,
       ...(kubeconfigs.length ? [`Kubeconfigs rewritten around them (${kubeconfigs.length}): ${kubeconfigs.join(', ')}`] : []),
+      ...repairedLines(changes.repaired),
+      ...(refs.includes(SERVICE_ACCOUNT_REF) ? [`warning: ${NEW_SERVICE_ACCOUNT_PAIR}`] : []),
       keptLine(changes),
       '',
       ...redistribution(changes.nodesToRedistribute, report.out),

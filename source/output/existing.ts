@@ -2,7 +2,7 @@
 // material. `--force` reads the CAs from it, `verify` the manifest; update, renew and user
 // commands are meant to read what they keep from here. (A tree without a manifest, as `inspect`
 // reads, is not kubepki output: it needs no reader of this contract.)
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {isAbsolute, join} from 'node:path';
 import {planRef} from '../plan/paths.js';
 import type {AuthorityId} from '../plan/types.js';
@@ -55,6 +55,7 @@ export function readManifest(dir: string): Manifest {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
+    if (!existsSync(dir)) throw new InputError([`${printable(dir)} does not exist; kubepki generate --config FILE --out ${printable(dir)} writes it`]);
     throw new InputError([`${printable(dir)}: no manifest.json here; is this a directory written by kubepki generate?`]);
   }
   let raw: unknown;

@@ -14,6 +14,8 @@ export function buildManifest(plan: Plan, generatedAt: Date) {
     layout: plan.layout,
     topology: plan.topology,
     keyType: plan.keyType,
+    // What OUT was built with: renew compares cluster.yaml against it (build/unapplied.ts).
+    spec: plan.spec as typeof plan.spec | undefined,
     authorities: plan.authorities.map(a => ({
       id: a.id, cn: a.cn, cert: a.cert, key: a.key, keyType: a.keyType,
       installs: [...a.certInstalls, ...a.keyInstalls],

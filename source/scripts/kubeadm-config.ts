@@ -3,7 +3,7 @@
 // pre-made certificate's SANs against exactly these fields on join). They hold the bootstrap
 // token, made here at generation time: secrets, 0600.
 import {createHash, randomBytes, X509Certificate} from 'node:crypto';
-import yaml from 'js-yaml';
+import {yamlText} from './yaml-text.js';
 import type {KubeadmNodeConfig, Plan} from '../plan/types.js';
 import type {RenderedFile} from './units.js';
 
@@ -139,7 +139,7 @@ export function renderKubeadmFiles(plan: Plan, secrets: KubeadmSecrets): Rendere
     {path: plan.kubeadm.tokenFile, content: `${secrets.token}\n`, secret: true},
     ...plan.kubeadm.configs.map(config => ({
       path: config.file,
-      content: `# Written by kubepki for ${config.node} (${config.kind}).\n${nodeConfig(plan, config, secrets).map(doc => yaml.dump(doc, {lineWidth: -1})).join('---\n')}`,
+      content: `# Written by kubepki for ${config.node} (${config.kind}).\n${nodeConfig(plan, config, secrets).map(yamlText).join('---\n')}`,
       secret: true,
     })),
   ];

@@ -1,7 +1,7 @@
 // What starts each component, rendered from the plan: a systemd unit per component and node (as
 // The Hard Way writes them, with /usr/local/bin binaries), the kubelet's and kube-proxy's config
 // files, and the RBAC that lets kube-apiserver call kubelets.
-import yaml from 'js-yaml';
+import {yamlText} from './yaml-text.js';
 import type {ComponentPlan, Plan} from '../plan/types.js';
 
 export interface RenderedFile {
@@ -82,7 +82,7 @@ export function renderComponentFiles(plan: Plan): RenderedFile[] {
   if (plan.components.length === 0) return [];
   const files: RenderedFile[] = plan.components.flatMap(c => [
     {path: c.files[0]!.source, content: renderUnit(c), secret: false},
-    ...(c.config ? [{path: c.config.source, content: `# Written by kubepki for ${c.node}.\n${yaml.dump(c.config.fields, {lineWidth: -1})}`, secret: false}] : []),
+    ...(c.config ? [{path: c.config.source, content: `# Written by kubepki for ${c.node}.\n${yamlText(c.config.fields)}`, secret: false}] : []),
   ]);
   files.push({path: 'kube-apiserver-to-kubelet.yaml', content: apiserverToKubeletRbac(plan), secret: false});
   return files;

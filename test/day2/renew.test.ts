@@ -99,6 +99,9 @@ describe('renew', () => {
     const config = parse(readFileSync(file, 'utf8'));
     config.pki.validity.certificate = '8760h';
     writeFileSync(file, stringify(config));
+    // renew applies no edit of cluster.yaml: --update applies it (the validity alone re-issues nothing).
+    expect(kubepki(['renew', out, 'worker1']).status).toBe(2);
+    expect(kubepki(['generate', '--config', file, '--out', out, '--update']).status).toBe(0);
     expect(kubepki(['renew', out, 'worker1']).status).toBe(0);
     const before = snapshot(out);
     const r = kubepki(['renew', out, '--expiring-within', '30d']);
@@ -148,6 +151,88 @@ describe('renew', () => {
     expect(notOut.stderr).toMatch(/no manifest\.json/);
     expect(differing(before, snapshot(out))).toEqual([]);
     expect(kubepki(['verify', out, '--expiring-within', 'x']).status).toBe(2);
+  });
+
+  it('refuses while cluster.yaml has edits not applied (naming them and --update), even for an OUT whose manifest has no spec; renews and keeps cluster.yaml as it is once they are undone', () => {
+    const out = generate('edited', '8760h', 'ecdsa-p256');
+    const file = join(out, 'cluster.yaml');
+    const original = readFileSync(file, 'utf8');
+    const config = parse(original);
+    config.nodes = config.nodes.filter((n: {name: string}) => n.name !== 'worker2');
+    config.nodes.find((n: {name: string}) => n.name === 'worker1').ip = '192.168.56.33';
+    config.endpoint.host = '192.168.56.40';
+    writeFileSync(file, stringify(config));
+    const before = snapshot(out);
+    const r = kubepki(['renew', out, 'kube-scheduler']);
+    expect(r.status, r.stdout).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`renew: ${out}/cluster.yaml has changes not applied to ${out}; renew renews from the plan ${out} was built with and changes nothing else, so nothing was changed:`);
+    expect(r.stderr).toContain('kubepki:   endpoint.host: "192.168.56.20" → "192.168.56.40"\n');
+    expect(r.stderr).toContain('kubepki:   nodes: "worker2" removed\n');
+    expect(r.stderr).toContain('kubepki:   nodes (worker1).ip: "192.168.56.23" → "192.168.56.33"\n');
+    expect(r.stderr).toContain('kubepki:   apiserver would be re-issued: SANs +192.168.56.40 -192.168.56.20\n');
+    expect(r.stderr).toContain(`--out ${out} --update`);
+    // A node the edit dropped is still named as OUT's: the refusal, not "no such node".
+    expect(kubepki(['renew', out, 'worker2']).stderr).toContain('has changes not applied');
+    expect(differing(before, snapshot(out))).toEqual([]);
+
+    // An OUT written before the manifest recorded its spec: the plan's differences tell.
+    const manifest = manifestOf(out);
+    delete manifest.spec;
+    writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const old = kubepki(['renew', out, 'kube-scheduler']);
+    expect(old.status).toBe(2);
+    expect(old.stderr).toContain('kubepki:   node worker2\'s files would be removed\n');
+    expect(old.stderr).toContain('kubepki:   node worker1: 192.168.56.23 [worker] → 192.168.56.33 [worker]\n');
+    expect(old.stderr).toContain('kubepki:   endpoint https://192.168.56.20:6443 → https://192.168.56.40:6443\n');
+
+    // Undone, with a comment of the user's: the renewal changes the scheduler's files alone, and cluster.yaml stays byte for byte.
+    const commented = `# our lab cluster: ask Ann before editing\n${original}`;
+    writeFileSync(file, commented);
+    const snap = snapshot(out);
+    const ok = kubepki(['renew', out, 'kube-scheduler']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(commented);
+    const scheduler = [
+      ...manifest.certificates.filter((c: {id: string}) => c.id === 'kube-scheduler').map((c: {cert: string}) => c.cert),
+      ...manifest.kubeconfigs.filter((k: {id: string}) => k.id === 'kube-scheduler').map((k: {file: string}) => k.file),
+    ].map(f => f.split('/').at(-1));
+    expect(scheduler.length).toBeGreaterThan(1);
+    expect(differing(snap, snapshot(out)).filter(p => !scheduler.includes(p.split('/').at(-1)))).toEqual(['manifest.json']);
+    expect(kubepki(['verify', out]).status).toBe(0);
+  });
+
+  it('a damaged file: a leaf is issued anew and said so (renew of it, renew of another, --update); a damaged CA or service-account pair is refused with what to do', () => {
+    const out = generate('damaged', '8760h', 'ecdsa-p256');
+    const damage = () => writeFileSync(join(out, 'pki/apiserver.crt'), 'garbage\n');
+    const said = /\nDamaged in OUT, so issued anew \(1\):\n {2}pki\/apiserver\.crt {2,}the certificate cannot be read\n/;
+    for (const args of [['renew', out, 'apiserver'], ['renew', out, 'kube-scheduler'], ['generate', '--config', join(out, 'cluster.yaml'), '--out', out, '--update']]) {
+      damage();
+      const r = kubepki(args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(said);
+      expect(kubepki(['verify', out]).status, args.join(' ')).toBe(0);
+    }
+    // A kubeconfig that no longer holds its certificate is rendered anew, the same way.
+    const scheduler = manifestOf(out).kubeconfigs.find((k: {id: string}) => k.id === 'kube-scheduler').file;
+    writeFileSync(join(out, scheduler), 'garbage\n');
+    const kubeconfig = kubepki(['renew', out, 'admin']);
+    expect(kubeconfig.stdout).toContain(`${scheduler.padEnd(36)} the kubeconfig does not hold its certificate and key`);
+    expect(kubepki(['verify', out]).status).toBe(0);
+
+    const before = snapshot(out);
+    writeFileSync(join(out, 'pki/ca.key'), 'garbage\n');
+    const ca = kubepki(['renew', out, 'apiserver']);
+    expect(ca.status).toBe(2);
+    expect(ca.stderr).toContain(`CA ca cannot be reused: the key cannot be read (pki/ca.crt, pki/ca.key). Nothing was changed; restore the CA's own files from a backup or from a node that holds them (cp1:/etc/kubernetes/pki/ca.crt, cp1:/etc/kubernetes/pki/ca.key)`);
+    writeFileSync(join(out, 'pki/ca.key'), before.get('pki/ca.key')!);
+    writeFileSync(join(out, 'pki/sa.key'), 'garbage\n');
+    const sa = kubepki(['generate', '--config', join(out, 'cluster.yaml'), '--out', out, '--update']);
+    expect(sa.status).toBe(2);
+    expect(sa.stderr).toContain('service-account key pair cannot be carried over: the key cannot be read (pki/sa.key, pki/sa.pub). A new pair would make every service-account token invalid. Nothing was changed.');
+    expect(sa.stderr).toContain(`copy the pair back from a control-plane node (cp1:/etc/kubernetes/pki/sa.key and its public key) or from a backup; or make a new pair on purpose: kubepki renew ${out} service-account.`);
+    writeFileSync(join(out, 'pki/sa.key'), before.get('pki/sa.key')!);
+    expect(differing(before, snapshot(out))).toEqual([]);
   });
 
   it('interrupted (twice): exit 130 after the cleanup, OUT exactly as it was, no staging left', async () => {

@@ -99,6 +99,24 @@ describe('generate --update', () => {
     expect(kubepki(['verify', out]).status).toBe(0);
   });
 
+  it('keeps the comments of OUT/cluster.yaml: an edited value is changed in place, every other byte stays', () => {
+    const out = freshOut('comments');
+    const file = join(out, 'cluster.yaml');
+    const edited = `# our lab: ask Ann first\n${readFileSync(file, 'utf8')}`
+      .replace('  - { name: worker1, ip: 192.168.56.23,', '  # rack 2\n  - { name: worker1, ip: 192.168.56.33,')
+      .replace('ssh: { user: root, sudo: false }', 'ssh: { user: root, sudo: false }  # until LDAP');
+    writeFileSync(file, edited);
+    const r = update(out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/kubelet-server\/worker1 +certificate/);
+    expect(readFileSync(file, 'utf8')).toBe(edited);
+    // Applied to OUT through another file: OUT's document is edited to it, its comments kept.
+    const other = join(tmp.path, 'comments-other.yaml');
+    writeFileSync(other, edited.replace('192.168.56.33', '192.168.56.34').replace(/ *#.*$/gm, ''));
+    expect(kubepki(['generate', '--config', other, '--out', out, '--update']).status).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(edited.replace('192.168.56.33', '192.168.56.34'));
+  });
+
   it('refuses a directory without a manifest (exit 2, --out named, nothing written) and --update with --force', () => {
     const out = join(tmp.path, 'not-kubepki');
     mkdirSync(out);

@@ -92,6 +92,26 @@ describe('user add', () => {
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).users.map((u: {name: string}) => u.name)).toEqual(['root-ish']);
   });
 
+  it('an update that moves the endpoint rewrites each user\'s kubeconfig for the new server (same certificate and key) and lists it; verify passes', async () => {
+    const out = freshOut('moved');
+    expect((await add(out, 'ann', ['dev'])).status).toBe(0);
+    const conf = join(out, 'users/ann/ann.conf');
+    const before = kubeconfigOf(conf);
+    const file = join(out, 'cluster.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('host: 192.168.56.20', 'host: 192.168.56.40'));
+    const r = await kubepki({command: 'generate', config: file, out, force: false, update: true});
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Users\' kubeconfigs rewritten for https://192.168.56.40:6443, same certificates and keys (1); give each user the new file:\n  users/ann/ann.conf\n');
+    const after = kubeconfigOf(conf);
+    expect(after.clusters[0].cluster.server).toBe('https://192.168.56.40:6443');
+    expect(embedded(after, 'client-certificate-data')).toBe(embedded(before, 'client-certificate-data'));
+    expect(embedded(after, 'client-key-data')).toBe(embedded(before, 'client-key-data'));
+    expect(mode(conf)).toBe('600');
+    expect(readdirSync(join(out, 'users/ann')).sort()).toEqual(['ann.conf', 'ann.crt', 'ann.key']);
+    const verify = await kubepki({command: 'verify', dir: out});
+    expect(verify.status, verify.stdout).toBe(0);
+  });
+
   it('one CA for everything (single): the user is warned that the certificate also opens etcd; with a separate etcd CA, not', async () => {
     const single = join(tmp.path, 'single-ca');
     await buildCluster(buildPlan(specWith(c => { c.pki.authorities = 'single'; })), single);
@@ -116,7 +136,7 @@ describe('user add', () => {
       [[out, 'ok', ['g'], {validity: '5m', csr: true}], /^kubepki: --validity/m],
       // kube-apiserver's CertificateSubjectRestriction would refuse the CSR object.
       [[out, 'ok', ['dev', 'system:masters'], {csr: true}], /^kubepki: --group: the cluster refuses a CertificateSigningRequest for system:masters/m],
-      [[join(tmp.path, 'nowhere'), 'ok', ['g']], /no manifest\.json/],
+      [[join(tmp.path, 'nowhere'), 'ok', ['g']], /nowhere does not exist; kubepki generate --config FILE --out .*nowhere writes it/],
       // The cluster's own identities: the front proxy may assert any user; kubeadm binds the others.
       [[out, 'front-proxy-client', ['dev']], /^kubepki: NAME: "front-proxy-client" is the name \(CN\) of the cluster's own front-proxy-client certificate/m],
       [[out, 'kubernetes-admin', ['dev']], /^kubepki: NAME: "kubernetes-admin" is the name \(CN\) of the cluster's own admin certificate/m],

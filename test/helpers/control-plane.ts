@@ -3,7 +3,7 @@
 // flags kubepki wrote (hard-way units) or kubeadm wrote from kubepki's configuration (kubeadm).
 import {existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {load} from 'js-yaml';
+import {parse} from 'yaml';
 import {Lab, type LabHost} from './lab.js';
 import {bin, json, kubectlOn, manifestCommand, waitReady, type Kubectl} from './k8s.js';
 import {kubepki, ROOT} from './run.js';
@@ -64,7 +64,7 @@ function generate(lab: Lab, config: string): {out: string; manifest: Manifest} {
 }
 
 export async function boot(options: BootOptions): Promise<Booted> {
-  const spec = load(options.config) as {nodes: {name: string; ip: string; roles: string[]}[]; pki: {layout: string}};
+  const spec = parse(options.config) as {nodes: {name: string; ip: string; roles: string[]}[]; pki: {layout: string}};
   const hosts: LabHost[] = spec.nodes.map(n => ({name: n.name, ip: n.ip}));
   if (options.endpoint) hosts.push(options.endpoint);
   const lab = new Lab(hosts, options.prefix ?? 24);
@@ -155,7 +155,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
 }
 
 function manifestApiPort(out: string): number {
-  const spec = load(readFileSync(join(out, 'cluster.yaml'), 'utf8')) as {apiServer?: {port?: number}};
+  const spec = parse(readFileSync(join(out, 'cluster.yaml'), 'utf8')) as {apiServer?: {port?: number}};
   return spec.apiServer?.port ?? 6443;
 }
 

@@ -3,7 +3,7 @@
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import yaml from 'js-yaml';
+import {parse} from 'yaml';
 import {ROOT} from './run.js';
 import {realKubectl, waitFor} from './processes.js';
 import type {Lab} from './lab.js';
@@ -50,6 +50,6 @@ export async function waitReady(what: string, kubectl: Kubectl, timeoutMs = 120_
 
 /** The command of a static pod manifest that kubeadm wrote: [binary name, ...args]. */
 export function manifestCommand(text: string): string[] {
-  const pod = yaml.load(text) as {spec: {containers: {command: string[]}[]}};
+  const pod = parse(text) as {spec: {containers: {command: string[]}[]}};
   return pod.spec.containers[0]!.command;
 }
