@@ -56,8 +56,10 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     interrupts.written(io.err, afterWrite);
     const built = performance.now();
     const {idle, active} = performance.eventLoopUtilization(loop);
+    // What changed is read against the manifest the engine found under OUT's lock (report.before),
+    // not the one read above: another run may have written OUT in between.
     io.out(before
-      ? changesReport(summarizeChanges(report, before), report.out, [`Updated ${report.out} from ${config}.`, ...releaseUpgradeLines(plan, before, report.out)].join('\n').trimEnd())
+      ? changesReport(summarizeChanges(report, report.before ?? before), report.out, [`Updated ${report.out} from ${config}.`, ...releaseUpgradeLines(plan, report.before ?? before, report.out)].join('\n').trimEnd())
       : finalReport(report, verbose ? 'full' : 'summary'));
     if (timings.enabled) {
       const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);

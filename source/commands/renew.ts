@@ -64,7 +64,7 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
       .map(c => [c.ref, new Date(new X509Certificate(readFileSync(join(out, c.cert))).validTo)]));
     const when = (at: Map<string, Date>, ref: string) => at.get(ref)?.toISOString().slice(0, 16).replace('T', ' ').concat(' UTC') ?? 'unknown';
     const lines = refs.map(ref => `  ${ref.padEnd(36)} ${ref === SERVICE_ACCOUNT_REF ? 'new key pair' : `valid until ${when(renewed, ref)} (was ${when(expires, ref)})`}`);
-    const changes = summarizeChanges(report, existing.manifest);
+    const changes = summarizeChanges(report, report.before ?? existing.manifest); // what the engine found under the lock
     const kubeconfigs = changes.changed.filter(c => c.kind === 'kubeconfig').map(c => c.ref);
     io.out([
       `Renewed ${refs.length} in ${report.out} (${options.newKeys ? 'new keys' : 'keys kept'}; the CAs are not touched):`,
