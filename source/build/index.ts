@@ -42,6 +42,7 @@ import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScri
 import {specToYaml} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
+import {retrustUserKubeconfigs, rotationDocuments, rotationOf, type RotationBuild} from './rotate.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -57,6 +58,8 @@ export interface BuildOptions {
   keepKeys?: boolean;
   /** Aborted (an interrupt): stop, remove everything written, reject with BuildInterrupted. */
   signal?: AbortSignal;
+  /** A phase of a CA rotation (build/rotate.ts): trust bundles, the rotation's files and its state. Without it, an OUT under rotation is refused. */
+  rotation?: RotationBuild;
 }
 
 /** The run was stopped by its signal before OUT was touched; `before` is what OUT was (and still is). */
@@ -115,6 +118,15 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
 
 async function buildClaimed(plan: Plan, out: string, claim: Claim, options: BuildOptions): Promise<BuildReport> {
   const target = checkTarget(out, plan, options.force ?? false, claim.target);
+  const rotating = target.existing && rotationOf(target.existing.manifest);
+  if (rotating && !options.rotation) {
+    throw new InputError([`--out: ${printable(out)} is in the middle of a rotation of CA ${rotating.authority} (phase ${rotating.phase}); nothing was changed. See kubepki rotate ${printable(out)} status; finish it, or go back with kubepki rotate ${printable(out)} abort, first.`]);
+  }
+  // A rotation's trust: the certificate file holds the bundle, the old certificate alone signs.
+  for (const [id, trust] of Object.entries(options.rotation?.trust ?? {}) as [AuthorityId, {signerPem: string; trustPem: string}][]) {
+    const kept = target.authorities[id];
+    if (kept) target.authorities[id] = {...kept, certPem: trust.signerPem, trustPem: trust.trustPem};
+  }
   const now = new Date();
   const interrupted = aborted(options.signal);
   // Stops key generation on an interrupt or on the first failure: queued keys are never made.
@@ -129,6 +141,10 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
+  // A kubeconfig embeds its authority's trust: when that changes it is rendered anew around the kept certificate.
+  for (const k of plan.kubeconfigs) {
+    if (options.rotation?.trust[k.authority] && keep?.kubeconfigs.delete(k.ref)) kept.delete(k.file);
+  }
   const written: string[] = [];
   let steps: BuildReport['kubeadmSteps'] = [];
   const writer = stagingWriter(staging, plan);
@@ -161,15 +177,23 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     }));
     const failed = renders.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    await Promise.all((options.rotation?.files ?? []).map(write));
+    const manifest = withUsers(buildManifest(plan, now), target.existing?.manifest);
+    if (options.rotation) {
+      manifest.documents.push(...rotationDocuments(options.rotation.state));
+      if (options.rotation.state) Object.assign(manifest, {rotation: options.rotation.state});
+    }
     const extra: ExtraFile[] = [
       {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
-      {path: 'manifest.json', content: `${JSON.stringify(withUsers(buildManifest(plan, now), target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
+      {path: 'manifest.json', content: `${JSON.stringify(manifest, null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
     if (target.existing) carryUsers(out, staging);
+    const clusterTrust = options.rotation?.trust.ca;
+    if (clusterTrust && target.existing) written.push(...retrustUserKubeconfigs(staging, target.existing.manifest, clusterTrust.trustPem));
     written.push(...extra.map(f => f.path));
     // The last moment an interrupt can still mean "nothing changed"; from here the swap is one step.
     if (options.signal?.aborted) throw new BuildInterrupted(target.snapshot.state);
