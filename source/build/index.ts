@@ -141,6 +141,8 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
+  // A rotated authority's certificate file is written anew (its trust changes), so its nodes get it again.
+  for (const id of Object.keys(options.rotation?.trust ?? {})) kept.delete(plan.authorities.find(a => a.id === id)!.cert);
   // A kubeconfig embeds its authority's trust: when that changes it is rendered anew around the kept certificate.
   for (const k of plan.kubeconfigs) {
     if (options.rotation?.trust[k.authority] && keep?.kubeconfigs.delete(k.ref)) kept.delete(k.file);

@@ -105,7 +105,10 @@ function subjectKeyId(cert: X509Certificate): string {
 function signingInstalls(plan: Plan, id: AuthorityId): {node: string; path: string}[] {
   if (id !== 'ca') return [];
   const authority = plan.authorities.find(a => a.id === id)!;
-  return authority.keyInstalls.map(i => ({node: i.node, path: `${dirname(i.path)}/ca-signing.crt`}));
+  // The cluster slot's key comes first; a single CA's copies for the other slots add no signer.
+  const seen = new Set<string>();
+  return authority.keyInstalls.filter(i => !seen.has(i.node) && Boolean(seen.add(i.node)))
+    .map(i => ({node: i.node, path: `${dirname(i.path)}/ca-signing.crt`}));
 }
 
 export function signingFor(plan: Plan, id: AuthorityId, oldCopy: string): RotationState['signing'] {

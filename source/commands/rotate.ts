@@ -152,7 +152,7 @@ function startReport(build: BuildReport, state: RotationState, readers: string[]
     `Started the rotation of CA ${state.authority} in ${out} (phase 1 of 3: start).`,
     `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still signs every certificate`,
     `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256} (${state.new.cert}): trusted from now on, signs nothing yet`,
-    `Trust now old + new: ${plan.authorities.find(a => a.id === state.authority)!.cert} and its ${trustCopies} copies on the nodes; ${kubeconfigs.length} kubeconfigs${kubeconfigs.length ? ` (${kubeconfigs.join(', ')})` : ''}${users.length ? `; ${users.length} users' kubeconfigs` : ''}.`,
+    `Trust now old + new: ${plan.authorities.find(a => a.id === state.authority)!.cert} and its ${trustCopies} copies on the nodes${kubeconfigs.length ? `; ${kubeconfigs.length} kubeconfigs (${kubeconfigs.join(', ')})` : ''}${users.length ? `; ${users.length} users' kubeconfigs` : ''}.`,
     `Kept byte-identical: ${leaves} of ${plan.certificates.length} certificates (every leaf; the old CA still signs them).`,
     ...(state.signing ? [layout === 'hard-way'
       ? `The controller-manager keeps signing with the old CA alone: its unit's --cluster-signing-cert-file now names ${state.signing.installs[0]!.path} (one certificate; its signer refuses a bundle) and --root-ca-file the bundle.`
