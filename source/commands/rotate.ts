@@ -16,6 +16,7 @@ import {buildPlan} from '../plan/plan.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
+import {KEY_LABELS} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
 import {EXIT, INTERRUPT_EXIT, type Io} from './io.js';
 import {Interrupts} from './interrupts.js';
@@ -37,7 +38,7 @@ const BACKDATE_MS = 5 * 60 * 1000;
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
   switch (options.action) {
     case 'status': return rotationStatus(io, options.out, options.json);
-    case 'start': return run(io, options.out, plan => startBuild(io, options.out, plan, options.authority));
+    case 'start': return run(io, options.out, (plan, signal) => startBuild(io, options.out, plan, options.authority, signal));
     case 'abort': return run(io, options.out, plan => abortBuild(options.out, plan));
     default: throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
   }
@@ -96,7 +97,7 @@ function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
   return name as AuthorityId;
 }
 
-async function startBuild(io: Io, out: string, plan: Plan, name: string | undefined): Promise<Phase> {
+async function startBuild(io: Io, out: string, plan: Plan, name: string | undefined, signal: AbortSignal): Promise<Phase> {
   const existing = readExisting(out);
   const running = rotationOf(existing.manifest);
   if (running) throw new InputError([`rotate start: a rotation of ${running.authority} is already under way in ${out} (phase ${running.phase}, since ${running.startedAt}); one at a time. See kubepki rotate ${shellQuote(out)} status, or go back with kubepki rotate ${shellQuote(out)} abort.`]);
@@ -115,7 +116,8 @@ async function startBuild(io: Io, out: string, plan: Plan, name: string | undefi
   const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '');
   const cn = `${authority.cn}-${stamp}Z`;
   const algorithm = KEY_ALGORITHMS[keyTypeOf(files.key.pem)];
-  const pair = await createKeyGenerator(1, undefined)(algorithm);
+  io.err(`kubepki: making the new ${id} CA (${KEY_LABELS[algorithm.type]})\n`);
+  const pair = await createKeyGenerator(1, signal)(algorithm);
   const {pem: newPem} = createAuthority({
     subject: {cn, organizations: []}, publicKey: pair.spki, algorithm, dnsNames: [cn], ipAddresses: [],
     notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter: new Date(now.getTime() + authority.validityHours * HOUR_MS),
