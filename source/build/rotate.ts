@@ -13,6 +13,7 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {usersOf} from '../output/users.js';
 import {SECRET_MODE} from '../output/write.js';
+import {subjectKeyIdOf} from '../pki/certificate.js';
 import type {MaterialFile} from '../pki/generate.js';
 import {bundlePath} from '../plan/paths.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
@@ -80,25 +81,9 @@ export function caIdentity(pem: string): CaIdentity {
   return {
     subject: cert.subject.replaceAll('\n', ', '),
     fingerprint256: cert.fingerprint256,
-    keyId: subjectKeyId(cert),
+    keyId: subjectKeyIdOf(pem),
     notAfter: new Date(cert.validTo).toISOString(),
   };
-}
-
-/** The subject key identifier extension's value (hex), read from the DER; '' when absent. */
-function subjectKeyId(cert: X509Certificate): string {
-  const der = cert.raw;
-  // OID 2.5.29.14 then an optional critical flag and an OCTET STRING wrapping an OCTET STRING.
-  const oid = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0e]);
-  const at = der.indexOf(oid);
-  if (at < 0) return '';
-  let i = at + oid.length;
-  if (der[i] === 0x01) i += 3; // BOOLEAN critical
-  if (der[i] !== 0x04) return '';
-  const innerAt = i + 2;
-  if (der[innerAt] !== 0x04) return '';
-  const length = der[innerAt + 1]!;
-  return der.subarray(innerAt + 2, innerAt + 2 + length).toString('hex');
 }
 
 /** Where the controller-manager's signing certificate goes: beside the CA key it reads, on each node that holds it. */
