@@ -4,7 +4,10 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {boot, json, type Booted} from '../helpers/control-plane.js';
-import {waitReady} from '../helpers/k8s.js';
+import {bin, waitReady} from '../helpers/k8s.js';
+import {waitFor} from '../helpers/processes.js';
+import {signUserCsr} from '../controlplane/checks.js';
+import {parseUnit} from '../../source/scripts/units.js';
 import {kubepki, openssl} from '../helpers/run.js';
 
 const CONFIG = `
@@ -21,9 +24,12 @@ pki: { authorities: kubeadm, key: ecdsa-p256, layout: hard-way }
 describe('rotate start ca on a real control plane (hard way)', () => {
   let c: Booted;
   let work: string;
+  let unitBefore: string;
+  const unitFile = () => join(c.bundle('cp1'), 'etc/systemd/system/kube-controller-manager.service');
   beforeAll(async () => {
     c = await boot({config: CONFIG});
     work = mkdtempSync(join(c.lab.dir, 'rotate-'));
+    unitBefore = readFileSync(unitFile(), 'utf8');
   }, 600_000);
   afterAll(async () => { await c?.down(); }, 60_000);
 
@@ -77,5 +83,30 @@ describe('rotate start ca on a real control plane (hard way)', () => {
     // The admin's kubeconfig (certificate kept, trust now old + new) still works.
     expect(json(c.admin(['auth', 'whoami', '-o', 'json'])).status.userInfo.username).toBe('admin');
     rmSync(work, {recursive: true, force: true});
+  }, 300_000);
+
+  it('the controller-manager: its unit as it was (signing file = ca.crt, now the bundle) cannot sign; the rotated unit signs CSRs with the old CA', async () => {
+    const rotation = JSON.parse(readFileSync(join(c.out, 'manifest.json'), 'utf8')).rotation;
+    expect(rotation?.authority).toBe('ca');
+    const launch = (unit: string) => c.lab.start('cp1', [bin('kube-controller-manager'), ...parseUnit(unit).args], c.bundle('cp1'));
+    await c.processes.get('cp1/kube-controller-manager')!.stop();
+    // Kubernetes' CSR signer loads exactly one certificate (pkg/controller/certificates/signer/ca_provider.go).
+    const before = launch(unitBefore);
+    try {
+      await waitFor('the unchanged controller-manager to refuse the bundle', () => /expected 1 certificate, found 2/.test(before.output()) || before.child.exitCode !== null, 120_000, 1000);
+      expect(before.output()).toMatch(/expected 1 certificate, found 2/);
+    } finally {
+      await before.stop();
+    }
+    const after = readFileSync(unitFile(), 'utf8');
+    expect(after).toContain(`--cluster-signing-cert-file=${rotation.signing.installs[0].path}`);
+    const rotated = launch(after);
+    try {
+      const signed = await signUserCsr(c, 'csr-during-rotation', [], join(c.out, 'pki/ca.crt'));
+      expect(signed.issuer).toBe(rotation.old.subject.replace(/, /g, ','));
+      expect(signed.verified).toBe(true);
+    } finally {
+      await rotated.stop();
+    }
   }, 300_000);
 });
