@@ -42,7 +42,7 @@ import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScri
 import {specToYaml} from '../spec/load.js';
 import {checkTarget, type Target} from './target.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
-import {retrustUserKubeconfigs, rotationDocuments, rotationOf, type RotationBuild} from './rotate.js';
+import {retrustUserKubeconfigs, rotationDocuments, rotationOf, sameRotation, type RotationBuild} from './rotate.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -121,6 +121,9 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   const rotating = target.existing && rotationOf(target.existing.manifest);
   if (rotating && !options.rotation) {
     throw new InputError([`--out: ${printable(out)} is in the middle of a rotation of CA ${rotating.authority} (phase ${rotating.phase}); nothing was changed. See kubepki rotate ${printable(out)} status; finish it, or go back with kubepki rotate ${printable(out)} abort, first.`]);
+  }
+  if (options.rotation && !sameRotation(rotating || undefined, options.rotation.basedOn)) {
+    throw new InputError([`--out: ${printable(out)}'s rotation changed while this one was being prepared (another kubepki ran); nothing was changed. See kubepki rotate ${printable(out)} status.`]);
   }
   // A rotation's trust: the certificate file holds the bundle, the old certificate alone signs.
   for (const [id, trust] of Object.entries(options.rotation?.trust ?? {}) as [AuthorityId, {signerPem: string; trustPem: string}][]) {

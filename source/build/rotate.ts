@@ -52,7 +52,13 @@ export interface RotationBuild {
   files: MaterialFile[];
   /** Recorded in manifest.json; undefined: the rotation is over (abort), the manifest has none. */
   state: RotationState | undefined;
+  /** The rotation OUT recorded when this phase was planned (read before the lock): the engine refuses if it has changed since. */
+  basedOn: RotationState | undefined;
 }
+
+/** Whether two recorded rotations are the same one (both absent, or the same new CA). */
+export const sameRotation = (a: RotationState | undefined, b: RotationState | undefined) =>
+  a?.new.fingerprint256 === b?.new.fingerprint256;
 
 export const ROTATION_DIR = 'pki/rotation';
 

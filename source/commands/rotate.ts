@@ -11,7 +11,7 @@ import {
 import {readExisting, readManifest} from '../output/existing.js';
 import {KEY_ALGORITHMS, keyTypeOf} from '../pki/algorithms.js';
 import {createAuthority} from '../pki/certificate.js';
-import {createKeyGenerator} from '../pki/keys.js';
+import {createKeyGenerator, KeyGenerationStopped} from '../pki/keys.js';
 import {buildPlan} from '../plan/plan.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
@@ -79,7 +79,7 @@ async function run(io: Io, out: string, prepare: (plan: Plan, signal: AbortSigna
     return EXIT.ok;
   } catch (error) {
     const {received} = interrupts;
-    if (!received || !(error instanceof BuildInterrupted || (error as Error).name === 'KeyGenerationStopped')) throw error;
+    if (!received || !(error instanceof BuildInterrupted || error instanceof KeyGenerationStopped)) throw error;
     io.err(`\nkubepki: interrupted (${received}); the unfinished files were removed and ${out} is as it was.\n`);
     return INTERRUPT_EXIT[received];
   } finally {
@@ -137,6 +137,7 @@ async function startBuild(io: Io, out: string, plan: Plan, name: string | undefi
       {path: paths.newKey, content: pair.privateKeyPem, secret: true},
     ],
     state,
+    basedOn: undefined,
   };
   return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state, authority.why.readBy.filter(r => !r.includes('signing')))};
 }
@@ -174,7 +175,7 @@ async function abortBuild(out: string, plan: Plan): Promise<Phase> {
   if (caIdentity(oldPem).fingerprint256 !== state.old.fingerprint256) {
     throw new InputError([`rotate abort: ${state.old.cert} is no longer the old CA the manifest records (SHA-256 ${state.old.fingerprint256}); nothing was changed.`]);
   }
-  const rotation: RotationBuild = {trust: {[state.authority]: {signerPem: oldPem, trustPem: oldPem}}, files: [], state: undefined};
+  const rotation: RotationBuild = {trust: {[state.authority]: {signerPem: oldPem, trustPem: oldPem}}, files: [], state: undefined, basedOn: state};
   return {
     plan,
     rotation,

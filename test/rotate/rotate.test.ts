@@ -10,6 +10,8 @@ import {buildCluster} from '../../source/build/index.js';
 import {pemBlocks} from '../../source/build/rotate.js';
 import type {Manifest} from '../../source/output/manifest.js';
 import {buildPlan} from '../../source/plan/plan.js';
+import {InputError} from '../../source/spec/errors.js';
+import {specFromFile} from '../../source/spec/load.js';
 import type {Layout} from '../../source/spec/types.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {kubepki, openssl} from '../helpers/run.js';
@@ -195,6 +197,17 @@ describe('refusals: exit 2, the reason named, OUT unchanged', () => {
     refused(out, ['rotate', out, 'start', 'etcd-ca'], /already under way/);
     refused(out, ['generate', '--config', join(out, 'cluster.yaml'), '--out', out, '--update'], /in the middle of a rotation of CA etcd-ca/);
     refused(out, ['renew', out, 'all'], /in the middle of a rotation/);
+  });
+
+  it('a phase planned against another state of OUT (a second kubepki rotated meanwhile) is refused by the engine under its lock', async () => {
+    const out = copyOf(await base('hard-way'));
+    expect(kubepki(['rotate', out, 'start', 'front-proxy-ca']).status).toBe(0);
+    const before = snapshot(out);
+    const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
+    // A start prepared before the first one landed: it believed no rotation was under way.
+    await expect(buildCluster(plan, out, {force: true, only: new Set(), rotation: {trust: {}, files: [], state: undefined, basedOn: undefined}}))
+      .rejects.toSatisfy(e => e instanceof InputError && /rotation changed while this one was being prepared/.test(e.lines.join('\n')));
+    expect(differing(before, snapshot(out))).toEqual([]);
   });
 
   it('an authority that is not one, the service-account pair (not yet), and one this topology lacks', async () => {
