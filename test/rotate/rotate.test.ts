@@ -238,3 +238,43 @@ describe('a single-CA cluster: the one CA fills every trust slot', () => {
     expect(kubepki(['verify', out]).status).toBe(0);
   });
 });
+
+describe('verify during a rotation fails what is not old + new', () => {
+  const failsWith = (out: string, detail: RegExp) => {
+    const v = kubepki(['verify', out]);
+    expect(v.status).toBe(1);
+    expect(v.stdout).toMatch(detail);
+  };
+
+  it('a kubeconfig that still trusts the old CA alone, a bundle in the wrong order, a leaf of a CA outside the bundle, a bundle without a rotation', async () => {
+    const started = copyOf(await base('hard-way'));
+    expect(kubepki(['rotate', started, 'start', 'ca']).status).toBe(0);
+    const m = manifestOf(started);
+    const oldPem = text(started, m.rotation.old.cert);
+    const newPem = text(started, m.rotation.new.cert);
+
+    const stale = copyOf(started);
+    const admin = m.kubeconfigs.find(k => k.id === 'admin')!.file;
+    writeFileSync(join(stale, admin), text(stale, admin).replace(/(certificate-authority-data: )\S+/, `$1${Buffer.from(oldPem).toString('base64')}`));
+    failsWith(stale, /certificate-authority-data is not ca \(pki\/ca\.crt, 2 certificates\)/);
+
+    const reversed = copyOf(started);
+    writeFileSync(join(reversed, 'pki/ca.crt'), `${newPem}${oldPem}`);
+    failsWith(reversed, /must hold the old CA then the new/);
+
+    // A leaf signed by the new CA's own stand-in, which the bundle does not hold: not trusted.
+    const foreign = copyOf(started);
+    const strangerKey = join(tmp.path, 'stranger.key');
+    const strangerCrt = join(tmp.path, 'stranger.crt');
+    expect(openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', strangerKey, '-subj', '/CN=stranger', '-days', '1', '-out', strangerCrt]).status).toBe(0);
+    const apiserver = m.certificates.find(c => c.id === 'apiserver')!;
+    const leaf = leafSignedBy(tmp.path, strangerCrt, strangerKey, 'foreign-leaf');
+    writeFileSync(join(foreign, apiserver.cert), readFileSync(leaf, 'utf8'));
+    failsWith(foreign, /not signed by ca \(pki\/ca\.crt\)/);
+
+    const aborted = copyOf(started);
+    expect(kubepki(['rotate', aborted, 'abort']).status).toBe(0);
+    writeFileSync(join(aborted, 'pki/ca.crt'), `${oldPem}${newPem}`);
+    failsWith(aborted, /holds 2 certificates, and no rotation of ca is under way/);
+  });
+});
