@@ -48,6 +48,12 @@ Usage:
                                              (same key, name and groups)
   kubepki user remove NAME --out DIR         remove a user's files; says what the cluster
                                              still trusts and how to end it
+  kubepki rotate DIR start AUTHORITY        begin replacing a CA (ca, etcd-ca or
+                                             front-proxy-ca): a new CA, every trust file
+                                             old + new, leaves kept; issue and finish (and
+                                             the service-account pair) are not built yet
+  kubepki rotate DIR status [--json]         the rotation under way, if any
+  kubepki rotate DIR abort                   back to the old CA alone
   kubepki inspect PATH... [--config FILE] [--json]
                                              read any PKI (kubeadm, The Hard Way, openssl or
                                              cfssl folders): each file's role and problems;
@@ -182,6 +188,13 @@ async function main(argv: string[]): Promise<number> {
     case 'renew':
       if (rest.length === 0) return usageError('renew needs OUT, a directory written by kubepki generate');
       return runCommand({command, out: rest[0]!, names: rest.slice(1), expiringWithin: values['expiring-within'], newKeys: values['new-keys'] ?? false});
+    case 'rotate': {
+      const [out, action, authority, ...extra] = rest;
+      const {ROTATE_USAGE} = await import('./source/commands/rotate.js');
+      if (out === undefined || action === undefined) return usageError(ROTATE_USAGE);
+      if (extra.length || (action !== 'start' && authority !== undefined)) return usageError(`unexpected argument ${extra[0] ?? authority}`);
+      return runCommand({command, out, action, authority, json: values.json ?? false});
+    }
     case 'inspect':
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');
       if (rest.length === 0) return usageError('inspect needs at least one PATH (a directory such as /etc/kubernetes, or files)');

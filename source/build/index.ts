@@ -53,6 +53,7 @@ import {sourceFromPlan} from '../map/sources.js';
 import {checkTarget, type Target} from './target.js';
 import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
+import {retrustUserKubeconfigs, rotationDocuments, rotationOf, sameRotation, type RotationBuild} from './rotate.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -78,6 +79,8 @@ export interface BuildOptions {
    * naming each difference. OUT's cluster.yaml and its recorded spec are carried over as they are.
    */
   samePlan?: boolean;
+  /** A phase of a CA rotation (build/rotate.ts): trust bundles, the rotation's files and its state. Without it, an OUT under rotation is refused. */
+  rotation?: RotationBuild;
 }
 
 /** The run was stopped by its signal before OUT was touched; `before` is what OUT was (and still is). */
@@ -148,6 +151,18 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     throw new InputError([`--out: ${printable(out)} changed since this plan was made against it (another run wrote it); nothing was changed. Look at the plan again.`]);
   }
   if (options.samePlan && target.existing) refuseUnapplied(out, plan, target.existing.manifest);
+  const rotating = target.existing && rotationOf(target.existing.manifest);
+  if (rotating && !options.rotation) {
+    throw new InputError([`--out: ${printable(out)} is in the middle of a rotation of CA ${rotating.authority} (phase ${rotating.phase}); nothing was changed. See kubepki rotate ${printable(out)} status; finish it, or go back with kubepki rotate ${printable(out)} abort, first.`]);
+  }
+  if (options.rotation && !sameRotation(rotating || undefined, options.rotation.basedOn)) {
+    throw new InputError([`--out: ${printable(out)}'s rotation changed while this one was being prepared (another kubepki ran); nothing was changed. See kubepki rotate ${printable(out)} status.`]);
+  }
+  // A rotation's trust: the certificate file holds the bundle, the old certificate alone signs.
+  for (const [id, trust] of Object.entries(options.rotation?.trust ?? {}) as [AuthorityId, {signerPem: string; trustPem: string}][]) {
+    const kept = target.authorities[id];
+    if (kept) target.authorities[id] = {...kept, certPem: trust.signerPem, trustPem: trust.trustPem};
+  }
   const now = new Date();
   const interrupted = aborted(options.signal);
   // Stops key generation on an interrupt or on the first failure: queued keys are never made.
@@ -163,6 +178,12 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
+  // A rotated authority's certificate file is written anew (its trust changes), so its nodes get it again.
+  for (const id of Object.keys(options.rotation?.trust ?? {})) kept.delete(plan.authorities.find(a => a.id === id)!.cert);
+  // A kubeconfig embeds its authority's trust: when that changes it is rendered anew around the kept certificate.
+  for (const k of plan.kubeconfigs) {
+    if (options.rotation?.trust[k.authority] && keep?.kubeconfigs.delete(k.ref)) kept.delete(k.file);
+  }
   const written: string[] = [];
   const usersRepointed: string[] = [];
   let steps: BuildReport['kubeadmSteps'] = [];
@@ -199,18 +220,24 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     }));
     const failed = renders.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    await Promise.all((options.rotation?.files ?? []).map(write));
     const manifest = buildManifest(plan, now);
     // OUT's cluster.yaml is the user's document: edited to the spec, its comments kept. A renewal
-    // applies no edit of it: the file, and the spec OUT records, stay as they were.
+    // (or a rotation's phase) applies no edit of it: the file, and the spec OUT records, stay as they were.
     const clusterYaml = target.existing ? readText(join(target.existing.dir, 'cluster.yaml')) : undefined;
     if (options.samePlan) manifest.spec = (target.existing?.manifest as {spec?: typeof manifest.spec} | undefined)?.spec;
+    const recorded = withUsers(manifest, target.existing?.manifest);
+    if (options.rotation) {
+      recorded.documents.push(...rotationDocuments(options.rotation.state));
+      if (options.rotation.state) Object.assign(recorded, {rotation: options.rotation.state});
+    }
     const extra: ExtraFile[] = [
       {
         path: 'cluster.yaml', mode: PUBLIC_MODE,
         content: options.samePlan && clusterYaml !== undefined ? clusterYaml
           : clusterYamlText(plan.spec, clusterYaml, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`),
       },
-      {path: 'manifest.json', content: `${JSON.stringify(withUsers(manifest, target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
+      {path: 'manifest.json', content: `${JSON.stringify(recorded, null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
@@ -222,6 +249,8 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       carryUsers(out, staging);
       usersRepointed.push(...repointUsers(staging, target.existing.manifest, manifest, caPem));
     }
+    const clusterTrust = options.rotation?.trust.ca;
+    if (clusterTrust && target.existing) written.push(...retrustUserKubeconfigs(staging, target.existing.manifest, clusterTrust.trustPem));
     if (target.snapshot.state !== 'absent') {
       // An OUT that exists stays its owner's (root updating a user's OUT leaves it theirs), and
       // kubepki output keeps the mode its owner gave it.

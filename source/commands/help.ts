@@ -86,6 +86,25 @@ Flags:
 Example:
   kubepki inspect /etc/kubernetes/pki --config cluster.yaml
 `,
+  rotate: `Usage: kubepki rotate DIR start AUTHORITY | status [--json] | abort
+
+Replaces a CA in phases, each a complete tree that verify accepts. Built today: start (a new CA
+of the same key type; every trust file of AUTHORITY, on every node and in every kubeconfig,
+becomes old + new; every leaf kept byte-identical), status and abort (back to the old CA
+alone). issue, finish and the service-account pair are not built yet.
+
+Arguments:
+  AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them)
+
+Flags:
+      --json    status as JSON
+
+Examples:
+  kubepki rotate pki-out start etcd-ca
+  kubepki rotate pki-out status --json
+
+${EXIT_CODES}
+`,
   map: `Usage: kubepki map (--config FILE | OUT | --inspect PATH...) [--format text|svg|dot|mermaid] [--out FILE] [--node NAME...]
 
 Draws the trust map: who presents which certificate to whom, and which CA file the other end

@@ -14,6 +14,7 @@ export type Command =
   | {command: 'user-remove'; out: string; name: string}
   | {command: 'renew'; out: string; names: string[]; expiringWithin?: string; newKeys: boolean}
   | ({command: 'map'} & import('./map.js').MapOptions)
+  | {command: 'rotate'; out: string; action: string; authority?: string; json: boolean}
   | {command: 'wizard'; config?: string; plain: boolean; open?: string; terminal?: boolean};
 
 /** Runs one command; bad input becomes exit 2 with every message, before anything is written. */
@@ -33,6 +34,7 @@ export async function runCommand(cmd: Command, io: Io = processIo()): Promise<nu
       case 'user-remove': return await (await import('./user.js')).runUserRemove(io, cmd.out, cmd.name);
       case 'renew': return await (await import('./renew.js')).runRenew(io, cmd);
       case 'map': return await (await import('./map.js')).runMap(io, cmd);
+      case 'rotate': return await (await import('./rotate.js')).runRotate(io, cmd);
       case 'wizard': {
         const {runInteractive} = await import('./interactive.js');
         return await runInteractive({config: cmd.config, plain: cmd.plain, open: cmd.open, terminal: cmd.terminal});

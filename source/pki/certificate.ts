@@ -117,20 +117,27 @@ export function createLeaf(req: CertificateRequest, usages: Usage[], issuer: Iss
   ], issuer);
 }
 
-/** An authority loaded back from disk (reused under --force, never replaced), whatever its key. */
-export function loadIssuer(certPem: string, keyPem: string): Issuer {
+/** A certificate's subject, public key and subject key identifier (absent when it has none), read from its DER. */
+function certificateParts(certPem: string) {
   const der = fromPem(certPem, 'CERTIFICATE');
   const fields = children(children(read(der))[0]!);
   // TBSCertificate: [0] version, serial, signature, issuer, validity, subject, spki, …, [3] extensions
   const offset = fields[0]!.tag === 0xa0 ? 1 : 0;
-  const subject = fields[offset + 4]!;
-  const spki = fields[offset + 5]!;
   const extensions = fields.find(f => f.tag === 0xa3);
   let keyId: Buffer | undefined;
   for (const ext of extensions ? children(children(extensions)[0]!) : []) {
     const [id, ...rest] = children(ext);
     if (decodeOid(id!) === OID.subjectKeyIdentifier) keyId = read(rest.at(-1)!.content).content;
   }
+  return {der, subject: fields[offset + 4]!, spki: fields[offset + 5]!, keyId};
+}
+
+/** The subject key identifier of a certificate, hex; '' when it has none. */
+export const subjectKeyIdOf = (certPem: string): string => certificateParts(certPem).keyId?.toString('hex') ?? '';
+
+/** An authority loaded back from disk (reused under --force, never replaced), whatever its key. */
+export function loadIssuer(certPem: string, keyPem: string): Issuer {
+  const {der, subject, spki, keyId} = certificateParts(certPem);
   const key = createPrivateKey(keyPem);
   const certificateKey = createPublicKey({key: spki.raw, format: 'der', type: 'spki'});
   if (!createPublicKey(key).export({type: 'spki', format: 'der'}).equals(certificateKey.export({type: 'spki', format: 'der'}))) {

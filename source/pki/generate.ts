@@ -26,6 +26,8 @@ export interface ProgressEvent {
 export interface ExistingAuthority {
   certPem: string;
   keyPem: string;
+  /** During a CA rotation: what the authority's certificate file holds and kubeconfigs embed (old + new); certPem alone signs. */
+  trustPem?: string;
 }
 
 /** Leaves carried over from an earlier run, written byte-identical instead of being issued. */
@@ -96,7 +98,7 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     const kept = existing[authority.id];
     if (kept) {
       issuers.set(authority.id, Promise.resolve().then(() => {
-        put(authority.cert, kept.certPem, false);
+        put(authority.cert, kept.trustPem ?? kept.certPem, false);
         put(authority.key, kept.keyPem, true);
         return loadIssuer(kept.certPem, kept.keyPem);
       }));

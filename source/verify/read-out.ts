@@ -14,6 +14,7 @@ import {subjectOf, subjectText} from '../pki/subject.js';
 import {groupProblem} from '../build/users.js';
 import {quote} from '../spec/quote.js';
 import {isControlPlane, type KeyType} from '../spec/types.js';
+import {pemBlocks, rotationOf} from '../build/rotate.js';
 
 export interface Finding {
   file: string;
@@ -46,6 +47,14 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     if (!cert) { cert = new X509Certificate(read(rel)); certOf.set(rel, cert); }
     return cert;
   };
+  /** Every certificate of a file: one, or during a rotation a trust bundle (old + new). */
+  const loadCerts = (rel: string): X509Certificate[] => {
+    const blocks = pemBlocks(read(rel).toString('utf8'));
+    return blocks.length ? blocks.map(b => new X509Certificate(b)) : [loadCert(rel)];
+  };
+  const rotation = rotationOf(manifest);
+  /** The CA of `cas` that issued and signed `cert`, if any. */
+  const issuerIn = (cert: X509Certificate, cas: X509Certificate[]) => cas.find(ca => cert.checkIssued(ca) && cert.verify(ca.publicKey));
   const attempt = (file: string, check: string, body: () => string | {detail: string; daysLeft: number}) => {
     try {
       const result = body();
@@ -86,8 +95,12 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     if (cluster.server !== server) throw new Error(`server is ${cluster.server}, expected ${server}`);
     const authority = manifest.authorities.find(a => a.id === authorityId);
     if (!authority) throw new Error(`authority ${authorityId} is not in the manifest`);
-    const ca = new X509Certificate(Buffer.from(String(cluster['certificate-authority-data'] ?? ''), 'base64'));
-    if (!ca.raw.equals(loadCert(authority.cert).raw)) throw new Error(`certificate-authority-data is not ${authority.id} (${authority.cert})`);
+    const data = Buffer.from(String(cluster['certificate-authority-data'] ?? ''), 'base64').toString('utf8');
+    const embeddedCas = pemBlocks(data).length ? pemBlocks(data).map(b => new X509Certificate(b)) : [new X509Certificate(data)];
+    const trusted = loadCerts(authority.cert);
+    if (embeddedCas.length !== trusted.length || embeddedCas.some((ca, i) => !ca.raw.equals(trusted[i]!.raw))) {
+      throw new Error(`certificate-authority-data is not ${authority.id} (${authority.cert}${trusted.length > 1 ? `, ${trusted.length} certificates` : ''})`);
+    }
     const cert = new X509Certificate(Buffer.from(String(user['client-certificate-data'] ?? ''), 'base64'));
     const keyMatches = () => samePublicKey(createPrivateKey(Buffer.from(String(user['client-key-data'] ?? ''), 'base64')), cert.publicKey);
     return {cert, keyMatches, authority};
@@ -104,11 +117,24 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
 
   for (const a of manifest.authorities) {
     attempt(a.cert, 'authority', () => {
-      const cert = loadCert(a.cert);
-      if (!cert.ca) throw new Error('not a CA certificate (basicConstraints CA:FALSE)');
-      if (!cert.verify(cert.publicKey)) throw new Error('self-signature does not verify');
+      const certs = loadCerts(a.cert);
+      const cert = certs[0]!;
+      // During a rotation the authority's file is the trust bundle: exactly the old CA (which signs, with the key beside it) then the new.
+      const rotating = rotation?.authority === a.id;
+      if (rotating) {
+        const found = certs.map(c => c.fingerprint256);
+        if (found.length !== 2 || found[0] !== rotation.old.fingerprint256 || found[1] !== rotation.new.fingerprint256) {
+          throw new Error(`during the rotation of ${a.id} it must hold the old CA then the new (SHA-256 ${rotation.old.fingerprint256.slice(0, 11)}…, ${rotation.new.fingerprint256.slice(0, 11)}…); it holds ${found.length} certificate${found.length === 1 ? '' : 's'}`);
+        }
+      } else if (certs.length > 1) {
+        throw new Error(`holds ${certs.length} certificates, and no rotation of ${a.id} is under way`);
+      }
+      for (const c of certs) {
+        if (!c.ca) throw new Error('not a CA certificate (basicConstraints CA:FALSE)');
+        if (!c.verify(c.publicKey)) throw new Error('self-signature does not verify');
+      }
       const matches = keyMatches(cert, a.key, a.keyType);
-      return {detail: `CA ${a.id}, ${matches}`, daysLeft: inDate(cert)};
+      return {detail: rotating ? `CA ${a.id}, trust bundle old + new (rotation: start), old ${matches}` : `CA ${a.id}, ${matches}`, daysLeft: Math.min(...certs.map(inDate))};
     });
   }
 
@@ -118,8 +144,7 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       const signer = manifest.authorities.find(a => a.id === c.signer);
       if (!signer) throw new Error(`signer ${c.signer} is not in the manifest`);
       const cert = loadCert(c.cert);
-      const ca = loadCert(signer.cert);
-      if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error(`not signed by ${c.signer} (${signer.cert})`);
+      if (!issuerIn(cert, loadCerts(signer.cert))) throw new Error(`not signed by ${c.signer} (${signer.cert})`);
       if (cert.ca) throw new Error('is a CA certificate');
       const ekus = cert.keyUsage ?? [];
       for (const usage of c.usages) if (!ekus.includes(EKU[usage])) throw new Error(`lacks extended key usage ${usage}`);
@@ -141,8 +166,7 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       // CA and client certificate were both swapped for another cluster's is consistent in itself.
       const authorityId = k.authority ?? 'ca';
       const {cert, keyMatches, authority} = embedded(k.file, k.server, authorityId);
-      const clusterCa = loadCert(authority.cert);
-      if (!cert.checkIssued(clusterCa) || !cert.verify(clusterCa.publicKey)) throw new Error(`client certificate not signed by ${authorityId} (${authority.cert})`);
+      if (!issuerIn(cert, loadCerts(authority.cert))) throw new Error(`client certificate not signed by ${authorityId} (${authority.cert})`);
       if (cert.ca) throw new Error('client certificate is a CA certificate');
       if (!(cert.keyUsage ?? []).includes(EKU.clientAuth)) throw new Error('client certificate lacks extended key usage clientAuth');
       if (!keyMatches()) throw new Error('embedded key does not match the embedded certificate');
@@ -168,9 +192,8 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     const userCert = u.cert;
     attempt(userCert, label, () => {
       if (!clusterCa) throw new Error('the cluster CA (ca) is not in the manifest');
-      const ca = loadCert(clusterCa.cert);
       const cert = loadCert(userCert);
-      if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error(`not signed by ca (${clusterCa.cert})`);
+      if (!issuerIn(cert, loadCerts(clusterCa.cert))) throw new Error(`not signed by ca (${clusterCa.cert})`);
       if (cert.ca) throw new Error('is a CA certificate');
       if (!(cert.keyUsage ?? []).includes(EKU.clientAuth)) throw new Error('lacks extended key usage clientAuth');
       expectCn(cert, u.name, 'subject');
@@ -191,6 +214,21 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       if (!cert.raw.equals(loadCert(userCert).raw)) throw new Error(`client-certificate-data is not ${userCert}`);
       if (!keyMatches()) throw new Error('embedded key does not match the embedded certificate');
       return {detail: `${u.name} → ${manifest.endpoint}`, daysLeft: inDate(cert)};
+    });
+  }
+
+  if (rotation) {
+    attempt(rotation.new.cert, `rotation: new ${rotation.authority}`, () => {
+      const cert = loadCert(rotation.new.cert);
+      if (cert.fingerprint256 !== rotation.new.fingerprint256) throw new Error('is not the new CA the manifest records');
+      if (!cert.ca || !cert.verify(cert.publicKey)) throw new Error('not a self-signed CA certificate');
+      if (cert.subject.replaceAll('\n', ', ') === rotation.old.subject) throw new Error('has the old CA\'s subject: chains could confuse them');
+      return {detail: `new CA, ${keyMatches(cert, rotation.new.key, undefined)}`, daysLeft: inDate(cert)};
+    });
+    attempt(rotation.old.cert, `rotation: old ${rotation.authority}`, () => {
+      const certs = loadCerts(rotation.old.cert);
+      if (certs.length !== 1 || certs[0]!.fingerprint256 !== rotation.old.fingerprint256) throw new Error('is not the old CA alone, as the manifest records it');
+      return 'the old CA alone (the controller-manager\'s signing certificate, and what abort restores)';
     });
   }
 
@@ -217,6 +255,7 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
     ...manifest.authorities.map(a => a.key), ...manifest.certificates.map(c => c.key),
     ...manifest.kubeconfigs.map(k => k.file), manifest.serviceAccount.key,
     ...usersOf(manifest).flatMap(u => [u.key, ...(u.kubeconfig ? [u.kubeconfig] : [])]),
+    ...(rotationOf(manifest) ? [rotationOf(manifest)!.new.key] : []),
   ]);
   for (const [name, node] of Object.entries(manifest.nodes)) {
     for (const f of node.files) if (f.secret) secret.add(`${node.bundle}${f.path}`);
