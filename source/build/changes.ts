@@ -6,6 +6,7 @@ import {planRef} from '../plan/paths.js';
 import type {CertificatePlan, KubeconfigPlan, ServiceAccountPlan} from '../plan/types.js';
 import type {BuildReport} from './index.js';
 import {shellQuote} from '../scripts/shell.js';
+import {restartLines} from '../scripts/restart-script.js';
 
 type Entry<K extends 'certificates' | 'kubeconfigs'> = Manifest[K][number];
 
@@ -69,6 +70,8 @@ export interface Changes {
   newNodes: string[];
   removedNodes: string[];
   nodesToRedistribute: string[];
+  /** After the copy: what must restart to read the new files, grouped, in order (scripts/restart-script.ts). */
+  restartSteps: string[];
   /** How many CAs OUT holds: never replaced, counted apart from `kept`. */
   authorities: number;
 }
@@ -76,7 +79,10 @@ export interface Changes {
 export function summarizeChanges(report: BuildReport, before: Manifest): Changes {
   const {plan} = report;
   const written = new Set(report.written);
-  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length};
+  const changes: Changes = {
+    new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute,
+    restartSteps: restartLines(plan, report.restarts, report.out), authorities: plan.authorities.length,
+  };
   const oldCerts = new Set(before.certificates.map(c => planRef(c.id, c.node)));
   const oldKubeconfigs = new Set(before.kubeconfigs.map(k => planRef(k.id, k.node)));
   const place = (item: ChangedItem, existed: boolean) =>
@@ -116,6 +122,7 @@ export function changesReport(changes: Changes, out: string, title: string): str
     '',
   ];
   lines.push(...redistribution(changes.nodesToRedistribute, out));
+  if (changes.nodesToRedistribute.length) lines.push(...changes.restartSteps);
   return `${lines.join('\n')}\n`;
 }
 

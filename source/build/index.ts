@@ -40,6 +40,8 @@ import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
 import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {specToYaml} from '../spec/load.js';
+import {restartsFor, type RestartStage} from '../plan/restarts.js';
+import {renderRestartScript} from '../scripts/restart-script.js';
 import {checkTarget, type Target} from './target.js';
 import {kubeconfigDifferences, leafDifferences, serviceAccountDifferences} from './changes.js';
 
@@ -94,6 +96,8 @@ export interface BuildReport {
   keptAuthorities: AuthorityId[];
   /** kubeadm layout: the commands each node runs, in order. */
   kubeadmSteps: {node: string; lines: string[]}[];
+  /** What must restart to read the files this run replaced (none on a first generation: nothing runs yet); also OUT/restart.sh. */
+  restarts: RestartStage[];
 }
 
 export async function buildCluster(plan: Plan, out: string, options: BuildOptions = {}): Promise<BuildReport> {
@@ -131,6 +135,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
   const written: string[] = [];
   let steps: BuildReport['kubeadmSteps'] = [];
+  let restarts: RestartStage[] = [];
   const writer = stagingWriter(staging, plan);
   try {
     const write = (file: {path: string; content: string; secret: boolean}) => {
@@ -161,11 +166,14 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     }));
     const failed = renders.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    // Only files that replace others need a restart: on a first generation nothing runs yet.
+    restarts = target.existing ? restartsFor(plan, new Set(written)) : [];
     const extra: ExtraFile[] = [
       {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
       {path: 'manifest.json', content: `${JSON.stringify(withUsers(buildManifest(plan, now), target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
+      {path: 'restart.sh', content: renderRestartScript(plan, restarts), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
     ];
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
@@ -198,6 +206,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     ...changes(plan, target.existing?.manifest, new Set(written)),
     keptAuthorities: Object.keys(target.authorities) as AuthorityId[],
     kubeadmSteps: steps,
+    restarts,
   };
 }
 
