@@ -167,7 +167,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     const failed = renders.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     // Only files that replace others need a restart: on a first generation nothing runs yet.
-    restarts = target.existing ? restartsFor(plan, new Set(written)) : [];
+    restarts = target.existing ? restartsFor(plan, new Set(written), new Set(Object.keys(target.existing.manifest.nodes ?? {}))) : [];
     const extra: ExtraFile[] = [
       {path: 'cluster.yaml', content: specToYaml(plan.spec, `# Written by kubepki ${now.toISOString()}; run again with: kubepki generate --config cluster.yaml --out DIR\n`), mode: PUBLIC_MODE},
       {path: 'manifest.json', content: `${JSON.stringify(withUsers(buildManifest(plan, now), target.existing?.manifest), null, 2)}\n`, mode: PUBLIC_MODE},

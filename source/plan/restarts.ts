@@ -39,12 +39,13 @@ const ORDER: Record<Component, RestartStage['order']> = {
 /**
  * The restarts that make the running cluster read `changed` (OUT-relative paths of files written
  * anew: the engine's report), in the safe order above. Empty when no component reads a changed
- * file (a user's kubeconfig, admin.conf, cluster.yaml).
+ * file (a user's kubeconfig, admin.conf, cluster.yaml). `running`: the nodes that were in the
+ * cluster before the change; a node added by it starts rather than restarts.
  */
-export function restartsFor(plan: Plan, changed: ReadonlySet<string>): RestartStage[] {
+export function restartsFor(plan: Plan, changed: ReadonlySet<string>, running?: ReadonlySet<string>): RestartStage[] {
   const byKey = new Map<string, Restart>();
   for (const read of plan.reads) {
-    if (!changed.has(read.source)) continue;
+    if (!changed.has(read.source) || (running && !running.has(read.node))) continue;
     const key = `${read.component}\0${read.node}`;
     const restart = byKey.get(key) ?? {node: read.node, component: read.component, because: []};
     if (!restart.because.some(b => b.path === read.path && b.via === read.via)) restart.because.push({source: read.source, path: read.path, via: read.via});
