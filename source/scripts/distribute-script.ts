@@ -175,25 +175,25 @@ else echo "distribute.sh: shipped \${#selected[@]} node(s)"; fi
 
 /**
  * The commands a person would type for each node (generate --verbose, the wizard and plain mode
- * print them): the same private copy and install as distribute.sh, without its backups.
+ * print them): distribute.sh's own sequence for that node, to paste: a private copy on the node,
+ * each file installed from it with its mode, a different file it replaces backed up first
+ * (FILE.kubepki-<UTC time>.bak), and the private copy removed.
  */
 export function distributionCommands(plan: Plan): {node: string; lines: string[]}[] {
   const {user, sudo} = plan.spec.ssh;
   return plan.nodes.map(node => {
     const {files, dirs} = installSteps(plan, node.name);
     const target = `${user}@${node.name}`;
-    const own = sudo ? '-o 0 -g 0 ' : ''; // as root, install makes root the owner anyway
-    const stage = `$TMP/${node.name}`;
-    const install = [
-      `mkdir -p -m 0700 ${dirs.join(' ')}`,
-      ...files.map(f => `install ${own}-m ${modeOf(f)} ${stage}${f.target} ${f.target}`),
-    ].join(' && ');
     return {
       node: node.name,
       lines: [
         `TMP=$(ssh ${target} mktemp -d)`,
         `scp -rp ${shellQuote(bundleDir(node.name))} "${target}:$TMP/"`,
-        `ssh ${target} "${sudo ? `sudo -n sh -c '${install}'` : install}; rm -rf $TMP"`,
+        `ssh ${target} "${sudo ? 'sudo -n ' : ''}bash -s -- $TMP/${node.name} '' $(date -u +%Y%m%dT%H%M%SZ); rc=\\$?; rm -rf -- $TMP; exit \\$rc" <<'STEPS'`,
+        ...INSTALLER.split('\n'),
+        ...dirs.map(d => `dir ${shellQuote(d)}`),
+        ...files.map(f => `put ${modeOf(f)} ${shellQuote(f.target)}`),
+        'STEPS',
       ],
     };
   });
