@@ -70,6 +70,8 @@ export interface Changes {
   newNodes: string[];
   removedNodes: string[];
   nodesToRedistribute: string[];
+  /** kubeadm: the steps of each node this run added (a later join makes its own token first). */
+  joins: {node: string; lines: string[]}[];
   /** After the copy: what must restart to read the new files, grouped, in order (scripts/restart-script.ts). */
   restartSteps: string[];
   /** How many CAs OUT holds: never replaced, counted apart from `kept`. */
@@ -81,7 +83,7 @@ export function summarizeChanges(report: BuildReport, before: Manifest): Changes
   const written = new Set(report.written);
   const changes: Changes = {
     new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute,
-    restartSteps: restartLines(plan, report.restarts, report.out), authorities: plan.authorities.length,
+    restartSteps: restartLines(plan, report.restarts, report.out), joins: [], authorities: plan.authorities.length,
   };
   const oldCerts = new Set(before.certificates.map(c => planRef(c.id, c.node)));
   const oldKubeconfigs = new Set(before.kubeconfigs.map(k => planRef(k.id, k.node)));
@@ -103,6 +105,7 @@ export function summarizeChanges(report: BuildReport, before: Manifest): Changes
   const nodes = new Set(plan.nodes.map(n => n.name));
   changes.newNodes = plan.nodes.map(n => n.name).filter(n => !(n in before.nodes));
   changes.removedNodes = Object.keys(before.nodes).filter(n => !nodes.has(n));
+  changes.joins = report.kubeadmSteps.filter(s => changes.newNodes.includes(s.node));
   return changes;
 }
 
@@ -122,6 +125,9 @@ export function changesReport(changes: Changes, out: string, title: string): str
     '',
   ];
   lines.push(...redistribution(changes.nodesToRedistribute, out));
+  if (changes.joins.length) {
+    lines.push(`# Then join the new nodes, after distribute.sh (also: bash ${shellQuote(out)}/kubeadm-steps.sh NODE):`, ...changes.joins.flatMap(j => [`## ${j.node}`, ...j.lines]));
+  }
   if (changes.nodesToRedistribute.length) lines.push(...changes.restartSteps);
   return `${lines.join('\n')}\n`;
 }

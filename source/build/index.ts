@@ -38,7 +38,7 @@ import {InputError} from '../spec/errors.js';
 import {renderDistributeScript} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
-import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
+import {bootstrapToken, tokenInConfig, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {specToYaml} from '../spec/load.js';
 import {restartsFor, type RestartStage} from '../plan/restarts.js';
 import {renderRestartScript} from '../scripts/restart-script.js';
@@ -153,7 +153,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     const caPem = material.find(f => f.path === plan.authorities.find(a => a.id === 'ca')!.cert)!.content;
     // An OUT being updated keeps its bootstrap token, so unchanged kubeadm configurations stay byte-identical.
     const oldToken = plan.kubeadm && target.existing ? readToken(join(target.existing.dir, plan.kubeadm.tokenFile)) : undefined;
-    const secrets = {token: oldToken ?? bootstrapToken(), caPem};
+    const secrets = {token: oldToken ?? bootstrapToken(), caPem, joinTokens: target.existing && plan.kubeadm ? joinTokens(plan, target.existing.dir) : undefined};
     steps = kubeadmSteps(plan, secrets);
     // A rendered file that comes out as it was counts as kept (its node need not receive it again).
     // Every write settles before a failure is raised, so none lands after the cleanup.
@@ -259,6 +259,22 @@ function changes(plan: Plan, old: Manifest | undefined, written: Set<string>) {
   const nodesToRedistribute = plan.nodes.map(n => n.name)
     .filter(node => lost.has(node) || plan.bundles[node]!.some(f => written.has(f.source)));
   return {removed: [...removed].sort(), nodesToRedistribute};
+}
+
+/**
+ * Per joining node, the token its configuration presents: the one its configuration in OUT already
+ * holds (so an unchanged configuration stays byte-identical), or, for a node this run adds, a fresh
+ * one: the token of \`kubeadm init\` expired 24 hours after it (kubeadm's default TTL).
+ */
+function joinTokens(plan: Plan, dir: string): Record<string, string> {
+  const tokens: Record<string, string> = {};
+  for (const config of plan.kubeadm!.configs) {
+    if (config.kind !== 'join-worker' && config.kind !== 'join-control-plane') continue;
+    let text: string | undefined;
+    try { text = readFileSync(join(dir, config.file), 'utf8'); } catch { text = undefined; }
+    tokens[config.node] = (text !== undefined ? tokenInConfig(text) : undefined) ?? bootstrapToken();
+  }
+  return tokens;
 }
 
 /** A bootstrap token kubepki wrote earlier, if it is still one. */
