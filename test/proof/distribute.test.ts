@@ -220,6 +220,54 @@ describe('distribute.sh over real ssh', () => {
     expect(bare.stderr).toMatch(/warning: kubepki-ssh is not root and sudo is off/);
   });
 
+  it('--parallel at 12 nodes: every bundle with its modes; an unreachable node is named, and the printed --only line retries it alone', async () => {
+    const big = await generated(specWith(c => {
+      c.pki.key = 'ecdsa-p256';
+      c.nodes = [
+        ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `192.168.56.${20 + i}`, roles: ['control-plane', 'etcd']})),
+        ...Array.from({length: 9}, (_, i) => ({name: `worker${i + 1}`, ip: `192.168.56.${30 + i}`, roles: ['worker']})),
+      ];
+    }));
+    try {
+      const names = big.plan.nodes.map(n => n.name);
+      const closed = await freePort();
+      const lab = join(work, 'ssh_config_12');
+      // worker5 first points at a port nothing listens on (ssh takes the first value it finds).
+      const write = (down?: string) => writeFileSync(lab, [
+        ...(down ? [`Host ${down}`, `  Port ${closed}`, ''] : []),
+        readFileSync(sshConfig, 'utf8').replace(/^Host .*$/m, `Host ${names.join(' ')}`),
+      ].join('\n'));
+      write('worker5');
+      const stage = join(work, 'stage-12');
+      const distribute12 = (extra: string[]) => run('bash', [join(big.dir, 'distribute.sh'), '-F', lab, '--user', userInfo().username, '--root', `${stage}/{node}`, ...extra], {cwd: '/', timeout: 300_000});
+      const r = distribute12(['--parallel', '4']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/shipped 11 of 12 node\(s\); failed: worker5 \(logs in (\S+)\)/);
+      const logs = /logs in (\S+)\)/.exec(r.stderr)![1]!;
+      expect(readFileSync(join(logs, 'worker5.log'), 'utf8')).toMatch(/== worker5/);
+      const retry = /retry only those: (.*)$/m.exec(r.stderr)![1]!;
+      expect(retry).toContain('--only worker5');
+      expect(readdirSync(stage).sort()).toEqual(names.filter(n => n !== 'worker5').sort());
+      // worker5 is reachable again: the printed line, as it is, ships it alone.
+      write();
+      const again = run('bash', ['-c', retry], {cwd: '/', timeout: 120_000});
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/shipped 1 node\(s\)/);
+      expect(again.stdout).toMatch(/^== worker5 /m);
+      const bundles = JSON.parse(readFileSync(join(big.dir, 'manifest.json'), 'utf8')).nodes as Manifest['nodes'];
+      for (const [node, info] of Object.entries(bundles)) {
+        expect(filesUnder(join(stage, node)), node).toEqual(info.files.map(f => f.path).sort());
+        for (const f of info.files) {
+          const st = statSync(join(stage, node, f.path));
+          expect([st.uid, st.mode & 0o777], `${node}:${f.path}`).toEqual([userInfo().uid, f.secret ? 0o600 : 0o644]);
+        }
+      }
+      run('rm', ['-rf', '--', logs]);
+    } finally {
+      big.remove();
+    }
+  });
+
   it('the scripts pass shellcheck', () => {
     const shellcheck = requireCommand('shellcheck', 'shellcheck');
     for (const script of ['distribute.sh', 'verify.sh']) {
