@@ -233,6 +233,7 @@ finish() {
     echo "restart.sh: once fixed, retry only those (their restarts, in order): bash $self$(printf ' --node %s' "\${failed[@]}")" >&2
     exit 1
   fi
+  [ -z "$logs" ] || rm -rf -- "$logs"
   if [ -n "$dry" ]; then echo "restart.sh: dry run: nothing was restarted"
   else echo "restart.sh: restarted $done_count component(s); each passed its check"; fi
 }

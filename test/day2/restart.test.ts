@@ -2,7 +2,7 @@
 // written as restart.sh (run here over a stand-in ssh that runs each node's commands locally
 // with stand-ins for systemctl, curl, etcdctl and kubectl that record what they were asked).
 import {afterAll, describe, expect, it} from 'vitest';
-import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse, stringify} from 'yaml';
 import {kubepki, run} from '../helpers/run.js';
@@ -48,7 +48,9 @@ echo ok`);
   write('sudo', 'exec "$@"');
   // A failing check gives up after 2 s instead of the script's minutes.
   write('timeout', 'shift; exec /usr/bin/timeout 2 "$@"');
-  return {env: {...process.env, PATH: `${bin}:${process.env.PATH}`}, log};
+  // restart.sh keeps a failed batch's logs in TMPDIR: here, inside the test's directory.
+  mkdirSync(join(dir, 'tmp'));
+  return {env: {...process.env, PATH: `${bin}:${process.env.PATH}`, TMPDIR: join(dir, 'tmp')}, log};
 }
 
 describe('restart steps', () => {
@@ -115,6 +117,8 @@ describe('restart steps', () => {
     expect(apiserverCheck).toBeLessThan(calls.indexOf('cp2: systemctl restart kube-apiserver'));
     expect(calls.some(c => c.startsWith('cp2: etcdctl') && c.includes('--cert=/etc/etcd/etcd-healthcheck-client.crt') && c.includes('endpoint health'))).toBe(true);
     expect(all.stdout).toMatch(/restarted 16 component\(s\)/);
+    // Logs are kept only when something failed.
+    expect(readdirSync(join(tmp.path, 'lab', 'tmp'))).toEqual([]);
 
     // --node: that node's restarts alone.
     writeFileSync(fake.log, '');
