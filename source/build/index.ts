@@ -151,9 +151,10 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     // What starts each component (hard-way units) and kubeadm's configuration with a bootstrap
     // token and the hash of the CA just made or kept.
     const caPem = material.find(f => f.path === plan.authorities.find(a => a.id === 'ca')!.cert)!.content;
-    // An OUT being updated keeps its bootstrap token, so unchanged kubeadm configurations stay byte-identical.
+    // An OUT being updated keeps its bootstrap token, so unchanged kubeadm configurations stay
+    // byte-identical; a node it adds joins with a token of its own (an OUT with no token had no kubeadm joins yet).
     const oldToken = plan.kubeadm && target.existing ? readToken(join(target.existing.dir, plan.kubeadm.tokenFile)) : undefined;
-    const secrets = {token: oldToken ?? bootstrapToken(), caPem, joinTokens: target.existing && plan.kubeadm ? joinTokens(plan, target.existing.dir) : undefined};
+    const secrets = {token: oldToken ?? bootstrapToken(), caPem, joinTokens: target.existing && oldToken ? joinTokens(plan, target.existing.dir) : undefined};
     steps = kubeadmSteps(plan, secrets);
     // A rendered file that comes out as it was counts as kept (its node need not receive it again).
     // Every write settles before a failure is raised, so none lands after the cleanup.
@@ -264,7 +265,7 @@ function changes(plan: Plan, old: Manifest | undefined, written: Set<string>) {
 /**
  * Per joining node, the token its configuration presents: the one its configuration in OUT already
  * holds (so an unchanged configuration stays byte-identical), or, for a node this run adds, a fresh
- * one: the token of \`kubeadm init\` expired 24 hours after it (kubeadm's default TTL).
+ * one: the token of `kubeadm init` expired 24 hours after it (kubeadm's default TTL).
  */
 function joinTokens(plan: Plan, dir: string): Record<string, string> {
   const tokens: Record<string, string> = {};

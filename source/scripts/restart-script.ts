@@ -26,6 +26,28 @@ function readPath(plan: Plan, node: string, component: Component, via: string): 
 
 /** The health check after a restart: what it asks, and the command that asks it on the node. */
 export function healthCheck(plan: Plan, restart: Restart): {what: string; command: string} {
+  return {what: GATE[restart.component](plan, plan.nodes.find(n => n.name === restart.node)!), command: gateCommand(plan, restart)};
+}
+
+const LOCAL_GATE = {
+  'kube-controller-manager': 'healthz on 127.0.0.1:10257, and a holder of the kube-controller-manager lease',
+  'kube-scheduler': 'healthz on 127.0.0.1:10259, and a holder of the kube-scheduler lease',
+  'kubelet': 'the kubelet\'s healthz on 127.0.0.1:10248',
+  'kube-proxy': 'kube-proxy\'s healthz on 127.0.0.1:10256',
+};
+/** What each component's check asks on one node, and (STAGE_GATE) in the title of its stage. */
+const GATE: Record<Component, (plan: Plan, node: {ip: string}) => string> = {
+  'etcd': (_, node) => `etcdctl endpoint health on ${hostPort(node.ip, 2379)} (healthcheck client)`,
+  'kube-apiserver': (plan, node) => `/readyz on ${hostPort(node.ip, plan.spec.apiServer.port)}`,
+  ...Object.fromEntries(Object.entries(LOCAL_GATE).map(([c, text]) => [c, () => text])) as Record<keyof typeof LOCAL_GATE, () => string>,
+};
+const STAGE_GATE: Record<Component, string> = {
+  'etcd': 'etcdctl endpoint health on the member (healthcheck client)',
+  'kube-apiserver': '/readyz on the node\'s own address',
+  ...LOCAL_GATE,
+};
+
+function gateCommand(plan: Plan, restart: Restart): string {
   const node = plan.nodes.find(n => n.name === restart.node)!;
   const adminKubeconfig = plan.kubeconfigs.find(k => k.id === 'admin')?.installs.find(i => i.node === node.name)?.path;
   const leaseHeld = (lease: string) => (adminKubeconfig
@@ -40,23 +62,23 @@ export function healthCheck(plan: Plan, restart: Restart): {what: string; comman
       const etcdctl = `etcdctl --endpoints=https://${hostPort(node.ip, 2379)} --cacert=${ca} --cert=${cert} --key=${key} endpoint health`;
       // kubeadm's etcd runs in a container that has etcdctl and mounts the etcd certificates.
       const command = plan.layout === 'kubeadm' ? `crictl exec $(crictl ps -q --name ^etcd$ --state running | head -n 1) ${etcdctl}` : etcdctl;
-      return {what: `etcdctl endpoint health on ${hostPort(node.ip, 2379)} (healthcheck client)`, command};
+      return command;
     }
     case 'kube-apiserver': {
       const ca = readPath(plan, node.name, 'kube-apiserver', '--client-ca-file');
       const url = `https://${hostPort(node.ip, plan.spec.apiServer.port)}/readyz`;
-      return {what: `${url} answers ok`, command: `curl -fsS --cacert ${ca} ${url}`};
+      return `curl -fsS --cacert ${ca} ${url}`;
     }
     // Their own health endpoints serve a self-signed certificate on localhost (-k is for that
     // alone); the lease says a leader holds the work while the others wait.
     case 'kube-controller-manager':
-      return {what: 'healthz on 127.0.0.1:10257, and a holder of the kube-controller-manager lease', command: `curl -fsSk https://127.0.0.1:10257/healthz${leaseHeld('kube-controller-manager')}`};
+      return `curl -fsSk https://127.0.0.1:10257/healthz${leaseHeld('kube-controller-manager')}`;
     case 'kube-scheduler':
-      return {what: 'healthz on 127.0.0.1:10259, and a holder of the kube-scheduler lease', command: `curl -fsSk https://127.0.0.1:10259/healthz${leaseHeld('kube-scheduler')}`};
+      return `curl -fsSk https://127.0.0.1:10259/healthz${leaseHeld('kube-scheduler')}`;
     case 'kubelet':
-      return {what: 'the kubelet\'s healthz on 127.0.0.1:10248', command: 'curl -fsS http://127.0.0.1:10248/healthz'};
+      return 'curl -fsS http://127.0.0.1:10248/healthz';
     case 'kube-proxy':
-      return {what: 'kube-proxy\'s healthz on 127.0.0.1:10256', command: 'curl -fsS http://127.0.0.1:10256/healthz'};
+      return 'curl -fsS http://127.0.0.1:10256/healthz';
   }
 }
 
@@ -115,8 +137,7 @@ export function restartGroups(plan: Plan, stages: RestartStage[]): {stage: Resta
       if (same) same.nodes.push(restart.node);
       else groups.push({nodes: [restart.node], reads, lines});
     }
-    const gate = healthCheck(plan, stage.restarts[0]!).what.replace(/ on \S+:\d+ /, ' ').replace(/https:\/\/\S+\/readyz answers ok/, '/readyz on its own address answers ok');
-    return {stage, title: STAGE_TITLE[stage.component], gate, groups};
+    return {stage, title: STAGE_TITLE[stage.component], gate: STAGE_GATE[stage.component], groups};
   });
 }
 
