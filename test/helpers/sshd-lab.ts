@@ -86,7 +86,7 @@ export async function startSshdLab(nodes: string[]): Promise<SshdLab> {
   writeFileSync(sshConfig, [
     `Host ${nodes.join(' ')}`, '  HostName 127.0.0.1', `  Port ${port}`,
     `  IdentityFile ${join(work, 'client_key')}`, '  IdentitiesOnly yes', '  StrictHostKeyChecking no',
-    '  UserKnownHostsFile /dev/null', '  LogLevel ERROR', '  BatchMode yes', '  ConnectTimeout 10', '',
+    '  UserKnownHostsFile /dev/null', '  LogLevel ERROR', '  BatchMode yes', '  ConnectTimeout 30', '',
   ].join('\n'));
   const newRoot = join(work, 'root');
   mkdirSync(newRoot);
