@@ -6,6 +6,7 @@ import {planRef} from '../plan/paths.js';
 import type {CertificatePlan, KubeconfigPlan, ServiceAccountPlan} from '../plan/types.js';
 import type {BuildReport} from './index.js';
 import {shellQuote} from '../scripts/shell.js';
+import {restartLines} from '../scripts/restart-script.js';
 
 type Entry<K extends 'certificates' | 'kubeconfigs'> = Manifest[K][number];
 
@@ -69,6 +70,10 @@ export interface Changes {
   newNodes: string[];
   removedNodes: string[];
   nodesToRedistribute: string[];
+  /** kubeadm: the steps of each node this run added (a later join makes its own token first). */
+  joins: {node: string; lines: string[]}[];
+  /** After the copy: what must restart to read the new files, grouped, in order (scripts/restart-script.ts). */
+  restartSteps: string[];
   /** How many CAs OUT holds: never replaced, counted apart from `kept`. */
   authorities: number;
   /** Files OUT held damaged, issued or rendered anew (they are in `changed` too). */
@@ -81,7 +86,11 @@ export interface Changes {
 export function summarizeChanges(report: BuildReport, before: Manifest): Changes {
   const {plan} = report;
   const written = new Set(report.written);
-  const changes: Changes = {new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute, authorities: plan.authorities.length, repaired: report.repaired, usersRepointed: report.usersRepointed, endpoint: plan.endpoint.url};
+  const changes: Changes = {
+    new: [], changed: [], kept: [], removed: [], newNodes: [], removedNodes: [], nodesToRedistribute: report.nodesToRedistribute,
+    restartSteps: restartLines(plan, report.restarts, report.out), joins: [], authorities: plan.authorities.length,
+    repaired: report.repaired, usersRepointed: report.usersRepointed, endpoint: plan.endpoint.url,
+  };
   const oldCerts = new Set(before.certificates.map(c => planRef(c.id, c.node)));
   const oldKubeconfigs = new Set(before.kubeconfigs.map(k => planRef(k.id, k.node)));
   const place = (item: ChangedItem, existed: boolean) =>
@@ -102,6 +111,7 @@ export function summarizeChanges(report: BuildReport, before: Manifest): Changes
   const nodes = new Set(plan.nodes.map(n => n.name));
   changes.newNodes = plan.nodes.map(n => n.name).filter(n => !(n in before.nodes));
   changes.removedNodes = Object.keys(before.nodes).filter(n => !nodes.has(n));
+  changes.joins = report.kubeadmSteps.filter(s => changes.newNodes.includes(s.node));
   return changes;
 }
 
@@ -127,6 +137,10 @@ export function changesReport(changes: Changes, out: string, title: string): str
     '',
   ];
   lines.push(...redistribution(changes.nodesToRedistribute, out));
+  if (changes.joins.length) {
+    lines.push(`# Then join the new nodes, after distribute.sh (also: bash ${shellQuote(out)}/kubeadm-steps.sh NODE):`, ...changes.joins.flatMap(j => [`## ${j.node}`, ...j.lines]));
+  }
+  if (changes.nodesToRedistribute.length) lines.push(...changes.restartSteps);
   return `${lines.join('\n')}\n`;
 }
 

@@ -41,7 +41,7 @@ import {InputError} from '../spec/errors.js';
 import {renderDistributeScript} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
 import {renderComponentFiles} from '../scripts/units.js';
-import {bootstrapToken, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
+import {bootstrapToken, tokenInConfig, kubeadmSteps, renderKubeadmFiles, renderKubeadmStepsScript} from '../scripts/kubeadm-config.js';
 import {kubeletApiAdminRbac} from '../scripts/kubelet-api-rbac.js';
 import {renderMonitoringFiles} from '../scripts/expiry-check.js';
 import {clusterYamlText} from '../spec/load.js';
@@ -50,6 +50,8 @@ import {buildTrustMap} from '../map/build.js';
 import {foldMap} from '../map/fold.js';
 import {renderMapSvg} from '../map/render.js';
 import {sourceFromPlan} from '../map/sources.js';
+import {restartsFor, type RestartStage} from '../plan/restarts.js';
+import {renderRestartScript} from '../scripts/restart-script.js';
 import {checkTarget, type Target} from './target.js';
 import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
@@ -116,6 +118,8 @@ export interface BuildReport {
   repaired: Repaired[];
   /** Users' kubeconfigs (OUT/users/NAME/) rendered anew for a new endpoint or cluster name, around the same certificate and key. */
   usersRepointed: string[];
+  /** What must restart to read the files this run replaced (none on a first generation: nothing runs yet); also OUT/restart.sh. */
+  restarts: RestartStage[];
 }
 
 export interface Repaired {
@@ -187,6 +191,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   const written: string[] = [];
   const usersRepointed: string[] = [];
   let steps: BuildReport['kubeadmSteps'] = [];
+  let restarts: RestartStage[] = [];
   const writer = stagingWriter(staging, plan);
   try {
     const write = (file: {path: string; content: string; secret: boolean}) => {
@@ -205,9 +210,10 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     // What starts each component (hard-way units) and kubeadm's configuration with a bootstrap
     // token and the hash of the CA just made or kept.
     const caPem = material.find(f => f.path === plan.authorities.find(a => a.id === 'ca')!.cert)!.content;
-    // An OUT being updated keeps its bootstrap token, so unchanged kubeadm configurations stay byte-identical.
+    // An OUT being updated keeps its bootstrap token, so unchanged kubeadm configurations stay
+    // byte-identical; a node it adds joins with a token of its own (an OUT with no token had no kubeadm joins yet).
     const oldToken = plan.kubeadm && target.existing ? readToken(join(target.existing.dir, plan.kubeadm.tokenFile)) : undefined;
-    const secrets = {token: oldToken ?? bootstrapToken(), caPem};
+    const secrets = {token: oldToken ?? bootstrapToken(), caPem, joinTokens: target.existing && oldToken ? joinTokens(plan, target.existing.dir) : undefined};
     steps = kubeadmSteps(plan, secrets);
     // A rendered file that comes out as it was counts as kept (its node need not receive it again).
     // Every write settles before a failure is raised, so none lands after the cleanup.
@@ -231,6 +237,8 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       recorded.documents.push(...rotationDocuments(options.rotation.state));
       if (options.rotation.state) Object.assign(recorded, {rotation: options.rotation.state});
     }
+    // Only files that replace others need a restart: on a first generation nothing runs yet.
+    restarts = target.existing ? restartsFor(plan, new Set(written), new Set(Object.keys(target.existing.manifest.nodes ?? {}))) : [];
     const extra: ExtraFile[] = [
       {
         path: 'cluster.yaml', mode: PUBLIC_MODE,
@@ -240,6 +248,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       {path: 'manifest.json', content: `${JSON.stringify(recorded, null, 2)}\n`, mode: PUBLIC_MODE},
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
+      {path: 'restart.sh', content: renderRestartScript(plan, restarts), mode: SCRIPT_MODE},
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
       ...(plan.kubeadm?.kubeletApiRbac ? [{path: plan.kubeadm.kubeletApiRbac, content: kubeletApiAdminRbac(plan), mode: PUBLIC_MODE}] : []),
       {path: TRUST_MAP_FILE, content: await trustMap, mode: PUBLIC_MODE},
@@ -289,6 +298,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     ...(target.existing ? {before: target.existing.manifest} : {}),
     repaired,
     usersRepointed,
+    restarts,
   };
 }
 
@@ -372,6 +382,22 @@ function changes(plan: Plan, old: Manifest | undefined, written: Set<string>) {
   const nodesToRedistribute = plan.nodes.map(n => n.name)
     .filter(node => lost.has(node) || plan.bundles[node]!.some(f => written.has(f.source)));
   return {removed: [...removed].sort(), nodesToRedistribute};
+}
+
+/**
+ * Per joining node, the token its configuration presents: the one its configuration in OUT already
+ * holds (so an unchanged configuration stays byte-identical), or, for a node this run adds, a fresh
+ * one: the token of `kubeadm init` expired 24 hours after it (kubeadm's default TTL).
+ */
+function joinTokens(plan: Plan, dir: string): Record<string, string> {
+  const tokens: Record<string, string> = {};
+  for (const config of plan.kubeadm!.configs) {
+    if (config.kind !== 'join-worker' && config.kind !== 'join-control-plane') continue;
+    let text: string | undefined;
+    try { text = readFileSync(join(dir, config.file), 'utf8'); } catch { text = undefined; }
+    tokens[config.node] = (text !== undefined ? tokenInConfig(text) : undefined) ?? bootstrapToken();
+  }
+  return tokens;
 }
 
 /** A bootstrap token kubepki wrote earlier, if it is still one. */

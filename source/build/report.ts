@@ -104,7 +104,7 @@ function fullReport(report: BuildReport): string {
     `cd ${out}`,
     ...groups.flatMap(g => [`## ${g.title}`, ...g.checks.map(checkCommand)]),
     '',
-    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...], which backs up each file it replaces; --help for options). By hand, node by node (these lines replace files without a backup):`,
+    `# Distribute (all of them: bash ${out}/distribute.sh [NODE...]; --help for options). By hand, node by node, the same steps: a private copy on the node, each file installed with its mode, a file it replaces backed up first as FILE.kubepki-<UTC time>.bak:`,
     ...distributionCommands(plan).flatMap(d => [`## ${d.node}`, ...d.lines]),
     '',
     ...(report.kubeadmSteps.length ? [

@@ -24,7 +24,7 @@ export interface Target {
 }
 
 /** The files kubepki writes besides those the manifest lists. */
-const OWN_FILES = ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', STAGING_MARKER];
+const OWN_FILES = ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'restart.sh', STAGING_MARKER];
 
 /** Every file under `dir` that the old manifest does not account for (symbolic links included). */
 export function foreignFiles(dir: string, manifest: Manifest): string[] {

@@ -22,13 +22,6 @@ export interface RenewOptions {
   newKeys: boolean;
 }
 
-/** Components read their certificates when they start: what to restart once the files are copied. */
-function restartAdvice(layout: string): string {
-  return layout === 'hard-way'
-    ? 'Components read their certificates when they start: once copied, restart the units that use them on those nodes (systemctl restart kube-apiserver, and the others named in the list).'
-    : 'Components read their certificates when they start: once copied, restart those that use them, as kubeadm certs renew says (kube-apiserver, kube-controller-manager, kube-scheduler and etcd: move their manifests out of /etc/kubernetes/manifests and back; the kubelet: systemctl restart kubelet).';
-}
-
 export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
   const {out, names} = options;
   let hours: number | undefined;
@@ -75,7 +68,7 @@ export async function runRenew(io: Io, options: RenewOptions): Promise<number> {
       keptLine(changes),
       '',
       ...redistribution(changes.nodesToRedistribute, report.out),
-      ...(changes.nodesToRedistribute.length ? [restartAdvice(plan.layout)] : []),
+      ...(changes.nodesToRedistribute.length ? changes.restartSteps : []),
     ].join('\n').concat('\n'));
     return EXIT.ok;
   } catch (error) {

@@ -19,6 +19,7 @@ import {specFromFile} from '../spec/load.js';
 import {KEY_LABELS} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
 import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
+import {restartLines} from '../scripts/restart-script.js';
 import {Interrupts} from './interrupts.js';
 
 export const ROTATABLE: readonly AuthorityId[] = ['ca', 'etcd-ca', 'front-proxy-ca'];
@@ -140,10 +141,10 @@ async function startBuild(io: Io, out: string, plan: Plan, name: string | undefi
     state,
     basedOn: undefined,
   };
-  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state, authority.why.readBy.filter(r => !r.includes('signing')))};
+  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state)};
 }
 
-function startReport(build: BuildReport, state: RotationState, readers: string[]): string {
+function startReport(build: BuildReport, state: RotationState): string {
   const {plan} = build;
   const out = build.out;
   const written = new Set(build.written);
@@ -163,7 +164,8 @@ function startReport(build: BuildReport, state: RotationState, readers: string[]
       : `The controller-manager must keep signing with the old CA alone: its signer refuses a file with two certificates, and kubeadm points --cluster-signing-cert-file at ca.crt, now the bundle. Before restarting it, set --cluster-signing-cert-file=${state.signing.installs[0]!.path} in /etc/kubernetes/manifests/kube-controller-manager.yaml on each control-plane node (the workaround of the Kubernetes task page "Manual Rotation of CA Certificates"); --root-ca-file keeps ca.crt, the bundle.`] : []),
     '',
     ...redistribution(build.nodesToRedistribute, out),
-    `Then restart what reads the changed trust files (each reads them when it starts): ${readers.join('; ')}; and every component whose kubeconfig changed. (The restart steps, in order with health gates, are not printed by kubepki yet.)`,
+    // The restart steps come from the plan's readers of the files this phase wrote (scripts/restart-script.ts), as after renew.
+    ...restartLines(plan, build.restarts, out),
     `Next: kubepki rotate ${shellQuote(out)} status. The next phases (issue, finish) are not built yet; to go back to the old CA alone: kubepki rotate ${shellQuote(out)} abort.`,
   ].join('\n').concat('\n');
 }
@@ -184,7 +186,8 @@ async function abortBuild(out: string, plan: Plan): Promise<Phase> {
       `Aborted the rotation of CA ${state.authority} in ${build.out}: every trust file holds the old CA alone again, and the new CA (${state.new.subject}) is gone.`,
       '',
       ...redistribution(build.nodesToRedistribute, build.out),
-      `Then restart what reads those trust files, as after start${state.signing && plan.layout === 'kubeadm' ? `; the controller-manager's --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes)` : ''}.`,
+      ...(state.signing && plan.layout === 'kubeadm' ? [`Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`] : []),
+      ...restartLines(plan, build.restarts, build.out),
     ].join('\n').concat('\n'),
   };
 }

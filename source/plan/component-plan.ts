@@ -8,7 +8,7 @@ import {
   type Component, type Reader,
 } from './components.js';
 import type {Audience} from './layouts.js';
-import type {ComponentPlan, Install} from './types.js';
+import type {ComponentPlan, ComponentRead, Install} from './types.js';
 
 /** One reader of one planned file, with where that file is placed. */
 export interface ReadFile {
@@ -32,12 +32,41 @@ const AUDIENCE: Record<Component, Audience> = {
 /** Master-copy folder of the rendered units and config files (not secret: paths and flags only). */
 export const componentsDir = (node: string) => `components/${node}`;
 
-function pathOn(read: ReadFile, node: NodeSpec, component: Component): string {
+/** Where `node` has the file `read` names for `component` (its own audience's copy first); undefined when it has none. */
+function placedOn(read: ReadFile, node: NodeSpec, component: Component): string | undefined {
   const here = read.placed.filter(p => p.installs.some(i => i.node === node.name));
   const chosen = here.find(p => p.on === AUDIENCE[component]) ?? here[0];
-  const install = chosen?.installs.find(i => i.node === node.name);
-  if (!install) throw new Error(`catalog error: ${component} on ${node.name} reads ${read.item} (${read.reader.flag}), which ${node.name} does not receive`);
-  return install.path;
+  return chosen?.installs.find(i => i.node === node.name)?.path;
+}
+
+function pathOn(read: ReadFile, node: NodeSpec, component: Component): string {
+  const path = placedOn(read, node, component);
+  if (path === undefined) throw new Error(`catalog error: ${component} on ${node.name} reads ${read.item} (${read.reader.flag}), which ${node.name} does not receive`);
+  return path;
+}
+
+/**
+ * Every file each component reads on each node, from the same readers the units are made from:
+ * what must restart when a file changes (plan/restarts.ts). In the kubeadm layout a reader whose
+ * file a node does not receive from kubepki (kubeadm makes it there) is left out; in the hard-way
+ * layout the units and config files themselves are read too (by systemd and the component).
+ */
+export function componentReads(spec: ClusterSpec, reads: ReadFile[], components: ComponentPlan[]): ComponentRead[] {
+  const table: ComponentRead[] = [];
+  for (const node of spec.nodes) {
+    for (const component of COMPONENTS) {
+      if (!runsOn(component, spec, node)) continue;
+      for (const read of reads) {
+        if (read.reader.component !== component || (read.owner !== null && read.owner !== node.name)) continue;
+        const path = placedOn(read, node, component);
+        if (path !== undefined) table.push({node: node.name, component, source: read.source, path, via: read.reader.flag});
+      }
+    }
+  }
+  for (const c of components) {
+    for (const f of c.files) table.push({node: c.node, component: c.component, source: f.source, path: f.target, via: f === c.files[0] ? 'unit' : 'config'});
+  }
+  return table;
 }
 
 function setField(target: Record<string, unknown>, dotted: string, value: unknown) {

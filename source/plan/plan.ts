@@ -7,7 +7,7 @@ import {
   forContext, forLayout, type IdentityContext,
 } from './catalog.js';
 import {LAYOUT_FILES, type Audience, type LayoutFiles, type Placement, type TrustSlot} from './layouts.js';
-import {planComponents, type ReadFile} from './component-plan.js';
+import {componentReads, planComponents, type ReadFile} from './component-plan.js';
 import {bundlePath, planRef, nodeDir} from './paths.js';
 import {collectNames} from './sans.js';
 import {controlPlaneKubeletLocal, kubeadmApiVersion, kubeletApiAdminBinding, newerReleaseWarning} from './releases.js';
@@ -253,6 +253,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
     kubeconfigs,
     serviceAccount,
     components,
+    reads: componentReads(spec, reads, components),
     bundles,
     warnings: [...warningsFor(spec), ...longCommonNames(certificates)],
     // The service-accounts certificate (hard-way) is made for the service-account key: no key of its own.

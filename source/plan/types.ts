@@ -123,6 +123,18 @@ export interface ComponentPlan {
   files: {source: string; target: string}[];
 }
 
+/** One file one component reads on one node: the table restart steps are derived from (plan/restarts.ts). */
+export interface ComponentRead {
+  node: string;
+  component: import('./components.js').Component;
+  /** The master copy, relative to OUT. */
+  source: string;
+  /** Where the node has it. */
+  path: string;
+  /** The flag or config field that names it (`--tls-cert-file`, `tlsCertFile`), or `unit` / `config` for the rendered unit and config file. */
+  via: string;
+}
+
 /** One file a node receives: a copy of `source` (relative to OUT) placed at absolute `target`. */
 export interface BundleFile {
   source: string;
@@ -160,6 +172,8 @@ export interface Plan {
   kubeconfigs: KubeconfigPlan[];
   serviceAccount: ServiceAccountPlan;
   components: ComponentPlan[];
+  /** Which component reads which file on which node (both layouts). */
+  reads: ComponentRead[];
   bundles: Record<string, BundleFile[]>;
   monitoring?: MonitoringPlan;
   warnings: string[];

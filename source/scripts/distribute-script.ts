@@ -4,6 +4,9 @@ import {bundleDir} from '../plan/paths.js';
 import {sshWarning} from '../plan/plan.js';
 import {shellQuote} from './shell.js';
 
+/** distribute.sh's default: how many nodes it copies to at once. */
+export const DEFAULT_PARALLEL = 10;
+
 /** Keys and kubeconfigs (which hold keys) 0600; certificates, public keys, units 0644. */
 const modeOf = (f: BundleFile) => (f.secret ? '0600' : '0644');
 
@@ -51,7 +54,7 @@ export function renderDistributeScript(plan: Plan): string {
   local target="$user@${node.name}" root
   root=$(root_for ${q(node.name)})
   echo "== ${node.name} (${node.roles.join(', ')}): ${files.length} files"
-  make_tmp "$target"
+  make_tmp "$target" || return 1
   if ! scp -rp "\${opts[@]}" ${q(bundleDir(node.name))} "$target:$tmp/"; then
     ssh "\${opts[@]}" "$target" "rm -rf -- $tmp" </dev/null
     return 1
@@ -74,6 +77,11 @@ STEPS
     '                     (stage into an image: --root /srv/images/{node})',
     '  -F FILE, -i FILE, -o OPTION, -J HOST   passed to ssh and scp as they are',
     '  -n, --dry-run      print the commands and the files to install instead of running them',
+    `  -P, --parallel N   copy to N nodes at once (default ${DEFAULT_PARALLEL}); each node\'s output is`,
+    '                     printed when it is done, and kept in a log when it failed',
+    '  --only NODE        ship only this node (repeat for more; the same as naming it)',
+    '',
+    'It ends naming the nodes that failed and the command that retries only those.',
     '',
     'Each node\'s bundle is copied into a private directory on the node (mktemp -d, mode 0700),',
     'then each file is installed from there with install(1): keys and kubeconfigs 0600, the',
@@ -100,16 +108,20 @@ sudo=${sudo ? '1' : '""'}
 root_template=""
 opts=()
 selected=()
+passed=()
 dry=""
+parallel=${DEFAULT_PARALLEL}
 usage() { sed -n '2,${header.length + 1}p' "$self" | sed 's/^# \\{0,1\\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
-    -u|--user) user=\${2:?--user needs a value}; shift 2 ;;
-    --sudo) sudo=1; shift ;;
-    --no-sudo) sudo=""; shift ;;
-    --root) root_template=\${2:?--root needs a directory}; shift 2 ;;
-    -F|-i|-o|-J) opts+=("$1" "\${2:?$1 needs a value}"); shift 2 ;;
+    -u|--user) user=\${2:?--user needs a value}; passed+=("$1" "$2"); shift 2 ;;
+    --sudo) sudo=1; passed+=("$1"); shift ;;
+    --no-sudo) sudo=""; passed+=("$1"); shift ;;
+    --root) root_template=\${2:?--root needs a directory}; passed+=("$1" "$2"); shift 2 ;;
+    -F|-i|-o|-J) opts+=("$1" "\${2:?$1 needs a value}"); passed+=("$1" "$2"); shift 2 ;;
     -n|--dry-run) dry=1; shift ;;
+    -P|--parallel) parallel=\${2:?--parallel needs a number}; shift 2 ;;
+    --only) selected+=("\${2:?--only needs a node}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "distribute.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) selected+=("$1"); shift ;;
@@ -163,37 +175,73 @@ for node in "\${selected[@]}"; do
     *) echo "distribute.sh: unknown node $node (known: \${all[*]})" >&2; exit 2 ;;
   esac
 done
-for node in "\${selected[@]}"; do
-  for i in "\${!all[@]}"; do
-    if [ "\${all[$i]}" = "$node" ]; then "ship_$i"; fi
+case $parallel in ''|*[!0-9]*|0) echo "distribute.sh: --parallel needs a positive number" >&2; exit 2 ;; esac
+index_of() { local i; for i in "\${!all[@]}"; do if [ "\${all[$i]}" = "$1" ]; then echo "$i"; fi; done; }
+if [ -n "$dry" ]; then
+  for node in "\${selected[@]}"; do "ship_$(index_of "$node")"; done
+  echo "distribute.sh: dry run for \${#selected[@]} node(s): nothing was copied"
+  exit 0
+fi
+# N nodes at a time, each into its own log; a node's output is printed when it is done.
+logs=$(mktemp -d "\${TMPDIR:-/tmp}/distribute-logs.XXXXXX")
+pids=()
+batch=()
+failed=()
+shipped=0
+collect() {
+  local k node
+  for k in "\${!pids[@]}"; do
+    node=\${batch[$k]}
+    if wait "\${pids[$k]}"; then
+      shipped=$((shipped + 1))
+      cat "$logs/$node.log"
+    else
+      failed+=("$node")
+      cat "$logs/$node.log"
+      echo "   $node: FAILED (log: $logs/$node.log)"
+    fi
   done
+  pids=()
+  batch=()
+}
+for node in "\${selected[@]}"; do
+  "ship_$(index_of "$node")" </dev/null >"$logs/$node.log" 2>&1 &
+  pids+=($!)
+  batch+=("$node")
+  if [ \${#pids[@]} -ge "$parallel" ]; then collect; fi
 done
-if [ -n "$dry" ]; then echo "distribute.sh: dry run for \${#selected[@]} node(s): nothing was copied"
-else echo "distribute.sh: shipped \${#selected[@]} node(s)"; fi
+collect
+if [ \${#failed[@]} -gt 0 ]; then
+  echo "distribute.sh: shipped $shipped of \${#selected[@]} node(s); failed: \${failed[*]} (logs in $logs)" >&2
+  echo "distribute.sh: retry only those: bash $self$(printf ' %q' "\${passed[@]}")$(printf ' --only %q' "\${failed[@]}")" >&2
+  exit 1
+fi
+rm -rf -- "$logs"
+echo "distribute.sh: shipped \${#selected[@]} node(s)"
 `;
 }
 
 /**
  * The commands a person would type for each node (generate --verbose, the wizard and plain mode
- * print them): the same private copy and install as distribute.sh, without its backups.
+ * print them): distribute.sh's own sequence for that node, to paste: a private copy on the node,
+ * each file installed from it with its mode, a different file it replaces backed up first
+ * (FILE.kubepki-<UTC time>.bak), and the private copy removed.
  */
 export function distributionCommands(plan: Plan): {node: string; lines: string[]}[] {
   const {user, sudo} = plan.spec.ssh;
   return plan.nodes.map(node => {
     const {files, dirs} = installSteps(plan, node.name);
     const target = `${user}@${node.name}`;
-    const own = sudo ? '-o 0 -g 0 ' : ''; // as root, install makes root the owner anyway
-    const stage = `$TMP/${node.name}`;
-    const install = [
-      `mkdir -p -m 0700 ${dirs.join(' ')}`,
-      ...files.map(f => `install ${own}-m ${modeOf(f)} ${stage}${f.target} ${f.target}`),
-    ].join(' && ');
     return {
       node: node.name,
       lines: [
         `TMP=$(ssh ${target} mktemp -d)`,
         `scp -rp ${shellQuote(bundleDir(node.name))} "${target}:$TMP/"`,
-        `ssh ${target} "${sudo ? `sudo -n sh -c '${install}'` : install}; rm -rf $TMP"`,
+        `ssh ${target} "${sudo ? 'sudo -n ' : ''}bash -s -- $TMP/${node.name} '' $(date -u +%Y%m%dT%H%M%SZ); rc=\\$?; rm -rf -- $TMP; exit \\$rc" <<'STEPS'`,
+        ...INSTALLER.split('\n'),
+        ...dirs.map(d => `dir ${shellQuote(d)}`),
+        ...files.map(f => `put ${modeOf(f)} ${shellQuote(f.target)}`),
+        'STEPS',
       ],
     };
   });

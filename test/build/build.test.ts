@@ -24,7 +24,7 @@ describe('buildCluster', () => {
       ...plan.kubeconfigs.map(k => k.file), plan.serviceAccount.key, plan.serviceAccount.publicKey,
       ...plan.components.flatMap(c => c.files.map(f => f.source)),
       ...(plan.kubeadm ? [plan.kubeadm.tokenFile, ...plan.kubeadm.configs.map(k => k.file), 'kubeadm-steps.sh'] : []),
-      'cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'trust-map.svg',
+      'cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'restart.sh', 'trust-map.svg',
     ];
     expect(report.written).toEqual([...planned].sort());
     expect(report.kept).toEqual([]);
@@ -76,7 +76,9 @@ describe('buildCluster with only: what an update and a renewal are made of', () 
     const after = snapshot(out);
     const apiserver = plan.certificates.find(c => c.ref === 'apiserver')!;
     const copies = Object.values(plan.bundles).flat().filter(f => f.source === apiserver.cert || f.source === apiserver.key).map(f => f.path);
-    expect(differing(before, after)).toEqual([apiserver.cert, apiserver.key, ...copies, ...CHANGED_EVERY_RUN].sort());
+    // restart.sh now holds this renewal's restarts: kube-apiserver alone, on each control-plane node.
+    expect(differing(before, after)).toEqual([apiserver.cert, apiserver.key, ...copies, 'restart.sh', ...CHANGED_EVERY_RUN].sort());
+    expect(report.restarts.map(s => [s.component, s.restarts.map(r => r.node)])).toEqual([['kube-apiserver', ['cp1', 'cp2']]]);
     // Scripts and the trust map are rewritten every run (byte-identical here, as differing() shows); cluster.yaml is kept.
     expect(report.written.filter(p => !['cluster.yaml', ...CHANGED_EVERY_RUN].includes(p) && !p.endsWith('.sh') && p !== 'trust-map.svg')).toEqual([apiserver.cert, apiserver.key].sort());
     expect(report.kept).toContain(plan.serviceAccount.key);

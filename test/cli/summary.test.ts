@@ -72,7 +72,7 @@ describe('generate output', () => {
     expect(all).toBe(total);
     expect(lines.filter(l => l.startsWith('openssl verify ') || l.startsWith('diff <(')).length).toBe(openssl);
     // The hand-run lines use install, which keeps no copy of what it replaces: said before them.
-    expect(verbose.stdout).toMatch(/distribute\.sh \[NODE\.\.\.\], which backs up each file it replaces; .*these lines replace files without a backup\):\n## cp1\n/);
+    expect(verbose.stdout).toMatch(/distribute\.sh \[NODE\.\.\.\]; --help for options\)\. By hand, node by node, the same steps: .*backed up first as FILE\.kubepki-<UTC time>\.bak:\n## cp1\n/);
   });
 
   it('hard-way: then start them, one systemctl line per kind of node, and the RBAC line; as long for 3+500 as for 3+4', () => {

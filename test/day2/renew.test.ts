@@ -47,8 +47,8 @@ describe('renew', () => {
     expect(r.stdout).toContain(`\n  ${'apiserver'.padEnd(36)} valid until ${minute(after.get('pki/apiserver.crt')!)} (was ${minute(before.get('pki/apiserver.crt')!)})\n`);
     expect(r.stdout).toContain('Kept byte-identical: ');
     expect(r.stdout).toMatch(/, and the 3 CAs \(never replaced\)\n/);
-    // Components read certificates at start: the advice to restart them follows the copy line.
-    expect(r.stdout).toMatch(/distribute\.sh cp1 cp2\nComponents read their certificates when they start: once copied, restart those that use them, as kubeadm certs renew says/);
+    // Components read certificates at start: the restart steps (kube-apiserver alone) follow the copy line.
+    expect(r.stdout).toMatch(/distribute\.sh cp1 cp2\n# Then restart what reads the changed files, and only that[^\n]*\n## 1\. kube-apiserver, one node at a time/);
     expect(r.stdout).toMatch(/bash .*distribute\.sh cp1 cp2\n/);
     expect(kubepki(['verify', out]).status).toBe(0);
 

@@ -1,17 +1,13 @@
-// distribute.sh for real: sshd on 127.0.0.1, every node name mapped to it by an ssh config passed
-// through the script, each node staged into its own directory with --root.
-// sshd runs in a mount namespace of its own, chrooted into a tmpfs root (mode 0755: this machine's
-// / is 0700, which no other user may cross) holding the host's /usr, /etc, /tmp, /var, /dev, /proc
-// and /run, where copies of /etc/passwd, /etc/group, /etc/shadow and /etc/sudoers bind-mounted
-// over the real ones add a user that exists only there (kubepki-ssh, passwordless sudo). The
-// host's files and users are never changed; the mounts end with sshd.
+// distribute.sh for real, on the sshd lab (test/helpers/sshd-lab.ts): every node name mapped to
+// one sshd on 127.0.0.1 by an ssh config passed through the script, each node staged into its own
+// directory with --root.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
-import {connect} from 'node:net';
+import {existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {userInfo} from 'node:os';
 import {join, relative} from 'node:path';
-import {generated, specFor, specWith, tempDir} from '../helpers/cluster.js';
-import {freePort, requireCommand, start, waitFor, type Started} from '../helpers/processes.js';
+import {generated, specFor, specWith} from '../helpers/cluster.js';
+import {freePort, requireCommand, type Started} from '../helpers/processes.js';
+import {SANDBOX_USER, startSshdLab, type SshdLab} from '../helpers/sshd-lab.js';
 import {run} from '../helpers/run.js';
 import type {Manifest} from '../../source/output/manifest.js';
 
@@ -23,107 +19,33 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-/** The sandbox's user: a name and an id no account on this machine has. */
-const SANDBOX_USER = 'kubepki-ssh';
-function freeId(file: string, from: number): number {
-  const taken = new Set(readFileSync(file, 'utf8').split('\n').map(l => Number(l.split(':')[2])));
-  let id = from;
-  while (taken.has(id)) id++;
-  return id;
-}
-
 describe('distribute.sh over real ssh', () => {
   let out: Awaited<ReturnType<typeof generated>>;
   let manifest: Manifest;
   let sshd: Started;
   let sshConfig: string;
   let work: string;
-  let shared: ReturnType<typeof tempDir>;
+  let shared: {path: string};
   let uid: number;
+  let lab: SshdLab;
 
   beforeAll(async () => {
-    const sshdPath = requireCommand('sshd', 'openssh-server');
-    const keygen = requireCommand('ssh-keygen', 'openssh-client');
-    requireCommand('scp', 'openssh-client');
-    requireCommand('sudo', 'sudo');
-    const unshare = requireCommand('unshare', 'util-linux');
     out = await generated(specFor('kubeadm', 'kubeadm'));
     manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
-    work = join(out.dir, '..', 'ssh');
-    mkdirSync(work, {mode: 0o700});
-    // What the sandbox user must reach (its home, its authorized keys, its stage) lies outside
-    // the 0700 work directory.
-    shared = tempDir('kubepki-ssh-shared-');
-    chmodSync(shared.path, 0o755);
-    uid = Math.max(freeId('/etc/passwd', 20000), freeId('/etc/group', 20000));
-    const home = join(shared.path, 'home');
-    mkdirSync(home, {mode: 0o700});
-    chownSync(home, uid, uid);
-    for (const key of ['host_key', 'client_key']) {
-      const r = run(keygen, ['-q', '-t', 'ed25519', '-N', '', '-f', join(work, key)]);
-      expect(r.status, r.stderr).toBe(0);
-    }
-    const keys = join(shared.path, 'authorized_keys');
-    mkdirSync(keys, {mode: 0o755});
-    for (const [name, owner] of [[userInfo().username, userInfo().uid], [SANDBOX_USER, uid]] as const) {
-      writeFileSync(join(keys, name), readFileSync(join(work, 'client_key.pub')), {mode: 0o600});
-      chownSync(join(keys, name), owner, owner);
-    }
-    // The namespace's account files: the host's, plus the sandbox user.
-    const etc = join(work, 'etc');
-    mkdirSync(etc);
-    const add = (file: string, line: string, mode: number) => {
-      writeFileSync(join(etc, file), `${readFileSync(`/etc/${file}`, 'utf8').trimEnd()}\n${line}\n`, {mode});
-      chmodSync(join(etc, file), mode);
-    };
-    add('passwd', `${SANDBOX_USER}:x:${uid}:${uid}:kubepki test:${home}:/bin/bash`, 0o644);
-    add('group', `${SANDBOX_USER}:x:${uid}:`, 0o644);
-    add('shadow', `${SANDBOX_USER}:*:20000:0:99999:7:::`, 0o640);
-    writeFileSync(join(etc, 'sudoers'), `Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n${SANDBOX_USER} ALL=(root) NOPASSWD: ALL\n`, {mode: 0o440});
-    chmodSync(join(etc, 'sudoers'), 0o440);
-    mkdirSync('/run/sshd', {recursive: true, mode: 0o755}); // sshd's privilege-separation directory
-    const port = await freePort();
-    writeFileSync(join(work, 'sshd_config'), [
-      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(work, 'host_key')}`,
-      `AuthorizedKeysFile ${keys}/%u`, `PidFile ${join(work, 'sshd.pid')}`,
-      'StrictModes no', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no',
-      'PermitRootLogin prohibit-password', 'Subsystem sftp internal-sftp', '',
-    ].join('\n'));
-    sshConfig = join(work, 'ssh_config');
-    writeFileSync(sshConfig, [
-      `Host ${Object.keys(manifest.nodes).join(' ')}`, '  HostName 127.0.0.1', `  Port ${port}`,
-      `  IdentityFile ${join(work, 'client_key')}`, '  IdentitiesOnly yes', '  StrictHostKeyChecking no',
-      '  UserKnownHostsFile /dev/null', '  LogLevel ERROR', '  BatchMode yes', '  ConnectTimeout 10', '',
-    ].join('\n'));
-    const newRoot = join(work, 'root');
-    mkdirSync(newRoot);
-    const sandbox = [
-      'set -eu', 'new=$1 etc=$2', 'shift 2',
-      'mount -t tmpfs -o mode=0755 kubepki-sshd "$new"',
-      'for d in usr etc tmp dev proc run var; do mkdir "$new/$d"; done',
-      'for d in usr etc tmp var; do mount --bind "/$d" "$new/$d"; done',
-      'for d in dev proc run; do mount --rbind "/$d" "$new/$d"; done',
-      'for l in bin sbin lib lib64; do if [ -L "/$l" ]; then ln -s "$(readlink "/$l")" "$new/$l"; fi; done',
-      'for f in passwd group shadow sudoers; do mount --bind "$etc/$f" "$new/etc/$f"; done',
-      'exec chroot "$new" "$@"',
-    ].join('\n');
-    // unshare, sh and chroot exec sshd: the PID started is sshd's, stopped by PID.
-    sshd = start(unshare, ['--mount', '--propagation', 'private', 'sh', '-c', sandbox, 'sandbox', newRoot, etc, sshdPath, '-D', '-e', '-f', join(work, 'sshd_config')]);
-    await waitFor('sshd to listen', () => new Promise<boolean>(resolve => {
-      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
-      socket.on('error', () => resolve(false));
-    }), 15_000).catch(error => { throw new Error(`${error.message}\n${sshd.output()}`); });
+    lab = await startSshdLab(Object.keys(manifest.nodes));
+    ({sshConfig, work, sshd, uid} = lab);
+    shared = {path: lab.shared};
   });
 
   afterAll(async () => {
-    await sshd?.stop();
+    await lab?.stop();
     out?.remove();
-    shared?.remove();
   });
 
   const distribute = (stage: string, nodes: string[], options: string[] = ['--user', userInfo().username], dir = out.dir) => run('bash', [
     join(dir, 'distribute.sh'), '-F', sshConfig, ...options, '--root', `${stage}/{node}`, ...nodes,
-  ], {cwd: '/', timeout: 120_000});
+  // A failed node's log is kept in TMPDIR: here, the lab's own directory.
+  ], {cwd: '/', timeout: 120_000, env: {...process.env, TMPDIR: work}});
 
   const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -218,6 +140,53 @@ describe('distribute.sh over real ssh', () => {
     const bare = run('bash', [join(out.dir, 'distribute.sh'), '--dry-run', '--user', SANDBOX_USER, 'worker2'], {cwd: '/'});
     expect(bare.status).toBe(0);
     expect(bare.stderr).toMatch(/warning: kubepki-ssh is not root and sudo is off/);
+  });
+
+  it('--parallel at 12 nodes: every bundle with its modes; an unreachable node is named, and the printed --only line retries it alone', async () => {
+    const big = await generated(specWith(c => {
+      c.pki.key = 'ecdsa-p256';
+      c.nodes = [
+        ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `192.168.56.${20 + i}`, roles: ['control-plane', 'etcd']})),
+        ...Array.from({length: 9}, (_, i) => ({name: `worker${i + 1}`, ip: `192.168.56.${30 + i}`, roles: ['worker']})),
+      ];
+    }));
+    try {
+      const names = big.plan.nodes.map(n => n.name);
+      const closed = await freePort();
+      const labConfig = join(work, 'ssh_config_12');
+      // worker5 first points at a port nothing listens on (ssh takes the first value it finds).
+      const write = (down?: string) => writeFileSync(labConfig, [
+        ...(down ? [`Host ${down}`, `  Port ${closed}`, ''] : []),
+        readFileSync(sshConfig, 'utf8').replace(/^Host .*$/m, `Host ${names.join(' ')}`),
+      ].join('\n'));
+      write('worker5');
+      const stage = join(work, 'stage-12');
+      const distribute12 = (extra: string[]) => run('bash', [join(big.dir, 'distribute.sh'), '-F', labConfig, '--user', userInfo().username, '--root', `${stage}/{node}`, ...extra], {cwd: '/', timeout: 300_000, env: {...process.env, TMPDIR: work}});
+      const r = distribute12(['--parallel', '4']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/shipped 11 of 12 node\(s\); failed: worker5 \(logs in (\S+)\)/);
+      const logs = /logs in (\S+)\)/.exec(r.stderr)![1]!;
+      expect(readFileSync(join(logs, 'worker5.log'), 'utf8')).toMatch(/== worker5/);
+      const retry = /retry only those: (.*)$/m.exec(r.stderr)![1]!;
+      expect(retry).toContain('--only worker5');
+      expect(readdirSync(stage).sort()).toEqual(names.filter(n => n !== 'worker5').sort());
+      // worker5 is reachable again: the printed line, as it is, ships it alone.
+      write();
+      const again = run('bash', ['-c', retry], {cwd: '/', timeout: 120_000});
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/shipped 1 node\(s\)/);
+      expect(again.stdout).toMatch(/^== worker5 /m);
+      const bundles = JSON.parse(readFileSync(join(big.dir, 'manifest.json'), 'utf8')).nodes as Manifest['nodes'];
+      for (const [node, info] of Object.entries(bundles)) {
+        expect(filesUnder(join(stage, node)), node).toEqual(info.files.map(f => f.path).sort());
+        for (const f of info.files) {
+          const st = statSync(join(stage, node, f.path));
+          expect([st.uid, st.mode & 0o777], `${node}:${f.path}`).toEqual([userInfo().uid, f.secret ? 0o600 : 0o644]);
+        }
+      }
+    } finally {
+      big.remove();
+    }
   });
 
   it('the scripts pass shellcheck', () => {

@@ -83,7 +83,8 @@ describe('ssh.sudo in the config', () => {
     expect(withSudo.stdout).not.toMatch(/warning/);
     expect(withSudo.stdout).toContain('as admin over ssh, installed with sudo');
     const verbose = kubepki(['generate', '--config', config({user: 'admin', sudo: true}), '--out', join(tmp.path, 'admin-sudo-verbose'), '--verbose']);
-    expect(verbose.stdout).toMatch(/^ssh admin@worker1 "sudo -n sh -c 'mkdir -p -m 0700 [^']* && install -o 0 -g 0 -m 0600 \$TMP\/worker1\/var\/lib\/kubelet\/pki\/kubelet\.key \/var\/lib\/kubelet\/pki\/kubelet\.key[^']*'; rm -rf \$TMP"$/m);
+    expect(verbose.stdout).toMatch(/^ssh admin@worker1 "sudo -n bash -s -- \$TMP\/worker1 '' [^"]*; rm -rf -- \$TMP; exit \\\$rc" <<'STEPS'$/m);
+    expect(verbose.stdout).toMatch(/^put 0600 \/var\/lib\/kubelet\/pki\/kubelet\.key$/m);
     const sudoDry = run('bash', [join(sudoOut, 'distribute.sh'), '--dry-run', 'worker1'], {cwd: '/'});
     expect(sudoDry.stderr).toBe('');
     expect(sudoDry.stdout).toMatch(/^ssh admin@worker1 sudo -n bash -s -- /m);

@@ -91,7 +91,7 @@ describe('--plain', () => {
     expect(plain).toContain(`generating keys ${built!.keyCount}/${built!.keyCount}`);
     expect(plain).toMatch(/openssl verify -CAfile pki\/etcd\/ca\.crt -purpose sslclient pki\/apiserver-etcd-client\.crt/);
     expect(plain).toContain('scp -rp nodes/worker1 "root@worker1:$TMP/"');
-    expect(plain).toMatch(/install -m 0600 \$TMP\/worker1\/var\/lib\/kubelet\/pki\/kubelet\.key \/var\/lib\/kubelet\/pki\/kubelet\.key/);
+    expect(plain).toMatch(/^put 0600 \/var\/lib\/kubelet\/pki\/kubelet\.key$/m);
     expect(inspectDirectory(join(tmp.path, 'plain-out')).filter(f => !f.ok)).toEqual([]);
   });
 });
