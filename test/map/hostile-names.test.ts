@@ -4,7 +4,7 @@
 // format must stay well-formed and print names escaped, as inspect's own report does.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {execFileSync} from 'node:child_process';
-import {chmodSync, renameSync} from 'node:fs';
+import {chmodSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {XMLValidator} from 'fast-xml-parser';
 import {inspectPaths} from '../../source/inspect/inspect.js';
@@ -13,6 +13,7 @@ import {renderMapDot, renderMapMermaid, renderMapSvg, renderMapText} from '../..
 import {sourceFromInspect} from '../../source/map/sources.js';
 import type {TrustMap} from '../../source/map/types.js';
 import {tempDir} from '../helpers/cluster.js';
+import {kubepki} from '../helpers/run.js';
 
 const tmp = tempDir('kubepki-map-hostile-');
 afterAll(() => tmp.remove());
@@ -74,4 +75,32 @@ describe('a map of names taken from files', () => {
     expect(mermaid).not.toMatch(/[\u001b]/);
     await expect(mermaidParse(mermaid)).resolves.toMatchObject({diagramType: 'flowchart-v2'});
   });
+});
+
+describe('kubepki map on a directory with a hostile name', () => {
+  it('the title, the file --out names and the refusals print the names escaped; the SVG stays XML', () => {
+    const config = join(tmp.path, 'cluster.yaml');
+    writeFileSync(config, kubepki(['example']).stdout.replace('rsa-2048', 'ecdsa-p256'));
+    const out = join(tmp.path, 'o"<]\u001b[31m\nx');
+    expect(kubepki(['generate', '--config', config, '--out', out]).status).toBe(0);
+    const text = kubepki(['map', out]);
+    expect(text.status).toBe(0);
+    expect(text.stdout.split('\n')[0]).toBe(`kubernetes: trust map of ${tmp.path}/o"<]\\u001b[31m\\u000ax`);
+    const svgFile = join(tmp.path, 'map\u001b.svg');
+    const wrote = kubepki(['map', out, '--out', svgFile]);
+    expect(wrote.stdout).toBe(`wrote ${tmp.path}/map\\u001b.svg (svg, 19 connections, 0 broken)\n`);
+    const svg = readFileSync(svgFile, 'utf8');
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(svg).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+    const refused = [
+      kubepki(['map', `${out}y`]),
+      kubepki(['map', out, '--node', 'a\u001b[2Jb']),
+      kubepki(['map', out, '--format', 'a\u001b[2Jb']),
+    ];
+    for (const r of refused) {
+      expect(r.status).toBe(2);
+      expect(r.stderr).not.toMatch(/\u001b/);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+    }
+  }, 60_000);
 });
