@@ -1,5 +1,5 @@
 // `kubepki map (--config FILE | OUT | --inspect PATH…) [--format svg|dot|mermaid|text] [--out FILE] [--node NAME]`
-import {existsSync, renameSync, writeFileSync} from 'node:fs';
+import {existsSync, lstatSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {dirname, basename, extname, join} from 'node:path';
 import {inspectPaths} from '../inspect/inspect.js';
 import {foldMap, unknownNames} from '../map/fold.js';
@@ -63,10 +63,23 @@ export async function runMap(io: Io, options: MapOptions): Promise<number> {
   const map = foldMap(whole, {expand: options.nodes});
   const text = await renderMap(map, format, options.out ? undefined : io.columns);
   if (options.out) {
-    // Beside the target and renamed: an interrupted run leaves the old map or the new one.
-    const temp = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
-    writeFileSync(temp, text, {mode: 0o644});
-    renameSync(temp, options.out);
+    const existing = lstatSync(options.out, {throwIfNoEntry: false});
+    if (existing?.isDirectory()) throw new InputError([`--out: ${printable(options.out)} is a directory; give a file name such as trust-map.svg`]);
+    if (existing && !existing.isFile()) {
+      // A link, a device or a FIFO (--out /dev/stdout): written through, as the shell's > does;
+      // a rename would replace it (as root, even /dev/stdout itself) with a regular file.
+      writeFileSync(options.out, text);
+    } else {
+      // Beside the target and renamed: an interrupted run leaves the old map or the new one.
+      const temp = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
+      writeFileSync(temp, text, {mode: 0o644});
+      try {
+        renameSync(temp, options.out);
+      } catch (error) {
+        rmSync(temp, {force: true});
+        throw error;
+      }
+    }
     io.out(`wrote ${printable(options.out)} (${format}, ${map.edges.length} connections, ${map.edges.filter(e => e.problems.length).length} broken)\n`);
   } else {
     io.out(text);
