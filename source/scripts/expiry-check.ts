@@ -80,8 +80,11 @@ done <<'KUBECONFIGS'
 ${list(check.kubeconfigs)}KUBECONFIGS
 
 mkdir -p "$dir"
-# Written beside and renamed: node_exporter reads only *.prom, and never a half-written file.
-{
+# Written beside and renamed: node_exporter reads only *.prom, and never a half-written file. The
+# file beside is made by mktemp (a new name, never a link someone put there: node_exporter's user
+# may write to this directory, and this runs as root), then made readable to node_exporter.
+prom=$(mktemp "$dir/.kubepki-expiry.XXXXXX") || exit 1
+if ! {
   echo "# HELP x509_cert_not_after Indicates the certificate's not after timestamp"
   echo "# TYPE x509_cert_not_after gauge"
   cat "$work/not_after"
@@ -94,7 +97,10 @@ mkdir -p "$dir"
   echo "# HELP x509_read_errors Indicates the number of read failure(s)"
   echo "# TYPE x509_read_errors gauge"
   echo "x509_read_errors $errors"
-} > "$dir/kubepki-expiry.prom.$$" && mv "$dir/kubepki-expiry.prom.$$" "$dir/kubepki-expiry.prom"
+} > "$prom" || ! chmod 0644 "$prom" || ! mv -f "$prom" "$dir/kubepki-expiry.prom"; then
+  rm -f "$prom"
+  exit 1
+fi
 [ "$errors" = 0 ]
 `;
 }

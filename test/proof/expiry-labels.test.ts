@@ -1,13 +1,14 @@
-// The expiry check's labels, for a certificate whose subject is hostile to the text format and to
+// The expiry check on a node. Its labels, for a certificate whose subject is hostile to the text format and to
 // the shell: a backslash, a quote, ",evil=" (a label of its own, if the quote were not escaped),
 // "\c" (which dash's echo takes as "stop output here"), a tab and a non-ASCII letter. Each label
 // must be the certificate's own value, escaped exactly as the Prometheus text format allows (only
 // \\, \" and \n: node_exporter's parser refuses the whole file on any other escape), under dash
 // (Debian's /bin/sh) and bash (/bin/sh elsewhere) alike; the journal line is one line, whole.
+// And its .prom is written as root through a new file (mktemp), never a link planted at a guessable name.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
 import {execFileSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {renderExpiryCheck} from '../../source/scripts/expiry-check.js';
@@ -62,5 +63,24 @@ describe('the expiry check\'s labels for a hostile subject', () => {
     const days = /expires in (9|10) days, on (.*GMT): renew/.exec(r.stderr);
     expect(days, r.stderr).not.toBeNull();
     expect(r.stderr).toBe(`<4>kubepki-expiry: ${cert} (${CN}) expires in ${days![1]} days, on ${days![2]}: renew it (kubepki renew) and ship it again\n`);
+  });
+
+  it('the .prom is written through a new file, never a link planted at a name it could guess, and is 0644 under umask 077', () => {
+    // Run as root into a directory node_exporter's user may write: the old name beside, kubepki-expiry.prom.$$, was predictable.
+    const dir = join(tmp.path, 'planted');
+    mkdirSync(dir);
+    const victim = join(tmp.path, 'victim');
+    writeFileSync(victim, 'precious\n');
+    // exec keeps the PID: $$ in the check is the PID that planted the link.
+    const r = run('sh', ['-c', 'umask 077; ln -s "$1" "$2/kubepki-expiry.prom.$$" && exec sh "$3"', 'sh', victim, dir, script],
+      {env: {...process.env, KUBEPKI_TEXTFILE_DIR: dir}});
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    const prom = join(dir, 'kubepki-expiry.prom');
+    expect(lstatSync(prom).isFile()).toBe(true);
+    expect(statSync(prom).mode & 0o777).toBe(0o644);
+    expect(readFileSync(prom, 'utf8')).toContain('x509_read_errors 0\n');
+    // Nothing else of the check's is left beside it.
+    expect(readdirSync(dir).filter(n => !/^kubepki-expiry\.prom\.\d+$/.test(n))).toEqual(['kubepki-expiry.prom']);
   });
 });
