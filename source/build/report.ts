@@ -8,6 +8,8 @@ import {TEXTFILE_DIR} from '../scripts/expiry-check.js';
 import {sshWarning} from '../plan/plan.js';
 import {KEY_LABELS} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
+import type {Plan} from '../plan/types.js';
+import type {Manifest} from '../output/manifest.js';
 import type {BuildReport} from './index.js';
 
 /**
@@ -53,13 +55,37 @@ function startLines(report: BuildReport): string[] {
 
 /** monitoring.expiry: the timer each node enables, and the alerts for Prometheus. */
 function expiryLines(report: BuildReport): string[] {
-  const m = report.plan.monitoring;
+  return expiryStartLines(report.plan, report.out, 'every node');
+}
+
+function expiryStartLines(plan: Plan, out: string, where: string, alerts = true): string[] {
+  const m = plan.monitoring;
   if (!m) return [];
-  const as = report.plan.spec.ssh.sudo ? 'sudo ' : '';
+  const as = plan.spec.ssh.sudo ? 'sudo ' : '';
   return [
-    `# Expiry monitoring: on every node, after distribute.sh (its check writes ${TEXTFILE_DIR}/kubepki-expiry.prom for node_exporter's textfile collector):`,
+    `# Expiry monitoring: on ${where}, after distribute.sh (its check writes ${TEXTFILE_DIR}/kubepki-expiry.prom for node_exporter's textfile collector):`,
     `${as}systemctl daemon-reload && ${as}systemctl enable --now kubepki-expiry.timer`,
-    `# and the alerts (30 and 7 days ahead) for the Prometheus Operator: kubectl apply -f ${shellQuote(`${report.out}/${m.rule}`)}`,
+    ...(alerts ? [`# and the alerts (30 and 7 days ahead) for the Prometheus Operator: kubectl apply -f ${shellQuote(`${out}/${m.rule}`)}`] : []),
+    '',
+  ];
+}
+
+/**
+ * generate --update: distribute.sh installs files but never enables a timer or removes a file, so
+ * when monitoring.expiry is turned on (or a node joins a cluster that has it) the timer must be
+ * enabled, and when it is turned off the nodes' check and units must be removed by hand.
+ */
+export function monitoringUpdateLines(plan: Plan, before: Pick<Manifest, 'documents' | 'nodes'>, out: string, newNodes: string[]): string[] {
+  const had = (before.documents ?? []).some(d => d.kind === 'expiry check');
+  if (plan.monitoring && !had) return expiryStartLines(plan, out, 'every node');
+  if (plan.monitoring && newNodes.length) return expiryStartLines(plan, out, `the new node${newNodes.length === 1 ? '' : 's'} ${newNodes.join(' ')}`, false);
+  if (plan.monitoring || !had) return [];
+  const targets = [...new Set(Object.values(before.nodes).flatMap(n => n.files.filter(f => f.source.startsWith('monitoring/')).map(f => f.path)))].sort();
+  const as = plan.spec.ssh.sudo ? 'sudo ' : '';
+  return [
+    '# Expiry monitoring is off: distribute.sh removes nothing, so on every node that has it, stop and remove it:',
+    `${as}systemctl disable --now kubepki-expiry.timer; ${as}rm -f ${[...targets, `${TEXTFILE_DIR}/kubepki-expiry.prom`].map(t => shellQuote(t)).join(' ')} && ${as}systemctl daemon-reload`,
+    '# and the alerts: kubectl delete prometheusrule kubepki-certificate-expiry (in the namespace it was applied to)',
     '',
   ];
 }

@@ -8,6 +8,7 @@ import {timings} from '../pki/timings.js';
 import {BuildInterrupted, buildCluster, finalReport} from '../build/index.js';
 import {changesReport, summarizeChanges} from '../build/changes.js';
 import {releaseUpgradeLines} from '../build/upgrade.js';
+import {monitoringUpdateLines} from '../build/report.js';
 import {readManifest} from '../output/existing.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
@@ -54,13 +55,17 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
       return STOP_EXIT[received];
     }
     interrupts.written(io.err, afterWrite);
+    const updateReport = (manifest: NonNullable<typeof before>) => {
+      const changes = summarizeChanges(report, manifest);
+      const monitoring = monitoringUpdateLines(plan, manifest, report.out, changes.newNodes);
+      return changesReport(changes, report.out, [`Updated ${report.out} from ${config}.`, ...releaseUpgradeLines(plan, manifest, report.out)].join('\n').trimEnd())
+        + (monitoring.length ? `\n${monitoring.join('\n')}` : '');
+    };
     const built = performance.now();
     const {idle, active} = performance.eventLoopUtilization(loop);
     // What changed is read against the manifest the engine found under OUT's lock (report.before),
     // not the one read above: another run may have written OUT in between.
-    io.out(before
-      ? changesReport(summarizeChanges(report, report.before ?? before), report.out, [`Updated ${report.out} from ${config}.`, ...releaseUpgradeLines(plan, report.before ?? before, report.out)].join('\n').trimEnd())
-      : finalReport(report, verbose ? 'full' : 'summary'));
+    io.out(before ? updateReport(report.before ?? before) : finalReport(report, verbose ? 'full' : 'summary'));
     if (timings.enabled) {
       const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);
       const ms = (n: number) => Math.round(n * 10) / 10;

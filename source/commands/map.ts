@@ -1,5 +1,5 @@
 // `kubepki map (--config FILE | OUT | --inspect PATH…) [--format svg|dot|mermaid|text] [--out FILE] [--node NAME]`
-import {existsSync, renameSync, writeFileSync} from 'node:fs';
+import {existsSync, lstatSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {dirname, basename, extname, join} from 'node:path';
 import {inspectPaths} from '../inspect/inspect.js';
 import {foldMap, unknownNames} from '../map/fold.js';
@@ -11,6 +11,7 @@ import {readManifest} from '../output/existing.js';
 import {usersOf} from '../output/users.js';
 import {buildPlan} from '../plan/plan.js';
 import {InputError} from '../spec/errors.js';
+import {printable} from '../spec/quote.js';
 import {specFromFile} from '../spec/load.js';
 import {EXIT, type Io} from './io.js';
 
@@ -28,7 +29,7 @@ const EXTENSIONS: Record<string, MapFormat> = {'.svg': 'svg', '.dot': 'dot', '.g
 
 function formatOf(options: MapOptions): MapFormat {
   if (options.format !== undefined) {
-    if (!MAP_FORMATS.includes(options.format as MapFormat)) throw new InputError([`--format: "${options.format}" is not one of ${MAP_FORMATS.join(', ')}`]);
+    if (!MAP_FORMATS.includes(options.format as MapFormat)) throw new InputError([`--format: "${printable(options.format)}" is not one of ${MAP_FORMATS.join(', ')}`]);
     return options.format as MapFormat;
   }
   return (options.out && EXTENSIONS[extname(options.out).toLowerCase()]) || 'text';
@@ -41,7 +42,7 @@ export function trustMapFor(options: Pick<MapOptions, 'config' | 'paths' | 'insp
   const sources = [options.config !== undefined && !options.inspect, options.inspect, !options.inspect && options.paths.length > 0].filter(Boolean).length;
   if (sources !== 1) throw new InputError(['map needs exactly one of --config FILE, OUT (a directory kubepki generate wrote), or --inspect PATH… [--config FILE]']);
   const missing = options.paths.filter(p => !existsSync(p));
-  if (missing.length) throw new InputError(missing.map(p => `${p}: no such file or directory`));
+  if (missing.length) throw new InputError(missing.map(p => `${printable(p)}: no such file or directory`));
   if (options.inspect) {
     const spec = options.config === undefined ? undefined : specFromFile(options.config);
     return buildTrustMap(sourceFromInspect(inspectPaths(options.paths, {spec})));
@@ -51,22 +52,35 @@ export function trustMapFor(options: Pick<MapOptions, 'config' | 'paths' | 'insp
   const out = options.paths[0]!;
   const manifest = readManifest(out);
   const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
-  return buildTrustMap(sourceFromPlan(plan, usersOf(manifest), `${plan.cluster}: trust map of ${out}`));
+  return buildTrustMap(sourceFromPlan(plan, usersOf(manifest), `${plan.cluster}: trust map of ${printable(out)}`));
 }
 
 export async function runMap(io: Io, options: MapOptions): Promise<number> {
   const format = formatOf(options);
   const whole = trustMapFor(options);
   const unknown = unknownNames(whole, options.nodes);
-  if (unknown.length) throw new InputError(unknown.map(n => `--node: "${n}" is no node, component or kind on this map`));
+  if (unknown.length) throw new InputError(unknown.map(n => `--node: "${printable(n)}" is no node, component or kind on this map`));
   const map = foldMap(whole, {expand: options.nodes});
   const text = await renderMap(map, format, options.out ? undefined : io.columns);
   if (options.out) {
-    // Beside the target and renamed: an interrupted run leaves the old map or the new one.
-    const temp = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
-    writeFileSync(temp, text, {mode: 0o644});
-    renameSync(temp, options.out);
-    io.out(`wrote ${options.out} (${format}, ${map.edges.length} connections, ${map.edges.filter(e => e.problems.length).length} broken)\n`);
+    const existing = lstatSync(options.out, {throwIfNoEntry: false});
+    if (existing?.isDirectory()) throw new InputError([`--out: ${printable(options.out)} is a directory; give a file name such as trust-map.svg`]);
+    if (existing && !existing.isFile()) {
+      // A link, a device or a FIFO (--out /dev/stdout): written through, as the shell's > does;
+      // a rename would replace it (as root, even /dev/stdout itself) with a regular file.
+      writeFileSync(options.out, text);
+    } else {
+      // Beside the target and renamed: an interrupted run leaves the old map or the new one.
+      const temp = join(dirname(options.out), `.${basename(options.out)}.${process.pid}.tmp`);
+      writeFileSync(temp, text, {mode: 0o644});
+      try {
+        renameSync(temp, options.out);
+      } catch (error) {
+        rmSync(temp, {force: true});
+        throw error;
+      }
+    }
+    io.out(`wrote ${printable(options.out)} (${format}, ${map.edges.length} connections, ${map.edges.filter(e => e.problems.length).length} broken)\n`);
   } else {
     io.out(text);
   }

@@ -31,10 +31,13 @@ errors=0
 
 # A label value as the text format wants it: backslash and double quote escaped, one line.
 label() { printf '%s' "$1" | tr '\\n' ' ' | sed 's/\\\\/\\\\\\\\/g; s/"/\\\\"/g'; }
-# The first value of a field in openssl's multiline name (commonName, organizationName).
+# The first value of a field in openssl's multi-line name (commonName, organizationName), as the
+# certificate holds it (UTF-8, nothing escaped: openssl's own escapes, \\E9 or \\\\, are not the text
+# format's, whose parser in node_exporter refuses the whole file on them).
 field() { printf '%s\\n' "$1" | sed -n "s/^ *$2 *= //p" | head -n 1; }
 # <3> and <4> are the journal's err and warning priorities (systemd reads them from stderr).
-say() { echo "<$1>kubepki-expiry: $2" >&2; }
+# printf, never echo: dash's echo takes a backslash in a name (\\c, \\n) as an escape.
+say() { printf '<%s>kubepki-expiry: %s\\n' "$1" "$2" >&2; }
 
 # record PEM PATH [KUBECONFIG_USER]
 record() {
@@ -42,17 +45,17 @@ record() {
   end=\${end#notAfter=}
   start=$(openssl x509 -in "$1" -noout -startdate); start=\${start#notBefore=}
   not_after=$(date -u -d "$end" +%s); not_before=$(date -u -d "$start" +%s)
-  subject=$(openssl x509 -in "$1" -noout -subject -nameopt multiline)
-  issuer=$(openssl x509 -in "$1" -noout -issuer -nameopt multiline)
+  subject=$(openssl x509 -in "$1" -noout -subject -nameopt utf8,sep_multiline,lname,space_eq)
+  issuer=$(openssl x509 -in "$1" -noout -issuer -nameopt utf8,sep_multiline,lname,space_eq)
   cn=$(field "$subject" commonName); o=$(field "$subject" organizationName)
   labels="filename=\\"$(label "\${2##*/}")\\",filepath=\\"$(label "$2")\\",issuer_CN=\\"$(label "$(field "$issuer" commonName)")\\",subject_CN=\\"$(label "$cn")\\""
   [ -n "$o" ] && labels="$labels,subject_O=\\"$(label "$o")\\""
   [ -n "\${3:-}" ] && labels="$labels,embedded_kind=\\"user\\",embedded_key=\\"$(label "$3")\\""
   expired=0
   [ "$now" -ge "$not_after" ] && expired=1
-  echo "x509_cert_not_after{$labels} $not_after" >> "$work/not_after"
-  echo "x509_cert_not_before{$labels} $not_before" >> "$work/not_before"
-  echo "x509_cert_expired{$labels} $expired" >> "$work/expired"
+  printf 'x509_cert_not_after{%s} %s\\n' "$labels" "$not_after" >> "$work/not_after"
+  printf 'x509_cert_not_before{%s} %s\\n' "$labels" "$not_before" >> "$work/not_before"
+  printf 'x509_cert_expired{%s} %s\\n' "$labels" "$expired" >> "$work/expired"
   if [ "$expired" = 1 ]; then
     say 3 "$2 ($cn) expired on $end: renew it (kubepki renew) and ship it again"
   elif [ $((not_after - now)) -lt $((warn_days * 86400)) ]; then
@@ -77,8 +80,11 @@ done <<'KUBECONFIGS'
 ${list(check.kubeconfigs)}KUBECONFIGS
 
 mkdir -p "$dir"
-# Written beside and renamed: node_exporter reads only *.prom, and never a half-written file.
-{
+# Written beside and renamed: node_exporter reads only *.prom, and never a half-written file. The
+# file beside is made by mktemp (a new name, never a link someone put there: node_exporter's user
+# may write to this directory, and this runs as root), then made readable to node_exporter.
+prom=$(mktemp "$dir/.kubepki-expiry.XXXXXX") || exit 1
+if ! {
   echo "# HELP x509_cert_not_after Indicates the certificate's not after timestamp"
   echo "# TYPE x509_cert_not_after gauge"
   cat "$work/not_after"
@@ -91,7 +97,10 @@ mkdir -p "$dir"
   echo "# HELP x509_read_errors Indicates the number of read failure(s)"
   echo "# TYPE x509_read_errors gauge"
   echo "x509_read_errors $errors"
-} > "$dir/kubepki-expiry.prom.$$" && mv "$dir/kubepki-expiry.prom.$$" "$dir/kubepki-expiry.prom"
+} > "$prom" || ! chmod 0644 "$prom" || ! mv -f "$prom" "$dir/kubepki-expiry.prom"; then
+  rm -f "$prom"
+  exit 1
+fi
 [ "$errors" = 0 ]
 `;
 }
