@@ -27,7 +27,7 @@ describe('the update plan in a real terminal', () => {
     try {
       let screen = await term.waitFor('the first step', s => s.includes('1/11'));
       expect(screen.startsWith(`kubepki · Updating ${out} · 1/11 ·`), screen).toBe(true);
-      await term.press('Enter', 15);
+      await term.press('Enter', 16);
       await term.waitFor('the plan', s => s.includes('row 1 of'));
       screen = term.joinedScreen();
       expect(widest(screen), screen).toBeLessThanOrEqual(80);

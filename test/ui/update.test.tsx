@@ -56,9 +56,9 @@ function openWizard(out: string, deps = updateDeps) {
   return {ui, outcomes};
 }
 
-/** From the nodes list (on "continue") with Enter only: continue, 3 network, layout, release, CA, 3 keys, 2 output. */
+/** From the nodes list (on "continue") with Enter only: continue, 3 network, layout, release, CA, 3 keys, 2 output, expiry monitoring. */
 async function nodesToPlan(ui: ReturnType<typeof render>) {
-  await press(ui, KEY.enter, 12);
+  await press(ui, KEY.enter, 13);
   // The title may wrap (it names OUT): between any two words.
   return waitForFrame(ui, f => /Certificate\s+plan/.test(f) && f.includes('row 1 of'), 'the plan');
 }
@@ -247,7 +247,8 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     let frame = await waitForFrame(ui, f => f.includes('Output and SSH'), 'the output step');
     expect(frame).toMatch(new RegExp(`Output directory\\s+\\S*same`));
     await press(ui, 'x');
-    await press(ui, KEY.enter);
+    // SSH user, expiry monitoring, submit.
+    await press(ui, KEY.enter, 2);
     frame = await press(ui, KEY.enter);
     expect(frame.replace(/\s+/g, ' ')).toMatch(/✗ this wizard updates \S*same; to write a new PKI elsewhere, quit and run kubepki --config \S*same\/cluster\.yaml/);
     ui.unmount();
@@ -353,7 +354,7 @@ describe('the plan on OUT in a small terminal', () => {
       }
     };
     look(frame);
-    for (let i = 0; i < 15; i++) look(await press(ui, KEY.enter));
+    for (let i = 0; i < 16; i++) look(await press(ui, KEY.enter));
     frame = await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
     look(frame);
     ui.stdin.write('g');
@@ -407,7 +408,7 @@ describe('adding a user from the wizard', () => {
     const deps: WizardDeps = {generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}), checkOut: o => outputProblem(join(tmp.path, o))};
     const ui = render(<App initial={draftFromSpec(exampleSpec(), 'fresh')} deps={deps} onOutcome={o => outcomes.push(o)} />);
     await settle(ui, 'Cluster and API endpoint');
-    await press(ui, KEY.enter, 15);
+    await press(ui, KEY.enter, 16);
     await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
     ui.stdin.write('g');
     await waitForFrame(ui, f => f.includes('11/11 · Done'), 'the final screen', 60_000);
