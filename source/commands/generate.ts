@@ -7,7 +7,7 @@ import {buildPlan, sshWarning} from '../plan/plan.js';
 import {timings} from '../pki/timings.js';
 import {BuildInterrupted, buildCluster, finalReport} from '../build/index.js';
 import {changesReport, summarizeChanges} from '../build/changes.js';
-import {releaseUpgradeLines} from '../build/upgrade.js';
+import {updateReportTitle} from '../build/upgrade.js';
 import {readManifest} from '../output/existing.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
@@ -59,7 +59,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     // What changed is read against the manifest the engine found under OUT's lock (report.before),
     // not the one read above: another run may have written OUT in between.
     io.out(before
-      ? changesReport(summarizeChanges(report, report.before ?? before), report.out, [`Updated ${report.out} from ${config}.`, ...releaseUpgradeLines(plan, report.before ?? before, report.out)].join('\n').trimEnd())
+      ? changesReport(summarizeChanges(report, report.before ?? before), report.out, updateReportTitle(`Updated ${report.out} from ${config}.`, plan, report.before ?? before, report.out))
       : finalReport(report, verbose ? 'full' : 'summary'));
     if (timings.enabled) {
       const busy = Object.values(timings.ms).reduce((a, b) => a + b, 0);
