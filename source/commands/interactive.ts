@@ -106,8 +106,7 @@ async function interact(options: InteractiveOptions, spec: ReturnType<typeof exa
     // The full report stays in the terminal's scrollback after the wizard's screen is gone.
     if (outcome.inspected) {
       // The broken arrows first, so the report's summary stays at the bottom of the screen.
-      const [{buildTrustMap}, {sourceFromInspect}, {renderBrokenConnections}] = await Promise.all([import('../map/build.js'), import('../map/sources.js'), import('../map/render.js')]);
-      const broken = renderBrokenConnections(buildTrustMap(sourceFromInspect(outcome.inspected)), outcome.inspected.paths, process.stdout.columns);
+      const broken = (await import('../interview/broken-connections.js')).brokenConnections(outcome.inspected, process.stdout.columns).text;
       if (broken) process.stdout.write(`\n${broken}`);
       process.stdout.write(`\n${(await import('../inspect/render.js')).renderReport(outcome.inspected, process.stdout.columns)}`);
     }
