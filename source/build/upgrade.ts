@@ -50,3 +50,7 @@ export function releaseUpgradeLines(plan: Plan, before: Manifest & {kubernetesVe
   lines.push('');
   return lines;
 }
+
+/** The head of the report after an update (`generate --update`, the wizard on OUT): its title, then what the new release changes. */
+export const updateReportTitle = (title: string, plan: Plan, before: Manifest & {kubernetesVersion?: string}, out: string) =>
+  [title, ...releaseUpgradeLines(plan, before, out)].join('\n').trimEnd();

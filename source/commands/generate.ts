@@ -7,7 +7,7 @@ import {buildPlan, sshWarning} from '../plan/plan.js';
 import {timings} from '../pki/timings.js';
 import {BuildInterrupted, buildCluster, finalReport} from '../build/index.js';
 import {changesReport, summarizeChanges} from '../build/changes.js';
-import {releaseUpgradeLines} from '../build/upgrade.js';
+import {updateReportTitle} from '../build/upgrade.js';
 import {monitoringUpdateLines} from '../build/report.js';
 import {readManifest} from '../output/existing.js';
 import {InputError} from '../spec/errors.js';
@@ -58,7 +58,7 @@ export async function runGenerate(io: Io, config: string, out: string, force: bo
     const updateReport = (manifest: NonNullable<typeof before>) => {
       const changes = summarizeChanges(report, manifest);
       const monitoring = monitoringUpdateLines(plan, manifest, report.out, changes.newNodes);
-      return changesReport(changes, report.out, [`Updated ${report.out} from ${config}.`, ...releaseUpgradeLines(plan, manifest, report.out)].join('\n').trimEnd())
+      return changesReport(changes, report.out, updateReportTitle(`Updated ${report.out} from ${config}.`, plan, manifest, report.out))
         + (monitoring.length ? `\n${monitoring.join('\n')}` : '');
     };
     const built = performance.now();

@@ -106,8 +106,7 @@ async function interact(options: InteractiveOptions, spec: ReturnType<typeof exa
     // The full report stays in the terminal's scrollback after the wizard's screen is gone.
     if (outcome.inspected) {
       // The broken arrows first, so the report's summary stays at the bottom of the screen.
-      const [{buildTrustMap}, {sourceFromInspect}, {renderBrokenConnections}] = await Promise.all([import('../map/build.js'), import('../map/sources.js'), import('../map/render.js')]);
-      const broken = renderBrokenConnections(buildTrustMap(sourceFromInspect(outcome.inspected)), outcome.inspected.paths, process.stdout.columns);
+      const broken = (await import('../interview/broken-connections.js')).brokenConnections(outcome.inspected, process.stdout.columns).text;
       if (broken) process.stdout.write(`\n${broken}`);
       process.stdout.write(`\n${(await import('../inspect/render.js')).renderReport(outcome.inspected, process.stdout.columns)}`);
     }
@@ -115,8 +114,10 @@ async function interact(options: InteractiveOptions, spec: ReturnType<typeof exa
   }
   if (outcome.code === 0 && outcome.before) {
     // What the engine did: its written files against the manifest it found in OUT (outcome.before is the engine's).
-    const {changesReport, summarizeChanges} = await import('../build/changes.js');
-    process.stdout.write(`\n${changesReport(summarizeChanges(outcome.result, outcome.before), outcome.result.out, `Updated ${outcome.result.out}.`)}`);
+    const [{changesReport, summarizeChanges}, {updateReportTitle}] = await Promise.all([import('../build/changes.js'), import('../build/upgrade.js')]);
+    const {result, before} = outcome;
+    // Then what the new release changes, when kubernetesVersion moved: as generate --update says it.
+    process.stdout.write(`\n${changesReport(summarizeChanges(result, before), result.out, updateReportTitle(`Updated ${result.out}.`, result.plan, before, result.out))}`);
   } else if (outcome.code === 0) {
     process.stdout.write(`\n${(await import('../build/report.js')).finalReport(outcome.result)}`);
   }

@@ -22,6 +22,10 @@ export const layoutLesson =
 export const outputLesson =
   'Everything is written here: pki/ is the master copy with the CA keys (back it up, keep it off the nodes), nodes/<node>/ is what each node receives. distribute.sh copies the bundles over ssh as this user.';
 
+/** monitoring.expiry: what answering yes installs (the question's hint, in both front ends). */
+export const expiryMonitoringLesson =
+  'Each node gets a daily check (a systemd service + timer) that writes its certificates\' expiry as node_exporter metrics, and OUT/monitoring/ a PrometheusRule that alerts 30 and 7 days ahead.';
+
 export const planLesson =
   'Every certificate kubepki will make. Nothing is written until you press g.';
 

@@ -6,6 +6,7 @@ import {existsSync, statSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {kubeconfigDifferences, leafDifferences, redistribution, serviceAccountDifferences, summarizeChanges} from '../build/changes.js';
 import type {BuildReport} from '../build/index.js';
+import {releaseUpgradeLines} from '../build/upgrade.js';
 import {readExisting, type ExistingFile, type ExistingOut} from '../output/existing.js';
 import type {Plan} from '../plan/types.js';
 import {parseDurationHours} from '../spec/duration.js';
@@ -94,6 +95,11 @@ export interface PlanDiff {
   expiring: DiffRow[];
   /** The threshold, as verify's --expiring-within. */
   warnWithin: string;
+  /**
+   * What the new release changes when kubernetesVersion differs from the one OUT was made for
+   * (or a subject changes): the lines `generate --update` prints. Empty when nothing does.
+   */
+  upgrade: string[];
 }
 
 /** The plan against what OUT holds: removed rows first (as `generate --update` lists them), then the plan's order. */
@@ -177,8 +183,14 @@ export function planDiff(plan: Plan, opened: OpenedOut, warnWithin = DEFAULT_EXP
     removedNodes,
     expiring: rows.filter(r => r.expiring),
     warnWithin,
+    upgrade: withoutTrailingBlank(releaseUpgradeLines(plan, existing.manifest, opened.dir)),
   };
 }
+
+/** The update plan's status line names the upgrade by its first line's head ("Kubernetes v1.35.0 → v1.36.1"); r shows every line. */
+export const upgradeHeadline = (diff: Pick<PlanDiff, 'upgrade'>) => (diff.upgrade.length ? diff.upgrade[0]!.split(':')[0]! : undefined);
+
+const withoutTrailingBlank = (lines: string[]) => (lines.at(-1) === '' ? lines.slice(0, -1) : lines);
 
 /**
  * How many of each, as both update screens say it: certificates, kubeconfigs and the

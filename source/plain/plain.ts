@@ -10,7 +10,7 @@ import {draftFromSpec, issuesByField, validateDraft, type Draft, type DraftNode}
 import {stepErrors, type StepId} from '../interview/flow.js';
 import {LAYOUT_CHOICES, authoritiesNote, chooseLayout, layoutChoiceLabel, layoutChoiceOf, releaseChoices} from '../interview/choices.js';
 import {inquirerAsker, lineAsker, wantsLinePrompts, type AnswerCheck, type Asker, type Context} from './ask.js';
-import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, releaseLesson, serviceIpPreview} from '../interview/lessons.js';
+import {authoritiesLesson, clusterLesson, expiryMonitoringLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, releaseLesson, serviceIpPreview} from '../interview/lessons.js';
 
 export type {Context} from './ask.js';
 
@@ -171,6 +171,13 @@ export async function runPlain(spec: ClusterSpec, deps: PlainDeps): Promise<{cod
         ], draft.sshSudo);
         const warning = sshWarning({user: draft.sshUser.trim(), sudo: draft.sshSudo});
         if (warning) say(`warning: ${warning}`);
+      }],
+      ['monitoring.expiry', async () => {
+        say(expiryMonitoringLesson);
+        draft.monitoringExpiry = await ask.select('Expiry monitoring on every node?', [
+          {name: 'no', value: false},
+          {name: 'yes: a daily check + timer on each node writing node_exporter metrics, a PrometheusRule in OUT/monitoring/', value: true},
+        ], draft.monitoringExpiry);
       }],
     ], outputCheck);
 

@@ -58,7 +58,7 @@ const FOOTERS = {
   start: '↑/↓: choose · Enter: select · Ctrl+C: quit',
   checkPath: 'Enter: check · Esc: back · Ctrl+C: quit',
   openPath: 'Enter: open · Esc: back · Ctrl+C: quit',
-  check: '↑/↓: move · Enter: problems and why · q: quit, print the report · Esc: other path',
+  check: '↑/↓: move · Enter: problems and why · m: broken arrows · q: quit, print the report · Esc: other path',
 } as const;
 
 /** The root: owns the step state and the one exit() call. */
@@ -157,6 +157,7 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
             setChecked(true);
             return inspect([path]);
           }}
+          mapBroken={async (report, columns) => (await import('../interview/broken-connections.js')).brokenConnections(report, columns)}
           onBack={() => setMode('start')}
           onQuit={report => finish({code: report?.problems ? 1 : 0, inspected: report})}
         />

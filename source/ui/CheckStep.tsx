@@ -1,9 +1,11 @@
-import React, {useMemo, useState} from 'react';
+import React, {useEffect, useMemo, useState} from 'react';
 import {Box, Text, useInput, useStdout} from 'ink';
+import type {BrokenConnections} from '../interview/broken-connections.js';
 import {checkPathError, checkRowDetails, checkRows, checkSummary} from '../interview/check.js';
 import type {InspectReport} from '../inspect/types.js';
 import {printable} from '../spec/quote.js';
 import {Form} from './Form.js';
+import {ScrollView} from './TableWindow.js';
 
 const MARK = {ok: 'ok', warning: 'warning', problem: 'PROBLEM'} as const;
 const COLOR = {ok: 'green', warning: 'yellow', problem: 'red'} as const;
@@ -11,12 +13,14 @@ const COLOR = {ok: 'green', warning: 'yellow', problem: 'red'} as const;
 interface Props {
   initialPath: string;
   inspect: (path: string) => Promise<InspectReport>;
+  /** The trust map's broken arrows for a report, drawn within `columns` (loaded with the reader). */
+  mapBroken: (report: InspectReport, columns: number) => Promise<BrokenConnections>;
   onBack: () => void;
   onQuit: (report: InspectReport | undefined) => void;
 }
 
 /** A path, then one row per certificate with its verdict, then one certificate's findings and why. */
-export function CheckStep({initialPath, inspect, onBack, onQuit}: Props) {
+export function CheckStep({initialPath, inspect, mapBroken, onBack, onQuit}: Props) {
   const {stdout} = useStdout();
   const width = Math.max(40, (stdout?.columns ?? 80) - 1);
   const height = stdout?.rows ?? 24;
@@ -25,18 +29,31 @@ export function CheckStep({initialPath, inspect, onBack, onQuit}: Props) {
   const [report, setReport] = useState<InspectReport>();
   const [cursor, setCursor] = useState(0);
   const [details, setDetails] = useState(false);
+  const [map, setMap] = useState(false);
   const [reading, setReading] = useState(false);
   const rows = useMemo(() => (report ? checkRows(report) : []), [report]);
   const windowSize = Math.max(3, height - 10);
+  // The map's broken arrows, drawn as `kubepki map --inspect` does, for the map view on m.
+  const [broken, setBroken] = useState<BrokenConnections>();
+  useEffect(() => {
+    setBroken(undefined);
+    if (!report) return;
+    let current = true;
+    void mapBroken(report, width).then(b => { if (current) setBroken(b); });
+    return () => { current = false; };
+  }, [report, width]);
+  const brokenCount = broken?.count ?? 0;
 
   useInput((input, key) => {
     if (!report) return;
+    if (map) return; // the map view reads its own keys
     if (details) {
       if (key.escape || key.return) setDetails(false);
       return;
     }
     if (key.escape) { setReport(undefined); return; }
     if (input === 'q') return onQuit(report);
+    if (input === 'm' && broken) return setMap(true);
     if (key.upArrow) return setCursor(c => Math.max(0, c - 1));
     if (key.downArrow) return setCursor(c => Math.min(rows.length - 1, c + 1));
     if (key.pageUp) return setCursor(c => Math.max(0, c - windowSize));
@@ -63,6 +80,12 @@ export function CheckStep({initialPath, inspect, onBack, onQuit}: Props) {
         }}
       />
     );
+  }
+
+  if (map && broken) {
+    // The title, the footer and their margins around it; one line spare.
+    const lines = broken.count === 0 ? [{text: 'No connection of the trust map is broken: every arrow checks out.', tone: 'title' as const}] : broken.text.split('\n').map((text, i) => ({text: text || ' ', ...(i === 0 ? {tone: 'title' as const} : /\bBROKEN\b/.test(text) ? {tone: 'error' as const} : {})}));
+    return <ScrollView lines={lines} height={Math.max(4, height - 7)} closeKey="m" onClose={() => setMap(false)} />;
   }
 
   if (details) {
@@ -101,7 +124,7 @@ export function CheckStep({initialPath, inspect, onBack, onQuit}: Props) {
           {start + i === cursor ? '› ' : '  '}<Text color={COLOR[row.verdict]}>{MARK[row.verdict].padEnd(8)}</Text>{printable(row.file).padEnd(fileWidth).slice(0, fileWidth)}  {printable(row.label)}
         </Text>
       ))}
-      {rows.length ? <Text dimColor>row {cursor + 1} of {rows.length}</Text> : null}
+      {rows.length ? <Text dimColor wrap="truncate">row {cursor + 1} of {rows.length}{brokenCount ? ` · ✗ ${brokenCount} connection${brokenCount > 1 ? 's' : ''} of the trust map broken: m to see ${brokenCount > 1 ? 'them' : 'it'}` : ''}</Text> : null}
     </Box>
   );
 }

@@ -2,10 +2,11 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import {Form, type Field} from './Form.js';
 import {outputErrors, type OutputCheck} from '../interview/checks.js';
+import {expiryMonitoringLesson} from '../interview/lessons.js';
 import {sshWarning} from '../plan/plan.js';
 import {editsDraft, type StepProps} from './steps.js';
 
-const SUDO = ['no', 'yes'] as const;
+const NO_YES = ['no', 'yes'] as const;
 const NEW_OUT_HINT = 'Must be new or empty: nothing is ever overwritten';
 
 /** `outHint`: the output field's hint on an existing OUT (the default is a new PKI's). */
@@ -19,9 +20,10 @@ export function OutputStep({state, edit, next, back, checkOut, outHint = NEW_OUT
     {kind: 'text', key: 'out', label: 'Output directory', value: d.out, hint: outHint},
     {kind: 'text', key: 'ssh.user', label: 'SSH user', value: d.sshUser},
     ...(asksSudo ? [{
-      kind: 'choice' as const, key: 'ssh.sudo', label: 'Install with sudo', value: d.sshSudo ? 'yes' : 'no', options: SUDO,
+      kind: 'choice' as const, key: 'ssh.sudo', label: 'Install with sudo', value: d.sshSudo ? 'yes' : 'no', options: NO_YES,
       hint: 'distribute.sh copies to a private directory, then sudo -n install (owner root); the user needs sudo without a password',
     }] : []),
+    {kind: 'choice', key: 'monitoring.expiry', label: 'Expiry monitoring', value: d.monitoringExpiry ? 'yes' : 'no', options: NO_YES, hint: expiryMonitoringLesson},
   ];
   const editText = editsDraft(edit, {out: 'out', 'ssh.user': 'sshUser'});
   return (
@@ -29,7 +31,7 @@ export function OutputStep({state, edit, next, back, checkOut, outHint = NEW_OUT
       <Form
         fields={fields}
         errors={state.errors}
-        onChange={(key, value) => (key === 'ssh.sudo' ? edit({sshSudo: value === 'yes'}) : editText(key, value))}
+        onChange={(key, value) => (key === 'ssh.sudo' ? edit({sshSudo: value === 'yes'}) : key === 'monitoring.expiry' ? edit({monitoringExpiry: value === 'yes'}) : editText(key, value))}
         onSubmit={() => {
           const errors = outputErrors(d, checkOut);
           next(Object.keys(errors).length ? errors : undefined);

@@ -1,13 +1,13 @@
 import React, {useMemo, useState} from 'react';
 import {Box, Text, useInput} from 'ink';
-import {diffRowsShown, diffSummary, diffTable, filterName, otherFilter, updateLesson, type DiffFilter, type PlanDiff} from '../interview/update.js';
+import {diffRowsShown, diffSummary, diffTable, filterName, otherFilter, updateLesson, upgradeHeadline, type DiffFilter, type PlanDiff} from '../interview/update.js';
 import {wrapText} from '../text/wrap.js';
-import {ScrollView, TableRows, useRowWindow, warningLines} from './TableWindow.js';
+import {ScrollView, TableRows, useRowWindow, warningLines, type Line} from './TableWindow.js';
 import {useTerminalSize} from './use-terminal-size.js';
 
 /** The footer: `f` named by what it shows next, as the row counter says it. */
 export function updateFooter(diff: PlanDiff, filter: DiffFilter): string {
-  return `↑/↓ PgUp/PgDn: move · f: ${filterName(diff, otherFilter(filter))} · w: warnings · g: generate · u: add a user · Esc: back`;
+  return `↑/↓ PgUp/PgDn: move · f: ${filterName(diff, otherFilter(filter))} · w: warnings${diff.upgrade.length ? ' · r: release changes' : ''} · g: generate · u: add a user · Esc: back`;
 }
 
 interface Props {
@@ -24,6 +24,14 @@ interface Props {
   onAddUser: () => void;
 }
 
+/** What the new release changes, in full, wrapped (indented lines keep their indent). */
+function upgradeView(upgrade: string[], width: number): Line[] {
+  return upgrade.flatMap((line, i) => {
+    const indent = /^ */.exec(line)![0];
+    return wrapText(line.trimStart(), width - indent.length).map(text => ({text: `${indent}${text}`, ...(i === 0 ? {tone: 'title' as const} : {})}));
+  });
+}
+
 /**
  * The plan of the wizard on an existing OUT, as the plan screen draws its own: each row on two
  * lines or more (status, what and which file; then what happens to it), nothing cut, laid out
@@ -37,6 +45,7 @@ export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title
   const table = useMemo(() => diffTable(rows, width - 2), [rows, width]);
   const [cursor, setCursor] = useState(0);
   const [notes, setNotes] = useState(false);
+  const [release, setRelease] = useState(false);
   const at = Math.min(cursor, Math.max(0, rows.length - 1));
 
   // The screen around this step (title, lesson, footer, margins) and one line spare, as PlanStep.
@@ -49,15 +58,18 @@ export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title
     ...(diff.removedNodes.length ? [`removed nodes: ${diff.removedNodes.join(' ')} (their bundles are deleted)`] : []),
   ].flatMap(line => wrapText(line, width));
   const count = warnings.length;
+  const upgrade = upgradeHeadline(diff);
   const status = wrapText(`row ${rows.length ? at + 1 : 0} of ${rows.length} (${filterName(diff, filter)})`
-    + (count ? ` · ⚠ ${count} warning${count > 1 ? 's' : ''}: w to read` : ''), width);
+    + (count ? ` · ⚠ ${count} warning${count > 1 ? 's' : ''}: w to read` : '')
+    // What the new release changes, named here and read in full on r.
+    + (upgrade ? ` · ⚠ ${upgrade}: r to read what changes` : ''), width);
   const failureLines = failure ? wrapText(`✗ ${failure}`, width) : [];
   const empty = rows.length === 0 ? wrapText(`nothing changes: every file is kept (f: ${filterName(diff, 'all')})`, width - 2) : [];
   const budget = Math.max(2, body - summary.length - table.header.length - 1 - empty.length - status.length - nodes.length - failureLines.length);
   const {first, last, page} = useRowWindow(table.rows, at, budget);
 
   useInput((input, key) => {
-    if (notes) return; // the warnings view reads its own keys
+    if (notes || release) return; // the warnings and release views read their own keys
     if (key.escape) return onBack();
     // From the previous key's result: a burst (a held key) moves by each key.
     const move = (by: number) => setCursor(c => Math.max(0, Math.min(rows.length - 1, Math.min(c, rows.length - 1) + by)));
@@ -69,10 +81,12 @@ export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title
     if (key.end) return setCursor(Math.max(0, rows.length - 1));
     if (input === 'f') { setCursor(0); return onFilter(otherFilter(filter)); }
     if (input === 'w') return setNotes(true);
+    if (input === 'r' && diff.upgrade.length) return setRelease(true);
     if (input === 'g') return onGenerate();
     if (input === 'u') return onAddUser();
   });
 
+  if (release) return <ScrollView lines={upgradeView(diff.upgrade, width)} height={body} closeKey="r" onClose={() => setRelease(false)} />;
   if (notes) return <ScrollView lines={warningLines(warnings, width)} height={body} closeKey="w" onClose={() => setNotes(false)} />;
 
   return (

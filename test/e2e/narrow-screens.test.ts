@@ -37,8 +37,14 @@ describe('the wizard at 60×20', () => {
         expect(screen).toMatch(/Files such as \/(etc|var)\//);
       }
       await term.press('Up', 2);
-      // layout, release, CA, 3 keys, 2 output fields: the plan.
-      screen = await term.press('Enter', 8);
+      // layout, release, CA, 3 keys, 2 output fields: the expiry monitoring question, its lesson under it.
+      await term.press('Enter', 8);
+      screen = await term.waitFor('the expiry monitoring question', s => /› Expiry monitoring\s+\[no\]\s+yes/.test(s) && /PrometheusRule/.test(s));
+      expect(screen.split('\n').length, screen).toBeLessThanOrEqual(20);
+      expect(screen.split('\n').every(l => l.length <= 60), screen).toBe(true);
+      expect(screen).toMatch(/^kubepki · 8\/11 · Output and SSH/);
+      expect(screen).toMatch(/Ctrl\+C: quit/);
+      screen = await term.press('Enter');
       await term.waitFor('the plan', s => s.includes('Certificate plan'));
       term.send('g');
       screen = await term.waitFor('the final screen', s => s.includes('✓ Wrote'), 60_000);

@@ -21,7 +21,7 @@ describe('the plan screen in a real terminal', () => {
     const term = new Terminal(tmp.path, ['--config', config]);
     try {
       await term.waitFor('the first step', s => s.includes('1/11'));
-      await term.press('Enter', 15);
+      await term.press('Enter', 16);
       let screen = await term.waitFor('the plan', s => s.includes('row 1 of'));
       screen = term.joinedScreen();
       expect(widest(screen), screen).toBeLessThanOrEqual(80);

@@ -22,7 +22,7 @@ describe('the wizard in a real terminal', () => {
       screen = await term.press('Enter');
       expect(screen).toMatch(/1\/11 · Cluster and API endpoint/);
       expect(screen.split('\n').every(line => line.length <= 80)).toBe(true);
-      screen = await term.press('Enter', 15);
+      screen = await term.press('Enter', 16);
       expect(screen).toMatch(/9\/11 · Certificate plan/);
       expect(screen).toMatch(/ca\.key goes only to the control plane/);
       await term.press('g');
@@ -55,7 +55,7 @@ describe('the wizard in a real terminal', () => {
     const term = new Terminal(cwd, ['--config', config]);
     try {
       await term.waitFor('the first screen', s => s.includes('1/11'));
-      await term.press('Enter', 15);
+      await term.press('Enter', 16);
       term.send('g');
       await term.waitFor('generation under way', s => /[1-9]\d*\/\d+ keys/.test(s));
       return term;
@@ -139,6 +139,9 @@ describe('the wizard in a real terminal', () => {
         // A user that is not root is asked about sudo, and warned while it is off.
         await term.waitFor('the sudo question', s => /Install with sudo\s+\[no\]\s+yes/.test(s) && /admin is not root and sudo is off/.test(s));
         term.send('Enter');
+        // Then expiry monitoring, off unless asked for, saying what it installs.
+        await term.waitFor('the expiry monitoring question', s => /› Expiry monitoring\s+\[no\]\s+yes/.test(s) && /PrometheusRule/.test(s));
+        term.send('Enter');
         await term.waitFor('the plan', s => s.includes('g: generate'));
         term.send('g');
         await term.waitFor('the final screen', s => /Wrote \d+ certificates/.test(s), 60_000);
@@ -162,7 +165,7 @@ describe('the wizard in a real terminal', () => {
       // Every question has a valid default here: Enter answers each once it is asked (the log
       // then ends with its prompt, after everything the previous answer caused).
       let seen = 0;
-      for (let asked = 1; asked <= 16; asked++) {
+      for (let asked = 1; asked <= 17; asked++) {
         await term.waitFor(`question ${asked}`, () => { const t = logged(); return t.length > seen && t.endsWith(': '); });
         seen = logged().length;
         term.send('Enter');
@@ -172,6 +175,7 @@ describe('the wizard in a real terminal', () => {
       expect(text).not.toMatch(/\u001B/);
       expect(text).toMatch(/\? Cluster name \[kubernetes\]: /);
       expect(text).toMatch(/\? CA topology\n {2}1\) /);
+      expect(text).toMatch(/\? Expiry monitoring on every node\?\n {2}1\) › no\n/);
       expect(inspectDirectory(join(cwd, 'kubepki-out')).filter(f => !f.ok)).toEqual([]);
     } finally {
       term.close();

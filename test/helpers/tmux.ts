@@ -27,6 +27,11 @@ export class Terminal {
     return run(this.tmux, ['-L', this.socket, 'capture-pane', '-p', '-J', '-t', 'k']).stdout.replace(/\n$/, '');
   }
 
+  /** Everything the pane printed, its scrollback included, wrapped lines joined: what stays after the program exits. */
+  scrollback(): string {
+    return run(this.tmux, ['-L', this.socket, 'capture-pane', '-p', '-J', '-S', '-', '-t', 'k']).stdout.replace(/\n+$/, '');
+  }
+
   /** The terminal resized, as when its window is (the program gets SIGWINCH). */
   resize(columns: number, rows: number) {
     const r = run(this.tmux, ['-L', this.socket, 'resize-window', '-t', 'k', '-x', String(columns), '-y', String(rows)]);

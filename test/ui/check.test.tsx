@@ -9,7 +9,9 @@ import {defaultCheckPath} from '../../source/interview/check.js';
 import {exampleSpec} from '../../source/spec/example.js';
 import {tempDir} from '../helpers/cluster.js';
 import {ROOT, run} from '../helpers/run.js';
-import {KEY, press, settle, type, waitForFrame} from '../helpers/ink.js';
+import {KEY, press, resizeTo, settle, type, waitForFrame} from '../helpers/ink.js';
+import {brokenConnections} from '../../source/interview/broken-connections.js';
+import {inspectPaths} from '../../source/inspect/inspect.js';
 
 const tmp = tempDir('kubepki-check-');
 const tree = join(tmp.path, 'seed');
@@ -88,6 +90,44 @@ describe('the first screen', () => {
     ui.stdin.write('q');
     await waitForFrame(ui, () => outcomes.length > 0, 'the outcome');
     expect(outcomes[0]).toMatchObject({code: 1, inspected: {problems: 2}});
+    ui.unmount();
+  });
+
+  it('m shows the trust map\'s broken arrows on the check screen itself, as the report after quit prints them, within 80×24 (issue 25 item 3)', async () => {
+    const {ui, outcomes} = wizard();
+    resizeTo(ui, 80, 24);
+    await settle(ui, 'What would you like to do?');
+    await press(ui, KEY.down);
+    await press(ui, KEY.enter);
+    await press(ui, KEY.backspace, defaultCheckPath().length);
+    await type(ui, tree);
+    await press(ui, KEY.enter);
+    const expected = brokenConnections(inspectPaths([tree]), 79);
+    expect(expected.count).toBeGreaterThan(0);
+    let frame = await settle(ui, 'm to see');
+    expect(frame).toMatch(new RegExp(`row 1 of 3 · ✗ ${expected.count} connections? of the trust map broken: m to see`));
+    expect(frame).toMatch(/m: broken arrows/);
+    frame = await press(ui, 'm');
+    const fits = (f: string) => {
+      expect(f.split('\n').length, f).toBeLessThanOrEqual(24);
+      expect(f.split('\n').filter(l => l.length > 80), f).toEqual([]);
+    };
+    fits(frame);
+    // Every line of the printed text, scrolled through.
+    let seen = frame;
+    for (let i = 0; i < 40; i++) {
+      const at = /lines \d+-(\d+) of (\d+)/.exec(frame);
+      if (!at || at[1] === at[2]) break;
+      frame = await press(ui, KEY.pageDown);
+      fits(frame);
+      seen += `\n${frame}`;
+    }
+    for (const line of expected.text.split('\n').filter(l => l.trim() !== '')) expect(seen).toContain(line);
+    expect(seen).toMatch(/BROKEN/);
+    frame = await press(ui, KEY.escape);
+    expect(frame).toMatch(/row 1 of 3/);
+    ui.stdin.write('q');
+    await waitForFrame(ui, () => outcomes.length > 0, 'the outcome');
     ui.unmount();
   });
 });

@@ -63,7 +63,8 @@ describe('wizard node errors', () => {
     frame = await press(ui, KEY.right);
     expect(frame).toMatch(/Install with sudo\s+no\s+\[yes\]/);
     expect(frame).not.toMatch(/sudo is off/);
-    frame = await press(ui, KEY.enter);
+    // Then the expiry monitoring question (default no), then the plan.
+    frame = await press(ui, KEY.enter, 2);
     frame = await waitForFrame(ui, f => f.includes('g: generate'), 'the plan');
     expect(frame).not.toMatch(/SSH user admin is not root/);
     ui.unmount();

@@ -1,6 +1,6 @@
 import {afterAll, describe, expect, it} from 'vitest';
 import {PassThrough} from 'node:stream';
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {runPlain, type PlainDeps} from '../../source/plain/plain.js';
 import {exampleSpec} from '../../source/spec/example.js';
@@ -96,6 +96,19 @@ describe('--plain', () => {
   });
 });
 
+describe('--plain: expiry monitoring, as the wizard asks it (issue 23 item 5)', () => {
+  it('asked after the SSH questions, off by default with what it installs said; yes plans the checks and the PrometheusRule', async () => {
+    const {outcome, text, built} = await drive([[/Output directory/, 'plain-monitored\r'], [/Expiry monitoring/, '\u001B[B\r']]);
+    expect(outcome).toEqual({code: 0});
+    const plain = stripAnsi(text);
+    // The lesson, then the question with no as its default, after the SSH user.
+    expect(plain).toMatch(/\? SSH user[^]*a daily check \(a systemd service \+ timer\)[^]*OUT\/monitoring\/ a PrometheusRule[^\n]*\n[^]*\? Expiry monitoring on every node\?/);
+    expect(built!.spec.monitoring.expiry).toBe(true);
+    expect(built!.monitoring?.checks.map(c => c.node)).toEqual(built!.nodes.map(n => n.name));
+    expect(readFileSync(join(tmp.path, 'plain-monitored', 'monitoring', 'prometheus-rule.yaml'), 'utf8')).toMatch(/kind: PrometheusRule/);
+  });
+});
+
 describe('--plain: each answer checked as it is given (issue 20 item 5)', () => {
   it('a node named Bad_Name is refused at its name, the IP w3 at its IP, before the roles are asked; the defaults offered are valid ones', async () => {
     const input = new PassThrough();
@@ -104,7 +117,7 @@ describe('--plain: each answer checked as it is given (issue 20 item 5)', () => 
     output.on('data', d => { text += d.toString(); });
     // cluster (3), nodes: add; name Bad_Name then worker3; IP w3 then an address; roles; continue;
     // network (3), layout, release, CA, keys (3), output, ssh user; then quit without writing.
-    input.write(['', '', '', '2', 'Bad_Name', 'worker3', 'w3', '192.168.56.25', '', '', '', '', '', '', '', '', '', '', '', 'lines-node-out', '', '2'].join('\n') + '\n');
+    input.write(['', '', '', '2', 'Bad_Name', 'worker3', 'w3', '192.168.56.25', '', '', '', '', '', '', '', '', '', '', '', 'lines-node-out', '', '', '2'].join('\n') + '\n');
     const outcome = await runPlain(exampleSpec(), {
       generate: () => { throw new Error('not asked to generate'); },
       checkOut: out => outputProblem(join(tmp.path, out)),
@@ -157,7 +170,7 @@ describe('--plain with line prompts (output logged, or TERM=dumb)', () => {
     mkdirSync(taken, {recursive: true});
     writeFileSync(join(taken, 'x'), '');
     // Answers typed ahead of their questions are kept in order, as a terminal's line buffer does.
-    input.write(['', '', 'abc', '', '', '', '', '', '', '', '9', '2', '', '', '', 'lines-out', '', ''].join('\n') + '\n');
+    input.write(['', '', 'abc', '', '', '', '', '', '', '', '9', '2', '', '', '', 'lines-out', '', '', ''].join('\n') + '\n');
     const outcome = await runPlain(exampleSpec(), {
       generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}),
       checkOut: out => outputProblem(join(tmp.path, out)),
@@ -185,8 +198,8 @@ describe('--plain: layout, release and the hard-way proposal, as in the wizard',
     let text = '';
     output.on('data', d => { text += d.toString(); });
     let built: Plan | undefined;
-    // cluster 3, nodes, network 3, layout 3 (hard-way), release 1 (v1.28.0), CA (default), keys 3, output 2, generate.
-    input.write(['', '', '', '', '', '', '', '3', '1', '', '', '', '', 'hw-out', '', ''].join('\n') + '\n');
+    // cluster 3, nodes, network 3, layout 3 (hard-way), release 1 (v1.28.0), CA (default), keys 3, output 2, expiry monitoring, generate.
+    input.write(['', '', '', '', '', '', '', '3', '1', '', '', '', '', 'hw-out', '', '', ''].join('\n') + '\n');
     const outcome = await runPlain(exampleSpec(), {
       generate: (plan, out, onProgress) => { built = plan; return buildCluster(plan, join(tmp.path, out), {onProgress}); },
       checkOut: out => outputProblem(join(tmp.path, out)),
@@ -210,7 +223,7 @@ describe('--plain prints the plan sized to its terminal', () => {
       const output = Object.assign(new PassThrough(), columns ? {isTTY: true, columns} : {});
       let text = '';
       output.on('data', d => { text += d.toString(); });
-      input.write(['', '', '', '', '', '', '', '', '', '', '', '', '', `sized-${columns}`, '', '2'].join('\n') + '\n');
+      input.write(['', '', '', '', '', '', '', '', '', '', '', '', '', `sized-${columns}`, '', '', '2'].join('\n') + '\n');
       const outcome = await runPlain(exampleSpec(), {
         generate: () => Promise.reject(new Error('not asked to generate')),
         checkOut: out => outputProblem(join(tmp.path, out)),

@@ -14,7 +14,9 @@ import {exampleSpec} from '../../source/spec/example.js';
 import {buildCluster} from '../../source/build/index.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {outputProblem} from '../../source/output/write.js';
-import {tempDir} from '../helpers/cluster.js';
+import {specWith, tempDir} from '../helpers/cluster.js';
+import {releaseUpgradeLines} from '../../source/build/upgrade.js';
+import {readManifest} from '../../source/output/existing.js';
 import {validate} from '../../source/spec/validate.js';
 import {changesReport, summarizeChanges} from '../../source/build/changes.js';
 import {differing, snapshot} from '../helpers/snapshot.js';
@@ -56,9 +58,9 @@ function openWizard(out: string, deps = updateDeps) {
   return {ui, outcomes};
 }
 
-/** From the nodes list (on "continue") with Enter only: continue, 3 network, layout, release, CA, 3 keys, 2 output. */
+/** From the nodes list (on "continue") with Enter only: continue, 3 network, layout, release, CA, 3 keys, 2 output, expiry monitoring. */
 async function nodesToPlan(ui: ReturnType<typeof render>) {
-  await press(ui, KEY.enter, 12);
+  await press(ui, KEY.enter, 13);
   // The title may wrap (it names OUT): between any two words.
   return waitForFrame(ui, f => /Certificate\s+plan/.test(f) && f.includes('row 1 of'), 'the plan');
 }
@@ -247,7 +249,8 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     let frame = await waitForFrame(ui, f => f.includes('Output and SSH'), 'the output step');
     expect(frame).toMatch(new RegExp(`Output directory\\s+\\S*same`));
     await press(ui, 'x');
-    await press(ui, KEY.enter);
+    // SSH user, expiry monitoring, submit.
+    await press(ui, KEY.enter, 2);
     frame = await press(ui, KEY.enter);
     expect(frame.replace(/\s+/g, ' ')).toMatch(/✗ this wizard updates \S*same; to write a new PKI elsewhere, quit and run kubepki --config \S*same\/cluster\.yaml/);
     ui.unmount();
@@ -353,7 +356,7 @@ describe('the plan on OUT in a small terminal', () => {
       }
     };
     look(frame);
-    for (let i = 0; i < 15; i++) look(await press(ui, KEY.enter));
+    for (let i = 0; i < 16; i++) look(await press(ui, KEY.enter));
     frame = await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
     look(frame);
     ui.stdin.write('g');
@@ -369,6 +372,49 @@ describe('the plan on OUT in a small terminal', () => {
     // The output step among them, its field's hint shown (the directory is updated in place).
     expect([...seen]).toEqual(expect.arrayContaining(['Cluster and API endpoint', 'Nodes', 'Output and SSH', 'Certificate plan', 'Generating', 'Done']));
     expect(hinted).toBe(true);
+    ui.unmount();
+  });
+});
+
+describe('kubepki OUT after kubernetesVersion changed in OUT/cluster.yaml (issue 23 item 2)', () => {
+  it('the plan says what the new release changes (the lines generate --update prints), all of them on r, fitting 80×24 and 60×20', async () => {
+    const out = join(tmp.path, 'upgraded');
+    await buildCluster(buildPlan(specWith(c => { c.kubernetesVersion = 'v1.35.0'; c.pki.key = 'ecdsa-p256'; })), out);
+    const spec = parse(readFileSync(join(out, 'cluster.yaml'), 'utf8'));
+    spec.kubernetesVersion = 'v1.36.1';
+    writeFileSync(join(out, 'cluster.yaml'), stringify(spec));
+    const expected = releaseUpgradeLines(buildPlan(validSpec(spec)), readManifest(out), out).filter(l => l !== '');
+    expect(expected[0]).toMatch(/^Kubernetes v1\.35\.0 → v1\.36\.1: /);
+    expect(expected.length).toBeGreaterThan(2);
+    const {ui} = openWizard(out);
+    await settle(ui, 'Cluster and API endpoint');
+    await resized(ui, 80, 24, 'Cluster name');
+    await press(ui, KEY.enter, 3);
+    await waitForFrame(ui, f => f.includes('Continue with 4 nodes'), 'the nodes of OUT');
+    let frame = await nodesToPlan(ui);
+    fits(frame, 80, 24);
+    expect(frame.replace(/\s+/g, ' ')).toContain('⚠ Kubernetes v1.35.0 → v1.36.1: r to read what changes');
+    expect(frame.replace(/\s+/g, ' ')).toMatch(/w: warnings · r: release changes · g: generate/);
+    frame = await press(ui, 'r');
+    fits(frame, 80, 24);
+    // Every line, scrolled through: the same words as generate --update's.
+    let seen = frame;
+    for (let i = 0; i < 40; i++) {
+      const at = /lines \d+-(\d+) of (\d+)/.exec(frame);
+      if (!at || at[1] === at[2]) break;
+      frame = await press(ui, KEY.pageDown);
+      seen += `\n${frame}`;
+    }
+    // Wrapped to the screen (a long path anywhere in it): compared without the breaks.
+    const flat = seen.replace(/\u001B\[\d+m/g, '').replace(/\s+/g, '');
+    for (const line of expected) expect(flat).toContain(line.replace(/\s+/g, ''));
+    frame = await press(ui, KEY.escape);
+    expect(frame).toMatch(/row 1 of/);
+    // At 60×20 too, the table still shown beside it.
+    frame = await resized(ui, 60, 20, 'row 1 of');
+    fits(frame, 60, 20);
+    expect(frame.replace(/\s+/g, ' ')).toContain('⚠ Kubernetes v1.35.0 → v1.36.1: r to read what changes');
+    expect(frame).toMatch(/STATUS/);
     ui.unmount();
   });
 });
@@ -407,7 +453,7 @@ describe('adding a user from the wizard', () => {
     const deps: WizardDeps = {generate: (plan, out, onProgress) => buildCluster(plan, join(tmp.path, out), {onProgress}), checkOut: o => outputProblem(join(tmp.path, o))};
     const ui = render(<App initial={draftFromSpec(exampleSpec(), 'fresh')} deps={deps} onOutcome={o => outcomes.push(o)} />);
     await settle(ui, 'Cluster and API endpoint');
-    await press(ui, KEY.enter, 15);
+    await press(ui, KEY.enter, 16);
     await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
     ui.stdin.write('g');
     await waitForFrame(ui, f => f.includes('11/11 · Done'), 'the final screen', 60_000);

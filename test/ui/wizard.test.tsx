@@ -29,10 +29,10 @@ function wizard(initial: Partial<Draft> = {}, deps = realDeps) {
   return {ui, outcomes};
 }
 
-/** From the first screen to the plan with Enter only: 3 cluster fields, nodes, 3 network, layout, release, CA, 3 keys, 2 output. */
+/** From the first screen to the plan with Enter only: 3 cluster fields, nodes, 3 network, layout, release, CA, 3 keys, 2 output, expiry monitoring. */
 async function enterToPlan(ui: ReturnType<typeof render>) {
   await settle(ui, 'Cluster and API endpoint');
-  await press(ui, KEY.enter, 15);
+  await press(ui, KEY.enter, 16);
   return waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
 }
 
@@ -225,13 +225,39 @@ describe('wizard steps', () => {
     expect(frame.replace(/\s+/g, ' ')).toMatch(/ca\.key never leaves this machine, so every node gets pre-made certificates and kubeconfigs/);
     await press(ui, KEY.enter);
     await waitForFrame(ui, f => f.includes('Kubernetes release'), 'release');
-    await press(ui, KEY.enter, 6);
+    await press(ui, KEY.enter, 7);
     frame = await press(ui, KEY.enter);
     expect(frame).toMatch(/Output and SSH/);
     expect(frame).toMatch(/✗ .*occupied already holds files/);
     // The flow chosen is kept: back to the layout, it is still selected.
     frame = await press(ui, KEY.escape, 4);
     expect(frame).toMatch(/❯ kubeadm, external CA/);
+    ui.unmount();
+  });
+
+  it('output: asks about expiry monitoring (off by default, saying what it installs); yes puts the check and the PrometheusRule in OUT', async () => {
+    const {ui, outcomes} = wizard({out: 'monitored', key: 'ecdsa-p256'});
+    await settle(ui, 'Cluster and API endpoint');
+    // 3 cluster fields, nodes, 3 network, layout, release, CA, 3 keys, 2 output fields: the question.
+    await press(ui, KEY.enter, 15);
+    let frame = await waitForFrame(ui, f => f.includes('› Expiry monitoring'), 'the expiry monitoring question');
+    expect(frame).toMatch(/8\/11 · Output and SSH/);
+    expect(frame).toMatch(/› Expiry monitoring\s+\[no\]\s+yes/);
+    const flat = frame.replace(/\s+/g, ' ');
+    expect(flat).toContain('a daily check (a systemd service + timer) that writes its certificates\' expiry as node_exporter metrics');
+    expect(flat).toContain('OUT/monitoring/ a PrometheusRule');
+    frame = await press(ui, KEY.right);
+    expect(frame).toMatch(/› Expiry monitoring\s+no\s+\[yes\]/);
+    await press(ui, KEY.enter);
+    await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
+    ui.stdin.write('g');
+    await waitForFrame(ui, f => f.includes('11/11 · Done'), 'the final screen', 60_000);
+    await settle(ui, 'u: add a user');
+    ui.stdin.write('q');
+    await waitForFrame(ui, () => outcomes.length > 0, 'the outcome');
+    const out = join(tmp.path, 'monitored');
+    expect(readFileSync(join(out, 'cluster.yaml'), 'utf8')).toMatch(/^monitoring: { expiry: true }$/m);
+    expect(readFileSync(join(out, 'monitoring', 'prometheus-rule.yaml'), 'utf8')).toMatch(/kind: PrometheusRule/);
     ui.unmount();
   });
 
@@ -281,7 +307,7 @@ describe('wizard steps', () => {
     await press(ui, KEY.down, 8);
     frame = await press(ui, KEY.enter);
     expect(frame).toMatch(/Certificate authorities/);
-    await press(ui, KEY.enter, 6);
+    await press(ui, KEY.enter, 7);
     await waitForFrame(ui, f => f.includes('Certificate plan'), 'the plan');
     // v1.37.0 (and v1.33.12, v1.34.8, v1.35.5, v1.36.1): apiserver-kubelet-client has no O.
     const plan = buildPlan(specWith(c => { c.kubernetesVersion = 'v1.37.0'; }));
