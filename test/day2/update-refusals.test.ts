@@ -47,7 +47,7 @@ describe('generate --update', () => {
     const before = snapshot(out);
     const r = await update(out);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`has a user "cp3" (users/cp3/), and the new plan gives the cluster's own etcd-server/cp3, etcd-peer/cp3, kubelet-server/cp3 certificates that name (CN): the user would act as that component. Name the node otherwise, or remove the user first (kubepki user remove cp3 --out ${out}). Nothing was changed.`);
+    expect(r.stderr).toContain(`has a user "cp3" (users/cp3/), and the new plan gives the cluster's own etcd-server/cp3, etcd-peer/cp3 certificates that name (CN): the user would act as that component. Name the node otherwise, or remove the user first (kubepki user remove cp3 --out ${out}). Nothing was changed.`);
     expect(differing(before, snapshot(out))).toEqual([]);
   });
 

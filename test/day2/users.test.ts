@@ -484,7 +484,7 @@ describe('C1 controls and bidi overrides in groups and file names (issue 21 item
     const missing = await kubepki({command: 'user-renew', out, name: 'kim'});
     const nowhere = await kubepki({command: 'verify', dir: join(tmp.path, 'nowhere\u202e\u009b')});
     expect(nowhere.status).toBe(2);
-    expect(nowhere.stderr).toContain('nowhere\\u202e\\u009b: no manifest.json here');
+    expect(nowhere.stderr).toContain('nowhere\\u202e\\u009b does not exist');
     for (const text of [r.stdout, r.stderr, v.stdout, v.stderr, removed.stdout, removed.stderr, missing.stderr, nowhere.stderr]) {
       expect(text).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
     }
