@@ -145,11 +145,17 @@ describe('restart steps on a real control plane (hard way, two apiservers behind
     await waitFor('more requests after the restarts', () => requests() >= done + 20, 60_000);
     await poller.stop();
     const summary = JSON.parse(/SUMMARY (.*)/.exec(poller.output())![1]!);
-    timings.push(`poller: ${summary.requests} requests, ${summary.failures} failed, over ${summary.durationMs} ms, slowest ${summary.slowestMs} ms`);
+    timings.push(`poller: ${summary.requests} requests (${JSON.stringify(summary.byPath)}), ${summary.failures} failed, ${summary.draining} /readyz answered "shutting down" before the balancer drained that backend, over ${summary.durationMs} ms, slowest ${summary.slowestMs} ms`);
     console.log([...timings, balancer.output().split('\n').filter(l => /UP|DOWN|failed|no healthy/.test(l)).join('\n')].join('\n'));
     expect(summary.failed).toEqual([]);
     expect(summary.failures).toBe(0);
     expect(summary.requests).toBeGreaterThan(100);
+    expect(summary.byPath['/api/v1/nodes'].requests).toBeGreaterThan(50);
+    // The balancer drained each apiserver (its /readyz failed on SIGTERM) and took it back.
+    for (const node of CONTROL_PLANES) {
+      const ip = c.manifest.nodes[node]!.ip;
+      expect(balancer.output()).toMatch(new RegExp(`DOWN ${ip.replace(/\./g, '\\.')}:6443[\\s\\S]*UP ${ip.replace(/\./g, '\\.')}:6443`));
+    }
     for (const node of CONTROL_PLANES) expect(servedSerial(node)).toBe(after);
   }, 600_000);
 
