@@ -1,7 +1,10 @@
 // Issue 22's proof on a real control plane (hard-way layout): two kube-apiservers behind an
 // endpoint whose load balancer health-checks /readyz, a client polling through the endpoint the
 // whole time, and `kubepki renew OUT apiserver` followed by exactly the restart steps it printed.
-// The client sees no failed request; each apiserver then serves the new certificate.
+// The client sees no failed request; each apiserver then serves the new certificate. (A /readyz
+// that reaches a stopping apiserver before the balancer's next check answers "[-]shutdown": the
+// signal the balancer drains on, from a server still serving. The poller counts those apart.)
+// Then the same for one kubelet's serving certificate, with the lab's kubelet stand-in.
 // (The kubeadm layout restarts static pods through the kubelet and a container runtime, which
 // the lab does not have: that path is not run here.)
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
