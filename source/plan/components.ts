@@ -31,6 +31,9 @@ export function runsOn(component: Component, spec: Pick<ClusterSpec, 'nodes'>, n
   }
 }
 
+/** How long a stopping kube-apiserver keeps serving while load balancers drain it (hard-way units). */
+export const APISERVER_SHUTDOWN_DELAY_SECONDS = 10;
+
 const host = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
 
 /** The flags that are not file paths, in the order a unit lists them (file flags are merged in by name). */
@@ -67,6 +70,14 @@ export function staticFlags(component: Component, spec: ClusterSpec, node: NodeS
       ['--requestheader-username-headers', 'X-Remote-User'],
       ['--service-account-issuer', serviceIssuer],
       ['--service-cluster-ip-range', spec.network.serviceCIDR],
+      // Graceful shutdown behind a load balancer (a restart after renew, one node at a time): on
+      // SIGTERM /readyz fails at once but the apiserver keeps accepting and serving for this long,
+      // so the balancer's health check drains it before it closes its port (HAProxy's defaults,
+      // inter 2s × fall 3, take 6 s); without it, connections sent in that window are refused.
+      // Requests that still arrive after it get 429 with Retry-After, which clients retry,
+      // rather than a closed connection.
+      ['--shutdown-delay-duration', `${APISERVER_SHUTDOWN_DELAY_SECONDS}s`],
+      ['--shutdown-send-retry-after', 'true'],
       ['--v', '2'],
     ];
     case 'kube-controller-manager': return [

@@ -11,6 +11,15 @@ import {nodeList} from './units.js';
 const STATIC_POD = new Set<Component>(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
 /** Seconds a gate waits: a static pod needs two of the kubelet's 20 s manifest checks, then its start. */
 const GATE_SECONDS = {staticPod: 300, unit: 120};
+/**
+ * Seconds an apiserver that passed /readyz is given before the next one stops, when the endpoint
+ * balances over several: the load balancer must see it healthy again (HAProxy's defaults, inter
+ * 2s × rise 2, take 4 s) before it drains the next, or for a moment it has no backend at all.
+ */
+export const APISERVER_SETTLE_SECONDS = 10;
+const apiserverCount = (plan: Plan) => new Set(plan.reads.filter(r => r.component === 'kube-apiserver').map(r => r.node)).size;
+const settle = (plan: Plan, c: Component) => (c === 'kube-apiserver' && apiserverCount(plan) > 1 ? [`sleep ${APISERVER_SETTLE_SECONDS}`] : []);
+
 /** restart.sh's default batch for kubelets and kube-proxies. */
 export const DEFAULT_PARALLEL = 10;
 
@@ -43,7 +52,7 @@ const GATE: Record<Component, (plan: Plan, node: {ip: string}) => string> = {
 };
 const STAGE_GATE: Record<Component, string> = {
   'etcd': 'etcdctl endpoint health on the member (healthcheck client)',
-  'kube-apiserver': '/readyz on the node\'s own address',
+  'kube-apiserver': `/readyz on the node's own address (then ${APISERVER_SETTLE_SECONDS} s, with several, for the load balancer to send to it again)`,
   ...LOCAL_GATE,
 };
 
@@ -82,7 +91,7 @@ function gateCommand(plan: Plan, restart: Restart): string {
   }
 }
 
-/** The commands one node runs for one restart, the health gate last. */
+/** The commands one node runs for one restart, the health gate last (then, for apiservers behind a load balancer, its settle time). */
 export function restartCommands(plan: Plan, restart: Restart): string[] {
   const as = plan.spec.ssh.sudo ? 'sudo ' : '';
   const {command} = healthCheck(plan, restart);
@@ -96,6 +105,7 @@ export function restartCommands(plan: Plan, restart: Restart): string[] {
       `${as}mv ${manifest} ${aside}`,
       `${as}timeout ${GATE_SECONDS.staticPod} sh -c ${shellQuote(`while crictl ps -q --name ^${c}$ --state running | grep -q .; do sleep 2; done`)}; gone=$?; ${as}mv ${aside} ${manifest}; [ "$gone" = 0 ]`,
       until(as, GATE_SECONDS.staticPod, `${running.replace(/^sudo /, '')} && ${command}`),
+      ...settle(plan, c),
     ];
   }
   if (plan.layout === 'kubeadm' && c === 'kube-proxy') {
@@ -106,6 +116,7 @@ export function restartCommands(plan: Plan, restart: Restart): string[] {
     ...(unitChanged ? [`${as}systemctl daemon-reload`] : []),
     `${as}systemctl restart ${c}`,
     until(as, GATE_SECONDS.unit, command),
+    ...settle(plan, c),
   ];
 }
 

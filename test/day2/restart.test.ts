@@ -46,6 +46,8 @@ NODE=$host PATH=${bin}:$PATH exec bash -s`);
 case "$*" in *"\${FAIL:-none}"*) exit 7 ;; esac
 echo ok`);
   write('sudo', 'exec "$@"');
+  // The settle time after an apiserver is logged, not waited; a check's own retry pause is real.
+  write('sleep', `[ "$1" = 2 ] && exec /bin/sleep 2; echo "$NODE: sleep $*" >> ${log}`);
   // A failing check gives up after 2 s instead of the script's minutes.
   write('timeout', 'shift; exec /usr/bin/timeout 2 "$@"');
   // restart.sh keeps a failed batch's logs in TMPDIR: here, inside the test's directory.
@@ -115,6 +117,11 @@ describe('restart steps', () => {
     const apiserverCheck = calls.findIndex(c => c.startsWith('cp1: curl') && c.includes('/readyz'));
     expect(apiserverCheck).toBeGreaterThan(calls.indexOf('cp1: systemctl restart kube-apiserver'));
     expect(apiserverCheck).toBeLessThan(calls.indexOf('cp2: systemctl restart kube-apiserver'));
+    // Two apiservers behind the endpoint: after cp1's passed /readyz, the load balancer is given
+    // time to send to it again before cp2's stops (test/controlplane/restart.test.ts shows why).
+    const settled = calls.indexOf('cp1: sleep 10');
+    expect(settled).toBeGreaterThan(apiserverCheck);
+    expect(settled).toBeLessThan(calls.indexOf('cp2: systemctl restart kube-apiserver'));
     expect(calls.some(c => c.startsWith('cp2: etcdctl') && c.includes('--cert=/etc/etcd/etcd-healthcheck-client.crt') && c.includes('endpoint health'))).toBe(true);
     expect(all.stdout).toMatch(/restarted 16 component\(s\)/);
     // Logs are kept only when something failed.

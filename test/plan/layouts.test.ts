@@ -128,6 +128,13 @@ describe('The Hard Way, as written', () => {
     expect(flags['--kubelet-client-certificate']).toBe('/var/lib/kubernetes/kube-api-server.crt');
     expect(flags['--service-cluster-ip-range']).toBe('10.32.0.0/24');
   });
+  it('the apiserver\'s unit shuts down gracefully behind a load balancer: /readyz fails at once, the port serves 10 s more, late requests get Retry-After', () => {
+    // test/controlplane/restart.test.ts: without these, a restart refused requests the balancer sent before it noticed.
+    const unit = renderComponentFiles(plan).find(f => f.path.endsWith('cp1/kube-apiserver.service'))!.content;
+    const {args} = parseUnit(unit);
+    expect(args).toContain('--shutdown-delay-duration=10s');
+    expect(args).toContain('--shutdown-send-retry-after=true');
+  });
   it('the kubelet runs on The Hard Way\'s containerd: its unit requires containerd.service, its config uses the systemd cgroup driver', () => {
     const files = renderComponentFiles(plan);
     const unit = files.find(f => f.path.endsWith('worker1/kubelet.service'))!.content;
