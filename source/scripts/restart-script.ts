@@ -8,9 +8,9 @@ import {shellQuote} from './shell.js';
 import {nodeList} from './units.js';
 
 /** kubeadm runs these as static pods: restarted by moving the manifest out and back, as kubeadm's docs say. */
-const STATIC_POD = new Set<Component>(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+export const STATIC_POD = new Set<Component>(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
 /** Seconds a gate waits: a static pod needs two of the kubelet's 20 s manifest checks, then its start. */
-const GATE_SECONDS = {staticPod: 300, unit: 120};
+export const GATE_SECONDS = {staticPod: 300, unit: 120};
 /** restart.sh's default batch for kubelets and kube-proxies. */
 export const DEFAULT_PARALLEL = 10;
 
@@ -82,9 +82,12 @@ function gateCommand(plan: Plan, restart: Restart): string {
   }
 }
 
-/** The commands one node runs for one restart, the health gate last. */
-export function restartCommands(plan: Plan, restart: Restart): string[] {
-  const as = plan.spec.ssh.sudo ? 'sudo ' : '';
+/**
+ * The commands one node runs for one restart, the health gate last. `sudo`: prefix what needs
+ * root with sudo (the config's ssh.sudo; the Ansible playbook becomes root instead).
+ */
+export function restartCommands(plan: Plan, restart: Restart, sudo = plan.spec.ssh.sudo): string[] {
+  const as = sudo ? 'sudo ' : '';
   const {command} = healthCheck(plan, restart);
   const c = restart.component;
   if (plan.layout === 'kubeadm' && STATIC_POD.has(c)) {
