@@ -52,6 +52,7 @@ import {renderMapSvg} from '../map/render.js';
 import {sourceFromPlan} from '../map/sources.js';
 import {restartsFor, type RestartStage} from '../plan/restarts.js';
 import {renderRestartScript} from '../scripts/restart-script.js';
+import {ansibleFiles} from '../scripts/ansible.js';
 import {checkTarget, type Target} from './target.js';
 import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
@@ -249,6 +250,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
       {path: 'verify.sh', content: renderVerifyScript(plan), mode: SCRIPT_MODE},
       {path: 'distribute.sh', content: renderDistributeScript(plan), mode: SCRIPT_MODE},
       {path: 'restart.sh', content: renderRestartScript(plan, restarts), mode: SCRIPT_MODE},
+      ...ansibleFiles(plan).map(f => ({...f, mode: PUBLIC_MODE})),
       ...(steps.length ? [{path: 'kubeadm-steps.sh', content: renderKubeadmStepsScript(steps), mode: SCRIPT_MODE}] : []),
       ...(plan.kubeadm?.kubeletApiRbac ? [{path: plan.kubeadm.kubeletApiRbac, content: kubeletApiAdminRbac(plan), mode: PUBLIC_MODE}] : []),
       {path: TRUST_MAP_FILE, content: await trustMap, mode: PUBLIC_MODE},

@@ -13,6 +13,7 @@ import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {printable} from '../spec/quote.js';
 import {shellQuote} from '../scripts/shell.js';
+import {ANSIBLE_FILES, ANSIBLE_RETRY_FILE} from '../scripts/ansible.js';
 
 export interface Target {
   /** Authorities OUT already holds and the plan keeps (never regenerated). */
@@ -24,7 +25,7 @@ export interface Target {
 }
 
 /** The files kubepki writes besides those the manifest lists. */
-const OWN_FILES = ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'restart.sh', STAGING_MARKER];
+const OWN_FILES = ['cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'restart.sh', ...ANSIBLE_FILES, ANSIBLE_RETRY_FILE, STAGING_MARKER];
 
 /** Every file under `dir` that the old manifest does not account for (symbolic links included). */
 export function foreignFiles(dir: string, manifest: Manifest): string[] {

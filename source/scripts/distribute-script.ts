@@ -8,7 +8,7 @@ import {shellQuote} from './shell.js';
 export const DEFAULT_PARALLEL = 10;
 
 /** Keys and kubeconfigs (which hold keys) 0600; certificates, public keys, units 0644. */
-const modeOf = (f: BundleFile) => (f.secret ? '0600' : '0644');
+export const modeOf = (f: BundleFile) => (f.secret ? '0600' : '0644');
 
 /** A node's bundle as install steps: the directories to make, then each file with its mode. */
 function installSteps(plan: Plan, node: string) {

@@ -8,9 +8,9 @@ import {shellQuote} from './shell.js';
 import {nodeList} from './units.js';
 
 /** kubeadm runs these as static pods: restarted by moving the manifest out and back, as kubeadm's docs say. */
-const STATIC_POD = new Set<Component>(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+export const STATIC_POD = new Set<Component>(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
 /** Seconds a gate waits: a static pod needs two of the kubelet's 20 s manifest checks, then its start. */
-const GATE_SECONDS = {staticPod: 300, unit: 120};
+export const GATE_SECONDS = {staticPod: 300, unit: 120};
 /**
  * Seconds an apiserver that passed /readyz is given before the next one stops, when the endpoint
  * balances over several: the load balancer must see it healthy again (HAProxy's defaults, inter
@@ -91,9 +91,13 @@ function gateCommand(plan: Plan, restart: Restart): string {
   }
 }
 
-/** The commands one node runs for one restart, the health gate last (then, for apiservers behind a load balancer, its settle time). */
-export function restartCommands(plan: Plan, restart: Restart): string[] {
-  const as = plan.spec.ssh.sudo ? 'sudo ' : '';
+/**
+ * The commands one node runs for one restart, the health gate last (then, for apiservers behind a
+ * load balancer, its settle time). `sudo`: prefix what needs root with sudo (the config's ssh.sudo;
+ * the Ansible playbook becomes root instead).
+ */
+export function restartCommands(plan: Plan, restart: Restart, sudo = plan.spec.ssh.sudo): string[] {
+  const as = sudo ? 'sudo ' : '';
   const {command} = healthCheck(plan, restart);
   const c = restart.component;
   if (plan.layout === 'kubeadm' && STATIC_POD.has(c)) {
@@ -103,7 +107,8 @@ export function restartCommands(plan: Plan, restart: Restart): string[] {
     return [
       // The manifest goes back even when the pod did not stop in time: the component is never left out.
       `${as}mv ${manifest} ${aside}`,
-      `${as}timeout ${GATE_SECONDS.staticPod} sh -c ${shellQuote(`while crictl ps -q --name ^${c}$ --state running | grep -q .; do sleep 2; done`)}; gone=$?; ${as}mv ${aside} ${manifest}; [ "$gone" = 0 ]`,
+      // `|| gone=$?`, not `; gone=$?`: under restart.sh's set -e a timed-out wait must still put the manifest back.
+      `gone=0; ${as}timeout ${GATE_SECONDS.staticPod} sh -c ${shellQuote(`while crictl ps -q --name ^${c}$ --state running | grep -q .; do sleep 2; done`)} || gone=$?; ${as}mv ${aside} ${manifest}; [ "$gone" = 0 ]`,
       until(as, GATE_SECONDS.staticPod, `${running.replace(/^sudo /, '')} && ${command}`),
       ...settle(plan, c),
     ];

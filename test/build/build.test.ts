@@ -3,6 +3,7 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {buildCluster, SERVICE_ACCOUNT_REF} from '../../source/build/index.js';
+import {ANSIBLE_FILES} from '../../source/scripts/ansible.js';
 import {inspectDirectory} from '../../source/verify/read-out.js';
 import {finalReport} from '../../source/build/report.js';
 import {buildPlan} from '../../source/plan/plan.js';
@@ -24,7 +25,7 @@ describe('buildCluster', () => {
       ...plan.kubeconfigs.map(k => k.file), plan.serviceAccount.key, plan.serviceAccount.publicKey,
       ...plan.components.flatMap(c => c.files.map(f => f.source)),
       ...(plan.kubeadm ? [plan.kubeadm.tokenFile, ...plan.kubeadm.configs.map(k => k.file), 'kubeadm-steps.sh'] : []),
-      'cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'restart.sh', 'trust-map.svg',
+      'cluster.yaml', 'manifest.json', 'verify.sh', 'distribute.sh', 'restart.sh', 'trust-map.svg', ...ANSIBLE_FILES,
     ];
     expect(report.written).toEqual([...planned].sort());
     expect(report.kept).toEqual([]);
@@ -79,8 +80,8 @@ describe('buildCluster with only: what an update and a renewal are made of', () 
     // restart.sh now holds this renewal's restarts: kube-apiserver alone, on each control-plane node.
     expect(differing(before, after)).toEqual([apiserver.cert, apiserver.key, ...copies, 'restart.sh', ...CHANGED_EVERY_RUN].sort());
     expect(report.restarts.map(s => [s.component, s.restarts.map(r => r.node)])).toEqual([['kube-apiserver', ['cp1', 'cp2']]]);
-    // Scripts and the trust map are rewritten every run (byte-identical here, as differing() shows); cluster.yaml is kept.
-    expect(report.written.filter(p => !['cluster.yaml', ...CHANGED_EVERY_RUN].includes(p) && !p.endsWith('.sh') && p !== 'trust-map.svg')).toEqual([apiserver.cert, apiserver.key].sort());
+    // Scripts, OUT/ansible and the trust map are rewritten every run (byte-identical here, as differing() shows); cluster.yaml is kept.
+    expect(report.written.filter(p => !['cluster.yaml', ...CHANGED_EVERY_RUN].includes(p) && !p.endsWith('.sh') && p !== 'trust-map.svg' && !ANSIBLE_FILES.includes(p))).toEqual([apiserver.cert, apiserver.key].sort());
     expect(report.kept).toContain(plan.serviceAccount.key);
     expect(report.kept).toContain('pki/nodes/cp1/kubelet-client.key');
     expect(report.nodesToRedistribute).toEqual(plan.nodes.filter(isControlPlane).map(n => n.name));

@@ -9,7 +9,7 @@ import {kubepki, run} from '../helpers/run.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {restartsFor} from '../../source/plan/restarts.js';
-import {restartLines} from '../../source/scripts/restart-script.js';
+import {restartCommands, restartLines} from '../../source/scripts/restart-script.js';
 
 const tmp = tempDir('kubepki-restart-');
 afterAll(() => tmp.remove());
@@ -170,5 +170,25 @@ describe('restart steps', () => {
     const large = lines(500);
     expect(large.length).toBe(small.length);
     expect(large.join('\n')).toContain('### cp1 … worker500 (503 nodes): reads the new /var/lib/kubelet/kubelet.crt');
+  });
+});
+
+describe('kubeadm static-pod restart under set -e', () => {
+  it('puts the manifest back even when the wait for the pod to go times out (was: set -e left it aside)', () => {
+    const plan = buildPlan(specWith(() => {}));
+    const apiserver = plan.certificates.find(c => c.ref === 'apiserver')!;
+    const [stage] = restartsFor(plan, new Set([apiserver.cert]));
+    expect(stage!.component).toBe('kube-apiserver');
+    const moveBack = restartCommands(plan, stage!.restarts[0]!).find(line => line.includes('timeout') && line.includes('mv '))!;
+    // Stand-ins: the wait times out (124), mv records what it moves.
+    const bin = join(tmp.path, 'static-pod-bin');
+    mkdirSync(bin, {recursive: true});
+    writeFileSync(join(bin, 'timeout'), '#!/bin/sh\nexit 124\n', {mode: 0o755});
+    writeFileSync(join(bin, 'mv'), `#!/bin/sh\necho "$@" >> ${join(tmp.path, 'moves')}\n`, {mode: 0o755});
+    const r = run('bash', ['-e', '-c', `${moveBack}\necho after`], {env: {...process.env, PATH: `${bin}:${process.env.PATH}`}});
+    expect(readFileSync(join(tmp.path, 'moves'), 'utf8')).toBe('/etc/kubernetes/kube-apiserver.yaml.kubepki-restart /etc/kubernetes/manifests/kube-apiserver.yaml\n');
+    // The stage still stops: the gate failed.
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).not.toContain('after');
   });
 });

@@ -16,7 +16,7 @@ afterAll(() => tmp.remove());
  * The files that list nodes or say when they were written: they change on every update. Not
  * cluster.yaml: it is the user's document, already edited here, and the update keeps it as it is.
  */
-const LISTS = ['distribute.sh', 'manifest.json', 'restart.sh', 'trust-map.svg', 'verify.sh'];
+const LISTS = ['ansible/bundles.yml', 'ansible/inventory.ini', 'distribute.sh', 'manifest.json', 'restart.sh', 'trust-map.svg', 'verify.sh'];
 
 /** A generated 2+2 OUT (the example), a copy per test. */
 let pristine: string | undefined;

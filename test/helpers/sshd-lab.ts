@@ -5,10 +5,10 @@
 // /dev, /proc and /run, where copies of /etc/passwd, /etc/group, /etc/shadow and /etc/sudoers
 // bind-mounted over the real ones add a user that exists only there (kubepki-ssh, passwordless
 // sudo). The host's files and users are never changed; the mounts end with sshd.
-import {chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {connect} from 'node:net';
 import {userInfo} from 'node:os';
-import {join} from 'node:path';
+import {join, relative} from 'node:path';
 import {tempDir} from './cluster.js';
 import {freePort, requireCommand, start, waitFor, type Started} from './processes.js';
 import {run} from './run.js';
@@ -34,6 +34,15 @@ export interface SshdLab {
   uid: number;
   sshd: Started;
   stop: () => Promise<void>;
+}
+
+/** The files a node staged under `dir` received, as absolute paths on the node. */
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, {recursive: true, withFileTypes: true})
+    .filter(e => e.isFile())
+    .map(e => `/${relative(dir, join(e.parentPath, e.name))}`)
+    .sort();
 }
 
 export async function startSshdLab(nodes: string[]): Promise<SshdLab> {

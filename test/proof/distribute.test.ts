@@ -4,20 +4,12 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {userInfo} from 'node:os';
-import {join, relative} from 'node:path';
+import {join} from 'node:path';
 import {generated, specFor, specWith} from '../helpers/cluster.js';
 import {freePort, requireCommand, type Started} from '../helpers/processes.js';
-import {SANDBOX_USER, startSshdLab, type SshdLab} from '../helpers/sshd-lab.js';
+import {SANDBOX_USER, filesUnder, startSshdLab, type SshdLab} from '../helpers/sshd-lab.js';
 import {run} from '../helpers/run.js';
 import type {Manifest} from '../../source/output/manifest.js';
-
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, {recursive: true, withFileTypes: true})
-    .filter(e => e.isFile())
-    .map(e => `/${relative(dir, join(e.parentPath, e.name))}`)
-    .sort();
-}
 
 describe('distribute.sh over real ssh', () => {
   let out: Awaited<ReturnType<typeof generated>>;

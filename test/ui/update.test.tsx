@@ -134,7 +134,7 @@ describe('kubepki OUT: the wizard on an existing output directory', () => {
     const changed = differing(before, after);
     expect(changed.some(p => p.startsWith('pki/nodes/worker3/') && p.endsWith('.key'))).toBe(true);
     // Besides worker3's own files, only the files that list nodes (as generate --update).
-    expect(changed.filter(p => !p.includes('worker3'))).toEqual(['cluster.yaml', 'distribute.sh', 'kubeadm-steps.sh', 'manifest.json', 'restart.sh', 'trust-map.svg', 'verify.sh']);
+    expect(changed.filter(p => !p.includes('worker3'))).toEqual(['ansible/bundles.yml', 'ansible/inventory.ini', 'cluster.yaml', 'distribute.sh', 'kubeadm-steps.sh', 'manifest.json', 'restart.sh', 'trust-map.svg', 'verify.sh']);
     ui.stdin.write('q');
     await waitForFrame(ui, () => outcomes.length > 0, 'the wizard to finish');
     expect(outcomes.map(o => o.code)).toEqual([0]);
