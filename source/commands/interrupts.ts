@@ -37,11 +37,13 @@ export class Interrupts {
   written(write: (text: string) => void, message: (stop: Stop) => string): void {
     if (this.received) return;
     this.complete = true;
+    // The installed handlers call this.onStop, so swapping it is enough. Reinstalling them would
+    // remove every listener first, and with none left Node restores the default action: a signal
+    // in that instant killed the process with no word (seen in CI as exit null).
     this.onStop = stop => {
       write(message(stop));
       process.exit(STOP_EXIT[stop]);
     };
-    this.install(signal => this.onStop(signal));
   }
 
   /**

@@ -104,8 +104,8 @@ describe('plain mode asks about sudo when the SSH user is not root', () => {
     const output = new PassThrough();
     let text = '';
     output.on('data', d => { text += d.toString(); });
-    // 14 questions kept as they are, the SSH user, the sudo question, then Generate.
-    input.end([...Array(14).fill(''), 'admin', sudoChoice, '1'].join('\n') + '\n');
+    // 14 questions kept as they are, the SSH user, the sudo question, expiry monitoring (default no), then Generate.
+    input.end([...Array(14).fill(''), 'admin', sudoChoice, '', '1'].join('\n') + '\n');
     let planned: Plan | undefined;
     const stop = new Error('stop after the plan');
     const outcome = await runPlain(exampleSpec(), {
