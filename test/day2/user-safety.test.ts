@@ -150,8 +150,16 @@ describe('interrupted user commands', () => {
       const lock = join(dirname(out), '.out.kubepki.lock');
       const r = await runCli(args, async child => {
         await waitFor('the lock', () => existsSync(lock) || child.exitCode !== null, 30_000, 2);
-        await sleep(Math.random() * 250);
-        child.kill(signal);
+        if (i % 2 === 0 && child.exitCode === null) {
+          // Every other run is caught for certain while it holds the lock: frozen, signalled,
+          // resumed (a random delay alone can miss every run on a fast machine).
+          child.kill('SIGSTOP');
+          child.kill(signal);
+          child.kill('SIGCONT');
+        } else {
+          await sleep(Math.random() * 250);
+          child.kill(signal);
+        }
       });
       const what = `run ${i} (${args.slice(0, 3).join(' ')}, ${signal})`;
       expect(r.stderr, what).not.toMatch(/unexpected error/);
