@@ -8,6 +8,7 @@ import {
   caIdentity, pemBlocks, rotationFiles, rotationOf, rotationPlan, signingFor, trustBundle,
   type RotationBuild, type RotationState,
 } from '../build/rotate.js';
+import type {RotationStep} from '../build/rotation-timeline.js';
 import {readExisting, readManifest} from '../output/existing.js';
 import {KEY_ALGORITHMS, keyTypeOf} from '../pki/algorithms.js';
 import {createAuthority} from '../pki/certificate.js';
@@ -37,12 +38,44 @@ const HOUR_MS = 3_600_000;
 const BACKDATE_MS = 5 * 60 * 1000;
 
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
-  switch (options.action) {
-    case 'status': return rotationStatus(io, options.out, options.json);
-    case 'start': return run(io, options.out, (plan, signal) => startBuild(io, options.out, plan, options.authority, signal));
-    case 'abort': return run(io, options.out, plan => abortBuild(options.out, plan));
-    default: throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
-  }
+  if (options.action === 'status') return rotationStatus(io, options.out, options.json);
+  if (!isRotationStep(options.action)) throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
+  return run(io, options.out, options.action, options.authority);
+}
+
+/** One step of a rotation, prepared by name: the CLI and the wizard run the same ones (issue and finish slot in here). */
+type StepPreparation = (out: string, plan: Plan, options: RotationStepOptions & {signal: AbortSignal}) => Promise<Phase>;
+const ROTATION_STEPS: Record<string, StepPreparation> = {
+  start: (out, plan, {authority, signal, note}) => startBuild(note, out, plan, authority, signal),
+  abort: (out, plan) => abortBuild(out, plan),
+};
+
+export const isRotationStep = (name: string): name is RotationStep => Object.hasOwn(ROTATION_STEPS, name);
+
+export interface RotationStepOptions {
+  /** start: the authority to rotate. */
+  authority?: string;
+  signal?: AbortSignal;
+  /** What the step is doing while it runs (the CLI writes it to stderr). */
+  note?: (line: string) => void;
+}
+
+export interface RotationStepOutcome {
+  build: BuildReport;
+  /** What the step did, what to distribute and the restart steps: as the CLI prints it. */
+  report: string;
+}
+
+/** One step through the engine (lock, staging, swap, restart.sh), as `kubepki rotate OUT STEP` runs it. */
+export async function runRotationStep(out: string, step: RotationStep, options: RotationStepOptions = {}): Promise<RotationStepOutcome> {
+  const prepare = ROTATION_STEPS[step];
+  if (!prepare) throw new InputError([`rotate ${step}: not built yet. ${ROTATE_USAGE}`]);
+  const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
+  const signal = options.signal ?? new AbortController().signal;
+  const phase = await prepare(out, plan, {...options, signal});
+  // samePlan: a phase changes trust only; edits waiting in cluster.yaml are refused, as renew refuses them.
+  const build = await buildCluster(phase.plan, out, {force: true, only: new Set(), rotation: phase.rotation, samePlan: true, signal});
+  return {build, report: phase.report(build)};
 }
 
 function rotationStatus(io: Io, out: string, json: boolean): number {
@@ -66,18 +99,15 @@ interface Phase {
   report: (build: BuildReport) => string;
 }
 
-/** One phase through the engine, with the same interrupt handling as renew. */
-async function run(io: Io, out: string, prepare: (plan: Plan, signal: AbortSignal) => Promise<Phase>): Promise<number> {
-  const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
+/** One step through the engine, with the same interrupt handling as renew. */
+async function run(io: Io, out: string, step: RotationStep, authority: string | undefined): Promise<number> {
   const interrupts = new Interrupts();
   try {
-    const phase = await prepare(plan, interrupts.signal);
-    // samePlan: a phase changes trust only; edits waiting in cluster.yaml are refused, as renew refuses them.
-    const build = await buildCluster(phase.plan, out, {force: true, only: new Set(), rotation: phase.rotation, samePlan: true, signal: interrupts.signal});
+    const {report} = await runRotationStep(out, step, {authority, signal: interrupts.signal, note: line => io.err(`kubepki: ${line}\n`)});
     const afterWrite = (stop: Stop) => `kubepki: ${stopped(stop)} after ${out} was written: it holds the new phase.\n`;
     if (interrupts.received) { io.err(afterWrite(interrupts.received)); return STOP_EXIT[interrupts.received]; }
     interrupts.written(io.err, afterWrite);
-    io.out(phase.report(build));
+    io.out(report);
     return EXIT.ok;
   } catch (error) {
     const {received} = interrupts;
@@ -99,7 +129,7 @@ function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
   return name as AuthorityId;
 }
 
-async function startBuild(io: Io, out: string, plan: Plan, name: string | undefined, signal: AbortSignal): Promise<Phase> {
+async function startBuild(note: ((line: string) => void) | undefined, out: string, plan: Plan, name: string | undefined, signal: AbortSignal): Promise<Phase> {
   const existing = readExisting(out);
   const running = rotationOf(existing.manifest);
   if (running) throw new InputError([`rotate start: a rotation of ${running.authority} is already under way in ${out} (phase ${running.phase}, since ${running.startedAt}); one at a time. See kubepki rotate ${shellQuote(out)} status, or go back with kubepki rotate ${shellQuote(out)} abort.`]);
@@ -118,7 +148,7 @@ async function startBuild(io: Io, out: string, plan: Plan, name: string | undefi
   const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '');
   const cn = `${authority.cn}-${stamp}Z`;
   const algorithm = KEY_ALGORITHMS[keyTypeOf(files.key.pem)];
-  io.err(`kubepki: making the new ${id} CA (${KEY_LABELS[algorithm.type]})\n`);
+  note?.(`making the new ${id} CA (${KEY_LABELS[algorithm.type]})`);
   const pair = await createKeyGenerator(1, signal)(algorithm);
   const {pem: newPem} = createAuthority({
     subject: {cn, organizations: []}, publicKey: pair.spki, algorithm, dnsNames: [cn], ipAddresses: [],
