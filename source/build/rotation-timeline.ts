@@ -7,9 +7,9 @@
 import {usersOf} from '../output/users.js';
 import {restartsFor, type RestartStage} from '../plan/restarts.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
-import {ROTATION_DIR, rotationFiles, rotationOf, signingFor} from './rotate.js';
+import {PHASES, retiredDir, rotationFiles, rotationOf, signingFor} from './rotate.js';
 
-export const ROTATION_PHASES = ['start', 'issue', 'finish'] as const;
+export const ROTATION_PHASES = PHASES;
 export type RotationPhaseName = typeof ROTATION_PHASES[number];
 /** What `kubepki rotate OUT STEP` runs: a phase, or abort. */
 export type RotationStep = RotationPhaseName | 'abort';
@@ -75,9 +75,6 @@ export function rotationSubjects(plan: Plan): {id: RotationSubject; label: strin
     {id: SERVICE_ACCOUNT, label: `${SERVICE_ACCOUNT}: the key pair that signs and verifies service-account tokens (${plan.serviceAccount.key})`},
   ];
 }
-
-/** OUT/retired/<id>-<YYYYMMDD>/, where finish moves the old CA. */
-export const retiredDir = (subject: RotationSubject, now: Date) => `retired/${subject}-${now.toISOString().slice(0, 10).replace(/-/g, '')}`;
 
 /** One line per restart stage: the component and on how many nodes, in the order they restart. */
 export function restartSummary(stages: RestartStage[]): string {
@@ -191,15 +188,16 @@ function nextChange(plan: Plan, manifest: object, subject: RotationSubject, done
     case 'issue': return change(plan, 'issue', subject, parts, {
       reissue: true, key: true,
       extra: [
-        ...(subject === SERVICE_ACCOUNT ? [] : [`Trust stays old + new; the old key is kept in ${ROTATION_DIR}/${subject}-old.key until finish`]),
+        ...(subject === SERVICE_ACCOUNT ? [] : [`Trust stays old + new; the old key is kept in ${files!.oldKey} (on no node) until finish`]),
         ...signsWith(plan, subject, 'new'),
       ],
     });
     case 'finish': return change(plan, 'finish', subject, parts, {
       trust: 'new alone',
-      retired: {dir: retiredDir(subject, now), files: subject === SERVICE_ACCOUNT
+      // The directory finish picks: a second one the same day gets -2 (the documents OUT lists are taken).
+      retired: {dir: retiredDir(subject as AuthorityId, now, documentsOf(manifest)), files: subject === SERVICE_ACCOUNT
         ? ['the old key pair']
-        : [files!.old, `${ROTATION_DIR}/${subject}-old.key`, `the rest of ${ROTATION_DIR}/${subject}-*`]},
+        : [files!.old, files!.oldKey]},
       extra: [
         ...signsWith(plan, subject, 'its CA file'),
         ...(subject === 'ca' && plan.layout === 'kubeadm' ? ["kubeadm's --discovery-token-ca-cert-hash is computed again from the new CA"] : []),
@@ -214,9 +212,14 @@ function abortChange(plan: Plan, manifest: object, subject: RotationSubject, don
   const issued = done >= 2;
   return change(plan, 'abort', subject, parts, {
     trust: 'old alone', reissue: issued, key: issued,
-    extra: [subject === SERVICE_ACCOUNT ? 'The new key pair is deleted' : `The new CA (${ROTATION_DIR}/${subject}-new.*) is deleted`],
+    extra: [subject === SERVICE_ACCOUNT ? 'The new key pair is deleted' : `The new CA is deleted (${rotationFiles(subject).newCert}, its key${issued ? ` now in ${parts.key}` : ''})`],
   });
 }
+
+const documentsOf = (manifest: object): string[] => {
+  const documents = (manifest as {documents?: unknown}).documents;
+  return Array.isArray(documents) ? documents.map(d => (d as {path: string}).path) : [];
+};
 
 /** How many phases a recorded rotation has done: its `phase` names the last one. */
 const phasesDone = (phase: string) => ROTATION_PHASES.indexOf(phase as RotationPhaseName) + 1;
@@ -233,7 +236,7 @@ export function rotationTimeline(plan: Plan, manifest: object, chosen?: Rotation
     phase, does: PHASE_DOES[phase], state: i < done ? 'done' : i === done && subject ? 'next' : 'later',
   }));
   const position = state
-    ? `Rotating ${state.authority}: phase ${done} of 3 (${state.phase}) done${state.startedAt ? `, started ${state.startedAt}` : ''}.`
+    ? `Rotating ${state.authority}: phase ${done} of 3 (${state.phase}) done, started ${state.startedAt}${state.issuedAt ? `, issued ${state.issuedAt}` : ''}.`
     : subject ? `No rotation under way: ${subject} would start at phase 1 of 3.` : 'No rotation under way: choose what to rotate.';
   return {
     subject, underWay: Boolean(state), done, ...(state?.startedAt ? {since: state.startedAt} : {}), phases, position,

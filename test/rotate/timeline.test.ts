@@ -80,7 +80,10 @@ describe('rotation timeline: where OUT stands', () => {
     expect(next.step).toBe('finish');
     expect(next.trust!.becomes).toBe('new alone');
     expect(next.reissued).toEqual([]);
-    expect(next.retired).toEqual({dir: 'retired/ca-20261206', files: ['pki/rotation/ca-old.crt', 'pki/rotation/ca-old.key', 'the rest of pki/rotation/ca-*']});
+    expect(next.retired).toEqual({dir: 'retired/ca-20261206', files: ['pki/rotation/ca-old.crt', 'pki/rotation/ca-old.key']});
+    // A CA of that authority already retired that day: finish picks the next directory, and so does the screen.
+    const again = {...underWay('ca', 'issue'), documents: [{path: 'retired/ca-20261206/ca.crt'}]};
+    expect(rotationTimeline(plan, again, undefined, NOW).next!.retired!.dir).toBe('retired/ca-20261206-2');
     expect(next.lines).toContain("kubeadm's --discovery-token-ca-cert-hash is computed again from the new CA");
     expect(t.abort!.reissued).toEqual(plan.certificates.filter(c => c.signer === 'ca').map(c => c.ref));
     expect(t.abort!.lines).toContain('pki/ca.key on the nodes becomes the old key');
