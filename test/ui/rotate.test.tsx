@@ -122,6 +122,38 @@ describe('kubepki OUT: Rotate a CA', () => {
     ui.unmount();
   }, 120_000);
 
+  it('start, issue and finish from the wizard: each step by name, the timeline moving on, the old CA retired at the end', async () => {
+    const {ui, out} = await rotateScreen('three-phases');
+    const before = caPem(out);
+    /** Run the highlighted next step (confirmed), read its report, back to the timeline. */
+    const runNext = async (reportSays: string) => {
+      await press(ui, KEY.enter);
+      ui.stdin.write('y');
+      await waitForFrame(ui, f => f.includes(reportSays), `the report: ${reportSays}`, STEP_MS);
+      await settle(ui, reportSays);
+      return press(ui, KEY.enter);
+    };
+    await press(ui, KEY.enter); // ca
+    let screen = await runNext('Started the rotation of CA ca');
+    expect(screen).toMatch(/❯ Run issue \(phase 2 of 3\)/);
+    screen = await runNext('Issued: the rotation of CA ca');
+    expect(rotationOf(readManifest(out))).toMatchObject({authority: 'ca', phase: 'issue'});
+    expect(screen).toContain('●━━━━━━━━━━━━━●─────────────◉');
+    expect(screen).toMatch(/Rotating ca: phase 2 of 3 \(issue\) done/);
+    expect(screen).toMatch(/Next, finish: trust the new one alone; the old one retired\. It will change:/);
+    const retired = /Moves to (retired\/ca-\d{8})\//.exec(screen)?.[1];
+    expect(retired).toBeDefined();
+    screen = await runNext('Finished the rotation of CA ca');
+    // Over: nothing under way, the new CA alone in pki/ca.crt, the old one where the screen said.
+    expect(screen).toMatch(/No rotation under way: choose what to rotate\./);
+    expect(rotationOf(readManifest(out))).toBeUndefined();
+    const after = caPem(out);
+    expect(certificates(after)).toBe(1);
+    expect(after).not.toBe(before);
+    expect(readFileSync(join(out, retired!, 'ca.crt'), 'utf8')).toBe(before);
+    ui.unmount();
+  }, 180_000);
+
   it('a refused step is shown on the timeline and changes nothing', async () => {
     const {ui, out} = await rotateScreen('refused');
     // service-account: the last authority.
