@@ -6,7 +6,7 @@ import {Box, Text, useInput} from 'ink';
 import {timelineDrawing, type RotationStep, type RotationSubject, type RotationTimeline, type StepChange} from '../build/rotation-timeline.js';
 import {wrapText} from '../text/wrap.js';
 import {Menu} from './Menu.js';
-import {Screen} from './Screen.js';
+import {Screen, screenTitle} from './Screen.js';
 import {ScrollView} from './TableWindow.js';
 import {useTerminalSize} from './use-terminal-size.js';
 
@@ -14,7 +14,7 @@ export const rotateLesson = 'A CA is replaced in three phases, each a complete O
 
 const FOOTERS = {
   choose: '↑/↓: choose · Enter: select · Esc: back',
-  timeline: '↑/↓: choose · Enter: select · Esc: back',
+  timeline: '↑/↓: choose · Enter: select · d: all it changes · Esc: back',
   confirm: 'y: yes, run it · n or Esc: no',
   running: 'Ctrl+C: stop (the output directory is left as it was)',
   report: '↑/↓ PgUp/PgDn: scroll · Enter or Esc: back to the timeline',
@@ -22,6 +22,8 @@ const FOOTERS = {
 
 type View =
   | {kind: 'timeline'}
+  /** Everything the next step changes, scrolled (the timeline shows what fits). */
+  | {kind: 'details'}
   | {kind: 'confirm'; step: RotationStep; change: StepChange}
   | {kind: 'running'; step: RotationStep}
   | {kind: 'report'; step: RotationStep; report: string}
@@ -66,23 +68,29 @@ export function RotateStep({context, out, subjects, timeline, runStep, onBack}: 
     if (view.kind === 'confirm') {
       if (input === 'y') run(view.step);
       else if (input === 'n' || key.escape) setView({kind: 'timeline'});
-    } else if ((view.kind === 'timeline' || view.kind === 'failed') && key.escape) {
-      if (chosen && !now.underWay) setChosen(undefined);
-      else onBack();
+    } else if (view.kind === 'timeline' || view.kind === 'failed') {
+      if (input === 'd' && now.next) setView({kind: 'details'});
+      else if (key.escape) {
+        if (chosen && !now.underWay) setChosen(undefined);
+        else onBack();
+      }
     }
   });
 
-  const screen = (footer: string, body: React.ReactNode) => (
-    <Screen title="Rotate a CA" context={context} lesson={rotateLesson} footer={footer}>{body}</Screen>
+  // The lesson on the first view only: the timeline needs the rows of an 80×24 terminal.
+  const screen = (footer: string, body: React.ReactNode, lesson?: string) => (
+    <Screen title="Rotate a CA" context={context} lesson={lesson} footer={footer}>{body}</Screen>
   );
+  const title = screenTitle({title: 'Rotate a CA', context});
+  /** Lines the screen around a body takes: its title, the margin, the footer and its margin. */
+  const chrome = (footer: string) => wrapText(title, columns).length + 1 + 1 + wrapText(footer, columns).length;
   const wrapped = (text: string) => wrapText(text, width);
   const bullets = (lines: string[]) => lines.flatMap(line => wrapText(line, width - 4).map((l, i) => `${i === 0 ? '  • ' : '    '}${l}`));
 
-  if (view.kind === 'report') {
-    // The screen's title, lesson, margins and footer around the report.
-    const chrome = 2 + wrapText(rotateLesson, columns).length + 2 + 1;
-    const lines = view.report.trimEnd().split('\n').flatMap(line => wrapped(line)).map(text => ({text}));
-    return screen(FOOTERS.report, <ScrollView lines={lines} height={Math.max(6, rows - chrome)} closeLabel="back to the timeline" onClose={() => setView({kind: 'timeline'})} />);
+  if (view.kind === 'report' || view.kind === 'details') {
+    const text = view.kind === 'report' ? view.report.trimEnd().split('\n') : [nextTitle(now), ...bullets(now.next?.lines ?? [])];
+    const lines = text.flatMap(line => wrapped(line)).map(line => ({text: line}));
+    return screen(FOOTERS.report, <ScrollView lines={lines} height={Math.max(6, rows - chrome(FOOTERS.report))} closeKey={view.kind === 'details' ? 'd' : undefined} closeLabel="back to the timeline" onClose={() => setView({kind: 'timeline'})} />);
   }
   if (view.kind === 'running') {
     return screen(FOOTERS.running, <Text>Running {stepTitle(view.step)} on {out}…</Text>);
@@ -102,7 +110,7 @@ export function RotateStep({context, out, subjects, timeline, runStep, onBack}: 
         {wrapped(now.position).map((line, i) => <Text key={i}>{line}</Text>)}
         <Menu items={subjects.map(s => ({key: s.id, label: s.label, value: s.id}))} onSelect={item => setChosen(item.value)} />
       </Box>
-    ));
+    ), rotateLesson);
   }
 
   const actions: {label: string; value: 'next' | 'abort' | 'back'}[] = [
@@ -110,16 +118,24 @@ export function RotateStep({context, out, subjects, timeline, runStep, onBack}: 
     ...(now.abort ? [{label: 'Abort: back to the old CA alone', value: 'abort' as const}] : []),
     {label: chosen && !now.underWay ? 'Back: choose another' : 'Back', value: 'back'},
   ];
+  // What the next step changes, cut to the rows left (d shows all of it): the drawing, the menu and the rest stay.
+  const position = wrapped(now.position);
+  const heading = now.next ? wrapped(nextTitle(now)) : [];
+  const failure = view.kind === 'failed' ? wrapped(`✗ ${stepTitle(view.step)}: ${view.error}`) : [];
+  const changes = bullets(now.next?.lines ?? []);
+  const room = rows - chrome(FOOTERS.timeline) - 3 - 1 - position.length - heading.length - failure.length - 1 - actions.length - 1;
+  const shown = changes.length > room ? changes.slice(0, Math.max(1, room - 1)) : changes;
+  const more = changes.length - shown.length;
   return screen(FOOTERS.timeline, (
     <Box flexDirection="column">
-      <Text bold>Rotating {subject}</Text>
-      <Box flexDirection="column" marginLeft={2} marginY={1}>
+      <Box flexDirection="column" marginLeft={2} marginBottom={1}>
         {timelineDrawing(now).map((line, i) => <Text key={i} wrap="truncate">{line}</Text>)}
       </Box>
-      {wrapped(now.position).map((line, i) => <Text key={`p${i}`}>{line}</Text>)}
-      {now.next ? <Text bold>Next, {now.next.step}: {now.phases[now.done]!.does}. It will change:</Text> : null}
-      {bullets(now.next?.lines ?? []).map((line, i) => <Text key={`n${i}`}>{line}</Text>)}
-      {view.kind === 'failed' ? wrapped(`✗ ${stepTitle(view.step)}: ${view.error}`).map((line, i) => <Text key={`f${i}`} color="red">{line}</Text>) : null}
+      {position.map((line, i) => <Text key={`p${i}`}>{line}</Text>)}
+      {heading.map((line, i) => <Text key={`h${i}`} bold>{line}</Text>)}
+      {shown.map((line, i) => <Text key={`n${i}`}>{line}</Text>)}
+      {more ? <Text dimColor>{`  … ${more} more line${more > 1 ? 's' : ''}: d to read all`}</Text> : null}
+      {failure.map((line, i) => <Text key={`f${i}`} color="red">{line}</Text>)}
       <Box marginTop={1}>
         <Menu key={`${subject}:${now.done}`} items={actions} onSelect={item => {
           if (item.value === 'back') return chosen && !now.underWay ? setChosen(undefined) : onBack();
@@ -130,3 +146,5 @@ export function RotateStep({context, out, subjects, timeline, runStep, onBack}: 
     </Box>
   ));
 }
+
+const nextTitle = (timeline: RotationTimeline) => `Next, ${timeline.next!.step}: ${timeline.phases[timeline.done]!.does}. It will change:`;

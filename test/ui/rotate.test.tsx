@@ -63,7 +63,7 @@ describe('kubepki OUT: Rotate a CA', () => {
     for (const id of ['ca:', 'etcd-ca:', 'front-proxy-ca:', 'service-account:']) expect(frame).toContain(id);
 
     let screen = await press(ui, KEY.enter);
-    expect(screen).toContain('Rotating ca');
+    expect(screen).toContain('No rotation under way: ca would start at phase 1 of 3.');
     expect(screen).toContain('◉─────────────○─────────────○');
     expect(screen).toMatch(/1 start\s+2 issue\s+3 finish/);
     expect(screen).toMatch(/Next, start: trust old \+ new/);
@@ -102,6 +102,12 @@ describe('kubepki OUT: Rotate a CA', () => {
     expect(screen).toMatch(/Next, issue: the new one signs; every leaf re-issued\. It will change:/);
     expect(screen).toMatch(/\d+ leaf certificates re-issued/);
     expect(screen).toContain('Abort: back to the old CA alone');
+    // d: everything issue changes, its restarts included, whatever the terminal's height cut.
+    screen = await press(ui, 'd');
+    expect(screen).toMatch(/Next, issue: the new one signs/);
+    expect(screen).toMatch(/Restarts: kube-apiserver on 2 nodes one at a time, then/);
+    screen = await press(ui, KEY.escape);
+    expect(screen).toMatch(/❯ Run issue \(phase 2 of 3\)/);
 
     // Abort, confirmed: the old CA alone again, byte-identical.
     await press(ui, KEY.down);
@@ -159,7 +165,7 @@ describe('kubepki OUT: Rotate a CA', () => {
     // service-account: the last authority.
     await press(ui, KEY.up);
     let screen = await press(ui, KEY.enter);
-    expect(screen).toContain('Rotating service-account');
+    expect(screen).toContain('No rotation under way: service-account would start at phase 1 of 3.');
     expect(screen).toMatch(/pki\/sa\.pub \(2 copies on the nodes\) holds the old and the new public key/);
     await press(ui, KEY.enter);
     ui.stdin.write('y');
