@@ -93,7 +93,9 @@ export async function runRotationStep(out: string, step: RotationStep, options: 
   const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
   const signal = options.signal ?? new AbortController().signal;
   const {authority, newKeys, allowOutage} = options;
-  const phase = await ROTATION_STEPS[step]({out, action: step, json: false, authority, newKeys, allowOutage}, plan, signal, options.io ?? SILENT);
+  const io = options.io ?? SILENT;
+  const phase = await ROTATION_STEPS[step]({out, action: step, json: false, authority, newKeys, allowOutage}, plan, signal, io);
+  io.err(`kubepki: writing rotate ${step} into ${out}\n`);
   // samePlan: a phase changes trust and signers only; edits waiting in cluster.yaml are refused, as renew refuses them.
   const build = await buildCluster(phase.plan, out, {
     force: true, only: phase.only ?? new Set(), keepKeys: phase.keepKeys, rotation: phase.rotation, samePlan: true, signal,
