@@ -1,7 +1,7 @@
 // "Rotate a CA" on the wizard opened on OUT: the three phases as a timeline, where OUT stands, what
 // the next step will change (build/rotation-timeline.ts says all of it), and the step run by the
 // same function as `kubepki rotate OUT STEP`. Its report, restart steps included, is shown after.
-import React, {useState} from 'react';
+import React, {useRef, useState} from 'react';
 import {Box, Text, useInput} from 'ink';
 import {timelineDrawing, type RotationStep, type RotationSubject, type RotationTimeline, type StepChange} from '../build/rotation-timeline.js';
 import {wrapText} from '../text/wrap.js';
@@ -52,9 +52,13 @@ export function RotateStep({context, out, subjects, timeline, runStep, onBack}: 
   const now = timeline(chosen);
   const {subject} = now;
 
+  // A second y before the screen changed (keys in separate chunks) must not run the step twice.
+  const running = useRef(false);
   const run = (step: RotationStep) => {
+    if (running.current) return;
+    running.current = true;
     setView({kind: 'running', step});
-    runStep(step, subject!).then(
+    runStep(step, subject!).finally(() => { running.current = false; }).then(
       report => {
         // A finished or aborted rotation leaves nothing under way: the next one starts with a choice.
         if (step === 'abort' || step === 'finish') setChosen(undefined);
