@@ -7,6 +7,7 @@ import type {ProgressEvent} from '../pki/generate.js';
 import {draftFromSpec} from '../interview/draft.js';
 import type {FrontEndDeps, UpdateOptions} from '../interview/checks.js';
 import type {OpenedOut} from '../interview/update.js';
+import type {WizardDeps} from '../ui/App.js';
 import {InputError} from '../spec/errors.js';
 import {EXIT, STOP_EXIT, stopped, type Stop} from './io.js';
 import {onStreamClosed, watchStreams, writeTo} from './streams.js';
@@ -45,6 +46,29 @@ export function trackedGenerate(): FrontEndDeps['generate'] & {cleanup: () => Pr
   return Object.assign(generate, {cleanup});
 }
 
+/**
+ * A rotation step (the wizard's "Rotate a CA"), stoppable as the engine is: cleanup() aborts a
+ * step in progress and resolves once the engine has put OUT back as it was.
+ */
+export function trackedRotate(): NonNullable<WizardDeps['rotate']> & {cleanup: () => Promise<string | undefined>} {
+  const controller = new AbortController();
+  let running: Promise<unknown> | undefined;
+  let written: string | undefined;
+  const rotate: NonNullable<WizardDeps['rotate']> = async (out, step, options) => {
+    const {runRotationStep} = await import('./rotate.js');
+    const run = runRotationStep(out, step, {...options, signal: controller.signal});
+    running = run.then(outcome => { written = `${outcome.build.out} holds the rotation's ${step}`; }, () => {});
+    return run;
+  };
+  /** Stops a step in progress; says what OUT holds when a step was written (undefined: none was). */
+  const cleanup = async (): Promise<string | undefined> => {
+    controller.abort();
+    await running;
+    return written;
+  };
+  return Object.assign(rotate, {cleanup});
+}
+
 export async function runInteractive(options: InteractiveOptions): Promise<number> {
   // The YAML readers load only for --config: the first frame of the default wizard needs neither.
   const opened = options.open ? (await import('../interview/update.js')).openOut(options.open) : undefined;
@@ -54,7 +78,13 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   const spec = opened ? opened.spec : options.config ? (await import('../spec/load.js')).specFromFile(options.config) : exampleSpec();
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
   const generate = trackedGenerate();
+  const rotate = trackedRotate();
   const deps: FrontEndDeps = {generate, checkOut: outputProblem};
+  /** Stops whatever the front end runs (a build, a rotation step); says what OUT holds. */
+  const cleanup = async () => {
+    const [built, rotated] = await Promise.all([generate.cleanup(), rotate.cleanup()]);
+    return rotated ?? built;
+  };
   // Ctrl+C reaches the wizard as a key (raw mode); TERM and HUP (a closed terminal) arrive as
   // signals, and a closed output (`kubepki --plain | head`) as EPIPE: the build stops and cleans
   // up, then kubepki leaves with 128 + the signal's number (1 for EPIPE).
@@ -62,7 +92,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   const onSignal = (stop: Extract<Stop, 'SIGTERM' | 'SIGHUP' | 'EPIPE'>) => {
     if (stopping) return;
     stopping = true;
-    void generate.cleanup().then(async state => {
+    void cleanup().then(async state => {
       // The wizard's last frame first, then the message (not drawn over by a frame still pending).
       if (!options.plain) (await import('../ui/render.js')).unmountWizard();
       writeTo('stderr')(`\nkubepki: ${stopped(stop)}; ${state}.\n`);
@@ -78,7 +108,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHup);
   try {
-    return await interact(options, spec, deps, generate, opened);
+    return await interact(options, spec, deps, cleanup, opened, rotate);
   } finally {
     process.removeListener('SIGTERM', onTerm);
     process.removeListener('SIGHUP', onHup);
@@ -86,19 +116,19 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   }
 }
 
-async function interact(options: InteractiveOptions, spec: ReturnType<typeof exampleSpec>, deps: FrontEndDeps, generate: ReturnType<typeof trackedGenerate>, opened?: OpenedOut): Promise<number> {
+async function interact(options: InteractiveOptions, spec: ReturnType<typeof exampleSpec>, deps: FrontEndDeps, cleanup: () => Promise<string>, opened?: OpenedOut, rotate?: WizardDeps['rotate']): Promise<number> {
   if (options.plain) {
     const {runPlain} = await import('../plain/plain.js');
     const outcome = await runPlain(spec, deps);
-    if (outcome.code === 130) await generate.cleanup();
+    if (outcome.code === 130) await cleanup();
     return outcome.code;
   }
 
   const {startWizard} = await import('../ui/render.js');
   // With --config the user came to plan that cluster; without, the first screen offers plan or check.
-  const outcome = await startWizard(draftFromSpec(spec, opened?.dir), deps, {choose: !options.config && !opened, opened});
+  const outcome = await startWizard(draftFromSpec(spec, opened?.dir), {...deps, rotate}, {choose: !options.config && !opened, opened});
   if (outcome.code === 130) {
-    process.stderr.write(`kubepki: interrupted; ${await generate.cleanup()}.\n`);
+    process.stderr.write(`kubepki: interrupted; ${await cleanup()}.\n`);
     // Key generation may still be running in the thread pool: leave now.
     process.exit(EXIT.interrupted);
   }

@@ -12,6 +12,7 @@ import {
   type RotationBuild, type RotationPhase, type RotationRecord, type RotationState,
 } from '../build/rotate.js';
 import {csrObjectName, csrSigningCommands} from '../build/users.js';
+import type {RotationStep} from '../build/rotation-timeline.js';
 import {readExisting, readManifest, type ExistingOut} from '../output/existing.js';
 import {usersOf} from '../output/users.js';
 import {KEY_ALGORITHMS, keyTypeOf} from '../pki/algorithms.js';
@@ -58,14 +59,48 @@ export interface Phase {
 }
 
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
-  switch (options.action) {
-    case 'status': return rotationStatus(io, options.out, options.json);
-    case 'start': return run(io, options, (plan, signal) => startPhase(io, options, plan, signal));
-    case 'issue': return run(io, options, plan => issuePhase(options, plan));
-    case 'finish': return run(io, options, plan => finishPhase(options, plan));
-    case 'abort': return run(io, options, plan => abortPhase(options.out, plan));
-    default: throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
-  }
+  if (options.action === 'status') return rotationStatus(io, options.out, options.json);
+  if (!isRotationStep(options.action)) throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
+  return run(io, options.out, options.action, options);
+}
+
+/** Each step of a rotation by name: the CLI and the wizard's "Rotate a CA" run the same ones. */
+const ROTATION_STEPS: Record<RotationStep, (options: RotateOptions, plan: Plan, signal: AbortSignal, io: Io) => Promise<Phase> | Phase> = {
+  start: (options, plan, signal, io) => startPhase(io, options, plan, signal),
+  issue: (options, plan) => issuePhase(options, plan),
+  finish: (options, plan) => finishPhase(options, plan),
+  abort: (options, plan) => abortPhase(options.out, plan),
+};
+
+export const isRotationStep = (name: string): name is RotationStep => Object.hasOwn(ROTATION_STEPS, name);
+
+export interface RotationStepOptions extends Pick<RotateOptions, 'authority' | 'newKeys' | 'allowOutage'> {
+  signal?: AbortSignal;
+  /** Where a step says what it is doing while it runs (the CLI's stderr); none: silent. */
+  io?: Io;
+}
+
+export interface RotationStepOutcome {
+  build: BuildReport;
+  /** What the step did, what to distribute and the restart steps, as the CLI prints them. */
+  report: string;
+}
+
+const SILENT: Io = {out: () => {}, err: () => {}};
+
+/** One step through the engine (lock, staging, swap, restart.sh), as `kubepki rotate OUT STEP` runs it. */
+export async function runRotationStep(out: string, step: RotationStep, options: RotationStepOptions = {}): Promise<RotationStepOutcome> {
+  const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
+  const signal = options.signal ?? new AbortController().signal;
+  const {authority, newKeys, allowOutage} = options;
+  const io = options.io ?? SILENT;
+  const phase = await ROTATION_STEPS[step]({out, action: step, json: false, authority, newKeys, allowOutage}, plan, signal, io);
+  io.err(`kubepki: writing rotate ${step} into ${out}\n`);
+  // samePlan: a phase changes trust and signers only; edits waiting in cluster.yaml are refused, as renew refuses them.
+  const build = await buildCluster(phase.plan, out, {
+    force: true, only: phase.only ?? new Set(), keepKeys: phase.keepKeys, rotation: phase.rotation, samePlan: true, signal,
+  });
+  return {build, report: phase.report(build)};
 }
 
 const phaseNumber = (phase: RotationPhase | 'finish') => PHASES.indexOf(phase) + 1;
@@ -109,21 +144,15 @@ function rotationStatus(io: Io, out: string, json: boolean): number {
   return EXIT.ok;
 }
 
-/** One phase through the engine, with the same interrupt handling as renew. */
-async function run(io: Io, {out, action}: RotateOptions, prepare: (plan: Plan, signal: AbortSignal) => Promise<Phase> | Phase): Promise<number> {
-  const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
+/** One step through the engine, with the same interrupt handling as renew. */
+async function run(io: Io, out: string, step: RotationStep, options: RotateOptions): Promise<number> {
   const interrupts = new Interrupts();
   try {
-    const phase = await prepare(plan, interrupts.signal);
-    io.err(`kubepki: writing rotate ${action} into ${out}\n`);
-    // samePlan: a phase changes trust and signers only; edits waiting in cluster.yaml are refused, as renew refuses them.
-    const build = await buildCluster(phase.plan, out, {
-      force: true, only: phase.only ?? new Set(), keepKeys: phase.keepKeys, rotation: phase.rotation, samePlan: true, signal: interrupts.signal,
-    });
+    const {report} = await runRotationStep(out, step, {...options, signal: interrupts.signal, io});
     const afterWrite = (stop: Stop) => `kubepki: ${stopped(stop)} after ${out} was written: it holds the new phase.\n`;
     if (interrupts.received) { io.err(afterWrite(interrupts.received)); return STOP_EXIT[interrupts.received]; }
     interrupts.written(io.err, afterWrite);
-    io.out(phase.report(build));
+    io.out(report);
     return EXIT.ok;
   } catch (error) {
     const {received} = interrupts;

@@ -29,6 +29,8 @@ import {openOut, openOutLesson, planDiff, recheckOut, sameOut, updateLesson, upd
 import {draftFromSpec} from '../interview/draft.js';
 import type {Manifest} from '../output/manifest.js';
 import type {AddUserRequest, UserResult} from '../build/users.js';
+import {RotateStep} from './RotateStep.js';
+import {rotationSubjects, rotationTimeline, type RotationStep} from '../build/rotation-timeline.js';
 import {authoritiesLesson, clusterLesson, keysLesson, layoutLesson, networkLesson, nodesLesson, outputLesson, planLesson, releaseLesson} from '../interview/lessons.js';
 
 /** I/O the wizard needs, injected so tests can run it without touching real paths. */
@@ -36,6 +38,8 @@ export type WizardDeps = FrontEndDeps & {
   inspect?: (paths: string[]) => InspectReport;
   /** `kubepki user add` (build/users.ts addUser) unless a test gives another. */
   addUser?: (out: string, request: AddUserRequest) => Promise<UserResult>;
+  /** A step of a CA rotation, as `kubepki rotate OUT STEP` runs it (commands/rotate.ts runRotationStep); the wizard on OUT offers "Rotate a CA" when given. */
+  rotate?: (out: string, step: RotationStep, options: {authority?: string}) => Promise<{report: string}>;
 };
 
 /** `before`: an update's result, with the manifest the engine found in OUT (to say what changed). */
@@ -79,6 +83,9 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
   const [current, setCurrent] = useState(opened);
   const diff = useMemo(() => (current && plan ? planDiff(plan, current) : undefined), [plan, current]);
   const [addingUser, setAddingUser] = useState(false);
+  const [rotating, setRotating] = useState(false);
+  // A rotation acts on OUT as written: the plan of its cluster.yaml, not the draft being edited.
+  const outPlan = useMemo(() => (current ? buildPlan(current.spec) : undefined), [current]);
   // The update plan's rows: all, or what generating changes (the footer names what f shows next).
   const [filter, setFilter] = useState<DiffFilter>('all');
 
@@ -178,15 +185,32 @@ export function App({initial, deps, onOutcome, choose = false, opened}: {initial
       </Screen>
     );
   }
+  if (rotating && current && outPlan && deps.rotate) {
+    const rotate = deps.rotate;
+    return (
+      <RotateStep context={updatingTitle(current)} out={current.dir} subjects={rotationSubjects(outPlan)}
+        timeline={chosen => rotationTimeline(outPlan, current.existing.manifest, chosen)}
+        runStep={async (step, subject) => {
+          try {
+            return (await rotate(current.dir, step, {authority: subject})).report;
+          } finally {
+            // OUT as the step left it (written or refused): the timeline and the update's plan read it again.
+            setCurrent(openOut(current.dir));
+          }
+        }}
+        onBack={() => setRotating(false)} />
+    );
+  }
   if (opened && state.step === 'plan') {
-    return screen(updateLesson, updateFooter(diff!, filter), (
+    return screen(updateLesson, updateFooter(diff!, filter, deps.rotate !== undefined), (
       <UpdatePlanStep diff={diff!} warnings={plan!.warnings} failure={state.failure} filter={filter} onFilter={setFilter} title={screenTitle(titled)}
         onGenerate={() => {
           const check = recheckOut(current!, plan!);
           if (check.fresh) setCurrent(check.fresh);
           if (check.ok) props.next();
           else dispatch({type: 'failed', message: check.reason});
-        }} onBack={props.back} onAddUser={() => setAddingUser(true)} />
+        }} onBack={props.back} onAddUser={() => setAddingUser(true)}
+        onRotate={deps.rotate ? () => setRotating(true) : undefined} />
     ));
   }
   if (opened && state.step === 'done') {

@@ -59,7 +59,7 @@ export function warningLines(warnings: string[], width: number): Line[] {
  * Lines in a window of `height` (the last line says where it is): ↑/↓ PgUp/PgDn scroll; Esc,
  * Enter, q (and `closeKey`) go back.
  */
-export function ScrollView({lines, height, closeKey, onClose}: {lines: Line[]; height: number; closeKey?: string; onClose: () => void}) {
+export function ScrollView({lines, height, closeKey, closeLabel = 'back to the table', onClose}: {lines: Line[]; height: number; closeKey?: string; closeLabel?: string; onClose: () => void}) {
   const [offset, setOffset] = useState(0);
   const window = Math.max(1, height - 1);
   const maxOffset = Math.max(0, lines.length - window);
@@ -79,7 +79,7 @@ export function ScrollView({lines, height, closeKey, onClose}: {lines: Line[]; h
   return (
     <Box flexDirection="column">
       {shown.map((l, i) => <ScrolledLine key={at + i} line={l} label={label} />)}
-      <Text dimColor wrap="truncate">{where}Esc: back to the table</Text>
+      <Text dimColor wrap="truncate">{where}Esc: {closeLabel}</Text>
     </Box>
   );
 }

@@ -6,8 +6,8 @@ import {ScrollView, TableRows, useRowWindow, warningLines, type Line} from './Ta
 import {useTerminalSize} from './use-terminal-size.js';
 
 /** The footer: `f` named by what it shows next, as the row counter says it. */
-export function updateFooter(diff: PlanDiff, filter: DiffFilter): string {
-  return `↑/↓ PgUp/PgDn: move · f: ${filterName(diff, otherFilter(filter))} · w: warnings${diff.upgrade.length ? ' · r: release changes' : ''} · g: generate · u: add a user · Esc: back`;
+export function updateFooter(diff: PlanDiff, filter: DiffFilter, rotate = false): string {
+  return `↑/↓ PgUp/PgDn: move · f: ${filterName(diff, otherFilter(filter))} · w: warnings${diff.upgrade.length ? ' · r: release changes' : ''} · g: generate · u: add a user${rotate ? ' · c: rotate a CA' : ''} · Esc: back`;
 }
 
 interface Props {
@@ -22,6 +22,8 @@ interface Props {
   onGenerate: () => void;
   onBack: () => void;
   onAddUser: () => void;
+  /** "Rotate a CA" (c), when the wizard can run a rotation. */
+  onRotate?: () => void;
 }
 
 /** What the new release changes, in full, wrapped (indented lines keep their indent). */
@@ -37,7 +39,7 @@ function upgradeView(upgrade: string[], width: number): Line[] {
  * lines or more (status, what and which file; then what happens to it), nothing cut, laid out
  * again when the terminal is resized. The warnings, in full, on `w`.
  */
-export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title, onGenerate, onBack, onAddUser}: Props) {
+export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title, onGenerate, onBack, onAddUser, onRotate}: Props) {
   const {columns, rows: height} = useTerminalSize();
   const width = Math.max(20, columns - 1);
   const rows = useMemo(() => diffRowsShown(diff, filter), [diff, filter]);
@@ -49,7 +51,7 @@ export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title
   const at = Math.min(cursor, Math.max(0, rows.length - 1));
 
   // The screen around this step (title, lesson, footer, margins) and one line spare, as PlanStep.
-  const chrome = wrapText(title, columns).length + wrapText(updateLesson, columns).length + 2 + wrapText(updateFooter(diff, filter), columns).length + 1;
+  const chrome = wrapText(title, columns).length + wrapText(updateLesson, columns).length + 2 + wrapText(updateFooter(diff, filter, onRotate !== undefined), columns).length + 1;
   const body = Math.max(6, height - chrome);
 
   const summary = wrapText(diffSummary(diff), width);
@@ -84,6 +86,7 @@ export function UpdatePlanStep({diff, warnings, failure, filter, onFilter, title
     if (input === 'r' && diff.upgrade.length) return setRelease(true);
     if (input === 'g') return onGenerate();
     if (input === 'u') return onAddUser();
+    if (input === 'c' && onRotate) return onRotate();
   });
 
   if (release) return <ScrollView lines={upgradeView(diff.upgrade, width)} height={body} closeKey="r" onClose={() => setRelease(false)} />;
