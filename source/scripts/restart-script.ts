@@ -20,6 +20,9 @@ export const APISERVER_SETTLE_SECONDS = 10;
 const apiserverCount = (plan: Plan) => new Set(plan.reads.filter(r => r.component === 'kube-apiserver').map(r => r.node)).size;
 const settle = (plan: Plan, c: Component) => (c === 'kube-apiserver' && apiserverCount(plan) > 1 ? [`sleep ${APISERVER_SETTLE_SECONDS}`] : []);
 
+/** Seconds between two reads of a lease's renewTime: longer than leader election's 2 s retry period. */
+const LEASE_RENEWAL_SECONDS = 3;
+
 /** restart.sh's default batch for kubelets and kube-proxies. */
 export const DEFAULT_PARALLEL = 10;
 
@@ -39,8 +42,8 @@ export function healthCheck(plan: Plan, restart: Restart): {what: string; comman
 }
 
 const LOCAL_GATE = {
-  'kube-controller-manager': 'healthz on 127.0.0.1:10257, and a holder of the kube-controller-manager lease',
-  'kube-scheduler': 'healthz on 127.0.0.1:10259, and a holder of the kube-scheduler lease',
+  'kube-controller-manager': 'healthz on 127.0.0.1:10257, and a live leader: the kube-controller-manager lease renewed within 3 s',
+  'kube-scheduler': 'healthz on 127.0.0.1:10259, and a live leader: the kube-scheduler lease renewed within 3 s',
   'kubelet': 'the kubelet\'s healthz on 127.0.0.1:10248',
   'kube-proxy': 'kube-proxy\'s healthz on 127.0.0.1:10256',
 };
@@ -59,8 +62,12 @@ const STAGE_GATE: Record<Component, string> = {
 function gateCommand(plan: Plan, restart: Restart): string {
   const node = plan.nodes.find(n => n.name === restart.node)!;
   const adminKubeconfig = plan.kubeconfigs.find(k => k.id === 'admin')?.installs.find(i => i.node === node.name)?.path;
+  // A leader that is alive renews its lease every 2 s (leader election's retry period); a holder
+  // that was killed (the controller-manager does not release its lease on SIGTERM) stays named
+  // until the lease expires, 15 s later. So the check is that renewTime moves, not that a holder is named.
+  const renewTime = (lease: string) => `kubectl --kubeconfig ${adminKubeconfig} -n kube-system get lease ${lease} -o jsonpath={.spec.renewTime}`;
   const leaseHeld = (lease: string) => (adminKubeconfig
-    ? ` && kubectl --kubeconfig ${adminKubeconfig} -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity} | grep -q .`
+    ? ` && renewed=$(${renewTime(lease)}) && [ -n "$renewed" ] && sleep ${LEASE_RENEWAL_SECONDS} && [ "$(${renewTime(lease)})" != "$renewed" ]`
     : '');
   switch (restart.component) {
     case 'etcd': {
@@ -79,7 +86,7 @@ function gateCommand(plan: Plan, restart: Restart): string {
       return `curl -fsS --cacert ${ca} ${url}`;
     }
     // Their own health endpoints serve a self-signed certificate on localhost (-k is for that
-    // alone); the lease says a leader holds the work while the others wait.
+    // alone); the lease, renewed, says a live leader holds the work while the others wait.
     case 'kube-controller-manager':
       return `curl -fsSk https://127.0.0.1:10257/healthz${leaseHeld('kube-controller-manager')}`;
     case 'kube-scheduler':

@@ -124,11 +124,20 @@ describe('restart steps on a real control plane (hard way, two apiservers behind
     running.set(`${node}/${component}`, {process: c.lab.start(node, [bin(component), ...args], disk(node))});
   }
 
+  const LEASES = ['kube-controller-manager', 'kube-scheduler'];
+  const leaseHolder = (lease: string) => c.admin(['get', 'lease', lease, '-n', 'kube-system', '-o', 'jsonpath={.spec.holderIdentity}']).stdout.trim();
+  /** Leader-elected restarts whose node held the lease when its process was stopped: the lease's holder then, and after the gate. */
+  const leaderRestarts: {node: string; lease: string; stopped: string; afterGate?: string}[] = [];
+
   /** One node's commands of one stage, as printed: restarts, then the health gate run on the node. */
   async function runOn(node: string, component: string, commands: string[]) {
     const tNode = Date.now();
     for (const command of commands) {
       const restart = /^(?:sudo )?systemctl restart (\S+)$/.exec(command);
+      if (restart && LEASES.includes(restart[1]!)) {
+        const holder = leaseHolder(restart[1]!);
+        if (holder.startsWith(`${node}_`)) leaderRestarts.push({node, lease: restart[1]!, stopped: holder});
+      }
       if (restart) { await systemctlRestart(node, restart[1]!); continue; }
       expect(command).not.toMatch(/systemctl/);
       // The health gate, run on the node as printed (bounded by its own `timeout`); not
@@ -136,6 +145,8 @@ describe('restart steps on a real control plane (hard way, two apiservers behind
       const [cmd, ...args] = c.lab.argv(node, ['env', `PATH=${gatePath}`, 'sh', '-c', command], disk(node));
       const gate = await runAsync(cmd!, args, {timeout: 180_000});
       expect(gate.status, `${command}\n${gate.stderr}\n${running.get(`${node}/${component}`)?.process.output().slice(-3000)}`).toBe(0);
+      const led = leaderRestarts.find(l => l.node === node && l.lease === component && l.afterGate === undefined);
+      if (led) led.afterGate = leaseHolder(component);
     }
     timings.push(`${node} ${component}: restart and gate ${Date.now() - tNode} ms`);
   }
@@ -265,7 +276,7 @@ describe('restart steps on a real control plane (hard way, two apiservers behind
     for (const n of proxyNodes) startStandIn(n, 'kube-proxy');
     for (const n of kubeletNodes) await waitStandIn(n, 'kubelet');
     for (const n of proxyNodes) await waitStandIn(n, 'kube-proxy');
-    const leases = ['kube-controller-manager', 'kube-scheduler'];
+    const leases = LEASES;
     const holderBefore = await leaseHolders(c.admin, leases);
 
     // Every certificate a server presents, before: the files' serials.
@@ -314,7 +325,13 @@ describe('restart steps on a real control plane (hard way, two apiservers behind
       return leases.every(l => holders[l] !== holderBefore[l]);
     }, 120_000, 2000);
     for (const l of leases) expect(holders[l]).toMatch(/^cp[12]_/);
+    // Each gate after a leader's restart passed only once a live leader held its lease: never while
+    // the lease still named the stopped process (the controller-manager does not release it on
+    // SIGTERM; a check that a holder is named passed at once, 15 s before anyone could lead).
+    for (const l of leases) expect(leaderRestarts.filter(r => r.lease === l), `a restart of the ${l} leader`).not.toEqual([]);
+    for (const r of leaderRestarts) expect(r.afterGate, `${r.lease} on ${r.node}: the holder after its gate`).not.toBe(r.stopped);
+    timings.push(`leaders restarted: ${JSON.stringify(leaderRestarts)}`);
     timings.push(`lease holders before ${JSON.stringify(holderBefore)}, after ${JSON.stringify(holders)}`);
-    console.log(timings.slice(-2).join('\n'));
+    console.log(timings.slice(-3).join('\n'));
   }, 900_000);
 });

@@ -41,7 +41,7 @@ function standIns(dir: string) {
   const write = (name: string, body: string) => { writeFileSync(join(bin, name), `#!/usr/bin/env bash\n${body}\n`); chmodSync(join(bin, name), 0o755); };
   write('ssh', `host=""; for a in "$@"; do case $a in *@*) host=\${a#*@} ;; esac; done
 NODE=$host PATH=${bin}:$PATH exec bash -s`);
-  for (const name of ['systemctl', 'etcdctl', 'kubectl', 'crictl']) write(name, `echo "$NODE: ${name} $*" >> ${log}; [ "${name}" != kubectl ] || echo holder`);
+  for (const name of ['systemctl', 'etcdctl', 'kubectl', 'crictl']) write(name, `echo "$NODE: ${name} $*" >> ${log}; [ "${name}" != kubectl ] || date +%s%N`); // kubectl: a lease's renewTime, new at every read
   write('curl', `echo "$NODE: curl $*" >> ${log}
 case "$*" in *"\${FAIL:-none}"*) exit 7 ;; esac
 echo ok`);
