@@ -17,7 +17,22 @@ export const GATE_SECONDS = {staticPod: 300, unit: 120};
  * 2s × rise 2, take 4 s) before it drains the next, or for a moment it has no backend at all.
  */
 export const APISERVER_SETTLE_SECONDS = 10;
-const apiserverCount = (plan: Plan) => new Set(plan.reads.filter(r => r.component === 'kube-apiserver').map(r => r.node)).size;
+const componentNodes = (plan: Plan, c: Component) => new Set(plan.reads.filter(r => r.component === c).map(r => r.node)).size;
+const apiserverCount = (plan: Plan) => componentNodes(plan, 'kube-apiserver');
+
+/**
+ * etcd answers while a majority of its members runs: with three or more, one member restarting
+ * leaves a quorum (and a leader stopped with SIGTERM hands its leadership over first); with one
+ * or two it does not, and the apiservers fail requests until the member is back. Said before the
+ * etcd stage, never hidden in its order.
+ */
+export function etcdQuorumNote(plan: Plan): string[] {
+  const members = componentNodes(plan, 'etcd');
+  if (members >= 3) return [];
+  return [members === 1
+    ? '# etcd has one member: while it restarts the datastore is down, and the apiservers fail requests until it is back.'
+    : `# etcd has ${members} members: while one restarts the other is not a quorum, and the apiservers fail requests until it is back (three or five members keep answering).`];
+}
 const settle = (plan: Plan, c: Component) => (c === 'kube-apiserver' && apiserverCount(plan) > 1 ? [`sleep ${APISERVER_SETTLE_SECONDS}`] : []);
 
 /** Seconds between two reads of a lease's renewTime: longer than leader election's 2 s retry period. */
@@ -170,8 +185,9 @@ export function restartLines(plan: Plan, stages: RestartStage[], out: string): s
   const {user, sudo} = plan.spec.ssh;
   return [
     `# Then restart what reads the changed files, and only that, in this order; each step waits for its check before the next (on each node as ${sudo ? `${user}, with sudo` : 'root'}; bash ${shellQuote(out)}/restart.sh does it over ssh: --dry-run prints it, --node NODE for one node):`,
-    ...restartGroups(plan, stages).flatMap(({title, gate, groups}, i) => [
+    ...restartGroups(plan, stages).flatMap(({stage, title, gate, groups}, i) => [
       `## ${i + 1}. ${title}; check: ${gate}`,
+      ...(stage.component === 'etcd' ? etcdQuorumNote(plan) : []),
       ...groups.flatMap(g => [`### ${nodeList(g.nodes)}: reads the new ${g.reads.join(', ')}`, ...g.lines]),
     ]),
   ];
