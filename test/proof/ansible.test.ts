@@ -63,6 +63,15 @@ function runPlaybook(playbook: string, lab: SshdLab, dir: string, inventory: str
   });
 }
 
+/** ansible-playbook, an OUT for these nodes (ECDSA keys; `edit` changes the config further), and an sshd lab that answers for them. */
+async function outOnLab(nodes: {name: string; ip: string; roles: string[]}[], edit: (config: {ssh: unknown}) => void = () => {}) {
+  const playbook = requireCommand('ansible-playbook', 'ansible-core');
+  const out = await generated(specWith(c => { c.pki.key = 'ecdsa-p256'; c.nodes = nodes; edit(c); }));
+  const manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8')) as Manifest;
+  const lab = await startSshdLab(Object.keys(manifest.nodes));
+  return {playbook, out, manifest, lab};
+}
+
 describe('OUT/ansible with ansible-playbook over real ssh, 12 nodes', () => {
   let out: Awaited<ReturnType<typeof generated>>;
   let manifest: Manifest;
@@ -70,16 +79,10 @@ describe('OUT/ansible with ansible-playbook over real ssh, 12 nodes', () => {
   let playbook: string;
 
   beforeAll(async () => {
-    playbook = requireCommand('ansible-playbook', 'ansible-core');
-    out = await generated(specWith(c => {
-      c.pki.key = 'ecdsa-p256';
-      c.nodes = [
-        ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `192.168.56.${20 + i}`, roles: ['control-plane', 'etcd']})),
-        ...Array.from({length: 9}, (_, i) => ({name: `worker${i + 1}`, ip: `192.168.56.${30 + i}`, roles: ['worker']})),
-      ];
-    }));
-    manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
-    lab = await startSshdLab(Object.keys(manifest.nodes));
+    ({playbook, out, manifest, lab} = await outOnLab([
+      ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `192.168.56.${20 + i}`, roles: ['control-plane', 'etcd']})),
+      ...Array.from({length: 9}, (_, i) => ({name: `worker${i + 1}`, ip: `192.168.56.${30 + i}`, roles: ['worker']})),
+    ]));
   });
 
   afterAll(async () => {
@@ -178,17 +181,10 @@ describe('OUT/ansible as a non-root ssh user that becomes root with sudo, on the
   let playbook: string;
 
   beforeAll(async () => {
-    playbook = requireCommand('ansible-playbook', 'ansible-core');
-    out = await generated(specWith(c => {
-      c.pki.key = 'ecdsa-p256';
-      c.ssh = {user: SANDBOX_USER, sudo: true};
-      c.nodes = [
-        {name: 'cp1', ip: '192.168.56.21', roles: ['control-plane', 'etcd']},
-        {name: 'worker1', ip: '192.168.56.31', roles: ['worker']},
-      ];
-    }));
-    manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
-    lab = await startSshdLab(Object.keys(manifest.nodes));
+    ({playbook, out, manifest, lab} = await outOnLab([
+      {name: 'cp1', ip: '192.168.56.21', roles: ['control-plane', 'etcd']},
+      {name: 'worker1', ip: '192.168.56.31', roles: ['worker']},
+    ], c => { c.ssh = {user: SANDBOX_USER, sudo: true}; }));
   });
   afterAll(async () => {
     await lab?.stop();
