@@ -17,8 +17,26 @@ export const GATE_SECONDS = {staticPod: 300, unit: 120};
  * 2s × rise 2, take 4 s) before it drains the next, or for a moment it has no backend at all.
  */
 export const APISERVER_SETTLE_SECONDS = 10;
-export const apiserverCount = (plan: Plan) => new Set(plan.reads.filter(r => r.component === 'kube-apiserver').map(r => r.node)).size;
+const componentNodes = (plan: Plan, c: Component) => new Set(plan.reads.filter(r => r.component === c).map(r => r.node)).size;
+export const apiserverCount = (plan: Plan) => componentNodes(plan, 'kube-apiserver');
+
+/**
+ * etcd answers while a majority of its members runs: with three or more, one member restarting
+ * leaves a quorum (and a leader stopped with SIGTERM hands its leadership over first); with one
+ * or two it does not, and the apiservers fail requests until the member is back. Said before the
+ * etcd stage, never hidden in its order.
+ */
+export function etcdQuorumNote(plan: Plan): string[] {
+  const members = componentNodes(plan, 'etcd');
+  if (members >= 3) return [];
+  return [members === 1
+    ? '# etcd has one member: while it restarts the datastore is down, and the apiservers fail requests until it is back.'
+    : `# etcd has ${members} members: while one restarts the other is not a quorum, and the apiservers fail requests until it is back (three or five members keep answering).`];
+}
 const settle = (plan: Plan, c: Component) => (c === 'kube-apiserver' && apiserverCount(plan) > 1 ? [`sleep ${APISERVER_SETTLE_SECONDS}`] : []);
+
+/** Seconds between two reads of a lease's renewTime: longer than leader election's 2 s retry period. */
+const LEASE_RENEWAL_SECONDS = 3;
 
 /** restart.sh's default batch for kubelets and kube-proxies. */
 export const DEFAULT_PARALLEL = 10;
@@ -39,8 +57,8 @@ export function healthCheck(plan: Plan, restart: Restart): {what: string; comman
 }
 
 const LOCAL_GATE = {
-  'kube-controller-manager': 'healthz on 127.0.0.1:10257, and a holder of the kube-controller-manager lease',
-  'kube-scheduler': 'healthz on 127.0.0.1:10259, and a holder of the kube-scheduler lease',
+  'kube-controller-manager': 'healthz on 127.0.0.1:10257, and a live leader: the kube-controller-manager lease renewed within 3 s',
+  'kube-scheduler': 'healthz on 127.0.0.1:10259, and a live leader: the kube-scheduler lease renewed within 3 s',
   'kubelet': 'the kubelet\'s healthz on 127.0.0.1:10248',
   'kube-proxy': 'kube-proxy\'s healthz on 127.0.0.1:10256',
 };
@@ -59,8 +77,12 @@ const STAGE_GATE: Record<Component, string> = {
 function gateCommand(plan: Plan, restart: Restart): string {
   const node = plan.nodes.find(n => n.name === restart.node)!;
   const adminKubeconfig = plan.kubeconfigs.find(k => k.id === 'admin')?.installs.find(i => i.node === node.name)?.path;
+  // A leader that is alive renews its lease every 2 s (leader election's retry period); a holder
+  // that was killed (the controller-manager does not release its lease on SIGTERM) stays named
+  // until the lease expires, 15 s later. So the check is that renewTime moves, not that a holder is named.
+  const renewTime = (lease: string) => `kubectl --kubeconfig ${adminKubeconfig} -n kube-system get lease ${lease} -o jsonpath={.spec.renewTime}`;
   const leaseHeld = (lease: string) => (adminKubeconfig
-    ? ` && kubectl --kubeconfig ${adminKubeconfig} -n kube-system get lease ${lease} -o jsonpath={.spec.holderIdentity} | grep -q .`
+    ? ` && renewed=$(${renewTime(lease)}) && [ -n "$renewed" ] && sleep ${LEASE_RENEWAL_SECONDS} && [ "$(${renewTime(lease)})" != "$renewed" ]`
     : '');
   switch (restart.component) {
     case 'etcd': {
@@ -79,7 +101,7 @@ function gateCommand(plan: Plan, restart: Restart): string {
       return `curl -fsS --cacert ${ca} ${url}`;
     }
     // Their own health endpoints serve a self-signed certificate on localhost (-k is for that
-    // alone); the lease says a leader holds the work while the others wait.
+    // alone); the lease, renewed, says a live leader holds the work while the others wait.
     case 'kube-controller-manager':
       return `curl -fsSk https://127.0.0.1:10257/healthz${leaseHeld('kube-controller-manager')}`;
     case 'kube-scheduler':
@@ -163,8 +185,9 @@ export function restartLines(plan: Plan, stages: RestartStage[], out: string): s
   const {user, sudo} = plan.spec.ssh;
   return [
     `# Then restart what reads the changed files, and only that, in this order; each step waits for its check before the next (on each node as ${sudo ? `${user}, with sudo` : 'root'}; bash ${shellQuote(out)}/restart.sh does it over ssh: --dry-run prints it, --node NODE for one node):`,
-    ...restartGroups(plan, stages).flatMap(({title, gate, groups}, i) => [
+    ...restartGroups(plan, stages).flatMap(({stage, title, gate, groups}, i) => [
       `## ${i + 1}. ${title}; check: ${gate}`,
+      ...(stage.component === 'etcd' ? etcdQuorumNote(plan) : []),
       ...groups.flatMap(g => [`### ${nodeList(g.nodes)}: reads the new ${g.reads.join(', ')}`, ...g.lines]),
     ]),
   ];

@@ -4,7 +4,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync} from 'node:
 import {join, dirname} from 'node:path';
 import {tmpdir} from 'node:os';
 import type {Booted} from '../helpers/control-plane.js';
-import {json} from '../helpers/k8s.js';
+import {bin as kubeadmBin, json} from '../helpers/k8s.js';
 import type {Kubectl} from '../helpers/k8s.js';
 import {CLI, ROOT} from '../helpers/run.js';
 import {realKubectl, waitFor, type Started} from '../helpers/processes.js';
@@ -66,14 +66,15 @@ export async function signUserCsr(c: Booted, user: string, groups: string[], caF
 
 /**
  * A shell on a lab host, for running lines kubepki printed exactly as a person would paste them:
- * `kubectl` is the real kubectl (KUBECONFIG: the given kubeconfig, as the host has it) and
- * `kubepki` the built CLI. With a node's name, the host holds that node's bundle.
+ * `kubectl` is the real kubectl (KUBECONFIG: the given kubeconfig, as the host has it),
+ * `kubeadm` the built one and `kubepki` the built CLI. With a node's name, the host holds that node's bundle.
  */
 export function shellOn(c: Booted, host: string, o: {kubeconfig?: string; bundle?: string} = {}) {
   const bin = join(c.lab.dir, 'shell-bin');
   mkdirSync(bin, {recursive: true});
   writeFileSync(join(bin, 'kubectl'), `#!/bin/sh\nexec ${realKubectl()} --request-timeout=20s "$@"\n`, {mode: 0o755});
   writeFileSync(join(bin, 'kubepki'), `#!/bin/sh\nexec ${process.execPath} ${CLI} "$@"\n`, {mode: 0o755});
+  writeFileSync(join(bin, 'kubeadm'), `#!/bin/sh\nexec ${kubeadmBin('kubeadm')} "$@"\n`, {mode: 0o755});
   const env = ['-u', 'KUBECONFIG', `PATH=${bin}:${process.env.PATH}`, `KUBECACHEDIR=${c.lab.dir}/kube-cache`, ...(o.kubeconfig ? [`KUBECONFIG=${o.kubeconfig}`] : [])];
   return (line: string, timeout = 60_000) => c.lab.run(host, ['env', ...env, 'sh', '-c', line], {bundle: o.bundle, timeout});
 }

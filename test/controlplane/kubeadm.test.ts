@@ -4,11 +4,13 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {X509Certificate} from 'node:crypto';
 import {cpSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {boot, json, type Booted} from '../helpers/control-plane.js';
+import {ALLOWED_PREFLIGHT_ERRORS, boot, json, type Booted} from '../helpers/control-plane.js';
 import {bin} from '../helpers/k8s.js';
 import {realKubectl, waitFor} from '../helpers/processes.js';
 import {kubepki} from '../helpers/run.js';
 import {snapshot} from '../helpers/snapshot.js';
+import {parseDocument} from 'yaml';
+import {bootstrapToken, caCertHash} from '../../source/scripts/kubeadm-config.js';
 import {leaseHolders, shellOn, signUserCsr, standInKubelet} from './checks.js';
 
 // Three CAs (kubeadm's), etcd on its own three hosts, and a load balancer on 443 in front of
@@ -32,10 +34,13 @@ pki: { authorities: kubeadm, key: rsa-2048, layout: kubeadm }
 kubeadm: { flow: shared-ca }
 `;
 
+/** A machine that joins after day one: added to cluster.yaml with --update by the last test. */
+const WORKER2 = {name: 'worker2', ip: '192.168.56.24'};
+
 describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real control plane', () => {
   let c: Booted;
   beforeAll(async () => {
-    c = await boot({config: CONFIG, endpoint: {name: 'lb', ip: '192.168.56.20', port: 443}});
+    c = await boot({config: CONFIG, endpoint: {name: 'lb', ip: '192.168.56.20', port: 443}, spare: [WORKER2]});
   }, 900_000);
   afterAll(async () => { await c?.down(); }, 60_000);
 
@@ -266,6 +271,87 @@ describe('kubeadm layout, three CAs, external etcd, shared-CA flow, on a real co
     expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(/FileAvailable/);
   }, 200_000);
+
+  // Issue 22: a worker added months after `kubeadm init` cannot join with the day-one token
+  // (kubeadm's tokencleaner deletes it after its 24 h). --update gives the new node a token of its
+  // own and prints the line that makes it on a running control-plane node, before the join.
+  it('a worker added after day one with --update: the printed `kubeadm token create` run on cp1 makes its token; kubeadm join\'s discovery on worker2 succeeds with it and the CA hash kubepki wrote, and fails with an expired token or a wrong hash', async () => {
+    const config = join(c.out, 'cluster.yaml');
+    const doc = parseDocument(readFileSync(config, 'utf8'));
+    (doc.get('nodes') as {add: (x: unknown) => void}).add(doc.createNode({...WORKER2, roles: ['worker']}));
+    writeFileSync(config, doc.toString());
+    const workerConfig = (node: string) => readFileSync(join(c.bundle(node), 'etc/kubernetes/kubeadm-config.yaml'), 'utf8');
+    const worker1Before = workerConfig('worker1');
+    const updated = kubepki(['generate', '--config', config, '--out', c.out, '--update']);
+    expect(updated.status, updated.stderr).toBe(0);
+    expect(workerConfig('worker1')).toBe(worker1Before);
+    const printed = /^# first, on cp1 \(a running control-plane node\): (kubeadm token create (\S+) --ttl 24h --description 'kubepki: join of worker2')$/m.exec(updated.stdout);
+    expect(printed, updated.stdout).not.toBeNull();
+    const [, create, token] = printed!;
+    expect(workerConfig('worker2')).toContain(`token: ${token}`);
+    expect(token).not.toBe(readFileSync(join(c.out, 'kubeadm/bootstrap-token'), 'utf8').trim());
+    const id = token!.split('.')[0]!;
+
+    // The printed line, as printed, on cp1 (kubeadm reads /etc/kubernetes/admin.conf, which dials the endpoint).
+    const cp1 = shellOn(c, 'cp1', {bundle: c.bundle('cp1')});
+    const made = cp1(create!, 120_000);
+    expect(made.status, made.stderr + made.stdout).toBe(0);
+    expect(made.stdout.trim()).toBe(token);
+    const secret = json(c.admin(['get', 'secret', '-n', 'kube-system', `bootstrap-token-${id}`, '-o', 'json']));
+    const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    expect(secret.type).toBe('bootstrap.kubernetes.io/token');
+    expect(data).toMatchObject({'token-id': id, 'token-secret': token!.split('.')[1], 'usage-bootstrap-authentication': 'true', 'usage-bootstrap-signing': 'true', 'description': 'kubepki: join of worker2'});
+    expect(Math.abs(Date.parse(data.expiration!) - (Date.now() + 24 * 3600_000))).toBeLessThan(10 * 60_000);
+    // The controller-manager's bootstrapsigner signs cluster-info with every valid token (kubeadm runs it: --controllers=*,bootstrapsigner,tokencleaner).
+    const signedFor = (tokenId: string) => new RegExp(`"jws-kubeconfig-${tokenId}"`).test(c.admin(['get', 'configmap', 'cluster-info', '-n', 'kube-public', '-o', 'json']).stdout);
+    await waitFor(`cluster-info signed for ${id}`, () => signedFor(id), 120_000, 1000);
+
+    // kubeadm join's preflight on worker2, with the configuration kubepki wrote: it discovers the
+    // cluster (cluster-info checked against the token's signature and the pinned CA hash) and
+    // fetches kubeadm-config with the token. Run without --dry-run: a dry run discovers nothing.
+    const discoveryOk = 'Cluster info signature and contents are valid and TLS certificate validates against pinned roots, will use API Server "192.168.56.20:443"';
+    const preflight = (bundle: string) => c.lab.run('worker2', [bin('kubeadm'), 'join', 'phase', 'preflight', '--config', '/etc/kubernetes/kubeadm-config.yaml', `--ignore-preflight-errors=${ALLOWED_PREFLIGHT_ERRORS}`, '--v=1'], {bundle, timeout: 180_000});
+    const ok = preflight(c.bundle('worker2'));
+    expect(ok.status, ok.stderr + ok.stdout).toBe(0);
+    expect(ok.stderr + ok.stdout).toContain(discoveryOk);
+    expect(ok.stderr + ok.stdout).toContain('[preflight] Fetching init configuration');
+
+    // The same join with a changed token or hash, from a copy of worker2's bundle (discovery given 20 s, not kubeadm's 5 min).
+    const variant = (name: string, change: {token?: string; hash?: string}) => {
+      const bundle = join(c.lab.dir, `worker2-${name}`);
+      cpSync(c.bundle('worker2'), bundle, {recursive: true});
+      const file = join(bundle, 'etc/kubernetes/kubeadm-config.yaml');
+      const join_ = parseDocument(readFileSync(file, 'utf8'));
+      expect(join_.get('kind')).toBe('JoinConfiguration');
+      if (change.token) join_.setIn(['discovery', 'bootstrapToken', 'token'], change.token);
+      if (change.hash) join_.setIn(['discovery', 'bootstrapToken', 'caCertHashes'], [change.hash]);
+      join_.setIn(['timeouts', 'discovery'], '20s');
+      writeFileSync(file, join_.toString());
+      return bundle;
+    };
+    // An expired token: made with a 10 s life by the same command, gone once kubeadm's tokencleaner deleted it.
+    const expired = bootstrapToken();
+    const short = cp1(`kubeadm token create ${expired} --ttl 10s --description 'kubepki test: expires'`, 120_000);
+    expect(short.status, short.stderr).toBe(0);
+    const expiredId = expired.split('.')[0]!;
+    await waitFor(`the tokencleaner to delete ${expiredId} and cluster-info to drop its signature`, () =>
+      c.admin(['get', 'secret', '-n', 'kube-system', `bootstrap-token-${expiredId}`]).status !== 0 && !signedFor(expiredId), 120_000, 2000);
+    const late = preflight(variant('expired', {token: expired}));
+    expect(late.status).not.toBe(0);
+    // kubeadm waits (here 20 s) for a signature that never comes, then gives up naming the token.
+    expect(late.stderr + late.stdout).toContain(`couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "${expiredId}"`);
+    expect(late.stderr + late.stdout).not.toContain(discoveryOk);
+    // A hash that pins another CA (the front-proxy CA's): cluster-info's CA is refused.
+    const wrongHash = caCertHash(readFileSync(join(c.out, 'pki/front-proxy-ca.crt'), 'utf8'));
+    const pinned = preflight(variant('wrong-hash', {hash: wrongHash}));
+    expect(pinned.status).not.toBe(0);
+    expect(pinned.stderr + pinned.stdout).toMatch(/cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:[0-9a-f]{64}" are pinned/);
+    expect(pinned.stderr + pinned.stdout).not.toContain(discoveryOk);
+    const said = (r: {stdout: string; stderr: string}, re: RegExp) => (r.stderr + r.stdout).split('\n').filter(l => re.test(l)).map(l => `  ${l}`).join('\n');
+    console.log([`printed and run on cp1: ${create}`, `  -> ${made.stdout.trim()}; secret bootstrap-token-${id} expires ${data.expiration}`,
+      `worker2 preflight with its token (exit ${ok.status}):`, said(ok, /\[discovery\] Cluster info signature/),
+      `with an expired token (exit ${late.status}):`, said(late, /^error/), `with a wrong hash (exit ${pinned.status}):`, said(pinned, /^error/)].join('\n'));
+  }, 400_000);
 });
 
 // kubeadm's external-CA mode: no CA key on any node. One control-plane node with stacked etcd,

@@ -41,7 +41,7 @@ function standIns(dir: string) {
   const write = (name: string, body: string) => { writeFileSync(join(bin, name), `#!/usr/bin/env bash\n${body}\n`); chmodSync(join(bin, name), 0o755); };
   write('ssh', `host=""; for a in "$@"; do case $a in *@*) host=\${a#*@} ;; esac; done
 NODE=$host PATH=${bin}:$PATH exec bash -s`);
-  for (const name of ['systemctl', 'etcdctl', 'kubectl', 'crictl']) write(name, `echo "$NODE: ${name} $*" >> ${log}; [ "${name}" != kubectl ] || echo holder`);
+  for (const name of ['systemctl', 'etcdctl', 'kubectl', 'crictl']) write(name, `echo "$NODE: ${name} $*" >> ${log}; [ "${name}" != kubectl ] || date +%s%N`); // kubectl: a lease's renewTime, new at every read
   write('curl', `echo "$NODE: curl $*" >> ${log}
 case "$*" in *"\${FAIL:-none}"*) exit 7 ;; esac
 echo ok`);
@@ -151,6 +151,27 @@ describe('restart steps', () => {
     expect(batch.stderr).toMatch(/failed on: worker1 worker2 \(logs in .*\)/);
     expect(batch.stderr).toContain('--node worker1 --node worker2');
     expect(batch.stdout).toContain('worker1: FAILED (log:');
+  });
+
+  it('with fewer than three etcd members the etcd stage says that a member\'s restart leaves no quorum; with three it says nothing', () => {
+    const etcdLines = (members: number, changed?: (source: string) => boolean) => {
+      const plan = buildPlan(specWith(c => {
+        c.pki.layout = 'hard-way';
+        c.nodes = [
+          ...Array.from({length: 3}, (_, i) => ({name: `cp${i + 1}`, ip: `10.0.0.${i + 1}`, roles: i < members ? ['control-plane', 'etcd'] : ['control-plane']})),
+          {name: 'worker1', ip: '10.1.0.1', roles: ['worker']},
+        ];
+      }));
+      const lines = restartLines(plan, restartsFor(plan, new Set(plan.reads.map(r => r.source).filter(changed ?? (() => true)))), '/out');
+      const at = lines.findIndex(l => l.startsWith('## 1. etcd, one member at a time'));
+      return {lines, next: at >= 0 ? lines[at + 1] : undefined};
+    };
+    expect(etcdLines(2).next).toBe('# etcd has 2 members: while one restarts the other is not a quorum, and the apiservers fail requests until it is back (three or five members keep answering).');
+    expect(etcdLines(1).next).toBe('# etcd has one member: while it restarts the datastore is down, and the apiservers fail requests until it is back.');
+    expect(etcdLines(3).next).toMatch(/^### cp1: reads the new /);
+    expect(etcdLines(3).lines.join('\n')).not.toMatch(/quorum/);
+    // No etcd restart, no note.
+    expect(etcdLines(2, source => !/etcd/.test(source)).lines.join('\n')).not.toMatch(/quorum|etcd has/);
   });
 
   it('is as long at 3+500 nodes as at 3+4: nodes with the same commands share one group', () => {

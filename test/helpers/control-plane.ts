@@ -35,6 +35,8 @@ export interface BootOptions {
   config: string;
   /** Lab hosts beyond the nodes: the endpoint's namespace (with a TCP forwarder) when it is not a node. */
   endpoint?: LabHost & {port: number};
+  /** Lab hosts for machines that are not in the config yet (nodes a test adds later with --update). */
+  spare?: LabHost[];
   prefix?: number;
 }
 
@@ -67,6 +69,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
   const spec = parse(options.config) as {nodes: {name: string; ip: string; roles: string[]}[]; pki: {layout: string}};
   const hosts: LabHost[] = spec.nodes.map(n => ({name: n.name, ip: n.ip}));
   if (options.endpoint) hosts.push(options.endpoint);
+  hosts.push(...(options.spare ?? []));
   const lab = new Lab(hosts, options.prefix ?? 24);
   const processes = new Map<string, Started>();
   const launches = new Map<string, Launch>();

@@ -25,9 +25,9 @@ export const kubepki = (args: string[], options: {cwd?: string; input?: string} 
 export const openssl = (args: string[], cwd?: string) => run('openssl', args, {cwd});
 
 /** Like run(), without blocking the event loop: for clients of servers that live in the test process. */
-export function runAsync(command: string, args: string[], options: {env?: NodeJS.ProcessEnv; timeout?: number} = {}): Promise<Ran> {
+export function runAsync(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number} = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', d => { stdout += d; });

@@ -7,7 +7,7 @@ import {existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'no
 import {join} from 'node:path';
 import {generated, specWith} from '../helpers/cluster.js';
 import {freePort, requireCommand} from '../helpers/processes.js';
-import {filesUnder, startSshdLab, type SshdLab} from '../helpers/sshd-lab.js';
+import {filesUnder, SANDBOX_USER, startSshdLab, type SshdLab} from '../helpers/sshd-lab.js';
 import {run} from '../helpers/run.js';
 import {spawn} from 'node:child_process';
 import type {Manifest} from '../../source/output/manifest.js';
@@ -31,45 +31,20 @@ function parseOutput(stdout: string): PlaybookOutput {
   return {steps, stats};
 }
 
-describe('OUT/ansible with ansible-playbook over real ssh, 12 nodes', () => {
-  let out: Awaited<ReturnType<typeof generated>>;
-  let manifest: Manifest;
-  let lab: SshdLab;
-  let playbook: string;
+/** The generated inventory pointed at the lab: every ansible_host is the lab's sshd; `down` at a closed port. */
+function inventoryFor(lab: SshdLab, dir: string, down?: {node: string; port: number}) {
+  const file = join(lab.work, 'lab.ini');
+  writeFileSync(file, readFileSync(join(dir, 'inventory.ini'), 'utf8').replace(/^(\S+) ansible_host=\S+$/gm, (_, node: string) =>
+    `${node} ansible_host=127.0.0.1 ansible_port=${node === down?.node ? down.port : lab.port}`));
+  return file;
+}
 
-  beforeAll(async () => {
-    playbook = requireCommand('ansible-playbook', 'ansible-core');
-    out = await generated(specWith(c => {
-      c.pki.key = 'ecdsa-p256';
-      c.nodes = [
-        ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `192.168.56.${20 + i}`, roles: ['control-plane', 'etcd']})),
-        ...Array.from({length: 9}, (_, i) => ({name: `worker${i + 1}`, ip: `192.168.56.${30 + i}`, roles: ['worker']})),
-      ];
-    }));
-    manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8'));
-    lab = await startSshdLab(Object.keys(manifest.nodes));
-  });
-
-  afterAll(async () => {
-    await lab?.stop();
-    out?.remove();
-  });
-
-  const dir = () => join(out.dir, 'ansible');
-  const stage = () => join(lab.work, 'stage');
-  /** The generated inventory pointed at the lab: every ansible_host is the lab's sshd; `down` at a closed port. */
-  const labInventory = (down?: {node: string; port: number}) => {
-    const file = join(lab.work, 'lab.ini');
-    writeFileSync(file, readFileSync(join(dir(), 'inventory.ini'), 'utf8').replace(/^(\S+) ansible_host=\S+$/gm, (_, node: string) =>
-      `${node} ansible_host=127.0.0.1 ansible_port=${node === down?.node ? down.port : lab.port}`));
-    return file;
-  };
-  // Not spawnSync: the lab's sshd logs to this process, which must keep reading it. The playbook
-  // runs in a process group of its own, killed whole (ssh children included) if it overruns.
-  const playbookRun = (inventory: string, extra: string[] = []) => new Promise<{status: number | null; stdout: string; stderr: string; result: PlaybookOutput}>((resolve, reject) => {
-    const child = spawn(playbook, ['-i', inventory, 'site.yml', '--private-key', join(lab.work, 'client_key'),
-      '-e', 'kubepki_restart=false', '-e', `kubepki_root=${stage()}/{{ inventory_hostname }}`, ...extra], {
-      cwd: dir(), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+// Not spawnSync: the lab's sshd logs to this process, which must keep reading it. The playbook
+// runs in a process group of its own, killed whole (ssh children included) if it overruns.
+function runPlaybook(playbook: string, lab: SshdLab, dir: string, inventory: string, extra: string[]) {
+  return new Promise<{status: number | null; stdout: string; stderr: string; result: PlaybookOutput}>((resolve, reject) => {
+    const child = spawn(playbook, ['-i', inventory, 'site.yml', '--private-key', join(lab.work, 'client_key'), ...extra], {
+      cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1',
         // One ssh connection per node, reused by its tasks, gone 5 s after the run; ansible's own files in the lab.
@@ -86,6 +61,40 @@ describe('OUT/ansible with ansible-playbook over real ssh, 12 nodes', () => {
     child.on('error', reject);
     child.on('exit', status => { clearTimeout(timer); setTimeout(() => resolve({status, stdout, stderr, result: parseOutput(stdout)}), 100); });
   });
+}
+
+/** ansible-playbook, an OUT for these nodes (ECDSA keys; `edit` changes the config further), and an sshd lab that answers for them. */
+async function outOnLab(nodes: {name: string; ip: string; roles: string[]}[], edit: (config: {ssh: unknown}) => void = () => {}) {
+  const playbook = requireCommand('ansible-playbook', 'ansible-core');
+  const out = await generated(specWith(c => { c.pki.key = 'ecdsa-p256'; c.nodes = nodes; edit(c); }));
+  const manifest = JSON.parse(readFileSync(join(out.dir, 'manifest.json'), 'utf8')) as Manifest;
+  const lab = await startSshdLab(Object.keys(manifest.nodes));
+  return {playbook, out, manifest, lab};
+}
+
+describe('OUT/ansible with ansible-playbook over real ssh, 12 nodes', () => {
+  let out: Awaited<ReturnType<typeof generated>>;
+  let manifest: Manifest;
+  let lab: SshdLab;
+  let playbook: string;
+
+  beforeAll(async () => {
+    ({playbook, out, manifest, lab} = await outOnLab([
+      ...[1, 2, 3].map(i => ({name: `cp${i}`, ip: `192.168.56.${20 + i}`, roles: ['control-plane', 'etcd']})),
+      ...Array.from({length: 9}, (_, i) => ({name: `worker${i + 1}`, ip: `192.168.56.${30 + i}`, roles: ['worker']})),
+    ]));
+  });
+
+  afterAll(async () => {
+    await lab?.stop();
+    out?.remove();
+  });
+
+  const dir = () => join(out.dir, 'ansible');
+  const stage = () => join(lab.work, 'stage');
+  const labInventory = (down?: {node: string; port: number}) => inventoryFor(lab, dir(), down);
+  const playbookRun = (inventory: string, extra: string[] = []) => runPlaybook(playbook, lab, dir(), inventory, [
+    '-e', 'kubepki_restart=false', '-e', `kubepki_root=${stage()}/{{ inventory_hostname }}`, ...extra]);
   /** Per node, the handlers notified (skipped: restarts are off), in the order they ran. */
   const notified = (result: PlaybookOutput) => {
     const byNode: Record<string, string[]> = {};
@@ -160,4 +169,60 @@ describe('OUT/ansible with ansible-playbook over real ssh, 12 nodes', () => {
     const r = run(lint, ['--offline', '-p'], {cwd: dir(), timeout: 120_000, env: {...process.env, ANSIBLE_HOME: join(lab.work, 'ansible-home'), HOME: lab.work}});
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
+});
+
+// ssh.user other than root with ssh.sudo: the inventory logs in as that user and becomes root
+// (ansible_become, through sudo), as distribute.sh --sudo does. The lab's kubepki-ssh exists only
+// in sshd's namespace and may sudo without a password.
+describe('OUT/ansible as a non-root ssh user that becomes root with sudo, on the sshd lab', () => {
+  let out: Awaited<ReturnType<typeof generated>>;
+  let manifest: Manifest;
+  let lab: SshdLab;
+  let playbook: string;
+
+  beforeAll(async () => {
+    ({playbook, out, manifest, lab} = await outOnLab([
+      {name: 'cp1', ip: '192.168.56.21', roles: ['control-plane', 'etcd']},
+      {name: 'worker1', ip: '192.168.56.31', roles: ['worker']},
+    ], c => { c.ssh = {user: SANDBOX_USER, sudo: true}; }));
+  });
+  afterAll(async () => {
+    await lab?.stop();
+    out?.remove();
+  });
+
+  it(`logs in as ${SANDBOX_USER}, becomes root: every file lands owned by root with its mode; with become off the same run is refused and writes nothing`, async () => {
+    const dir = join(out.dir, 'ansible');
+    const text = readFileSync(join(dir, 'inventory.ini'), 'utf8');
+    expect(text).toMatch(new RegExp(`^ansible_user=${SANDBOX_USER}$`, 'm'));
+    expect(text).toMatch(/^ansible_become=true$/m);
+    const inventory = inventoryFor(lab, dir);
+    // The stage lies in the lab's work directory (root's, 0700), as /etc/kubernetes is root's on a node.
+    const stage = join(lab.work, 'stage');
+    const playbookRun = (extra: string[] = []) => runPlaybook(playbook, lab, dir, inventory,
+      ['-e', 'kubepki_restart=false', '-e', `kubepki_root=${stage}/{{ inventory_hostname }}`, ...extra]);
+
+    const refused = await playbookRun(['-e', 'ansible_become=false']);
+    expect(refused.status, refused.stdout + refused.stderr).toBe(2); // ansible-playbook: some hosts failed
+    // cp1 fails in the control-plane play, which stops the playbook there (any_errors_fatal): worker1 is never reached.
+    expect(refused.result.stats.cp1).toMatchObject({failed: 1, unreachable: 0});
+    expect(refused.result.stats.worker1).toBeUndefined();
+    expect(refused.stdout).toMatch(/Permission denied/);
+    expect(existsSync(stage)).toBe(false);
+
+    const became = await playbookRun();
+    expect(became.status, became.stdout + became.stderr).toBe(0);
+    for (const [node, info] of Object.entries(manifest.nodes)) {
+      expect(became.result.stats[node], node).toMatchObject({failed: 0, unreachable: 0});
+      const root = join(stage, node);
+      expect(filesUnder(root), node).toEqual(info.files.map(f => f.path).sort());
+      for (const f of info.files) {
+        const st = statSync(join(root, f.path));
+        expect([st.uid, st.gid, st.mode & 0o777], `${node}:${f.path}`).toEqual([0, 0, f.secret ? 0o600 : 0o644]);
+        expect(readFileSync(join(root, f.path)).equals(readFileSync(join(out.dir, f.source))), `${node}:${f.path}`).toBe(true);
+      }
+    }
+    // Ansible's remote files went to the login user's home: the ssh sessions were kubepki-ssh's.
+    expect(statSync(join(lab.shared, 'home', '.ansible')).uid).toBe(lab.uid);
+  }, 300_000);
 });
