@@ -17,6 +17,7 @@ import {subjectKeyIdOf} from '../pki/certificate.js';
 import type {MaterialFile} from '../pki/generate.js';
 import {bundlePath} from '../plan/paths.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
+import type {ServiceAccountRotationState} from './rotate-service-account.js';
 
 /** What identifies one CA certificate in the state (and in `status`). */
 export interface CaIdentity {
@@ -51,13 +52,15 @@ export interface RotationBuild {
   /** The rotation's own files (pki/rotation/…): written through the engine's writer. */
   files: MaterialFile[];
   /** Recorded in manifest.json; undefined: the rotation is over (abort), the manifest has none. */
-  state: RotationState | undefined;
+  state: RotationState | ServiceAccountRotationState | undefined;
   /** The rotation OUT recorded when this phase was planned (read before the lock): the engine refuses if it has changed since. */
-  basedOn: RotationState | undefined;
+  basedOn: RotationState | ServiceAccountRotationState | undefined;
+  /** The service-account pair's rotation (build/rotate-service-account.ts): what the plan's key file and public key file hold in this phase. */
+  serviceAccount?: {keyPem: string; publicKeyPem: string};
 }
 
 /** Whether two recorded rotations are the same one (both absent, or the same new CA). */
-export const sameRotation = (a: RotationState | undefined, b: RotationState | undefined) =>
+export const sameRotation = (a: {new: {fingerprint256: string}} | undefined, b: {new: {fingerprint256: string}} | undefined) =>
   a?.new.fingerprint256 === b?.new.fingerprint256;
 
 export const ROTATION_DIR = 'pki/rotation';
@@ -68,10 +71,10 @@ export const rotationFiles = (id: AuthorityId) => ({
   newKey: `${ROTATION_DIR}/${id}-new.key`,
 });
 
-/** The rotation a manifest records, if any. */
+/** The rotation of a CA a manifest records, if any (the service-account pair's: rotate-service-account.ts). */
 export function rotationOf(manifest: object): RotationState | undefined {
   const rotation = (manifest as {rotation?: unknown}).rotation;
-  return rotation && typeof rotation === 'object' ? rotation as RotationState : undefined;
+  return rotation && typeof rotation === 'object' && (rotation as {authority?: unknown}).authority !== 'service-account' ? rotation as RotationState : undefined;
 }
 
 /** Every certificate of a PEM text, in order (a trust bundle holds several). */
@@ -128,8 +131,8 @@ export function rotationPlan(plan: Plan, state: RotationState | undefined): Plan
 }
 
 /** The documents manifest.json lists for the rotation's files (so a later build knows them as kubepki's own). */
-export function rotationDocuments(state: RotationState | undefined) {
-  if (!state) return [];
+export function rotationDocuments(state: RotationState | ServiceAccountRotationState | undefined) {
+  if (!state || state.authority === 'service-account') return [];
   return [
     {path: state.old.cert, node: null, kind: `rotation: the ${state.authority} certificate before the rotation`, secret: false},
     {path: state.new.cert, node: null, kind: `rotation: the new ${state.authority} certificate`, secret: false},

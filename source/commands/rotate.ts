@@ -8,6 +8,7 @@ import {
   caIdentity, pemBlocks, rotationFiles, rotationOf, rotationPlan, signingFor, trustBundle,
   type RotationBuild, type RotationState,
 } from '../build/rotate.js';
+import {anyRotationOf} from '../build/rotate-service-account.js';
 import {readExisting, readManifest} from '../output/existing.js';
 import {KEY_ALGORITHMS, keyTypeOf} from '../pki/algorithms.js';
 import {createAuthority} from '../pki/certificate.js';
@@ -21,6 +22,7 @@ import {shellQuote} from '../scripts/shell.js';
 import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
 import {restartLines} from '../scripts/restart-script.js';
 import {Interrupts} from './interrupts.js';
+import {isServiceAccountRotation, runServiceAccountRotation} from './rotate-service-account.js';
 
 export const ROTATABLE: readonly AuthorityId[] = ['ca', 'etcd-ca', 'front-proxy-ca'];
 
@@ -31,12 +33,13 @@ export interface RotateOptions {
   json: boolean;
 }
 
-export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca or front-proxy-ca), kubepki rotate OUT status [--json], kubepki rotate OUT abort. (issue and finish, and rotating the service-account key pair, are not built yet.)';
+export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca, front-proxy-ca or service-account), kubepki rotate OUT status [--json], kubepki rotate OUT abort; for service-account also issue and finish. (issue and finish of a CA are not built yet.)';
 
 const HOUR_MS = 3_600_000;
 const BACKDATE_MS = 5 * 60 * 1000;
 
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
+  if (isServiceAccountRotation(options.out, options.action, options.authority)) return runServiceAccountRotation(io, options, run);
   switch (options.action) {
     case 'status': return rotationStatus(io, options.out, options.json);
     case 'start': return run(io, options.out, (plan, signal) => startBuild(io, options.out, plan, options.authority, signal));
@@ -101,7 +104,7 @@ function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
 
 async function startBuild(io: Io, out: string, plan: Plan, name: string | undefined, signal: AbortSignal): Promise<Phase> {
   const existing = readExisting(out);
-  const running = rotationOf(existing.manifest);
+  const running = anyRotationOf(existing.manifest);
   if (running) throw new InputError([`rotate start: a rotation of ${running.authority} is already under way in ${out} (phase ${running.phase}, since ${running.startedAt}); one at a time. See kubepki rotate ${shellQuote(out)} status, or go back with kubepki rotate ${shellQuote(out)} abort.`]);
   const id = authorityToRotate(plan, name);
   const authority = plan.authorities.find(a => a.id === id)!;
