@@ -122,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
         json: {type: 'boolean'},
         format: {type: 'string'},
         node: {type: 'string', multiple: true},
+        'ca-bundle': {type: 'string', multiple: true},
         inspect: {type: 'boolean'},
         plain: {type: 'boolean'},
         debug: {type: 'boolean'},
@@ -193,7 +194,7 @@ async function main(argv: string[]): Promise<number> {
       const {ROTATE_USAGE} = await import('./source/commands/rotate.js');
       if (out === undefined || action === undefined) return usageError(ROTATE_USAGE);
       if (extra.length || (action !== 'start' && authority !== undefined)) return usageError(`unexpected argument ${extra[0] ?? authority}`);
-      return runCommand({command, out, action, authority, json: values.json ?? false});
+      return runCommand({command, out, action, authority, json: values.json ?? false, caBundles: values['ca-bundle'] ?? []});
     }
     case 'inspect':
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');

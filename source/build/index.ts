@@ -57,7 +57,7 @@ import {checkTarget, type Target} from './target.js';
 import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
 import {retrustUserKubeconfigs, rotationDocuments, sameRotation, type RotationBuild} from './rotate.js';
-import {anyRotationOf, rotationName, serviceAccountDocuments, useServiceAccountPair} from './rotate-service-account.js';
+import {anyRotationOf, rotationName, documentsOfRotationFiles, useServiceAccountPair} from './rotate-service-account.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -238,7 +238,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     if (options.samePlan) manifest.spec = (target.existing?.manifest as {spec?: typeof manifest.spec} | undefined)?.spec;
     const recorded = withUsers(manifest, target.existing?.manifest);
     if (options.rotation) {
-      recorded.documents.push(...rotationDocuments(options.rotation.state), ...serviceAccountDocuments(options.rotation.files));
+      recorded.documents.push(...rotationDocuments(options.rotation.state), ...documentsOfRotationFiles(options.rotation.files));
       if (options.rotation.state) Object.assign(recorded, {rotation: options.rotation.state});
     }
     // Only files that replace others need a restart: on a first generation nothing runs yet.

@@ -30,7 +30,7 @@ import {bundlePath} from '../plan/paths.js';
 import type {ComponentRead, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {shellQuote} from '../scripts/shell.js';
-import {ROTATION_DIR, type RotationBuild} from './rotate.js';
+import {ROTATION_DIR, type RotationBuild, type RotationFile} from './rotate.js';
 
 export const SERVICE_ACCOUNT_AUTHORITY = 'service-account';
 
@@ -130,12 +130,9 @@ export function serviceAccountRotationPlan(plan: Plan, state: ServiceAccountRota
   return {...plan, bundles, reads, components};
 }
 
-/** A file of the rotation, with what the manifest's documents call it (so later builds know it as kubepki's own). */
-export type ServiceAccountRotationFile = MaterialFile & {kind: string};
-
-/** For the engine: the documents manifest.json lists for this phase's service-account files. */
-export const serviceAccountDocuments = (files: readonly MaterialFile[]) =>
-  files.filter((f): f is ServiceAccountRotationFile => typeof (f as {kind?: unknown}).kind === 'string')
+/** For the engine: the documents manifest.json lists for this phase's files that say what they are (the service-account rotation's, rotate-steps.sh). */
+export const documentsOfRotationFiles = (files: readonly MaterialFile[]) =>
+  files.filter((f): f is RotationFile => typeof (f as {kind?: unknown}).kind === 'string')
     .map(f => ({path: f.path, node: null, kind: f.kind, secret: f.secret}));
 
 /** One phase, ready for the engine: the plan to write, BuildOptions.rotation, and what it changed. */
@@ -148,14 +145,14 @@ export interface ServiceAccountPhase {
   retired?: string;
 }
 
-const rotationFilesOf = (pairs: {oldKey: string; newKey: string}): ServiceAccountRotationFile[] => [
+const rotationFilesOf = (pairs: {oldKey: string; newKey: string}): RotationFile[] => [
   {path: serviceAccountRotationFiles.oldKey, content: pairs.oldKey, secret: true, kind: 'rotation: the service-account key before the rotation'},
   {path: serviceAccountRotationFiles.oldPublicKey, content: publicOf(pairs.oldKey), secret: false, kind: 'rotation: the service-account public key before the rotation'},
   {path: serviceAccountRotationFiles.newKey, content: pairs.newKey, secret: true, kind: 'rotation: the new service-account key'},
   {path: serviceAccountRotationFiles.newPublicKey, content: publicOf(pairs.newKey), secret: false, kind: 'rotation: the new service-account public key'},
 ];
 
-function phaseOf(plan: Plan, pairs: {oldKey: string; newKey: string}, state: ServiceAccountRotationState | undefined, basedOn: ServiceAccountRotationState | undefined, pairPhase: Parameters<typeof servicePairFor>[0], extraFiles: ServiceAccountRotationFile[] = []): ServiceAccountPhase {
+function phaseOf(plan: Plan, pairs: {oldKey: string; newKey: string}, state: ServiceAccountRotationState | undefined, basedOn: ServiceAccountRotationState | undefined, pairPhase: Parameters<typeof servicePairFor>[0], extraFiles: RotationFile[] = []): ServiceAccountPhase {
   return {
     plan: serviceAccountRotationPlan(plan, state),
     rotation: {trust: {}, files: [...(state ? rotationFilesOf(pairs) : []), ...extraFiles], state, basedOn, serviceAccount: servicePairFor(pairPhase, pairs)},
@@ -232,7 +229,7 @@ export function serviceAccountFinish(out: string, plan: Plan, now = new Date()):
   if (state.phase !== 'issue') throw new InputError([`rotate finish: the new service-account key does not sign yet (phase start): run kubepki rotate ${shellQuote(out)} issue first, and let the tokens signed by the old key be replaced, before the apiservers stop trusting it. Nothing was changed.`]);
   // The old pair leaves every node and stays in OUT only, in no bundle: what signed the tokens of the past.
   const dir = retiredDir(existing, now);
-  const retired: ServiceAccountRotationFile[] = [
+  const retired: RotationFile[] = [
     {path: `${dir}/${basename(plan.serviceAccount.key)}`, content: pairs.oldKey, secret: true, kind: 'retired: the service-account key before the rotation'},
     {path: `${dir}/${basename(plan.serviceAccount.publicKey)}`, content: publicOf(pairs.oldKey), secret: false, kind: 'retired: the service-account public key before the rotation'},
   ];

@@ -43,6 +43,13 @@ export interface RotationState {
    * where each control-plane node installs it.
    */
   signing?: {cert: string; installs: {node: string; path: string}[]};
+  /** --ca-bundle KIND/NAME given at start: what finish patches again with the new CA alone (scripts/rotate-outside.ts). */
+  caBundles?: string[];
+}
+
+/** One of the rotation's own files, and what the manifest's documents call it. */
+export interface RotationFile extends MaterialFile {
+  kind: string;
 }
 
 /** What the engine needs to write a phase (BuildOptions.rotation). */

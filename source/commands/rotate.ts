@@ -6,7 +6,7 @@ import {BuildInterrupted, buildCluster, type BuildReport} from '../build/index.j
 import {redistribution} from '../build/changes.js';
 import {
   caIdentity, pemBlocks, rotationFiles, rotationOf, rotationPlan, signingFor, trustBundle,
-  type RotationBuild, type RotationState,
+  type RotationBuild, type RotationFile, type RotationState,
 } from '../build/rotate.js';
 import {anyRotationOf} from '../build/rotate-service-account.js';
 import {readExisting, readManifest} from '../output/existing.js';
@@ -23,6 +23,7 @@ import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
 import {restartLines} from '../scripts/restart-script.js';
 import {Interrupts} from './interrupts.js';
 import {isServiceAccountRotation, runServiceAccountRotation} from './rotate-service-account.js';
+import {outsideTrustLines, parseCaBundles, renderRotateSteps, ROTATE_STEPS_FILE, type CaBundleRef, type OutsideTrust} from '../scripts/rotate-outside.js';
 
 export const ROTATABLE: readonly AuthorityId[] = ['ca', 'etcd-ca', 'front-proxy-ca'];
 
@@ -31,6 +32,8 @@ export interface RotateOptions {
   action: string;
   authority?: string;
   json: boolean;
+  /** --ca-bundle KIND/NAME: caBundles in the cluster that trust the rotated CA (scripts/rotate-outside.ts). */
+  caBundles?: string[];
 }
 
 export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca, front-proxy-ca or service-account), kubepki rotate OUT status [--json], kubepki rotate OUT abort; for service-account also issue and finish. (issue and finish of a CA are not built yet.)';
@@ -42,7 +45,7 @@ export async function runRotate(io: Io, options: RotateOptions): Promise<number>
   if (isServiceAccountRotation(options.out, options.action, options.authority)) return runServiceAccountRotation(io, options, run);
   switch (options.action) {
     case 'status': return rotationStatus(io, options.out, options.json);
-    case 'start': return run(io, options.out, (plan, signal) => startBuild(io, options.out, plan, options.authority, signal));
+    case 'start': return run(io, options.out, (plan, signal) => startBuild(io, options.out, plan, options.authority, signal, parseCaBundles(options.caBundles ?? [])));
     case 'abort': return run(io, options.out, plan => abortBuild(options.out, plan));
     default: throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
   }
@@ -102,7 +105,7 @@ function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
   return name as AuthorityId;
 }
 
-async function startBuild(io: Io, out: string, plan: Plan, name: string | undefined, signal: AbortSignal): Promise<Phase> {
+async function startBuild(io: Io, out: string, plan: Plan, name: string | undefined, signal: AbortSignal, caBundles: CaBundleRef[] = []): Promise<Phase> {
   const existing = readExisting(out);
   const running = anyRotationOf(existing.manifest);
   if (running) throw new InputError([`rotate start: a rotation of ${running.authority} is already under way in ${out} (phase ${running.phase}, since ${running.startedAt}); one at a time. See kubepki rotate ${shellQuote(out)} status, or go back with kubepki rotate ${shellQuote(out)} abort.`]);
@@ -133,18 +136,22 @@ async function startBuild(io: Io, out: string, plan: Plan, name: string | undefi
     old: {...caIdentity(oldPem), cert: paths.old},
     new: {...caIdentity(newPem), cert: paths.newCert, key: paths.newKey},
     ...(signingFor(plan, id, paths.old) ? {signing: signingFor(plan, id, paths.old)} : {}),
+    ...(caBundles.length ? {caBundles: caBundles.map(r => `${r.kind}/${r.name}`)} : {}),
   };
+  const outside: OutsideTrust = {phase: 'start', authority: id, file: authority.cert, caBundles};
+  const steps: RotationFile = {path: ROTATE_STEPS_FILE, content: renderRotateSteps(plan, outside), secret: false, kind: 'rotation: the steps for trust kubepki did not write'};
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: oldPem, trustPem: trustBundle(oldPem, newPem)}},
     files: [
       {path: paths.old, content: oldPem, secret: false},
       {path: paths.newCert, content: newPem, secret: false},
       {path: paths.newKey, content: pair.privateKeyPem, secret: true},
+      steps,
     ],
     state,
     basedOn: undefined,
   };
-  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state)};
+  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state) + outsideTrustLines(build.plan, out, outside).map(l => `${l}\n`).join('')};
 }
 
 function startReport(build: BuildReport, state: RotationState): string {
