@@ -47,12 +47,14 @@ Usage:
                                              (same key, name and groups)
   kubepki user remove NAME --out DIR         remove a user's files; says what the cluster
                                              still trusts and how to end it
-  kubepki rotate DIR start AUTHORITY        begin replacing a CA (ca, etcd-ca or
+  kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME]
+                                             begin replacing a CA (ca, etcd-ca or
                                              front-proxy-ca): a new CA, every trust file
-                                             old + new, leaves kept; issue and finish (and
-                                             the service-account pair) are not built yet
+                                             old + new, leaves kept (a CA's issue and
+                                             finish are not built yet); or service-account
+  kubepki rotate DIR issue | finish          the service-account pair's next phases
   kubepki rotate DIR status [--json]         the rotation under way, if any
-  kubepki rotate DIR abort                   back to the old CA alone
+  kubepki rotate DIR abort                   back to the old CA alone (one phase back)
   kubepki inspect PATH... [--config FILE] [--json]
                                              read any PKI (kubeadm, The Hard Way, openssl or
                                              cfssl folders): each file's role and problems;

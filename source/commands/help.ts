@@ -86,21 +86,31 @@ Flags:
 Example:
   kubepki inspect /etc/kubernetes/pki --config cluster.yaml
 `,
-  rotate: `Usage: kubepki rotate DIR start AUTHORITY | status [--json] | abort
+  rotate: `Usage: kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME...] | issue | finish | status [--json] | abort
 
-Replaces a CA in phases, each a complete tree that verify accepts. Built today: start (a new CA
-of the same key type; every trust file of AUTHORITY, on every node and in every kubeconfig,
-becomes old + new; every leaf kept byte-identical), status and abort (back to the old CA
-alone). issue, finish and the service-account pair are not built yet.
+Replaces a CA, or the service-account key pair, in phases, each a complete tree that verify
+accepts. A CA: start (a new CA of the same key type; every trust file of AUTHORITY, on every node
+and in every kubeconfig, becomes old + new; every leaf kept byte-identical; and the steps for the
+trust kubepki did not write: bootstrapped kubelets' kubelet.conf, kube-public/cluster-info, the
+caBundles named, the pods, in DIR/rotate-steps.sh), status and abort (back to the old CA alone);
+a CA's issue and finish are not built yet. The service-account pair: start (the apiservers accept
+a new key beside the old), issue (the new key signs), finish (the new pair alone; the old one to
+DIR/retired/), abort (one phase back).
 
 Arguments:
-  AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them)
+  AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them), or service-account
 
 Flags:
-      --json    status as JSON
+      --ca-bundle KIND/NAME   a caBundle in the cluster that trusts the CA (repeat): KIND is
+                              validatingwebhookconfiguration, mutatingwebhookconfiguration,
+                              apiservice or crd; the steps patch it with the bundle
+      --json                  status as JSON
 
 Examples:
   kubepki rotate pki-out start etcd-ca
+  kubepki rotate pki-out start ca --ca-bundle apiservice/v1beta1.metrics.k8s.io
+  kubepki rotate pki-out start service-account
+  kubepki rotate pki-out issue
   kubepki rotate pki-out status --json
 
 ${EXIT_CODES}

@@ -12,6 +12,7 @@ import type {RotationBuild} from '../build/rotate.js';
 import {readManifest} from '../output/existing.js';
 import type {Plan} from '../plan/types.js';
 import {restartLines} from '../scripts/restart-script.js';
+import {workloadRestart} from '../scripts/rotate-outside.js';
 import {shellQuote} from '../scripts/shell.js';
 import {InputError} from '../spec/errors.js';
 import {EXIT, type Io} from './io.js';
@@ -86,8 +87,8 @@ function startReport(build: BuildReport, phase: ServiceAccountPhase): string[] {
 export function tokenReplacementSteps(out: string): string[] {
   return [
     'Before finish, replace every token signed by the old key (after finish the apiservers refuse them):',
-    '  1. Pods\' projected tokens: the kubelet asks for a new one when the old is over 80% of its life or 24 hours old. Wait 24 hours after the last restart above, or restart the workloads now, namespace by namespace:',
-    '       kubectl rollout restart deployment,daemonset,statefulset -n NAMESPACE',
+    '  1. Pods\' projected tokens: the kubelet asks for a new one when the old is over 80% of its life or 24 hours old. Wait 24 hours after the last restart above, or restart the workloads now, each waited for:',
+    ...workloadRestart.map(l => `       ${l}`),
     '  2. Tokens kept in Secrets (type kubernetes.io/service-account-token) were signed once and are never signed again on their own. Remove each one\'s token; the controller-manager signs a new one with the new key:',
     `       kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{"\\n"}{end}' | while read -r ns name; do kubectl -n "$ns" patch secret "$name" --type=json -p '[{"op":"remove","path":"/data/token"}]'; done`,
     '     then restart the pods that read them.',

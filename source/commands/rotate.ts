@@ -42,6 +42,7 @@ const HOUR_MS = 3_600_000;
 const BACKDATE_MS = 5 * 60 * 1000;
 
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
+  if (options.caBundles?.length && (options.action !== 'start' || options.authority === 'service-account')) throw new InputError(['--ca-bundle names caBundles that trust a CA: give it to rotate OUT start with a CA (finish patches the same objects again)']);
   if (isServiceAccountRotation(options.out, options.action, options.authority)) return runServiceAccountRotation(io, options, run);
   switch (options.action) {
     case 'status': return rotationStatus(io, options.out, options.json);
