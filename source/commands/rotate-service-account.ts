@@ -39,14 +39,19 @@ export async function runServiceAccountRotation(io: Io, options: {out: string; a
       const prepared = await prepare(plan, signal);
       return {plan: prepared.plan, rotation: prepared.rotation, report: build => `${report(build, prepared).join('\n')}\n`};
     });
+  // Said once the phase is checked and about to be written (an interrupt from here leaves OUT old or new).
+  const writing = (action: string, prepared: ServiceAccountPhase) => {
+    io.err(`kubepki: writing ${action} of the service-account key pair's rotation\n`);
+    return prepared;
+  };
   switch (options.action) {
     case 'status': return status(io, out, options.json);
     case 'start':
       io.err('kubepki: making the new service-account key pair\n');
       return phase((plan, signal) => serviceAccountStart(out, plan, signal), startReport);
-    case 'issue': return phase(plan => serviceAccountIssue(out, plan), issueReport);
-    case 'finish': return phase(plan => serviceAccountFinish(out, plan), finishReport);
-    case 'abort': return phase(plan => serviceAccountAbort(out, plan), abortReport);
+    case 'issue': return phase(plan => writing('issue', serviceAccountIssue(out, plan)), issueReport);
+    case 'finish': return phase(plan => writing('finish', serviceAccountFinish(out, plan)), finishReport);
+    case 'abort': return phase(plan => writing('abort', serviceAccountAbort(out, plan)), abortReport);
     default: throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here`]);
   }
 }

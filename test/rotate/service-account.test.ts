@@ -4,6 +4,7 @@
 // signs (apiserver and controller-manager), the restarts, file modes, no key on a worker, verify;
 // and, with node:crypto, that a token signed by the old key is accepted at start and issue and
 // refused after finish.
+import {spawn} from 'node:child_process';
 import {X509Certificate, createPrivateKey, createPublicKey, sign, verify, type KeyObject} from 'node:crypto';
 import {cpSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -13,7 +14,8 @@ import {buildPlan} from '../../source/plan/plan.js';
 import {parseUnit} from '../../source/scripts/units.js';
 import type {Layout} from '../../source/spec/types.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
-import {kubepki, run} from '../helpers/run.js';
+import {waitFor} from '../helpers/processes.js';
+import {CLI, kubepki, run} from '../helpers/run.js';
 import {differing, snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-rotate-sa-');
@@ -256,28 +258,23 @@ describe('abort, refusals and verify', () => {
     expect(kubepki(['verify', out]).status).toBe(0);
   });
 
-  it('issue or finish with no rotation, finish before issue, a second rotation of either kind, generate --update meanwhile', async () => {
+  it('status names the phase and the next step; refused: issue or finish with no rotation, finish before issue, a second rotation of either kind, generate --update meanwhile', async () => {
     const out = copyOf(await base('kubeadm'));
     refused(out, ['rotate', out, 'issue'], /not .*an action here|not being rotated/);
     rotate(out, 'start', 'service-account');
+    expect(rotate(out, 'status')).toMatch(/service-account key pair .*phase start \(1 of 3\)[\s\S]*Next, once every apiserver runs with both keys: kubepki rotate .* issue/);
+    expect(JSON.parse(rotate(out, 'status', '--json')).rotation).toMatchObject({authority: 'service-account', phase: 'start'});
     refused(out, ['rotate', out, 'finish'], /does not sign yet \(phase start\)/);
     refused(out, ['rotate', out, 'start', 'ca'], /a rotation of service-account is already under way/);
     refused(out, ['rotate', out, 'start', 'service-account'], /a rotation of the service-account key pair is already under way/);
     refused(out, ['generate', '--config', join(out, 'cluster.yaml'), '--out', out, '--update'], /in the middle of a rotation of the service-account key pair/);
     rotate(out, 'issue');
+    expect(rotate(out, 'status')).toMatch(/phase issue \(2 of 3\)[\s\S]*Next, once no token of the old key is in use: kubepki rotate .* finish/);
     refused(out, ['rotate', out, 'issue'], /already signs \(phase issue/);
+    refused(out, ['rotate', out, 'status', '--ca-bundle', 'apiservice/v1.x.io'], /--ca-bundle names caBundles that trust a CA/);
     const ca = copyOf(await base('kubeadm'));
     rotate(ca, 'start', 'etcd-ca');
     refused(ca, ['rotate', ca, 'start', 'service-account'], /a rotation of CA etcd-ca is already under way/);
-  });
-
-  it('status names the phase and the next step', async () => {
-    const out = copyOf(await base('kubeadm'));
-    rotate(out, 'start', 'service-account');
-    expect(rotate(out, 'status')).toMatch(/service-account key pair .*phase start \(1 of 3\)[\s\S]*Next, once every apiserver runs with both keys: kubepki rotate .* issue/);
-    expect(JSON.parse(rotate(out, 'status', '--json')).rotation).toMatchObject({authority: 'service-account', phase: 'start'});
-    rotate(out, 'issue');
-    expect(rotate(out, 'status')).toMatch(/phase issue \(2 of 3\)[\s\S]*Next, once no token of the old key is in use: kubepki rotate .* finish/);
   });
 
   it('verify fails a public key file with two keys when no rotation is under way, and one whose second key is not the rotation\'s', async () => {
@@ -295,4 +292,39 @@ describe('abort, refusals and verify', () => {
     expect(w.status).toBe(1);
     expect(w.stdout).toMatch(/holds 2 public keys, and no rotation of the service-account pair is under way/);
   });
+});
+
+describe('rotate issue (service-account) interrupted by SIGINT', () => {
+  it('leaves OUT in phase start or phase issue, whole (verify passes), never half', async () => {
+    const started = copyOf(await base('hard-way'));
+    rotate(started, 'start', 'service-account');
+    const outcomes: string[] = [];
+    for (const delay of [0, 400, 5000]) {
+      const out = copyOf(started);
+      const before = snapshot(out);
+      const child = spawn(process.execPath, [CLI, 'rotate', out, 'issue'], {stdio: ['ignore', 'ignore', 'pipe']});
+      let stderr = '';
+      child.stderr!.on('data', d => { stderr += d; });
+      const closed = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await waitFor('rotate issue to start writing', () => stderr.includes('kubepki: writing issue') || child.exitCode !== null, 30_000, 2);
+      if (delay) await new Promise(r => setTimeout(r, delay));
+      child.kill('SIGINT');
+      const code = await closed;
+      clearTimeout(timer);
+      expect([0, 130], stderr).toContain(code);
+      if (differing(before, snapshot(out)).length === 0) {
+        expect(manifestOf(out).rotation.phase).toBe('start');
+        outcomes.push('start');
+        continue;
+      }
+      const m = manifestOf(out);
+      expect(m.rotation.phase).toBe('issue');
+      expect(text(out, 'nodes/cp1/var/lib/kubernetes/service-accounts.key')).toBe(text(out, m.rotation.new.key));
+      expect(kubepki(['verify', out]).status).toBe(0);
+      outcomes.push('issue');
+    }
+    // The first moment is always before the swap; the last, 5 s on, usually after it (this machine: start start start issue).
+    expect(outcomes[0]).toBe('start');
+  }, 120_000);
 });
