@@ -87,6 +87,8 @@ export function kubeletConfPatch(paths: {caFile: string; kubeletConf: string}, i
     'set -e',
     ...(installCa ? [`cat > ${paths.caFile}.kubepki`, `chmod 644 ${paths.caFile}.kubepki`, `mv ${paths.caFile}.kubepki ${paths.caFile}`] : []),
     `data=$(base64 -w0 < ${paths.caFile})`,
+    // A kubelet.conf naming a CA file (certificate-authority:) reads that file instead: nothing to patch, and saying so beats a silent no-op.
+    `grep -q '^ *certificate-authority-data:' ${paths.kubeletConf} || { echo "${paths.kubeletConf} embeds no certificate-authority-data: give the file it names the trust" >&2; exit 1; }`,
     `${caDataSed('$data')} ${paths.kubeletConf} > ${paths.kubeletConf}.kubepki`,
     `chmod 600 ${paths.kubeletConf}.kubepki`,
     `mv ${paths.kubeletConf}.kubepki ${paths.kubeletConf}`,

@@ -137,6 +137,11 @@ describe('the generated commands, run', () => {
     expect(statSync(join(dir, 'ca.crt')).mode & 0o777).toBe(0o644);
     expect(readFileSync(join(dir, 'kubelet.conf'), 'utf8')).toBe(conf.replace('b2xkLWNh', data));
     expect(statSync(join(dir, 'kubelet.conf')).mode & 0o777).toBe(0o600);
+    // One that names a CA file instead is refused, not silently left as it was.
+    writeFileSync(join(dir, 'kubelet.conf'), conf.replace('certificate-authority-data: b2xkLWNh', 'certificate-authority: /etc/kubernetes/pki/ca.crt'));
+    const refused = run('sh', ['-c', kubeletConfPatch({caFile: join(dir, 'ca.crt'), kubeletConf: join(dir, 'kubelet.conf')}, false)]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('embeds no certificate-authority-data');
   });
 });
 
