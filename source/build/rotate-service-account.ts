@@ -24,13 +24,13 @@ import {readFileSync} from 'node:fs';
 import {basename, dirname, isAbsolute, join} from 'node:path';
 import {readExisting, type ExistingOut} from '../output/existing.js';
 import {KEY_ALGORITHMS, algorithmOf, keyTypeOf} from '../pki/algorithms.js';
-import type {KeptLeaves, MaterialFile} from '../pki/generate.js';
+import type {KeptLeaves} from '../pki/generate.js';
 import {createKeyGenerator, publicKeyPem} from '../pki/keys.js';
 import {bundlePath} from '../plan/paths.js';
 import type {ComponentRead, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {shellQuote} from '../scripts/shell.js';
-import {ROTATION_DIR, type RotationBuild, type RotationFile} from './rotate.js';
+import {publicKey256, retiredDir, ROTATION_DIR, type RotationBuild, type RotationFile} from './rotate.js';
 
 export const SERVICE_ACCOUNT_AUTHORITY = 'service-account';
 
@@ -51,6 +51,19 @@ export interface ServiceAccountRotationState {
   /** The pair before the rotation: copies in pki/rotation/, so abort restores it and finish retires it. */
   old: KeyIdentity & {key: string; publicKey: string};
   new: KeyIdentity & {key: string; publicKey: string};
+}
+
+/** manifest.json's `rotations` entry of a finished rotation of the pair (a CA's is build/rotate.ts's RotationRecord). */
+export interface ServiceAccountRotationRecord {
+  authority: typeof SERVICE_ACCOUNT_AUTHORITY;
+  startedAt: string;
+  issuedAt?: string;
+  finishedAt: string;
+  /** `publicKey256`: as a CA's record, how verify finds the old key anywhere. */
+  old: KeyIdentity & {publicKey256: string};
+  new: KeyIdentity;
+  /** Where the old pair went (OUT-relative directory, in no bundle). */
+  retired: string;
 }
 
 export const serviceAccountRotationFiles = {
@@ -129,11 +142,6 @@ export function serviceAccountRotationPlan(plan: Plan, state: ServiceAccountRota
   });
   return {...plan, bundles, reads, components};
 }
-
-/** For the engine: the documents manifest.json lists for this phase's files that say what they are (the service-account rotation's, rotate-steps.sh). */
-export const documentsOfRotationFiles = (files: readonly MaterialFile[]) =>
-  files.filter((f): f is RotationFile => typeof (f as {kind?: unknown}).kind === 'string')
-    .map(f => ({path: f.path, node: null, kind: f.kind, secret: f.secret}));
 
 /** One phase, ready for the engine: the plan to write, BuildOptions.rotation, and what it changed. */
 export interface ServiceAccountPhase {
@@ -215,25 +223,21 @@ export function serviceAccountIssue(out: string, plan: Plan, now = new Date()): 
   return phaseOf(plan, pairs, next, state, 'issue');
 }
 
-/** retired/service-account-<YYYYMMDD>, or -2, -3… when that day already retired one. */
-function retiredDir(existing: ExistingOut, at: Date): string {
-  const taken = (existing.manifest.documents ?? []).map(d => d.path);
-  const base = `retired/${SERVICE_ACCOUNT_AUTHORITY}-${at.toISOString().slice(0, 10).replaceAll('-', '')}`;
-  let dir = base;
-  for (let n = 2; taken.some(p => p.startsWith(`${dir}/`)); n++) dir = `${base}-${n}`;
-  return dir;
-}
-
 export function serviceAccountFinish(out: string, plan: Plan, now = new Date()): ServiceAccountPhase {
   const {state, pairs, existing} = rotationInOut(out, 'finish');
   if (state.phase !== 'issue') throw new InputError([`rotate finish: the new service-account key does not sign yet (phase start): run kubepki rotate ${shellQuote(out)} issue first, and let the tokens signed by the old key be replaced, before the apiservers stop trusting it. Nothing was changed.`]);
   // The old pair leaves every node and stays in OUT only, in no bundle: what signed the tokens of the past.
-  const dir = retiredDir(existing, now);
+  const dir = retiredDir(SERVICE_ACCOUNT_AUTHORITY, now, (existing.manifest.documents ?? []).map(d => d.path));
   const retired: RotationFile[] = [
     {path: `${dir}/${basename(plan.serviceAccount.key)}`, content: pairs.oldKey, secret: true, kind: 'retired: the service-account key before the rotation'},
     {path: `${dir}/${basename(plan.serviceAccount.publicKey)}`, content: publicOf(pairs.oldKey), secret: false, kind: 'retired: the service-account public key before the rotation'},
   ];
-  return {...phaseOf(plan, pairs, undefined, state, 'finish', retired), retired: dir};
+  const record: ServiceAccountRotationRecord = {
+    authority: SERVICE_ACCOUNT_AUTHORITY, startedAt: state.startedAt, ...(state.issuedAt ? {issuedAt: state.issuedAt} : {}), finishedAt: now.toISOString(),
+    old: {...keyIdentity(pairs.oldKey), publicKey256: publicKey256(pairs.oldKey)}, new: keyIdentity(pairs.newKey), retired: dir,
+  };
+  const phase = phaseOf(plan, pairs, undefined, state, 'finish', retired);
+  return {...phase, rotation: {...phase.rotation, record}, retired: dir};
 }
 
 /**

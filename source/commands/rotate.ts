@@ -135,7 +135,7 @@ function rotationStatus(io: Io, out: string, json: boolean): number {
     }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const finished = history.map(r => `  finished: ${r.authority} on ${r.finishedAt.slice(0, 10)} (old CA ${r.old.fingerprint256.slice(0, 11)}… retired to ${r.retired}/)`);
+  const finished = history.map(r => `  finished: ${r.authority} on ${r.finishedAt.slice(0, 10)} (old ${r.authority === SERVICE_ACCOUNT_AUTHORITY ? 'key' : 'CA'} ${r.old.fingerprint256.slice(0, 11)}… retired to ${r.retired}/)`);
   if (!state) {
     io.out([`No rotation under way in ${out}. Start one with: kubepki rotate ${q(out)} start AUTHORITY`, ...finished].join('\n').concat('\n'));
     return EXIT.ok;

@@ -149,9 +149,31 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: start → issue �
     expect(text(at, retiredKey)).toBe(oldKey);
     expect(mode(at, retiredKey)).toBe(0o600);
     expect(mode(at, `retired/service-account-${date}`)).toBe(0o700);
+    // Recorded like a CA's rotation: what verify checks no file outside retired/ still holds.
+    expect(m.rotations).toEqual([expect.objectContaining({
+      authority: 'service-account', retired: `retired/service-account-${date}`, startedAt: expect.any(String), issuedAt: expect.any(String), finishedAt: expect.any(String),
+      old: expect.objectContaining({fingerprint256: manifestOf(phases.issue!.out).rotation.old.fingerprint256, publicKey256: expect.stringMatching(/^[0-9a-f]{64}$/)}),
+    })]);
     expect(existsSync(join(at, 'pki/rotation'))).toBe(false);
     for (const node of Object.keys(m.nodes)) expect(JSON.stringify(snapshotOf(at, `nodes/${node}`))).not.toContain(oldKey.split('\n')[1]);
     if (layout === 'hard-way') expect(phases.finish!.report).toMatch(/ssh root@cp1 rm -f \/var\/lib\/kubernetes\/service-accounts-new\.pub \/var\/lib\/kubernetes\/service-accounts-old\.pub/);
+  });
+
+  it('a later renew carries retired/ and the rotations record; verify fails when a file outside retired/ holds the old key or its public key', () => {
+    const at = copyOf(phases.finish!.out);
+    const renewed = kubepki(['renew', at, 'all']);
+    expect(renewed.status, renewed.stderr).toBe(0);
+    const m = manifestOf(at);
+    expect(m.rotations).toHaveLength(1);
+    expect(text(at, `${m.rotations[0].retired}/${m.serviceAccount.key.split('/').pop()}`)).toBe(oldKey);
+    expect(kubepki(['verify', at]).status).toBe(0);
+    for (const [file, content] of [['stray.key', oldKey], ['stray.pub', createPublicKey(oldKey).export({type: 'spki', format: 'pem'}).toString()]] as const) {
+      const stray = copyOf(at);
+      writeFileSync(join(stray, file), content, {mode: 0o600});
+      const v = kubepki(['verify', stray]);
+      expect(v.status, v.stdout).toBe(1);
+      expect(v.stdout).toMatch(new RegExp(`old service-account key \\(SHA-256 [0-9A-F:]+…\\) is still in ${file.replace('.', '\\.')}`));
+    }
   });
 
   it('a token signed by the old key is accepted with the start and issue key sets and refused with finish\'s; one of the new key from start on', () => {
