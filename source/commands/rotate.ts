@@ -30,7 +30,7 @@ import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
 import {apiserverCount, APISERVER_SETTLE_SECONDS, GATE_SECONDS, restartLines} from '../scripts/restart-script.js';
 import {Interrupts} from './interrupts.js';
 import {isServiceAccountRotation, serviceAccountStatus, serviceAccountStep} from './rotate-service-account.js';
-import {outsideTrustLines, parseCaBundles, renderRotateSteps, ROTATE_STEPS_FILE, type CaBundleRef, type OutsideTrust} from '../scripts/rotate-outside.js';
+import {bootstrappedKubelets, KUBELET_PKI, outsideTrustLines, parseCaBundles, renderRotateSteps, ROTATE_STEPS_FILE, type CaBundleRef, type OutsideTrust} from '../scripts/rotate-outside.js';
 
 export const ROTATABLE: readonly AuthorityId[] = ['ca', 'etcd-ca', 'front-proxy-ca'];
 
@@ -237,7 +237,7 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
     ...(caBundles.length ? {caBundles: caBundles.map(r => `${r.kind}/${r.name}`)} : {}),
   };
   const outside: OutsideTrust = {phase: 'start', authority: id, file: authority.cert, caBundles};
-  const steps: RotationFile = {path: ROTATE_STEPS_FILE, content: renderRotateSteps(plan, outside), secret: false, kind: 'rotation: the steps for trust kubepki did not write'};
+  const steps = rotateStepsFile(plan, outside);
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: oldPem, trustPem: trustBundle(oldPem, newPem)}},
     files: [
@@ -249,8 +249,15 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
     state,
     basedOn: undefined,
   };
-  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state) + outsideTrustLines(build.plan, out, outside).map(l => `${l}\n`).join('')};
+  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state) + outsideLines(build, outside)};
 }
+
+/** OUT/rotate-steps.sh of a CA's phase: the steps for the trust kubepki did not write (scripts/rotate-outside.ts). */
+const rotateStepsFile = (plan: Plan, outside: OutsideTrust): RotationFile =>
+  ({path: ROTATE_STEPS_FILE, content: renderRotateSteps(plan, outside), secret: false, kind: `rotation: the steps for trust kubepki did not write (${outside.phase})`});
+
+/** Those steps as the phase prints them, after its own report. */
+const outsideLines = (build: BuildReport, outside: OutsideTrust) => outsideTrustLines(build.plan, build.out, outside).map(l => `${l}\n`).join('');
 
 /** How many copies of the authority's certificate file the nodes hold; the kubeconfigs and users' kubeconfigs this build rewrote. */
 function trustWritten(build: BuildReport, id: AuthorityId) {
@@ -364,18 +371,21 @@ function issuePhase(options: RotateOptions, plan: Plan): Phase {
       users: users.filter(u => u.signedBy === 'ca').map(u => u.name), csrUsers: users.filter(u => u.signedBy === 'csr').map(u => u.name),
     },
   };
+  // The kubelets' client certificates the cluster signed (TLS bootstrap) must be signed by the new CA before finish.
+  const outside: OutsideTrust = {phase: 'issue', authority: id, file: paths.newCert, caBundles: []};
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: newPem, keyPem: newKey, trustPem: trustBundle(oldPem, newPem)}},
     files: [
       {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
       {path: paths.oldKey, content: oldKey, secret: true, kind: `rotation: the ${id} key before the rotation`},
       {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
+      rotateStepsFile(plan, outside),
     ],
     ...(id === 'ca' ? {users: {certPem: newPem, keyPem: newKey}} : {}),
     state: next,
     basedOn: state,
   };
-  return {plan: rotationPlan(plan, next), rotation, only: leavesOf(plan, id), keepKeys: !(options.newKeys ?? false), report: build => issueReport(build, next)};
+  return {plan: rotationPlan(plan, next), rotation, only: leavesOf(plan, id), keepKeys: !(options.newKeys ?? false), report: build => issueReport(build, next) + outsideLines(build, outside)};
 }
 
 /** The steps that have the cluster sign a --csr user again (its CSR object as before, now signed by the controller-manager's new CA). */
@@ -426,17 +436,20 @@ function finishPhase(options: RotateOptions, plan: Plan): Phase {
     authority: id, startedAt: state.startedAt, ...(state.issuedAt ? {issuedAt: state.issuedAt} : {}), finishedAt: now.toISOString(),
     old: {...caIdentity(oldPem), publicKey256: publicKey256(oldPem)}, new: caIdentity(newPem), retired,
   };
+  // kubelet.conf, cluster-info and the caBundles named at start: the new CA alone.
+  const outside: OutsideTrust = {phase: 'finish', authority: id, file: authority.cert, caBundles: parseCaBundles(state.caBundles ?? [])};
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: newPem, trustPem: newPem}},
     files: [
       {path: `${retired}/${id}.crt`, content: oldPem, secret: false, kind: `retired: the ${id} certificate before the rotation finished ${now.toISOString().slice(0, 10)}`},
       {path: `${retired}/${id}.key`, content: oldKey, secret: true, kind: `retired: the ${id} key before the rotation finished ${now.toISOString().slice(0, 10)}`},
+      rotateStepsFile(plan, outside),
     ],
     state: undefined,
     record,
     basedOn: state,
   };
-  return {plan, rotation, report: build => finishReport(build, state, record)};
+  return {plan, rotation, report: build => finishReport(build, state, record) + outsideLines(build, outside)};
 }
 
 function signedBy(certPem: string, caPem: string): boolean {
@@ -459,8 +472,17 @@ function finishReport(build: BuildReport, state: RotationState, record: Rotation
     ...(state.signing ? [plan.layout === 'hard-way'
       ? `The controller-manager's unit names ${plan.authorities.find(a => a.id === 'ca')!.certInstalls[0]?.path ?? 'ca.crt'} again for --cluster-signing-cert-file (one certificate again); ${state.signing.installs[0]!.path} is no longer shipped (distribute.sh leaves the node's copy: remove it).`
       : `Before the controller-manager restarts, set --cluster-signing-cert-file back to /etc/kubernetes/pki/ca.crt (one certificate again) in /etc/kubernetes/manifests/kube-controller-manager.yaml on each control-plane node; then remove ${state.signing.installs[0]!.path} there (distribute.sh leaves it).`] : []),
+    ...bootstrappedWarning(plan, state.authority),
     ...stepsAndNext(build, `Then: kubepki verify ${q(out)} (it names any file outside ${record.retired.split('/')[0]}/ that still holds or trusts the old CA).`),
   ].join('\n').concat('\n');
+}
+
+/** finish of the cluster CA: the kubelets whose client certificate the cluster signed are refused unless issue's steps had it signed by the new CA. */
+function bootstrappedWarning(plan: Plan, id: AuthorityId): string[] {
+  const nodes = id === 'ca' ? bootstrappedKubelets(plan) : [];
+  return nodes.length
+    ? [`Warning: the kubelets of ${nodes.join(', ')} joined by TLS bootstrap: the apiservers refuse their client certificate (${KUBELET_PKI}/kubelet-client-current.pem) once they trust the new CA alone, unless issue's ${ROTATE_STEPS_FILE} had it signed by the new CA (check on each: openssl verify -CAfile <the new CA> ${KUBELET_PKI}/kubelet-client-current.pem). Those nodes go NotReady otherwise.`]
+    : [];
 }
 
 function abortPhase(out: string, plan: Plan): Phase {

@@ -12,6 +12,16 @@
 // - caBundles the operator names (--ca-bundle KIND/NAME): webhooks, APIServices, CRD conversion.
 // - Pods: the controller-manager publishes --root-ca-file into every namespace's kube-root-ca.crt
 //   and into token Secrets; the steps check it did, then restart the workloads (before issue).
+// - issue: a kubelet that joined by TLS bootstrap holds a client certificate the cluster signed
+//   (/var/lib/kubelet/pki/kubelet-client-current.pem, with the old CA): refused after finish.
+//   The kubelet bootstraps again when kubelet.conf's certificate cannot be loaded
+//   (pkg/kubelet/certificate/bootstrap LoadClientCert: isClientConfigStillValid), with
+//   --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf (kubeadm's drop-in; kubeadm join
+//   deleted the file). The steps write that file from kubelet.conf with the node's current
+//   certificate embedded (still trusted in issue: the CSR comes from system:node:NAME, which the
+//   controller-manager's csrapproving controller approves as selfnodeclient, kubeadm's
+//   kubeadm:node-autoapprove-certificate-rotation binding), move the old certificate aside, restart
+//   the kubelet, and wait until its new certificate verifies against the new CA alone.
 import type {Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {runsKubelet} from '../spec/types.js';
@@ -113,12 +123,47 @@ export interface OutsideSection {
 }
 
 export interface OutsideTrust {
-  phase: 'start' | 'finish';
+  phase: 'start' | 'issue' | 'finish';
   /** The rotated authority; kubelet.conf, cluster-info and the pods' copies are the cluster CA's. */
   authority: string;
-  /** OUT-relative: the authority's certificate file, which holds the trust of this phase. */
+  /** OUT-relative: the authority's certificate file, which holds the trust of this phase (issue: the new CA alone, what the kubelets' new certificates must chain to). */
   file: string;
   caBundles: readonly CaBundleRef[];
+}
+
+export const KUBELET_PKI = '/var/lib/kubelet/pki';
+export const KUBEADM_BOOTSTRAP_KUBELET_CONF = '/etc/kubernetes/bootstrap-kubelet.conf';
+
+/** kubeadm layout: the nodes whose kubelet joined by TLS bootstrap (a kubelet, and no kubelet kubeconfig from kubepki): kubeadm wrote their kubelet.conf, the cluster signed their client certificate. */
+export function bootstrappedKubelets(plan: Plan): string[] {
+  if (plan.layout !== 'kubeadm') return [];
+  const ownKubeconfig = new Set(plan.kubeconfigs.filter(k => k.id === 'kubelet').flatMap(k => k.installs.map(i => i.node)));
+  return plan.nodes.filter(runsKubelet).filter(n => !ownKubeconfig.has(n.name)).map(n => n.name);
+}
+
+/**
+ * On a bootstrapped node: its kubelet's client certificate signed anew by the cluster, the new CA
+ * (read from stdin) the one it must verify against. Paths as arguments: the test runs it on files of its own.
+ */
+export function kubeletClientRenewal(paths: {pki: string; kubeletConf: string; bootstrapConf: string; newCa: string}, restart: string[], waitSeconds = 120): string {
+  const current = `${paths.pki}/kubelet-client-current.pem`;
+  const verified = `openssl verify -CAfile ${paths.newCa} ${current} >/dev/null 2>&1`;
+  return [
+    'set -e',
+    `cat > ${paths.newCa}`,
+    `grep -q '^ *client-certificate: ' ${paths.kubeletConf} || { echo "${paths.kubeletConf} names no client-certificate file: not a kubelet that bootstrapped" >&2; exit 1; }`,
+    `pem=$(readlink -f ${current})`,
+    `data=$(base64 -w0 < "$pem")`,
+    // The bootstrap kubeconfig: kubelet.conf's cluster (its trust is old + new in issue), the node's own certificate and key embedded.
+    `sed -e "s#^\\( *\\)client-certificate: .*#\\1client-certificate-data: $data#" -e "s#^\\( *\\)client-key: .*#\\1client-key-data: $data#" ${paths.kubeletConf} > ${paths.bootstrapConf}`,
+    `chmod 600 ${paths.bootstrapConf}`,
+    // Without its certificate kubelet.conf is no longer valid: the kubelet sends a new CSR with the bootstrap kubeconfig.
+    `mv "$pem" "$pem.old-ca"`,
+    `rm -f ${current}`,
+    ...restart,
+    `i=0; until ${verified}; do i=$((i + 2)); [ $i -le ${waitSeconds} ] || { echo "${current}: no certificate of the new CA after ${waitSeconds} s (kubectl get csr: approved? the controller-manager signs with the new CA?)" >&2; exit 1; }; sleep 2; done`,
+    `rm -f ${paths.bootstrapConf} ${paths.newCa}`,
+  ].join('; ');
 }
 
 /** The sections of the steps; empty when this rotation has no trust outside kubepki's files. */
@@ -127,20 +172,30 @@ export function outsideTrustSections(plan: Plan, root: string, trust: OutsideTru
   const what = trust.phase === 'start' ? 'the bundle (old + new)' : 'the new CA alone';
   const sections: OutsideSection[] = [];
   const {user, sudo} = plan.spec.ssh;
+  const remote = (node: string, script: string, stdin?: string) =>
+    `ssh ${user}@${node} ${shellQuote(sudo ? `sudo sh -c ${shellQuote(script)}` : script)}${stdin ? ` < ${root}/${stdin}` : ''}`;
+  const bootstrapped = cluster ? bootstrappedKubelets(plan) : [];
+  if (trust.phase === 'issue') {
+    if (bootstrapped.length) {
+      sections.push({
+        title: `The client certificates of the kubelets that joined by TLS bootstrap (${KUBELET_PKI}/kubelet-client-current.pem, signed by the old CA: refused after finish): on each node the kubelet asks for a new one with its current certificate (still trusted), the controller-manager's csrapproving controller approves it and the new CA signs it; the step waits until it verifies against the new CA alone. One node after another, after issue's restarts (the controller-manager must sign with the new CA)`,
+        lines: bootstrapped.map(node => {
+          const restart = restartCommands(plan, {node, component: 'kubelet', because: []}, false);
+          return remote(node, kubeletClientRenewal({pki: KUBELET_PKI, kubeletConf: KUBEADM_KUBELET_CONF, bootstrapConf: KUBEADM_BOOTSTRAP_KUBELET_CONF, newCa: `${KUBELET_PKI}/kubepki-new-ca.crt`}, restart), trust.file);
+        }),
+      });
+    }
+    return sections;
+  }
   if (cluster && plan.layout === 'kubeadm') {
-    // A node with a kubelet and no kubelet kubeconfig from kubepki joined by TLS bootstrap: kubeadm wrote its kubelet.conf.
-    const ownKubeconfig = new Set(plan.kubeconfigs.filter(k => k.id === 'kubelet').flatMap(k => k.installs.map(i => i.node)));
-    const bootstrapped = plan.nodes.filter(runsKubelet).filter(n => !ownKubeconfig.has(n.name));
     if (bootstrapped.length) {
       const caInstalls = new Set(plan.authorities.find(a => a.id === 'ca')!.certInstalls.filter(i => i.path === KUBEADM_CA).map(i => i.node));
       sections.push({
         title: `kubelet.conf of the nodes that joined by TLS bootstrap (kubeadm wrote it; it embeds the cluster CA): ${what}; a worker's ${KUBEADM_CA} (the kubelet's clientCAFile, also kubeadm's) too; then the kubelet restarts, one node after another, each checked`,
         lines: bootstrapped.map(node => {
-          const installCa = !caInstalls.has(node.name);
-          const restart = restartCommands(plan, {node: node.name, component: 'kubelet', because: []}, false);
-          const script = `${kubeletConfPatch({caFile: KUBEADM_CA, kubeletConf: KUBEADM_KUBELET_CONF}, installCa)}; ${restart.join('; ')}`;
-          const remote = sudo ? `sudo sh -c ${shellQuote(script)}` : script;
-          return `ssh ${user}@${node.name} ${shellQuote(remote)}${installCa ? ` < ${root}/${trust.file}` : ''}`;
+          const installCa = !caInstalls.has(node);
+          const restart = restartCommands(plan, {node, component: 'kubelet', because: []}, false);
+          return remote(node, `${kubeletConfPatch({caFile: KUBEADM_CA, kubeletConf: KUBEADM_KUBELET_CONF}, installCa)}; ${restart.join('; ')}`, installCa ? trust.file : undefined);
         }),
       });
     }

@@ -4,13 +4,13 @@
 // never a server: a kubectl shim answers get/patch/replace from files), the kubelet.conf patch with
 // sh on files of the test's own — plus --ca-bundle's checks and what `rotate start ca` writes.
 import {X509Certificate} from 'node:crypto';
-import {chmodSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {buildCluster} from '../../source/build/index.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {
-  caBundleCommands, kubeletConfPatch, outsideTrustSections, parseCaBundles, ROTATE_STEPS_FILE, type CaBundleRef,
+  caBundleCommands, kubeletClientRenewal, kubeletConfPatch, outsideTrustSections, parseCaBundles, ROTATE_STEPS_FILE, type CaBundleRef,
 } from '../../source/scripts/rotate-outside.js';
 import {InputError} from '../../source/spec/errors.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
@@ -145,8 +145,59 @@ describe('the generated commands, run', () => {
   });
 });
 
+describe('a bootstrapped kubelet\'s client certificate, signed anew (issue)', () => {
+  /** A CA and a kubelet client certificate + key it signed, as the kubelet keeps them in one file. */
+  function signer(dir: string, name: string): {ca: string; client: string} {
+    const sh = (script: string) => { const r = run('sh', ['-c', script]); expect(r.status, r.stderr).toBe(0); };
+    const ec = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
+    sh(`cd ${dir} && openssl req -x509 ${ec} -keyout ${name}-ca.key -out ${name}-ca.crt -subj /CN=${name}-ca -days 1 2>/dev/null`);
+    sh(`cd ${dir} && openssl req -new ${ec} -keyout ${name}-client.key -subj /O=system:nodes/CN=system:node:worker1 2>/dev/null | openssl x509 -req -CA ${name}-ca.crt -CAkey ${name}-ca.key -CAcreateserial -days 1 -out ${name}-client.crt 2>/dev/null`);
+    return {ca: readFileSync(join(dir, `${name}-ca.crt`), 'utf8'), client: readFileSync(join(dir, `${name}-client.crt`), 'utf8') + readFileSync(join(dir, `${name}-client.key`), 'utf8')};
+  }
+  const conf = `apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: YnVuZGxl\n    server: https://192.168.56.20:6443\n  name: default-cluster\ncontexts:\n- context:\n    cluster: default-cluster\n    user: default-auth\n  name: default-context\ncurrent-context: default-context\nkind: Config\nusers:\n- name: default-auth\n  user:\n    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem\n`;
+
+  /** A node's files as kubeadm join left them; `answer`: what the kubelet gets back for its CSR once restarted. */
+  function node(name: string, answer: 'new' | 'old') {
+    const dir = join(tmp.path, name);
+    const pki = join(dir, 'pki');
+    mkdirSync(pki, {recursive: true});
+    const old = signer(dir, 'old');
+    const next = signer(dir, 'new');
+    writeFileSync(join(pki, 'kubelet-client-2026-01-01-00-00-00.pem'), old.client, {mode: 0o600});
+    symlinkSync(join(pki, 'kubelet-client-2026-01-01-00-00-00.pem'), join(pki, 'kubelet-client-current.pem'));
+    writeFileSync(join(dir, 'kubelet.conf'), conf, {mode: 0o600});
+    writeFileSync(join(dir, 'signed.pem'), answer === 'new' ? next.client : old.client);
+    const paths = {pki, kubeletConf: join(dir, 'kubelet.conf'), bootstrapConf: join(dir, 'bootstrap-kubelet.conf'), newCa: join(pki, 'kubepki-new-ca.crt')};
+    // The kubelet, restarted: it reads the bootstrap kubeconfig (kept for the test to read) and stores what the cluster signed.
+    const restart = [`cp ${paths.bootstrapConf} ${dir}/seen-bootstrap.conf`, `cp ${dir}/signed.pem ${pki}/kubelet-client-2026-06-01-00-00-00.pem`, `ln -s ${pki}/kubelet-client-2026-06-01-00-00-00.pem ${pki}/kubelet-client-current.pem`];
+    return {dir, pki, paths, restart, old, next};
+  }
+
+  it('the bootstrap kubeconfig is kubelet.conf with the current certificate embedded; the old one moved aside; done once the new one verifies against the new CA alone', () => {
+    const n = node('renew-ok', 'new');
+    const r = run('sh', ['-c', kubeletClientRenewal(n.paths, n.restart, 4)], {input: n.next.ca});
+    expect(r.status, r.stderr).toBe(0);
+    const data = Buffer.from(n.old.client).toString('base64');
+    expect(readFileSync(join(n.dir, 'seen-bootstrap.conf'), 'utf8')).toBe(conf
+      .replace('client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem', `client-certificate-data: ${data}`)
+      .replace('client-key: /var/lib/kubelet/pki/kubelet-client-current.pem', `client-key-data: ${data}`));
+    expect(readFileSync(join(n.pki, 'kubelet-client-2026-01-01-00-00-00.pem.old-ca'), 'utf8')).toBe(n.old.client);
+    expect(readFileSync(join(n.pki, 'kubelet-client-current.pem'), 'utf8')).toBe(n.next.client);
+    // The bootstrap credential and the CA copy do not stay on the node.
+    expect(existsSync(n.paths.bootstrapConf)).toBe(false);
+    expect(existsSync(n.paths.newCa)).toBe(false);
+  });
+
+  it('a kubelet that got no certificate of the new CA fails the step after the wait, naming the file and what to check', () => {
+    const n = node('renew-old', 'old');
+    const r = run('sh', ['-c', kubeletClientRenewal(n.paths, n.restart, 2)], {input: n.next.ca});
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('kubelet-client-current.pem: no certificate of the new CA after 2 s (kubectl get csr');
+  });
+});
+
 describe('which steps a rotation gets', () => {
-  const sections = (layout: 'kubeadm' | 'hard-way', authority: string, phase: 'start' | 'finish', caBundles: CaBundleRef[] = []) =>
+  const sections = (layout: 'kubeadm' | 'hard-way', authority: string, phase: 'start' | 'issue' | 'finish', caBundles: CaBundleRef[] = []) =>
     outsideTrustSections(buildPlan(specWith(c => { c.pki.layout = layout; })), 'OUT', {phase, authority, file: 'pki/ca.crt', caBundles});
 
   it('kubeadm, cluster CA, start: the bootstrapped kubelets (not the init node, which kubepki gave a kubelet.conf), cluster-info, the pods; a worker gets the CA file by ssh\'s stdin', () => {
@@ -172,6 +223,21 @@ describe('which steps a rotation gets', () => {
     expect(sections('hard-way', 'ca', 'finish', refs).map(s => s.title.split(' ')[0])).toEqual(['caBundles']);
     expect(sections('kubeadm', 'front-proxy-ca', 'start')).toEqual([]);
     expect(sections('kubeadm', 'front-proxy-ca', 'start', refs).map(s => s.title.split(' ')[0])).toEqual(['caBundles']);
+  });
+
+  it('kubeadm, cluster CA, issue: each bootstrapped kubelet (not the init node) gets its client certificate signed by the new CA, sent by ssh\'s stdin; the hard way and other CAs: nothing', () => {
+    const found = sections('kubeadm', 'ca', 'issue');
+    expect(found.map(s => s.title.split(' (')[0])).toEqual(['The client certificates of the kubelets that joined by TLS bootstrap']);
+    const lines = found[0]!.lines;
+    expect(lines.map(l => l.split(' ')[1])).toEqual(['root@cp2', 'root@worker1', 'root@worker2']);
+    for (const line of lines) {
+      expect(line.endsWith(' < OUT/pki/ca.crt')).toBe(true);
+      expect(line).toContain('systemctl restart kubelet');
+      expect(line).toContain('/etc/kubernetes/bootstrap-kubelet.conf');
+      expect(line).toContain('openssl verify -CAfile /var/lib/kubelet/pki/kubepki-new-ca.crt /var/lib/kubelet/pki/kubelet-client-current.pem');
+    }
+    expect(sections('hard-way', 'ca', 'issue')).toEqual([]);
+    expect(sections('kubeadm', 'etcd-ca', 'issue', parseCaBundles(['apiservice/v1.x.io']))).toEqual([]);
   });
 
   it('--ca-bundle: kinds as kubectl names them (plural, crd), duplicates once; anything else refused naming the option', () => {
@@ -210,6 +276,35 @@ describe('kubepki rotate OUT start ca --ca-bundle …', () => {
     const sent = readFileSync(join(out, 'pki/ca.crt'), 'utf8');
     expect(sent.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
     expect(new X509Certificate(sent).subject).toContain('kubernetes');
+    expect(kubepki(['verify', out]).status).toBe(0);
+  });
+
+  it('issue prints and writes the kubelets\' client certificate steps; finish patches the trust with the new CA alone (the caBundles of start too) and warns naming the bootstrapped nodes', async () => {
+    const out = join(tmp.path, 'out-phases');
+    await buildCluster(buildPlan(specWith(c => { c.pki.layout = 'kubeadm'; c.pki.key = 'ecdsa-p256'; })), out);
+    expect(kubepki(['rotate', out, 'start', 'ca', '--ca-bundle', 'apiservice/v1beta1.metrics.k8s.io']).status).toBe(0);
+    const issued = kubepki(['rotate', out, 'issue']);
+    expect(issued.status, issued.stderr).toBe(0);
+    expect(issued.stdout).toContain('## 1. The client certificates of the kubelets that joined by TLS bootstrap');
+    expect(issued.stdout).toMatch(new RegExp(`ssh root@worker1 .*openssl verify .* < ${out}/pki/rotation/ca-new\\.crt`));
+    let script = readFileSync(join(out, ROTATE_STEPS_FILE), 'utf8');
+    expect(run('bash', ['-n', join(out, ROTATE_STEPS_FILE)]).status).toBe(0);
+    expect(script).toContain('# Generated by kubepki for the issue of the rotation of ca');
+    expect(script).toContain('< "$here"/pki/rotation/ca-new.crt');
+
+    const finished = kubepki(['rotate', out, 'finish']);
+    expect(finished.status, finished.stderr).toBe(0);
+    expect(finished.stdout).toContain('Warning: the kubelets of cp2, worker1, worker2 joined by TLS bootstrap');
+    expect(finished.stdout).toContain('kubectl patch apiservice v1beta1.metrics.k8s.io --type=merge');
+    script = readFileSync(join(out, ROTATE_STEPS_FILE), 'utf8');
+    expect(run('bash', ['-n', join(out, ROTATE_STEPS_FILE)]).status).toBe(0);
+    expect(script).toContain('# Generated by kubepki for the finish of the rotation of ca');
+    expect(script).toContain('data=$(base64 -w0 < "$here"/pki/ca.crt)');
+    expect(script).toContain('kubectl -n kube-public get configmap cluster-info -o json');
+    expect(script).toContain('kubectl patch apiservice v1beta1.metrics.k8s.io');
+    expect(readFileSync(join(out, 'pki/ca.crt'), 'utf8').match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
+    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(m.documents.filter((d: {path: string}) => d.path === ROTATE_STEPS_FILE)).toHaveLength(1);
     expect(kubepki(['verify', out]).status).toBe(0);
   });
 });
