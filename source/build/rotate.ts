@@ -23,6 +23,7 @@ import {subjectKeyIdOf} from '../pki/certificate.js';
 import type {MaterialFile} from '../pki/generate.js';
 import {bundlePath} from '../plan/paths.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
+import type {ServiceAccountRotationRecord, ServiceAccountRotationState} from './rotate-service-account.js';
 
 /** What identifies one CA certificate in the state (and in `status`). */
 export interface CaIdentity {
@@ -60,6 +61,8 @@ export interface RotationState {
    * where each control-plane node installs it.
    */
   signing?: {cert: string; installs: {node: string; path: string}[]};
+  /** --ca-bundle KIND/NAME given at start: what finish patches again with the new CA alone (scripts/rotate-outside.ts). */
+  caBundles?: string[];
 }
 
 /** manifest.json's `rotations`: one entry per finished rotation (carried by every later build). */
@@ -80,6 +83,9 @@ export interface RotationFile extends MaterialFile {
   kind: string;
 }
 
+/** An entry of manifest.json's `rotations`: a CA's, or the service-account pair's. */
+export type FinishedRotation = RotationRecord | ServiceAccountRotationRecord;
+
 /** Per authority: the one certificate that signs (with `keyPem`, a key other than the one OUT holds), and what its certificate file holds (and kubeconfigs embed). */
 export interface RotationTrust {
   signerPem: string;
@@ -95,15 +101,17 @@ export interface RotationBuild {
   /** The users kubepki signed with the cluster CA (their keys in OUT) are issued again by this signer (issue, abort after issue). */
   users?: {certPem: string; keyPem: string};
   /** finish: appended to the manifest's `rotations`. */
-  record?: RotationRecord;
+  record?: FinishedRotation;
   /** Recorded in manifest.json; undefined: the rotation is over (abort), the manifest has none. */
-  state: RotationState | undefined;
+  state: RotationState | ServiceAccountRotationState | undefined;
   /** The rotation OUT recorded when this phase was planned (read before the lock): the engine refuses if it has changed since. */
-  basedOn: RotationState | undefined;
+  basedOn: RotationState | ServiceAccountRotationState | undefined;
+  /** The service-account pair's rotation (build/rotate-service-account.ts): what the plan's key file and public key file hold in this phase. */
+  serviceAccount?: {keyPem: string; publicKeyPem: string};
 }
 
 /** Whether two recorded rotations are the same one (both absent, or the same new CA). */
-export const sameRotation = (a: RotationState | undefined, b: RotationState | undefined) =>
+export const sameRotation = (a: {new: {fingerprint256: string}} | undefined, b: {new: {fingerprint256: string}} | undefined) =>
   a?.new.fingerprint256 === b?.new.fingerprint256;
 
 export const ROTATION_DIR = 'pki/rotation';
@@ -118,7 +126,7 @@ export const rotationFiles = (id: AuthorityId) => ({
 export const RETIRED_DIR = 'retired';
 
 /** retired/<id>-<YYYYMMDD>, or with -2, -3… when a rotation of that authority already retired one that day. */
-export function retiredDir(id: AuthorityId, at: Date, taken: readonly string[]): string {
+export function retiredDir(id: AuthorityId | ServiceAccountRotationRecord['authority'], at: Date, taken: readonly string[]): string {
   const base = `${RETIRED_DIR}/${id}-${at.toISOString().slice(0, 10).replaceAll('-', '')}`;
   let dir = base;
   for (let n = 2; taken.some(p => p === dir || p.startsWith(`${dir}/`)); n++) dir = `${base}-${n}`;
@@ -126,14 +134,15 @@ export function retiredDir(id: AuthorityId, at: Date, taken: readonly string[]):
 }
 
 /** The finished rotations a manifest records (none in one written before rotations existed). */
-export function rotationsOf(manifest: object): RotationRecord[] {
+export function rotationsOf(manifest: object): FinishedRotation[] {
   const records = (manifest as {rotations?: unknown}).rotations;
-  return Array.isArray(records) ? records as RotationRecord[] : [];
+  return Array.isArray(records) ? records as FinishedRotation[] : [];
 }
 
-/** SHA-256 of a certificate's or key's SubjectPublicKeyInfo (DER), hex. */
+/** SHA-256 of a certificate's, private key's or public key's SubjectPublicKeyInfo (DER), hex. */
 export function publicKey256(pem: string): string {
-  const key = pem.includes('PRIVATE KEY') ? createPublicKey(createPrivateKey(pem)) : new X509Certificate(pem).publicKey;
+  const key = pem.includes('PRIVATE KEY') ? createPublicKey(createPrivateKey(pem))
+    : pem.includes('PUBLIC KEY') ? createPublicKey(pem) : new X509Certificate(pem).publicKey;
   return createHash('sha256').update(key.export({type: 'spki', format: 'der'})).digest('hex');
 }
 
@@ -153,10 +162,10 @@ export function signerIn(bundlePem: string, keyPem: string): string {
   return blocks.find(b => publicKey256(b) === key) ?? blocks[0] ?? bundlePem;
 }
 
-/** The rotation a manifest records, if any. */
+/** The rotation of a CA a manifest records, if any (the service-account pair's: rotate-service-account.ts). */
 export function rotationOf(manifest: object): RotationState | undefined {
   const rotation = (manifest as {rotation?: unknown}).rotation;
-  return rotation && typeof rotation === 'object' ? rotation as RotationState : undefined;
+  return rotation && typeof rotation === 'object' && (rotation as {authority?: unknown}).authority !== 'service-account' ? rotation as RotationState : undefined;
 }
 
 /** Every certificate of a PEM text, in order (a trust bundle holds several). */

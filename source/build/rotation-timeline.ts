@@ -7,7 +7,8 @@
 import {usersOf} from '../output/users.js';
 import {restartsFor, type RestartStage} from '../plan/restarts.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
-import {PHASES, retiredDir, rotationFiles, rotationOf, signingFor} from './rotate.js';
+import {PHASES, retiredDir, rotationFiles, signingFor} from './rotate.js';
+import {anyRotationOf, serviceAccountRotationFiles} from './rotate-service-account.js';
 
 export const ROTATION_PHASES = PHASES;
 export type RotationPhaseName = typeof ROTATION_PHASES[number];
@@ -64,6 +65,8 @@ export interface RotationTimeline {
   next: StepChange | undefined;
   /** What abort would change (only while a rotation is under way). */
   abort: StepChange | undefined;
+  /** Where abort goes back to, in a few words (only while a rotation is under way). */
+  abortTo: string | undefined;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -195,8 +198,8 @@ function nextChange(plan: Plan, manifest: object, subject: RotationSubject, done
     case 'finish': return change(plan, 'finish', subject, parts, {
       trust: 'new alone',
       // The directory finish picks: a second one the same day gets -2 (the documents OUT lists are taken).
-      retired: {dir: retiredDir(subject as AuthorityId, now, documentsOf(manifest)), files: subject === SERVICE_ACCOUNT
-        ? ['the old key pair']
+      retired: {dir: retiredDir(subject, now, documentsOf(manifest)), files: subject === SERVICE_ACCOUNT
+        ? [serviceAccountRotationFiles.oldKey, serviceAccountRotationFiles.oldPublicKey]
         : [files!.old, files!.oldKey]},
       extra: [
         ...signsWith(plan, subject, 'its CA file'),
@@ -210,6 +213,13 @@ function nextChange(plan: Plan, manifest: object, subject: RotationSubject, done
 function abortChange(plan: Plan, manifest: object, subject: RotationSubject, done: number): StepChange {
   const parts = partsOf(plan, manifest, subject);
   const issued = done >= 2;
+  if (subject === SERVICE_ACCOUNT && issued) {
+    // The pair's abort after issue goes one phase back: tokens the new key signed since issue are in use.
+    return change(plan, 'abort', subject, parts, {
+      trust: 'old + new', key: true,
+      extra: ['Back to phase start: the new key pair stays accepted for the tokens it signed; a second abort deletes it'],
+    });
+  }
   return change(plan, 'abort', subject, parts, {
     trust: 'old alone', reissue: issued, key: issued,
     extra: [subject === SERVICE_ACCOUNT ? 'The new key pair is deleted' : `The new CA is deleted (${rotationFiles(subject).newCert}, its key${issued ? ` now in ${parts.key}` : ''})`],
@@ -229,7 +239,8 @@ const phasesDone = (phase: string) => ROTATION_PHASES.indexOf(phase as RotationP
  * would start. `now` dates the retired/ directory finish would make.
  */
 export function rotationTimeline(plan: Plan, manifest: object, chosen?: RotationSubject, now = new Date()): RotationTimeline {
-  const state = rotationOf(manifest);
+  // A CA's rotation, or the service-account pair's: both record the same authority, phase and dates.
+  const state = anyRotationOf(manifest) as {authority: string; phase: string; startedAt: string; issuedAt?: string} | undefined;
   const subject = (state?.authority as RotationSubject | undefined) ?? chosen;
   const done = state ? phasesDone(state.phase) : 0;
   const phases = ROTATION_PHASES.map((phase, i): TimelinePhase => ({
@@ -242,6 +253,7 @@ export function rotationTimeline(plan: Plan, manifest: object, chosen?: Rotation
     subject, underWay: Boolean(state), done, ...(state?.startedAt ? {since: state.startedAt} : {}), phases, position,
     next: subject ? nextChange(plan, manifest, subject, done, now) : undefined,
     abort: state && subject ? abortChange(plan, manifest, subject, done) : undefined,
+    abortTo: state && subject ? (subject !== SERVICE_ACCOUNT ? 'back to the old CA alone' : done >= 2 ? 'back to phase start (the old key signs again)' : 'back to the old key pair alone') : undefined,
   };
 }
 

@@ -9,8 +9,9 @@ import {BuildInterrupted, buildCluster, type BuildReport} from '../build/index.j
 import {redistribution} from '../build/changes.js';
 import {
   caIdentity, PHASES, pemBlocks, publicKey256, retiredDir, rotationFiles, rotationOf, rotationPlan, rotationsOf, signingFor, trustBundle,
-  type RotationBuild, type RotationPhase, type RotationRecord, type RotationState,
+  type RotationBuild, type RotationFile, type RotationPhase, type RotationRecord, type RotationState,
 } from '../build/rotate.js';
+import {anyRotationOf, SERVICE_ACCOUNT_AUTHORITY} from '../build/rotate-service-account.js';
 import {csrObjectName, csrSigningCommands} from '../build/users.js';
 import type {RotationStep} from '../build/rotation-timeline.js';
 import {readExisting, readManifest, type ExistingOut} from '../output/existing.js';
@@ -28,6 +29,8 @@ import {caCertHash} from '../scripts/kubeadm-config.js';
 import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
 import {apiserverCount, APISERVER_SETTLE_SECONDS, GATE_SECONDS, restartLines} from '../scripts/restart-script.js';
 import {Interrupts} from './interrupts.js';
+import {isServiceAccountRotation, serviceAccountStatus, serviceAccountStep} from './rotate-service-account.js';
+import {bootstrappedKubelets, KUBELET_PKI, outsideTrustLines, parseCaBundles, renderRotateSteps, ROTATE_STEPS_FILE, type CaBundleRef, type OutsideTrust} from '../scripts/rotate-outside.js';
 
 export const ROTATABLE: readonly AuthorityId[] = ['ca', 'etcd-ca', 'front-proxy-ca'];
 
@@ -40,9 +43,11 @@ export interface RotateOptions {
   newKeys?: boolean;
   /** A cluster with one apiserver: rotate anyway, each phase's restart an outage. */
   allowOutage?: boolean;
+  /** --ca-bundle KIND/NAME: caBundles in the cluster that trust the rotated CA (scripts/rotate-outside.ts). */
+  caBundles?: string[];
 }
 
-export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca or front-proxy-ca), kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver. (Rotating the service-account key pair is not built yet.)';
+export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca, front-proxy-ca or service-account) [--ca-bundle KIND/NAME], kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver.';
 
 const HOUR_MS = 3_600_000;
 const BACKDATE_MS = 5 * 60 * 1000;
@@ -59,14 +64,15 @@ export interface Phase {
 }
 
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
-  if (options.action === 'status') return rotationStatus(io, options.out, options.json);
+  if (options.caBundles?.length && (options.action !== 'start' || options.authority === SERVICE_ACCOUNT_AUTHORITY)) throw new InputError(['--ca-bundle names caBundles that trust a CA: give it to rotate OUT start with a CA (finish patches the same objects again)']);
+  if (options.action === 'status') return isServiceAccountRotation(options.out, 'status', undefined) ? serviceAccountStatus(io, options.out, options.json) : rotationStatus(io, options.out, options.json);
   if (!isRotationStep(options.action)) throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
   return run(io, options.out, options.action, options);
 }
 
 /** Each step of a rotation by name: the CLI and the wizard's "Rotate a CA" run the same ones. */
 const ROTATION_STEPS: Record<RotationStep, (options: RotateOptions, plan: Plan, signal: AbortSignal, io: Io) => Promise<Phase> | Phase> = {
-  start: (options, plan, signal, io) => startPhase(io, options, plan, signal),
+  start: (options, plan, signal, io) => startPhase(io, options, plan, signal, parseCaBundles(options.caBundles ?? [])),
   issue: (options, plan) => issuePhase(options, plan),
   finish: (options, plan) => finishPhase(options, plan),
   abort: (options, plan) => abortPhase(options.out, plan),
@@ -74,7 +80,7 @@ const ROTATION_STEPS: Record<RotationStep, (options: RotateOptions, plan: Plan, 
 
 export const isRotationStep = (name: string): name is RotationStep => Object.hasOwn(ROTATION_STEPS, name);
 
-export interface RotationStepOptions extends Pick<RotateOptions, 'authority' | 'newKeys' | 'allowOutage'> {
+export interface RotationStepOptions extends Pick<RotateOptions, 'authority' | 'newKeys' | 'allowOutage' | 'caBundles'> {
   signal?: AbortSignal;
   /** Where a step says what it is doing while it runs (the CLI's stderr); none: silent. */
   io?: Io;
@@ -92,9 +98,13 @@ const SILENT: Io = {out: () => {}, err: () => {}};
 export async function runRotationStep(out: string, step: RotationStep, options: RotationStepOptions = {}): Promise<RotationStepOutcome> {
   const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
   const signal = options.signal ?? new AbortController().signal;
-  const {authority, newKeys, allowOutage} = options;
+  const {authority, newKeys, allowOutage, caBundles} = options;
   const io = options.io ?? SILENT;
-  const phase = await ROTATION_STEPS[step]({out, action: step, json: false, authority, newKeys, allowOutage}, plan, signal, io);
+  const stepOptions = {out, action: step, json: false, authority, newKeys, allowOutage, caBundles};
+  // The service-account pair rotates through the same steps (commands/rotate-service-account.ts says what each does).
+  const phase = isServiceAccountRotation(out, step, authority)
+    ? await serviceAccountStep(stepOptions, plan, signal, io, refuseOutage)
+    : await ROTATION_STEPS[step](stepOptions, plan, signal, io);
   io.err(`kubepki: writing rotate ${step} into ${out}\n`);
   // samePlan: a phase changes trust and signers only; edits waiting in cluster.yaml are refused, as renew refuses them.
   const build = await buildCluster(phase.plan, out, {
@@ -125,7 +135,7 @@ function rotationStatus(io: Io, out: string, json: boolean): number {
     }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const finished = history.map(r => `  finished: ${r.authority} on ${r.finishedAt.slice(0, 10)} (old CA ${r.old.fingerprint256.slice(0, 11)}… retired to ${r.retired}/)`);
+  const finished = history.map(r => `  finished: ${r.authority} on ${r.finishedAt.slice(0, 10)} (old ${r.authority === SERVICE_ACCOUNT_AUTHORITY ? 'key' : 'CA'} ${r.old.fingerprint256.slice(0, 11)}… retired to ${r.retired}/)`);
   if (!state) {
     io.out([`No rotation under way in ${out}. Start one with: kubepki rotate ${q(out)} start AUTHORITY`, ...finished].join('\n').concat('\n'));
     return EXIT.ok;
@@ -169,7 +179,7 @@ async function run(io: Io, out: string, step: RotationStep, options: RotateOptio
  * signs): with several behind the endpoint the others answer meanwhile; with one, each restart
  * is an outage. Refused unless the operator says so.
  */
-function refuseOutage(plan: Plan, action: string, allowOutage: boolean | undefined): void {
+export function refuseOutage(plan: Plan, action: string, allowOutage: boolean | undefined): void {
   if (allowOutage || apiserverCount(plan) !== 1) return;
   const node = plan.reads.find(r => r.component === 'kube-apiserver')?.node ?? 'its node';
   const howLong = plan.layout === 'kubeadm'
@@ -183,7 +193,6 @@ function refuseOutage(plan: Plan, action: string, allowOutage: boolean | undefin
 
 function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
   if (name === undefined) throw new InputError([`rotate start: name the authority to rotate: ${plan.authorities.map(a => a.id).join(', ')}`]);
-  if (name === 'service-account') throw new InputError(['rotate start: rotating the service-account key pair is not built yet; the CAs can be rotated: ' + plan.authorities.map(a => a.id).join(', ')]);
   if (!ROTATABLE.includes(name as AuthorityId)) throw new InputError([`rotate start: ${JSON.stringify(name)} is not an authority; the authorities are ${ROTATABLE.join(', ')}`]);
   if (!plan.authorities.some(a => a.id === name)) {
     throw new InputError([`rotate start: this cluster (pki.authorities: ${plan.topology}) has no ${name}; its CAs: ${plan.authorities.map(a => a.id).join(', ')}`]);
@@ -191,10 +200,10 @@ function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
   return name as AuthorityId;
 }
 
-async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: AbortSignal): Promise<Phase> {
+async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: AbortSignal, caBundles: CaBundleRef[] = []): Promise<Phase> {
   const {out} = options;
   const existing = readExisting(out);
-  const running = rotationOf(existing.manifest);
+  const running = anyRotationOf(existing.manifest);
   if (running) throw new InputError([`rotate start: a rotation of ${running.authority} is already under way in ${out} (phase ${running.phase}, since ${running.startedAt}); one at a time. See kubepki rotate ${q(out)} status, or go back with kubepki rotate ${q(out)} abort.`]);
   const id = authorityToRotate(plan, options.authority);
   refuseOutage(plan, 'start', options.allowOutage);
@@ -225,19 +234,30 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
     old: {...caIdentity(oldPem), cert: paths.old},
     new: {...caIdentity(newPem), cert: paths.newCert, key: paths.newKey},
     ...(signing ? {signing} : {}),
+    ...(caBundles.length ? {caBundles: caBundles.map(r => `${r.kind}/${r.name}`)} : {}),
   };
+  const outside: OutsideTrust = {phase: 'start', authority: id, file: authority.cert, caBundles};
+  const steps = rotateStepsFile(plan, outside);
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: oldPem, trustPem: trustBundle(oldPem, newPem)}},
     files: [
       {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
       {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
       {path: paths.newKey, content: pair.privateKeyPem, secret: true, kind: `rotation: the new ${id} key`},
+      steps,
     ],
     state,
     basedOn: undefined,
   };
-  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state)};
+  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state) + outsideLines(build, outside)};
 }
+
+/** OUT/rotate-steps.sh of a CA's phase: the steps for the trust kubepki did not write (scripts/rotate-outside.ts). */
+const rotateStepsFile = (plan: Plan, outside: OutsideTrust): RotationFile =>
+  ({path: ROTATE_STEPS_FILE, content: renderRotateSteps(plan, outside), secret: false, kind: `rotation: the steps for trust kubepki did not write (${outside.phase})`});
+
+/** Those steps as the phase prints them, after its own report. */
+const outsideLines = (build: BuildReport, outside: OutsideTrust) => outsideTrustLines(build.plan, build.out, outside).map(l => `${l}\n`).join('');
 
 /** How many copies of the authority's certificate file the nodes hold; the kubeconfigs and users' kubeconfigs this build rewrote. */
 function trustWritten(build: BuildReport, id: AuthorityId) {
@@ -351,18 +371,21 @@ function issuePhase(options: RotateOptions, plan: Plan): Phase {
       users: users.filter(u => u.signedBy === 'ca').map(u => u.name), csrUsers: users.filter(u => u.signedBy === 'csr').map(u => u.name),
     },
   };
+  // The kubelets' client certificates the cluster signed (TLS bootstrap) must be signed by the new CA before finish.
+  const outside: OutsideTrust = {phase: 'issue', authority: id, file: paths.newCert, caBundles: []};
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: newPem, keyPem: newKey, trustPem: trustBundle(oldPem, newPem)}},
     files: [
       {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
       {path: paths.oldKey, content: oldKey, secret: true, kind: `rotation: the ${id} key before the rotation`},
       {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
+      rotateStepsFile(plan, outside),
     ],
     ...(id === 'ca' ? {users: {certPem: newPem, keyPem: newKey}} : {}),
     state: next,
     basedOn: state,
   };
-  return {plan: rotationPlan(plan, next), rotation, only: leavesOf(plan, id), keepKeys: !(options.newKeys ?? false), report: build => issueReport(build, next)};
+  return {plan: rotationPlan(plan, next), rotation, only: leavesOf(plan, id), keepKeys: !(options.newKeys ?? false), report: build => issueReport(build, next) + outsideLines(build, outside)};
 }
 
 /** The steps that have the cluster sign a --csr user again (its CSR object as before, now signed by the controller-manager's new CA). */
@@ -413,17 +436,20 @@ function finishPhase(options: RotateOptions, plan: Plan): Phase {
     authority: id, startedAt: state.startedAt, ...(state.issuedAt ? {issuedAt: state.issuedAt} : {}), finishedAt: now.toISOString(),
     old: {...caIdentity(oldPem), publicKey256: publicKey256(oldPem)}, new: caIdentity(newPem), retired,
   };
+  // kubelet.conf, cluster-info and the caBundles named at start: the new CA alone.
+  const outside: OutsideTrust = {phase: 'finish', authority: id, file: authority.cert, caBundles: parseCaBundles(state.caBundles ?? [])};
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: newPem, trustPem: newPem}},
     files: [
       {path: `${retired}/${id}.crt`, content: oldPem, secret: false, kind: `retired: the ${id} certificate before the rotation finished ${now.toISOString().slice(0, 10)}`},
       {path: `${retired}/${id}.key`, content: oldKey, secret: true, kind: `retired: the ${id} key before the rotation finished ${now.toISOString().slice(0, 10)}`},
+      rotateStepsFile(plan, outside),
     ],
     state: undefined,
     record,
     basedOn: state,
   };
-  return {plan, rotation, report: build => finishReport(build, state, record)};
+  return {plan, rotation, report: build => finishReport(build, state, record) + outsideLines(build, outside)};
 }
 
 function signedBy(certPem: string, caPem: string): boolean {
@@ -446,8 +472,17 @@ function finishReport(build: BuildReport, state: RotationState, record: Rotation
     ...(state.signing ? [plan.layout === 'hard-way'
       ? `The controller-manager's unit names ${plan.authorities.find(a => a.id === 'ca')!.certInstalls[0]?.path ?? 'ca.crt'} again for --cluster-signing-cert-file (one certificate again); ${state.signing.installs[0]!.path} is no longer shipped (distribute.sh leaves the node's copy: remove it).`
       : `Before the controller-manager restarts, set --cluster-signing-cert-file back to /etc/kubernetes/pki/ca.crt (one certificate again) in /etc/kubernetes/manifests/kube-controller-manager.yaml on each control-plane node; then remove ${state.signing.installs[0]!.path} there (distribute.sh leaves it).`] : []),
+    ...bootstrappedWarning(plan, state.authority),
     ...stepsAndNext(build, `Then: kubepki verify ${q(out)} (it names any file outside ${record.retired.split('/')[0]}/ that still holds or trusts the old CA).`),
   ].join('\n').concat('\n');
+}
+
+/** finish of the cluster CA: the kubelets whose client certificate the cluster signed are refused unless issue's steps had it signed by the new CA. */
+function bootstrappedWarning(plan: Plan, id: AuthorityId): string[] {
+  const nodes = id === 'ca' ? bootstrappedKubelets(plan) : [];
+  return nodes.length
+    ? [`Warning: the kubelets of ${nodes.join(', ')} joined by TLS bootstrap: the apiservers refuse their client certificate (${KUBELET_PKI}/kubelet-client-current.pem) once they trust the new CA alone, unless issue's ${ROTATE_STEPS_FILE} had it signed by the new CA (check on each: openssl verify -CAfile <the new CA> ${KUBELET_PKI}/kubelet-client-current.pem). Those nodes go NotReady otherwise.`]
+    : [];
 }
 
 function abortPhase(out: string, plan: Plan): Phase {

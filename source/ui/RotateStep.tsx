@@ -119,7 +119,7 @@ export function RotateStep({context, out, subjects, timeline, runStep, onBack}: 
 
   const actions: {label: string; value: 'next' | 'abort' | 'back'}[] = [
     ...(now.next ? [{label: `Run ${now.next.step} (phase ${now.done + 1} of 3)`, value: 'next' as const}] : []),
-    ...(now.abort ? [{label: 'Abort: back to the old CA alone', value: 'abort' as const}] : []),
+    ...(now.abort ? [{label: `Abort: ${now.abortTo}`, value: 'abort' as const}] : []),
     {label: chosen && !now.underWay ? 'Back: choose another' : 'Back', value: 'back'},
   ];
   // What the next step changes, cut to the rows left (d shows all of it): the drawing, the menu and the rest stay.

@@ -14,7 +14,9 @@ import {subjectOf, subjectText} from '../pki/subject.js';
 import {groupProblem} from '../build/users.js';
 import {quote} from '../spec/quote.js';
 import {isControlPlane, type KeyType} from '../spec/types.js';
-import {pemBlocks, publicKey256, RETIRED_DIR, rotationOf, rotationsOf, type RotationRecord} from '../build/rotate.js';
+import {pemBlocks, publicKey256, RETIRED_DIR, rotationOf, rotationsOf, type FinishedRotation} from '../build/rotate.js';
+import {serviceAccountRotationOf} from '../build/rotate-service-account.js';
+import {checkServiceAccountKeys} from './service-account-rotation.js';
 
 export interface Finding {
   file: string;
@@ -240,19 +242,17 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     });
   }
 
-  // A finished rotation's old CA lives in retired/ alone: no other file may hold it, its key, or trust it.
+  // A finished rotation's old CA (or service-account pair) lives in retired/ alone: no other file may hold it, its key, or trust it.
   for (const record of rotationsOf(manifest)) {
+    const old = `the old ${record.authority === 'service-account' ? 'service-account key' : 'CA'} (SHA-256 ${record.old.fingerprint256.slice(0, 11)}…)`;
     attempt(record.retired, `rotation of ${record.authority} finished ${record.finishedAt.slice(0, 10)}`, () => {
       const holders = filesHoldingCa(dir, record);
-      if (holders.length) throw new Error(`the old CA (SHA-256 ${record.old.fingerprint256.slice(0, 11)}…) is still in ${holders.slice(0, 5).join('; ')}${holders.length > 5 ? ` (and ${holders.length - 5} more)` : ''}: only ${RETIRED_DIR}/ may hold it`);
-      return `no file outside ${RETIRED_DIR}/ holds or trusts the old CA (SHA-256 ${record.old.fingerprint256.slice(0, 11)}…) or holds its key`;
+      if (holders.length) throw new Error(`${old} is still in ${holders.slice(0, 5).join('; ')}${holders.length > 5 ? ` (and ${holders.length - 5} more)` : ''}: only ${RETIRED_DIR}/ may hold it`);
+      return `no file outside ${RETIRED_DIR}/ holds or trusts ${old} or holds its key`;
     });
   }
 
-  attempt(manifest.serviceAccount.key, 'service-account keys', () => {
-    if (!samePublicKey(createPrivateKey(read(manifest.serviceAccount.key)), read(manifest.serviceAccount.publicKey))) throw new Error(`${manifest.serviceAccount.publicKey} does not match the private key`);
-    return 'public key matches';
-  });
+  attempt(manifest.serviceAccount.key, 'service-account keys', () => checkServiceAccountKeys(manifest, rel => read(rel).toString('utf8')));
 
   findings.push(...modeFindings(dir, manifest));
   return findings;
@@ -273,6 +273,7 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
     ...manifest.kubeconfigs.map(k => k.file), manifest.serviceAccount.key,
     ...usersOf(manifest).flatMap(u => [u.key, ...(u.kubeconfig ? [u.kubeconfig] : [])]),
     ...(rotationOf(manifest) ? [rotationOf(manifest)!.new.key, ...(rotationOf(manifest)!.old.key ? [rotationOf(manifest)!.old.key!] : [])] : []),
+    ...(serviceAccountRotationOf(manifest) ? [serviceAccountRotationOf(manifest)!.old.key, serviceAccountRotationOf(manifest)!.new.key] : []),
     ...(manifest.documents ?? []).filter(d => d.secret && d.path.startsWith(`${RETIRED_DIR}/`)).map(d => d.path),
   ]);
   for (const [name, node] of Object.entries(manifest.nodes)) {
@@ -325,7 +326,7 @@ const SCAN_LIMIT = 1 << 20;
  * Every file of the tree outside retired/ that holds the retired CA's certificate (as PEM, or in
  * a kubeconfig's base64 data), a certificate it signed, or its private key: `path: what`.
  */
-function filesHoldingCa(dir: string, record: RotationRecord): string[] {
+function filesHoldingCa(dir: string, record: FinishedRotation): string[] {
   const found: string[] = [];
   const check = (rel: string, text: string) => {
     const pems = [...text.matchAll(PEM_BLOCK)].map(m => m[0]);
@@ -353,10 +354,13 @@ function filesHoldingCa(dir: string, record: RotationRecord): string[] {
 }
 
 /** Whether a PEM block is the retired CA, a certificate it signed, or its key; what, if so. */
-function heldAs(pem: string, record: RotationRecord): string | undefined {
+function heldAs(pem: string, record: FinishedRotation): string | undefined {
   try {
     if (pem.includes('PRIVATE KEY')) return publicKey256(pem) === record.old.publicKey256 ? 'its key' : undefined;
+    if (pem.includes('PUBLIC KEY')) return publicKey256(pem) === record.old.publicKey256 ? 'its public key' : undefined;
     if (!pem.startsWith('-----BEGIN CERTIFICATE-----')) return undefined;
+    // The service-account pair signs no certificate: a certificate of its old key (the hard way's service-accounts.crt) still trusts it.
+    if (record.authority === 'service-account') return publicKey256(pem) === record.old.publicKey256 ? 'a certificate of its key' : undefined;
     const cert = new X509Certificate(pem);
     if (cert.fingerprint256 === record.old.fingerprint256) return 'the old CA';
     if (cert.fingerprint256 === record.new.fingerprint256) return undefined;

@@ -14,9 +14,11 @@ import {buildPlan} from '../../source/plan/plan.js';
 import {outputProblem} from '../../source/output/write.js';
 import {runRotationStep} from '../../source/commands/rotate.js';
 import {rotationOf} from '../../source/build/rotate.js';
+import {serviceAccountRotationOf} from '../../source/build/rotate-service-account.js';
 import {readManifest} from '../../source/output/existing.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {KEY, press, settle, waitForFrame} from '../helpers/ink.js';
+import {differing, snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-wizard-rotate-');
 let pristine: string;
@@ -160,9 +162,45 @@ describe('kubepki OUT: Rotate a CA', () => {
     ui.unmount();
   }, 180_000);
 
+  it('the service-account pair from the wizard: start, issue and finish run as the CLI runs them; the old pair retired where the screen said', async () => {
+    const {ui, out} = await rotateScreen('sa');
+    const oldKey = readFileSync(join(out, 'pki/sa.key'), 'utf8');
+    const runNext = async (reportSays: string) => {
+      await press(ui, KEY.enter);
+      ui.stdin.write('y');
+      await waitForFrame(ui, f => f.includes(reportSays) || f.includes('✗ '), `the report: ${reportSays}`, STEP_MS);
+      const report = await settle(ui, reportSays);
+      expect(report).not.toContain('✗ ');
+      return press(ui, KEY.enter);
+    };
+    // service-account: the last authority.
+    await press(ui, KEY.up);
+    let screen = await press(ui, KEY.enter);
+    expect(screen).toContain('No rotation under way: service-account would start at phase 1 of 3.');
+    screen = await runNext('Started the rotation of the service-account key pair');
+    expect(serviceAccountRotationOf(readManifest(out))).toMatchObject({authority: 'service-account', phase: 'start'});
+    expect(screen).toMatch(/Rotating service-account: phase 1 of 3 \(start\) done/);
+    expect(screen).toContain('Abort: back to the old key pair alone');
+    screen = await runNext('The new service-account key signs from now on');
+    expect(serviceAccountRotationOf(readManifest(out))).toMatchObject({phase: 'issue'});
+    expect(screen).toMatch(/Rotating service-account: phase 2 of 3 \(issue\) done/);
+    expect(screen).toContain('Abort: back to phase start (the old key signs again)');
+    const retired = /Moves to (retired\/service-account-\d{8})\//.exec(screen)?.[1];
+    expect(retired).toBeDefined();
+    screen = await runNext('Finished the rotation of the service-account key pair');
+    expect(screen).toMatch(/No rotation under way: choose what to rotate\./);
+    expect(serviceAccountRotationOf(readManifest(out))).toBeUndefined();
+    expect(readFileSync(join(out, 'pki/sa.key'), 'utf8')).not.toBe(oldKey);
+    expect(readFileSync(join(out, retired!, 'sa.key'), 'utf8')).toBe(oldKey);
+    ui.unmount();
+  }, 180_000);
+
   it('a refused step is shown on the timeline and changes nothing', async () => {
     const {ui, out} = await rotateScreen('refused');
-    // service-account: the last authority.
+    // Another kubepki starts a rotation of the cluster CA behind the screen's back.
+    await runRotationStep(out, 'start', {authority: 'ca'});
+    const before = snapshot(out);
+    // service-account: the last authority; the screen still reads OUT as it opened it.
     await press(ui, KEY.up);
     let screen = await press(ui, KEY.enter);
     expect(screen).toContain('No rotation under way: service-account would start at phase 1 of 3.');
@@ -171,8 +209,9 @@ describe('kubepki OUT: Rotate a CA', () => {
     ui.stdin.write('y');
     await waitForFrame(ui, f => f.includes('✗ start:'), 'the refusal', STEP_MS);
     screen = await settle(ui, '✗ start:');
-    expect(screen).toMatch(/service-account key pair is not built yet/);
-    expect(rotationOf(readManifest(out))).toBeUndefined();
+    expect(screen).toMatch(/a rotation of CA ca is already under way/);
+    expect(differing(before, snapshot(out))).toEqual([]);
+    expect(serviceAccountRotationOf(readManifest(out))).toBeUndefined();
     ui.unmount();
   }, 60_000);
 });
