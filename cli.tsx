@@ -115,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
         verbose: {type: 'boolean'},
         'expiring-within': {type: 'string'},
         'new-keys': {type: 'boolean'},
+        'allow-outage': {type: 'boolean'},
         group: {type: 'string', multiple: true},
         validity: {type: 'string'},
         csr: {type: 'boolean'},
@@ -193,7 +194,9 @@ async function main(argv: string[]): Promise<number> {
       const {ROTATE_USAGE} = await import('./source/commands/rotate.js');
       if (out === undefined || action === undefined) return usageError(ROTATE_USAGE);
       if (extra.length || (action !== 'start' && authority !== undefined)) return usageError(`unexpected argument ${extra[0] ?? authority}`);
-      return runCommand({command, out, action, authority, json: values.json ?? false});
+      if (values['new-keys'] && action !== 'issue') return usageError('--new-keys goes with rotate OUT issue (the leaves it issues anew)');
+      if (values['allow-outage'] && !['start', 'issue', 'finish'].includes(action)) return usageError('--allow-outage goes with rotate OUT start, issue or finish');
+      return runCommand({command, out, action, authority, json: values.json ?? false, newKeys: values['new-keys'] ?? false, allowOutage: values['allow-outage'] ?? false});
     }
     case 'inspect':
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');

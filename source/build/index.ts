@@ -31,7 +31,7 @@ import type {AuthorityId, Plan} from '../plan/types.js';
 import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/generate.js';
 import {buildManifest, type Manifest} from '../output/manifest.js';
 import {carryUsers, sweepUserChanges, withUsers} from '../output/users.js';
-import {repointUsers} from './users.js';
+import {reissueUsers, repointUsers} from './users.js';
 import {claimOutput, fileSystemFailure, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
 import {printable} from '../spec/quote.js';
 import {shellQuote} from '../scripts/shell.js';
@@ -56,7 +56,7 @@ import {ansibleFiles} from '../scripts/ansible.js';
 import {checkTarget, type Target} from './target.js';
 import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
-import {retrustUserKubeconfigs, rotationDocuments, rotationOf, sameRotation, type RotationBuild} from './rotate.js';
+import {carryRetired, RETIRED_DIR, retrustUserKubeconfigs, rotationDocuments, rotationOf, rotationsOf, sameRotation, type RotationBuild, type RotationTrust} from './rotate.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -163,10 +163,16 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   if (options.rotation && !sameRotation(rotating || undefined, options.rotation.basedOn)) {
     throw new InputError([`--out: ${printable(out)}'s rotation changed while this one was being prepared (another kubepki ran); nothing was changed. See kubepki rotate ${printable(out)} status.`]);
   }
-  // A rotation's trust: the certificate file holds the bundle, the old certificate alone signs.
-  for (const [id, trust] of Object.entries(options.rotation?.trust ?? {}) as [AuthorityId, {signerPem: string; trustPem: string}][]) {
+  // A rotation's trust: the certificate file holds the bundle, one certificate of it signs (with
+  // its key, which from phase issue on is the new CA's: the authority's key file becomes it).
+  const rekeyed = new Set<AuthorityId>();
+  const retrusted = new Set<AuthorityId>();
+  for (const [id, trust] of Object.entries(options.rotation?.trust ?? {}) as [AuthorityId, RotationTrust][]) {
     const kept = target.authorities[id];
-    if (kept) target.authorities[id] = {...kept, certPem: trust.signerPem, trustPem: trust.trustPem};
+    if (!kept) continue;
+    if (trust.trustPem !== target.existing?.authorities.get(id)?.cert.pem) retrusted.add(id);
+    if (trust.keyPem !== undefined && trust.keyPem !== kept.keyPem) rekeyed.add(id);
+    target.authorities[id] = {...kept, certPem: trust.signerPem, trustPem: trust.trustPem, keyPem: trust.keyPem ?? kept.keyPem};
   }
   const now = new Date();
   const interrupted = aborted(options.signal);
@@ -183,11 +189,13 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
-  // A rotated authority's certificate file is written anew (its trust changes), so its nodes get it again.
-  for (const id of Object.keys(options.rotation?.trust ?? {})) kept.delete(plan.authorities.find(a => a.id === id)!.cert);
+  // A rotated authority's certificate file is written anew when its trust changes, so its nodes get it again…
+  for (const id of retrusted) kept.delete(plan.authorities.find(a => a.id === id)!.cert);
+  // …and its key file, when the key changes (the nodes that hold the CA key get the new one).
+  for (const id of rekeyed) kept.delete(plan.authorities.find(a => a.id === id)!.key);
   // A kubeconfig embeds its authority's trust: when that changes it is rendered anew around the kept certificate.
   for (const k of plan.kubeconfigs) {
-    if (options.rotation?.trust[k.authority] && keep?.kubeconfigs.delete(k.ref)) kept.delete(k.file);
+    if (retrusted.has(k.authority) && keep?.kubeconfigs.delete(k.ref)) kept.delete(k.file);
   }
   const written: string[] = [];
   const usersRepointed: string[] = [];
@@ -234,8 +242,13 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     const clusterYaml = target.existing ? readText(join(target.existing.dir, 'cluster.yaml')) : undefined;
     if (options.samePlan) manifest.spec = (target.existing?.manifest as {spec?: typeof manifest.spec} | undefined)?.spec;
     const recorded = withUsers(manifest, target.existing?.manifest);
+    // The old CAs of finished rotations (retired/, in no bundle) and their record stay with OUT through every later build.
+    const previous = target.existing?.manifest;
+    recorded.documents.push(...(previous?.documents ?? []).filter(d => d.path.startsWith(`${RETIRED_DIR}/`)));
+    const rotations = [...(previous ? rotationsOf(previous) : []), ...(options.rotation?.record ? [options.rotation.record] : [])];
+    if (rotations.length) Object.assign(recorded, {rotations});
     if (options.rotation) {
-      recorded.documents.push(...rotationDocuments(options.rotation.state));
+      recorded.documents.push(...rotationDocuments(options.rotation.files));
       if (options.rotation.state) Object.assign(recorded, {rotation: options.rotation.state});
     }
     // Only files that replace others need a restart: on a first generation nothing runs yet.
@@ -258,10 +271,16 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     if (await Promise.race([writer.finish(extra), interrupted]) === 'aborted') throw new BuildInterrupted(target.snapshot.state);
     if (target.existing) {
       carryUsers(out, staging);
+      carryRetired(out, staging);
       usersRepointed.push(...repointUsers(staging, target.existing.manifest, manifest, caPem));
     }
     const clusterTrust = options.rotation?.trust.ca;
-    if (clusterTrust && target.existing) written.push(...retrustUserKubeconfigs(staging, target.existing.manifest, clusterTrust.trustPem));
+    if (clusterTrust && target.existing) {
+      // The users kubepki signed, issued again by the signer of this phase; every user's kubeconfig then trusts what the cluster CA's file holds.
+      const reissued = options.rotation?.users ? reissueUsers(staging, target.existing.manifest, options.rotation.users, clusterTrust.trustPem, now) : [];
+      const retrusted = retrustUserKubeconfigs(staging, target.existing.manifest, clusterTrust.trustPem);
+      written.push(...new Set([...reissued, ...retrusted]));
+    }
     if (target.snapshot.state !== 'absent') {
       // An OUT that exists stays its owner's (root updating a user's OUT leaves it theirs), and
       // kubepki output keeps the mode its owner gave it.

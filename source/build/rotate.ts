@@ -8,8 +8,14 @@
 // certificate file in pki/, each node's copy, every kubeconfig's certificate-authority-data, the
 // users' kubeconfigs — holds old + new; every leaf stays byte-identical and signed by the old CA.
 // `abort` is the same build with the trust back to the old certificate alone and the state gone.
-import {X509Certificate} from 'node:crypto';
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+//
+// Phase `issue`: the authority's key file becomes the new CA's key (the old key kept in
+// pki/rotation/<id>-old.key), the new CA signs, every leaf it signs is issued anew (the engine's
+// `only`, keys kept unless asked), the users kubepki signed too; trust stays old + new. Phase
+// `finish`: trust is the new CA alone; the old certificate and key move to retired/<id>-<date>/
+// (listed in the manifest's documents, in no node bundle) and a `rotations` entry records it.
+import {X509Certificate, createHash, createPrivateKey, createPublicKey} from 'node:crypto';
+import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {usersOf} from '../output/users.js';
 import {SECRET_MODE} from '../output/write.js';
@@ -29,13 +35,25 @@ export interface CaIdentity {
 }
 
 /** manifest.json's `rotation`: present while a rotation is under way. */
+export type RotationPhase = 'start' | 'issue';
+
+/** The phases in order (finish ends the rotation: the manifest then records it in `rotations`). */
+export const PHASES = ['start', 'issue', 'finish'] as const;
+
 export interface RotationState {
   authority: AuthorityId;
-  phase: 'start';
+  phase: RotationPhase;
   startedAt: string;
-  /** The authority's certificate as it was: a copy, byte-identical, so abort restores it exactly. */
-  old: CaIdentity & {cert: string};
+  issuedAt?: string;
+  /**
+   * The authority's certificate as it was: a copy, byte-identical, so abort restores it exactly.
+   * `key`: from issue on, where its key is kept (pki/rotation/<id>-old.key) while the new one signs.
+   */
+  old: CaIdentity & {cert: string; key?: string};
+  /** `key`: at start pki/rotation/<id>-new.key; from issue on the authority's own key file. */
   new: CaIdentity & {cert: string; key: string};
+  /** What issue did: the leaves issued anew by the new CA, the users re-issued here, the --csr users left to the cluster. */
+  issued?: {leaves: number; newKeys: boolean; users: string[]; csrUsers: string[]};
   /**
    * The cluster CA only: the single certificate the controller-manager signs with while its
    * trust file is a bundle (its signer refuses a file with more than one certificate), and
@@ -44,12 +62,40 @@ export interface RotationState {
   signing?: {cert: string; installs: {node: string; path: string}[]};
 }
 
+/** manifest.json's `rotations`: one entry per finished rotation (carried by every later build). */
+export interface RotationRecord {
+  authority: AuthorityId;
+  startedAt: string;
+  issuedAt?: string;
+  finishedAt: string;
+  /** `publicKey256`: SHA-256 of the old CA's SubjectPublicKeyInfo (DER, hex): how verify finds its key anywhere. */
+  old: CaIdentity & {publicKey256: string};
+  new: CaIdentity;
+  /** Where the old CA's certificate and key went (OUT-relative directory, in no bundle). */
+  retired: string;
+}
+
+/** One of the rotation's own files, and what the manifest's documents call it. */
+export interface RotationFile extends MaterialFile {
+  kind: string;
+}
+
+/** Per authority: the one certificate that signs (with `keyPem`, a key other than the one OUT holds), and what its certificate file holds (and kubeconfigs embed). */
+export interface RotationTrust {
+  signerPem: string;
+  trustPem: string;
+  keyPem?: string;
+}
+
 /** What the engine needs to write a phase (BuildOptions.rotation). */
 export interface RotationBuild {
-  /** Per authority: the one certificate that signs, and what its certificate file holds (and kubeconfigs embed). */
-  trust: Partial<Record<AuthorityId, {signerPem: string; trustPem: string}>>;
-  /** The rotation's own files (pki/rotation/…): written through the engine's writer. */
-  files: MaterialFile[];
+  trust: Partial<Record<AuthorityId, RotationTrust>>;
+  /** The rotation's own files (pki/rotation/…, retired/…): written through the engine's writer, listed in the manifest's documents. */
+  files: RotationFile[];
+  /** The users kubepki signed with the cluster CA (their keys in OUT) are issued again by this signer (issue, abort after issue). */
+  users?: {certPem: string; keyPem: string};
+  /** finish: appended to the manifest's `rotations`. */
+  record?: RotationRecord;
   /** Recorded in manifest.json; undefined: the rotation is over (abort), the manifest has none. */
   state: RotationState | undefined;
   /** The rotation OUT recorded when this phase was planned (read before the lock): the engine refuses if it has changed since. */
@@ -64,9 +110,48 @@ export const ROTATION_DIR = 'pki/rotation';
 
 export const rotationFiles = (id: AuthorityId) => ({
   old: `${ROTATION_DIR}/${id}-old.crt`,
+  oldKey: `${ROTATION_DIR}/${id}-old.key`,
   newCert: `${ROTATION_DIR}/${id}-new.crt`,
   newKey: `${ROTATION_DIR}/${id}-new.key`,
 });
+
+export const RETIRED_DIR = 'retired';
+
+/** retired/<id>-<YYYYMMDD>, or with -2, -3… when a rotation of that authority already retired one that day. */
+export function retiredDir(id: AuthorityId, at: Date, taken: readonly string[]): string {
+  const base = `${RETIRED_DIR}/${id}-${at.toISOString().slice(0, 10).replaceAll('-', '')}`;
+  let dir = base;
+  for (let n = 2; taken.some(p => p === dir || p.startsWith(`${dir}/`)); n++) dir = `${base}-${n}`;
+  return dir;
+}
+
+/** The finished rotations a manifest records (none in one written before rotations existed). */
+export function rotationsOf(manifest: object): RotationRecord[] {
+  const records = (manifest as {rotations?: unknown}).rotations;
+  return Array.isArray(records) ? records as RotationRecord[] : [];
+}
+
+/** SHA-256 of a certificate's or key's SubjectPublicKeyInfo (DER), hex. */
+export function publicKey256(pem: string): string {
+  const key = pem.includes('PRIVATE KEY') ? createPublicKey(createPrivateKey(pem)) : new X509Certificate(pem).publicKey;
+  return createHash('sha256').update(key.export({type: 'spki', format: 'der'})).digest('hex');
+}
+
+/** signerIn, or the bundle as it is when the key cannot be read (the caller's checks then say so). */
+export function signingCertificate(bundlePem: string, keyPem: string): string {
+  try {
+    return signerIn(bundlePem, keyPem);
+  } catch {
+    return bundlePem;
+  }
+}
+
+/** The certificate of a trust bundle that `keyPem` belongs to: the one that signs (the first when none matches). */
+export function signerIn(bundlePem: string, keyPem: string): string {
+  const blocks = pemBlocks(bundlePem);
+  const key = publicKey256(keyPem);
+  return blocks.find(b => publicKey256(b) === key) ?? blocks[0] ?? bundlePem;
+}
 
 /** The rotation a manifest records, if any. */
 export function rotationOf(manifest: object): RotationState | undefined {
@@ -128,14 +213,7 @@ export function rotationPlan(plan: Plan, state: RotationState | undefined): Plan
 }
 
 /** The documents manifest.json lists for the rotation's files (so a later build knows them as kubepki's own). */
-export function rotationDocuments(state: RotationState | undefined) {
-  if (!state) return [];
-  return [
-    {path: state.old.cert, node: null, kind: `rotation: the ${state.authority} certificate before the rotation`, secret: false},
-    {path: state.new.cert, node: null, kind: `rotation: the new ${state.authority} certificate`, secret: false},
-    {path: state.new.key, node: null, kind: `rotation: the new ${state.authority} key`, secret: true},
-  ];
-}
+export const rotationDocuments = (files: readonly RotationFile[]) => files.map(f => ({path: f.path, node: null, kind: f.kind, secret: f.secret}));
 
 /**
  * The users' kubeconfigs (carried into staging as they were) embed the cluster CA: each one's
@@ -154,4 +232,10 @@ export function retrustUserKubeconfigs(staging: string, manifest: object, trustP
     rewritten.push(user.kubeconfig);
   }
   return rewritten;
+}
+
+/** For the engine: copy OUT's retired CAs into a staging directory that will replace OUT (beside what this build retires). */
+export function carryRetired(out: string, staging: string): void {
+  const from = join(out, RETIRED_DIR);
+  if (existsSync(from)) cpSync(from, join(staging, RETIRED_DIR), {recursive: true, preserveTimestamps: true, force: false, errorOnExist: false});
 }

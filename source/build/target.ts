@@ -9,6 +9,7 @@ import {OutputRefused, snapshotOutput, type OutputSnapshot} from '../output/writ
 import type {ExistingAuthority} from '../pki/generate.js';
 import {keyTypeOf} from '../pki/algorithms.js';
 import {authorityProblem} from '../pki/reuse.js';
+import {rotationOf, signingCertificate} from './rotate.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {printable} from '../spec/quote.js';
@@ -95,7 +96,8 @@ export function checkTarget(out: string, plan: Plan, force: boolean, dir: string
     if (a.cert.pem === undefined || a.key.pem === undefined) {
       throw new InputError([`--out: ${shown}'s manifest names CA ${id} but ${a.cert.path} or ${a.key.path} cannot be read; refusing to replace it.`]);
     }
-    const problem = authorityProblem(a.cert.pem, a.key.pem);
+    // During a CA rotation the certificate file is a bundle: the key beside it is one of its certificates' (the signer's).
+    const problem = authorityProblem(rotationOf(existing.manifest)?.authority === id ? signingCertificate(a.cert.pem, a.key.pem) : a.cert.pem, a.key.pem);
     if (problem) {
       // Where the nodes hold copies: a CA key is never re-made, only restored.
       const planned = plan.authorities.find(p => p.id === id)!;

@@ -8,9 +8,10 @@ import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {readExisting} from '../output/existing.js';
 import {readBounded} from '../output/read-bounded.js';
-import {SECRET_MODE} from '../output/write.js';
+import {PUBLIC_MODE, SECRET_MODE} from '../output/write.js';
 import {commitUser, dropUser, readUserFile, refuseUserLinks, userDir, usersOf, type UserEntry, type UserFile} from '../output/users.js';
 import {createLeaf, loadIssuer} from '../pki/certificate.js';
+import {pemBlocks, signerIn} from './rotate.js';
 import {subjectOf} from '../pki/subject.js';
 import {certificateMatchesKey, createCertificationRequest} from '../pki/csr.js';
 import {KEY_ALGORITHMS, algorithmOf, type KeyAlgorithm} from '../pki/algorithms.js';
@@ -98,8 +99,12 @@ export function groupWarnings(groups: string[]): string[] {
  * group, client auth, backdated a little; it cannot outlive the CA, and says so when cut to it.
  */
 function issueUserCertificate(caPem: string, caKeyPem: string, who: {name: string; groups: string[]}, spki: Buffer, algorithm: KeyAlgorithm, hours: number, now: Date): {pem: string; warnings: string[]} {
-  const issuer = loadIssuer(caPem, caKeyPem);
-  const asked = now.getTime() + hours * 3_600_000;
+  return issueUserCertificateUntil(caPem, caKeyPem, who, spki, algorithm, now.getTime() + hours * 3_600_000, now);
+}
+
+/** The same, ending at `asked` (ms) or with the CA. During a CA rotation `caPem` is the bundle: the certificate of `caKeyPem` in it signs. */
+function issueUserCertificateUntil(caPem: string, caKeyPem: string, who: {name: string; groups: string[]}, spki: Buffer, algorithm: KeyAlgorithm, asked: number, now: Date): {pem: string; warnings: string[]} {
+  const issuer = loadIssuer(signerIn(caPem, caKeyPem), caKeyPem);
   const pem = createLeaf({
     subject: {cn: who.name, organizations: who.groups}, publicKey: spki, algorithm,
     dnsNames: [], ipAddresses: [], notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter: new Date(Math.min(asked, issuer.notAfter.getTime())),
@@ -183,17 +188,7 @@ export async function addUser(out: string, request: AddUserRequest, now = new Da
     entry.csr = `${dir}/${name}.csr`;
     entry.request = `${dir}/${name}-csr.yaml`;
     files.push({path: entry.csr, content: csr, secret: false}, {path: entry.request, content: manifest, secret: false});
-    // Lines to paste into a shell: every path and name quoted where the shell would split it.
-    const q = shellQuote;
-    const issued = join(out, dir, `${name}.crt`);
-    commands.push(
-      `kubectl apply -f ${q(join(out, entry.request))}`,
-      `kubectl certificate approve ${object}`,
-      // The controller-manager signs moments after the approval: wait for it rather than read an empty field.
-      `kubectl wait --for=jsonpath='{.status.certificate}' csr/${object} --timeout=60s`,
-      `kubectl get csr ${object} -o jsonpath='{.status.certificate}' | base64 -d > ${q(issued)}`,
-      `kubepki user finish ${q(name)} --certificate ${q(issued)} --out ${q(out)}`,
-    );
+    commands.push(...csrSigningCommands(out, name, entry.request, join(out, dir, `${name}.crt`)));
   } else {
     const issued = issueUserCertificate(ca.cert.pem, ca.key.pem!, {name, groups}, pair.spki, KEY_ALGORITHMS[keyType], hours, now);
     const cert = issued.pem;
@@ -217,20 +212,24 @@ const listed = (values: string[]) => (values.length ? values.join(', ') : 'none'
  * CA's key (a CA of the same name is another CA), the groups are the requested ones and no others
  * (the cluster signs what it is asked: system:masters in place of dev is someone else's request).
  */
-function issuedUserProblems(cert: X509Certificate, want: {name: string; groups: string[]; keyPem: string; keyFile: string; ca: X509Certificate; caFile: string}, now = new Date()): string[] {
+function issuedUserProblems(cert: X509Certificate, want: {name: string; groups: string[]; keyPem: string; keyFile: string; cas: X509Certificate[]; caFile: string}, now = new Date()): string[] {
   const problems: string[] = [];
   if (!certificateMatchesKey(cert.toString(), want.keyPem)) {
     problems.push(`does not match ${want.keyFile} (a certificate for another key)`);
   }
-  let signed = false;
-  try {
-    signed = cert.verify(want.ca.publicKey);
-  } catch {
-    signed = false;
-  }
+  // During a CA rotation the CA file is the bundle (old + new): either CA of it may have signed.
+  const signedBy = (ca: X509Certificate) => {
+    try {
+      return cert.verify(ca.publicKey);
+    } catch {
+      return false;
+    }
+  };
+  const signed = want.cas.some(signedBy);
+  const named = want.cas.find(ca => ca.subject === cert.issuer);
   if (!signed) {
-    problems.push(cert.issuer === want.ca.subject
-      ? `names the cluster CA (${want.ca.subject.replace(/\n/g, ', ')}) as its issuer, but its signature does not verify with ${want.caFile}: another CA of that name signed it`
+    problems.push(named
+      ? `names the cluster CA (${named.subject.replace(/\n/g, ', ')}) as its issuer, but its signature does not verify with ${want.caFile}: another CA of that name signed it`
       : `was not signed by the cluster CA ${want.caFile} (its issuer is ${cert.issuer.replace(/\n/g, ', ') || 'empty'})`);
   }
   // The subject's values as the DER holds them (the one subject reader verify uses too).
@@ -247,6 +246,24 @@ function issuedUserProblems(cert: X509Certificate, want: {name: string; groups: 
   }
   if (cert.ca) problems.push('is a CA certificate (basicConstraints CA:TRUE): whoever holds its key could sign certificates for any user');
   return problems;
+}
+
+/**
+ * What a cluster admin runs to have the cluster sign a --csr user's request (OUT-relative
+ * `request`, the CertificateSigningRequest object) and hand the certificate, saved as `issued`,
+ * to user finish. Lines to paste into a shell: every path and name quoted where it would split.
+ */
+export function csrSigningCommands(out: string, name: string, request: string, issued: string): string[] {
+  const q = shellQuote;
+  const object = csrObjectName(name);
+  return [
+    `kubectl apply -f ${q(join(out, request))}`,
+    `kubectl certificate approve ${object}`,
+    // The controller-manager signs moments after the approval: wait for it rather than read an empty field.
+    `kubectl wait --for=jsonpath='{.status.certificate}' csr/${object} --timeout=60s`,
+    `kubectl get csr ${object} -o jsonpath='{.status.certificate}' | base64 -d > ${q(issued)}`,
+    `kubepki user finish ${q(name)} --certificate ${q(issued)} --out ${q(out)}`,
+  ];
 }
 
 /** `user finish`: the certificate the cluster issued for a --csr user, checked, and its kubeconfig. */
@@ -267,7 +284,7 @@ export function finishUser(out: string, name: string, certificateFile: string, n
   const keyPem = readFileSync(join(out, entry.key), 'utf8');
   const ca = existing.authorities.get(CLUSTER_CA)!;
   if (ca.cert.pem === undefined) throw new InputError([`--out: the cluster CA certificate ${ca.cert.path} cannot be read (${ca.cert.problem}): the issued certificate cannot be checked against it`]);
-  const problems = issuedUserProblems(cert, {name, groups: entry.groups, keyPem, keyFile: entry.key, ca: new X509Certificate(ca.cert.pem), caFile: ca.cert.path}, now)
+  const problems = issuedUserProblems(cert, {name, groups: entry.groups, keyPem, keyFile: entry.key, cas: pemBlocks(ca.cert.pem).map(b => new X509Certificate(b)), caFile: ca.cert.path}, now)
     .map(p => `--certificate: ${printable(certificateFile)} ${p}`);
   if (problems.length) throw new InputError([...problems, `nothing was written: give the certificate the cluster issued for ${name}'s request (kubectl get csr ${csrObjectName(name)})`]);
   const done: UserEntry = {...entry, cert: `${userDir(name)}/${name}.crt`, kubeconfig: `${userDir(name)}/${name}.conf`};
@@ -412,4 +429,38 @@ export function userNextSteps(out: string, result: UserResult): string[] {
   const group = result.entry.groups.find(g => g !== 'system:masters');
   if (result.entry.groups.includes('system:masters') || !group) return [tryIt];
   return [tryIt, `Its groups get no rights until RBAC binds them, e.g.: kubectl create clusterrolebinding ${shellQuote(`${group}-view`)} --clusterrole=view --group=${shellQuote(group)}`];
+}
+
+/**
+ * For the engine, in a CA rotation's phase issue (and abort after it), once OUT's users are in
+ * `staging`: each user kubepki signed with the cluster CA is issued again by `signer`, around the
+ * same key, with the same name and groups and the same end (capped at the signer's); its
+ * kubeconfig rendered around it, trusting `trustPem`. A --csr user is the cluster's to sign (the
+ * rotate command prints how). Returns the OUT-relative files rewritten.
+ */
+export function reissueUsers(staging: string, manifest: {cluster: string; endpoint: string; users?: unknown}, signer: {certPem: string; keyPem: string}, trustPem: string, now: Date): string[] {
+  const rewritten: string[] = [];
+  for (const user of usersOf(manifest)) {
+    if (user.signedBy !== 'ca' || !user.cert || !user.kubeconfig) continue;
+    let oldPem: string;
+    let keyPem: string;
+    try {
+      oldPem = readFileSync(join(staging, user.cert), 'utf8');
+      keyPem = readFileSync(join(staging, user.key), 'utf8');
+    } catch {
+      continue;
+    }
+    const old = new X509Certificate(oldPem);
+    const {pem} = issueUserCertificateUntil(signer.certPem, signer.keyPem, {name: user.name, groups: user.groups},
+      createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithmOf(createPrivateKey(keyPem)), Date.parse(old.validTo), now);
+    // Replaced by rename: a link placed there is replaced, never written through.
+    for (const [rel, content, mode] of [[user.cert, pem, PUBLIC_MODE], [user.kubeconfig, userKubeconfig(manifest, user.name, trustPem, pem, keyPem), SECRET_MODE]] as const) {
+      const path = join(staging, rel);
+      const fresh = `${path}.kubepki-${process.pid}`;
+      writeFileSync(fresh, content, {mode, flag: 'wx'});
+      renameSync(fresh, path);
+      rewritten.push(rel);
+    }
+  }
+  return rewritten;
 }

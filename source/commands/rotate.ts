@@ -1,14 +1,19 @@
-// `kubepki rotate OUT start AUTHORITY | status [--json] | abort`: the first phase of replacing a
-// CA (build/rotate.ts says what a phase is); `issue` and `finish` are not built yet.
+// `kubepki rotate OUT start AUTHORITY | issue [--new-keys] | finish | status [--json] | abort`:
+// replacing a CA in three phases (build/rotate.ts says what each phase writes). Each phase is a
+// function returning a Phase — the plan, the rotation the engine writes, the leaves it issues
+// anew, and the report — and `run` puts it through the one engine (lock, staging, swap).
+import {X509Certificate} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {isAbsolute, join} from 'node:path';
 import {BuildInterrupted, buildCluster, type BuildReport} from '../build/index.js';
 import {redistribution} from '../build/changes.js';
 import {
-  caIdentity, pemBlocks, rotationFiles, rotationOf, rotationPlan, signingFor, trustBundle,
-  type RotationBuild, type RotationState,
+  caIdentity, PHASES, pemBlocks, publicKey256, retiredDir, rotationFiles, rotationOf, rotationPlan, rotationsOf, signingFor, trustBundle,
+  type RotationBuild, type RotationPhase, type RotationRecord, type RotationState,
 } from '../build/rotate.js';
-import {readExisting, readManifest} from '../output/existing.js';
+import {csrObjectName, csrSigningCommands} from '../build/users.js';
+import {readExisting, readManifest, type ExistingOut} from '../output/existing.js';
+import {usersOf} from '../output/users.js';
 import {KEY_ALGORITHMS, keyTypeOf} from '../pki/algorithms.js';
 import {createAuthority} from '../pki/certificate.js';
 import {createKeyGenerator, KeyGenerationStopped} from '../pki/keys.js';
@@ -18,8 +23,9 @@ import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
 import {KEY_LABELS} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
+import {caCertHash} from '../scripts/kubeadm-config.js';
 import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
-import {restartLines} from '../scripts/restart-script.js';
+import {apiserverCount, APISERVER_SETTLE_SECONDS, GATE_SECONDS, restartLines} from '../scripts/restart-script.js';
 import {Interrupts} from './interrupts.js';
 
 export const ROTATABLE: readonly AuthorityId[] = ['ca', 'etcd-ca', 'front-proxy-ca'];
@@ -29,51 +35,90 @@ export interface RotateOptions {
   action: string;
   authority?: string;
   json: boolean;
+  /** issue: new key pairs for the re-issued leaves (default: each keeps its key). */
+  newKeys?: boolean;
+  /** A cluster with one apiserver: rotate anyway, each phase's restart an outage. */
+  allowOutage?: boolean;
 }
 
-export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca or front-proxy-ca), kubepki rotate OUT status [--json], kubepki rotate OUT abort. (issue and finish, and rotating the service-account key pair, are not built yet.)';
+export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca or front-proxy-ca), kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver. (Rotating the service-account key pair is not built yet.)';
 
 const HOUR_MS = 3_600_000;
 const BACKDATE_MS = 5 * 60 * 1000;
 
+/** What one phase hands the engine, and how it reports what the engine did. */
+export interface Phase {
+  plan: Plan;
+  rotation: RotationBuild;
+  /** The leaves (plan refs) the new signer issues anew; none: every leaf is kept. */
+  only?: ReadonlySet<string>;
+  /** With only: around the keys they have. */
+  keepKeys?: boolean;
+  report: (build: BuildReport) => string;
+}
+
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
   switch (options.action) {
     case 'status': return rotationStatus(io, options.out, options.json);
-    case 'start': return run(io, options.out, (plan, signal) => startBuild(io, options.out, plan, options.authority, signal));
-    case 'abort': return run(io, options.out, plan => abortBuild(options.out, plan));
+    case 'start': return run(io, options.out, (plan, signal) => startPhase(io, options, plan, signal));
+    case 'issue': return run(io, options.out, plan => issuePhase(options, plan));
+    case 'finish': return run(io, options.out, plan => finishPhase(options, plan));
+    case 'abort': return run(io, options.out, plan => abortPhase(options.out, plan));
     default: throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
   }
 }
 
+const phaseNumber = (phase: RotationPhase | 'finish') => PHASES.indexOf(phase) + 1;
+const q = shellQuote;
+
+/** The next step of a rotation in `phase`, as a command. */
+function nextStep(out: string, phase: RotationPhase): string {
+  return phase === 'start'
+    ? `kubepki rotate ${q(out)} issue   (once every node has start's files and restarted: the new CA then signs every leaf)`
+    : `kubepki rotate ${q(out)} finish   (once every node has issue's files and restarted: trust becomes the new CA alone)`;
+}
+
 function rotationStatus(io: Io, out: string, json: boolean): number {
-  const state = rotationOf(readManifest(out)) ?? null;
-  if (json) { io.out(`${JSON.stringify({rotation: state}, null, 2)}\n`); return EXIT.ok; }
-  if (!state) { io.out(`No rotation under way in ${out}. Start one with: kubepki rotate ${shellQuote(out)} start AUTHORITY\n`); return EXIT.ok; }
+  const manifest = readManifest(out);
+  const state = rotationOf(manifest) ?? null;
+  const history = rotationsOf(manifest);
+  if (json) {
+    io.out(`${JSON.stringify({
+      rotation: state,
+      ...(state ? {phase: {name: state.phase, number: phaseNumber(state.phase), of: PHASES.length}, next: state.phase === 'start' ? 'issue' : 'finish'} : {}),
+      rotations: history,
+    }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const finished = history.map(r => `  finished: ${r.authority} on ${r.finishedAt.slice(0, 10)} (old CA ${r.old.fingerprint256.slice(0, 11)}… retired to ${r.retired}/)`);
+  if (!state) {
+    io.out([`No rotation under way in ${out}. Start one with: kubepki rotate ${q(out)} start AUTHORITY`, ...finished].join('\n').concat('\n'));
+    return EXIT.ok;
+  }
+  const issued = state.issued;
   io.out([
-    `Rotation of CA ${state.authority} in ${out}: phase start (1 of 3), since ${state.startedAt}.`,
-    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}, key id ${state.old.keyId || 'none'}: still signs every certificate`,
-    `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}, key id ${state.new.keyId} (${state.new.cert}): trusted, signs nothing yet`,
-    `  Every trust file of ${state.authority} holds old + new.`,
-    ...(state.signing ? [`  The controller-manager signs with the old CA alone: ${state.signing.installs.map(i => `${i.node}:${i.path}`).join(', ')}`] : []),
-    'Next: issue (re-issue every leaf from the new CA) and finish are not built yet. To go back to the old CA alone: kubepki rotate ' + `${shellQuote(out)} abort`,
+    `Rotation of CA ${state.authority} in ${out}: phase ${state.phase} (${phaseNumber(state.phase)} of ${PHASES.length}), started ${state.startedAt}${state.issuedAt ? `, issued ${state.issuedAt}` : ''}.`,
+    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}, key id ${state.old.keyId || 'none'}: ${state.phase === 'start' ? 'still signs every certificate' : `trusted, signs nothing (its key: ${state.old.key})`}`,
+    `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}, key id ${state.new.keyId} (${state.new.cert}): ${state.phase === 'start' ? 'trusted, signs nothing yet' : `signs every certificate of ${state.authority} (its key: ${state.new.key})`}`,
+    '  1. start: every trust file of the authority became old + new; every leaf kept.',
+    ...(issued ? [`  2. issue: ${issued.leaves} certificates issued anew by the new CA (${issued.newKeys ? 'new keys' : 'keys kept'})${issued.users.length ? `; users ${issued.users.join(', ')}` : ''}${issued.csrUsers.length ? `; --csr users left to the cluster to sign: ${issued.csrUsers.join(', ')}` : ''}.`] : []),
+    ...(state.signing ? [`  The controller-manager signs with ${state.phase === 'start' ? 'the old' : 'the new'} CA alone: ${state.signing.installs.map(i => `${i.node}:${i.path}`).join(', ')}`] : []),
+    `Next: ${nextStep(out, state.phase)}. To go back to the old CA alone: kubepki rotate ${q(out)} abort`,
+    ...finished,
   ].join('\n').concat('\n'));
   return EXIT.ok;
 }
 
-interface Phase {
-  plan: Plan;
-  rotation: RotationBuild;
-  report: (build: BuildReport) => string;
-}
-
 /** One phase through the engine, with the same interrupt handling as renew. */
-async function run(io: Io, out: string, prepare: (plan: Plan, signal: AbortSignal) => Promise<Phase>): Promise<number> {
+async function run(io: Io, out: string, prepare: (plan: Plan, signal: AbortSignal) => Promise<Phase> | Phase): Promise<number> {
   const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
   const interrupts = new Interrupts();
   try {
     const phase = await prepare(plan, interrupts.signal);
-    // samePlan: a phase changes trust only; edits waiting in cluster.yaml are refused, as renew refuses them.
-    const build = await buildCluster(phase.plan, out, {force: true, only: new Set(), rotation: phase.rotation, samePlan: true, signal: interrupts.signal});
+    // samePlan: a phase changes trust and signers only; edits waiting in cluster.yaml are refused, as renew refuses them.
+    const build = await buildCluster(phase.plan, out, {
+      force: true, only: phase.only ?? new Set(), keepKeys: phase.keepKeys, rotation: phase.rotation, samePlan: true, signal: interrupts.signal,
+    });
     const afterWrite = (stop: Stop) => `kubepki: ${stopped(stop)} after ${out} was written: it holds the new phase.\n`;
     if (interrupts.received) { io.err(afterWrite(interrupts.received)); return STOP_EXIT[interrupts.received]; }
     interrupts.written(io.err, afterWrite);
@@ -89,6 +134,23 @@ async function run(io: Io, out: string, prepare: (plan: Plan, signal: AbortSigna
   }
 }
 
+/**
+ * Every phase restarts every apiserver (each reads the authority's trust and holds leaves it
+ * signs): with several behind the endpoint the others answer meanwhile; with one, each restart
+ * is an outage. Refused unless the operator says so.
+ */
+function refuseOutage(plan: Plan, action: string, allowOutage: boolean | undefined): void {
+  if (allowOutage || apiserverCount(plan) !== 1) return;
+  const node = plan.reads.find(r => r.component === 'kube-apiserver')?.node ?? 'its node';
+  const howLong = plan.layout === 'kubeadm'
+    ? `about 40-60 s each time (a static pod: the kubelet sees its manifest leave and come back in up to 20 s each, then the apiserver starts; restart.sh waits up to ${GATE_SECONDS.staticPod} s for /readyz)`
+    : `about 5-30 s each time (systemctl restart until /readyz answers; restart.sh waits up to ${GATE_SECONDS.unit} s)`;
+  throw new InputError([
+    `rotate ${action}: this cluster has a single apiserver (${node}). Every phase of a rotation restarts it (start, issue and finish each change files it reads), and with one apiserver each restart is an outage of the API: ${howLong}. Without downtime it needs two or more apiservers behind the endpoint (a load balancer checking /readyz; restart.sh gives each ${APISERVER_SETTLE_SECONDS} s to rejoin).`,
+    `rotate ${action}: to rotate anyway, accepting those outages, add --allow-outage. Nothing was changed.`,
+  ]);
+}
+
 function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
   if (name === undefined) throw new InputError([`rotate start: name the authority to rotate: ${plan.authorities.map(a => a.id).join(', ')}`]);
   if (name === 'service-account') throw new InputError(['rotate start: rotating the service-account key pair is not built yet; the CAs can be rotated: ' + plan.authorities.map(a => a.id).join(', ')]);
@@ -99,11 +161,13 @@ function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
   return name as AuthorityId;
 }
 
-async function startBuild(io: Io, out: string, plan: Plan, name: string | undefined, signal: AbortSignal): Promise<Phase> {
+async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: AbortSignal): Promise<Phase> {
+  const {out} = options;
   const existing = readExisting(out);
   const running = rotationOf(existing.manifest);
-  if (running) throw new InputError([`rotate start: a rotation of ${running.authority} is already under way in ${out} (phase ${running.phase}, since ${running.startedAt}); one at a time. See kubepki rotate ${shellQuote(out)} status, or go back with kubepki rotate ${shellQuote(out)} abort.`]);
-  const id = authorityToRotate(plan, name);
+  if (running) throw new InputError([`rotate start: a rotation of ${running.authority} is already under way in ${out} (phase ${running.phase}, since ${running.startedAt}); one at a time. See kubepki rotate ${q(out)} status, or go back with kubepki rotate ${q(out)} abort.`]);
+  const id = authorityToRotate(plan, options.authority);
+  refuseOutage(plan, 'start', options.allowOutage);
   const authority = plan.authorities.find(a => a.id === id)!;
   const files = existing.authorities.get(id);
   if (files?.cert.pem === undefined) throw new InputError([`rotate start: ${authority.cert} cannot be read (${files?.cert.problem ?? 'not in the manifest'}); nothing was changed.`]);
@@ -125,18 +189,19 @@ async function startBuild(io: Io, out: string, plan: Plan, name: string | undefi
     notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter: new Date(now.getTime() + authority.validityHours * HOUR_MS),
   }, pair.privateKeyPem);
   const paths = rotationFiles(id);
+  const signing = signingFor(plan, id, paths.old);
   const state: RotationState = {
     authority: id, phase: 'start', startedAt: now.toISOString(),
     old: {...caIdentity(oldPem), cert: paths.old},
     new: {...caIdentity(newPem), cert: paths.newCert, key: paths.newKey},
-    ...(signingFor(plan, id, paths.old) ? {signing: signingFor(plan, id, paths.old)} : {}),
+    ...(signing ? {signing} : {}),
   };
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: oldPem, trustPem: trustBundle(oldPem, newPem)}},
     files: [
-      {path: paths.old, content: oldPem, secret: false},
-      {path: paths.newCert, content: newPem, secret: false},
-      {path: paths.newKey, content: pair.privateKeyPem, secret: true},
+      {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
+      {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
+      {path: paths.newKey, content: pair.privateKeyPem, secret: true, kind: `rotation: the new ${id} key`},
     ],
     state,
     basedOn: undefined,
@@ -144,50 +209,242 @@ async function startBuild(io: Io, out: string, plan: Plan, name: string | undefi
   return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state)};
 }
 
-function startReport(build: BuildReport, state: RotationState): string {
+/** How many copies of the authority's certificate file the nodes hold; the kubeconfigs and users' kubeconfigs this build rewrote. */
+function trustWritten(build: BuildReport, id: AuthorityId) {
   const {plan} = build;
-  const out = build.out;
   const written = new Set(build.written);
-  const kubeconfigs = plan.kubeconfigs.filter(k => k.authority === state.authority && written.has(k.file)).map(k => k.ref);
-  const users = build.written.filter(f => f.startsWith('users/'));
-  const trustCopies = Object.values(plan.bundles).flat().filter(f => f.source === plan.authorities.find(a => a.id === state.authority)!.cert).length;
+  const cert = plan.authorities.find(a => a.id === id)!.cert;
+  return {
+    cert,
+    copies: Object.values(plan.bundles).flat().filter(f => f.source === cert).length,
+    kubeconfigs: plan.kubeconfigs.filter(k => k.authority === id && written.has(k.file)).map(k => k.ref),
+    users: build.written.filter(f => f.startsWith('users/') && f.endsWith('.conf')),
+  };
+}
+
+const trustLine = (build: BuildReport, id: AuthorityId, what: string) => {
+  const t = trustWritten(build, id);
+  return `Trust now ${what}: ${t.cert} and its ${t.copies} copies on the nodes${t.kubeconfigs.length ? `; ${t.kubeconfigs.length} kubeconfigs (${t.kubeconfigs.join(', ')})` : ''}${t.users.length ? `; ${t.users.length} users' kubeconfigs` : ''}.`;
+};
+
+/** What every phase ends with: which nodes get files, what restarts (from the plan's readers of the files written, as restart.sh holds them), the next step. */
+function stepsAndNext(build: BuildReport, next: string): string[] {
+  return [
+    '',
+    ...redistribution(build.nodesToRedistribute, build.out),
+    ...restartLines(build.plan, build.restarts, build.out),
+    next,
+  ];
+}
+
+function startReport(build: BuildReport, state: RotationState): string {
+  const {plan, out} = build;
   const leaves = plan.certificates.filter(c => build.kept.includes(c.cert)).length;
-  const layout = plan.layout;
   return [
     `Started the rotation of CA ${state.authority} in ${out} (phase 1 of 3: start).`,
     `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still signs every certificate`,
     `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256} (${state.new.cert}): trusted from now on, signs nothing yet`,
-    `Trust now old + new: ${plan.authorities.find(a => a.id === state.authority)!.cert} and its ${trustCopies} copies on the nodes${kubeconfigs.length ? `; ${kubeconfigs.length} kubeconfigs (${kubeconfigs.join(', ')})` : ''}${users.length ? `; ${users.length} users' kubeconfigs` : ''}.`,
+    trustLine(build, state.authority, 'old + new'),
     `Kept byte-identical: ${leaves} of ${plan.certificates.length} certificates (every leaf; the old CA still signs them).`,
-    ...(state.signing ? [layout === 'hard-way'
+    ...(state.signing ? [plan.layout === 'hard-way'
       ? `The controller-manager keeps signing with the old CA alone: its unit's --cluster-signing-cert-file now names ${state.signing.installs[0]!.path} (one certificate; its signer refuses a bundle) and --root-ca-file the bundle.`
       : `The controller-manager must keep signing with the old CA alone: its signer refuses a file with two certificates, and kubeadm points --cluster-signing-cert-file at ca.crt, now the bundle. Before restarting it, set --cluster-signing-cert-file=${state.signing.installs[0]!.path} in /etc/kubernetes/manifests/kube-controller-manager.yaml on each control-plane node (the workaround of the Kubernetes task page "Manual Rotation of CA Certificates"); --root-ca-file keeps ca.crt, the bundle.`] : []),
-    '',
-    ...redistribution(build.nodesToRedistribute, out),
-    // The restart steps come from the plan's readers of the files this phase wrote (scripts/restart-script.ts), as after renew.
-    ...restartLines(plan, build.restarts, out),
-    `Next: kubepki rotate ${shellQuote(out)} status. The next phases (issue, finish) are not built yet; to go back to the old CA alone: kubepki rotate ${shellQuote(out)} abort.`,
+    ...stepsAndNext(build, `Next: ${nextStep(out, 'start')}. To go back to the old CA alone: kubepki rotate ${q(out)} abort.`),
   ].join('\n').concat('\n');
 }
 
-async function abortBuild(out: string, plan: Plan): Promise<Phase> {
+/** The rotation under way, in the phase `action` follows; else exit 2 naming where OUT stands. */
+function rotationIn(out: string, existing: ExistingOut, action: 'issue' | 'finish'): RotationState {
+  const state = rotationOf(existing.manifest);
+  const after: RotationPhase = action === 'issue' ? 'start' : 'issue';
+  if (!state) throw new InputError([`rotate ${action}: no rotation is under way in ${out}; ${action} comes after ${after}${after === 'start' ? `: kubepki rotate ${q(out)} start AUTHORITY` : ''}. Nothing was changed.`]);
+  if (state.phase !== after) {
+    throw new InputError([state.phase === 'start'
+      ? `rotate ${action}: the rotation of ${state.authority} in ${out} is in phase start (1 of 3); finish comes after issue: kubepki rotate ${q(out)} issue first. Nothing was changed.`
+      : `rotate ${action}: the rotation of ${state.authority} in ${out} is already in phase ${state.phase} (${phaseNumber(state.phase)} of 3, since ${state.issuedAt}); next: kubepki rotate ${q(out)} finish. Nothing was changed.`]);
+  }
+  return state;
+}
+
+/** A CA certificate the rotation names, read from OUT and checked to be the one it recorded. */
+function recordedCa(out: string, path: string, fingerprint256: string, what: string, action: string): string {
+  const pem = readFileOrRefuse(out, path);
+  if (pemBlocks(pem).length !== 1 || caIdentity(pem).fingerprint256 !== fingerprint256) {
+    throw new InputError([`rotate ${action}: ${path} is no longer the ${what} CA the manifest records (SHA-256 ${fingerprint256}); nothing was changed.`]);
+  }
+  return pem;
+}
+
+/** A key the rotation names, read from OUT and checked to be `certPem`'s. */
+function keyOf(out: string, path: string, certPem: string, what: string, action: string): string {
+  const pem = readFileOrRefuse(out, path);
+  let matches = false;
+  try {
+    matches = publicKey256(pem) === publicKey256(certPem);
+  } catch {
+    matches = false;
+  }
+  if (!matches) throw new InputError([`rotate ${action}: ${path} is not the key of the ${what} CA (${caIdentity(certPem).subject}); nothing was changed.`]);
+  return pem;
+}
+
+/** The leaves an authority signs (plan refs): what issue (and abort after it) issues anew. */
+const leavesOf = (plan: Plan, id: AuthorityId) => new Set(plan.certificates.filter(c => c.signer === id).map(c => c.ref));
+
+function issuePhase(options: RotateOptions, plan: Plan): Phase {
+  const {out} = options;
+  const existing = readExisting(out);
+  const state = rotationIn(out, existing, 'issue');
+  refuseOutage(plan, 'issue', options.allowOutage);
+  const id = state.authority;
+  const authority = plan.authorities.find(a => a.id === id)!;
+  const oldPem = recordedCa(out, state.old.cert, state.old.fingerprint256, 'old', 'issue');
+  const newPem = recordedCa(out, state.new.cert, state.new.fingerprint256, 'new', 'issue');
+  const newKey = keyOf(out, state.new.key, newPem, 'new', 'issue');
+  const oldKey = keyOf(out, authority.key, oldPem, 'old', 'issue');
+  const paths = rotationFiles(id);
+  const users = id === 'ca' ? usersOf(existing.manifest).filter(u => u.cert) : [];
+  const next: RotationState = {
+    ...state, phase: 'issue', issuedAt: new Date().toISOString(),
+    old: {...state.old, key: paths.oldKey},
+    new: {...state.new, key: authority.key},
+    ...(state.signing ? {signing: {...state.signing, cert: paths.newCert}} : {}),
+    issued: {
+      leaves: leavesOf(plan, id).size, newKeys: options.newKeys ?? false,
+      users: users.filter(u => u.signedBy === 'ca').map(u => u.name), csrUsers: users.filter(u => u.signedBy === 'csr').map(u => u.name),
+    },
+  };
+  const rotation: RotationBuild = {
+    trust: {[id]: {signerPem: newPem, keyPem: newKey, trustPem: trustBundle(oldPem, newPem)}},
+    files: [
+      {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
+      {path: paths.oldKey, content: oldKey, secret: true, kind: `rotation: the ${id} key before the rotation`},
+      {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
+    ],
+    ...(id === 'ca' ? {users: {certPem: newPem, keyPem: newKey}} : {}),
+    state: next,
+    basedOn: state,
+  };
+  return {plan: rotationPlan(plan, next), rotation, only: leavesOf(plan, id), keepKeys: !(options.newKeys ?? false), report: build => issueReport(build, next)};
+}
+
+/** The steps that have the cluster sign a --csr user again (its CSR object as before, now signed by the controller-manager's new CA). */
+function csrUserSteps(out: string, existing: object, names: string[]): string[] {
+  return usersOf(existing).filter(u => names.includes(u.name) && u.request).flatMap(u => [
+    `  ${u.name} (signed by the cluster: kubepki holds no certificate of the new CA for it). Once the controller-manager signs with the new CA, as a cluster admin:`,
+    `    kubectl delete csr ${csrObjectName(u.name)} --ignore-not-found`,
+    ...csrSigningCommands(out, u.name, u.request!, `${u.name}-rotated.crt`).map(c => `    ${c}`),
+  ]);
+}
+
+function issueReport(build: BuildReport, state: RotationState): string {
+  const {plan, out} = build;
+  const issued = state.issued!;
+  const authority = plan.authorities.find(a => a.id === state.authority)!;
+  const reissued = plan.certificates.filter(c => c.signer === state.authority && build.written.includes(c.cert)).length;
+  const holders = [...new Set(authority.keyInstalls.map(i => i.node))];
+  return [
+    `Issued: the rotation of CA ${state.authority} in ${out} is in phase 2 of 3 (issue).`,
+    `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}: signs every certificate of ${state.authority} now; ${authority.key} is its key${holders.length ? ` (and the copy on ${holders.join(', ')})` : ''}`,
+    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still trusted, signs nothing; its key is kept in ${state.old.key} (on no node)`,
+    `Issued anew by the new CA: ${reissued} of ${plan.certificates.length} certificates (${issued.newKeys ? 'new keys' : 'each keeps its key'}; same names, SANs and usages)${issued.users.length ? `; users ${issued.users.join(', ')} (same key, groups and end date)` : ''}.`,
+    trustLine(build, state.authority, 'still old + new'),
+    ...(state.signing ? [plan.layout === 'hard-way'
+      ? `The controller-manager signs with the new CA alone: ${state.signing.installs[0]!.path} (its unit's --cluster-signing-cert-file) now holds the new certificate, and its key file the new key.`
+      : `The controller-manager signs with the new CA alone: ${state.signing.installs[0]!.path} (its --cluster-signing-cert-file since start) now holds the new certificate, and ca.key the new key; keep the flag as start set it.`] : []),
+    ...(issued.csrUsers.length ? ['Users signed by the cluster (--csr) still hold a certificate of the old CA, refused after finish. Have the cluster sign them again:', ...csrUserSteps(out, build.before ?? {}, issued.csrUsers)] : []),
+    ...stepsAndNext(build, `Next: ${nextStep(out, 'issue')}. To go back to the old CA alone (leaves issued by it again): kubepki rotate ${q(out)} abort.`),
+  ].join('\n').concat('\n');
+}
+
+function finishPhase(options: RotateOptions, plan: Plan): Phase {
+  const {out} = options;
+  const existing = readExisting(out);
+  const state = rotationIn(out, existing, 'finish');
+  refuseOutage(plan, 'finish', options.allowOutage);
+  const id = state.authority;
+  const authority = plan.authorities.find(a => a.id === id)!;
+  const oldPem = recordedCa(out, state.old.cert, state.old.fingerprint256, 'old', 'finish');
+  const newPem = recordedCa(out, state.new.cert, state.new.fingerprint256, 'new', 'finish');
+  const oldKey = keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'finish');
+  keyOf(out, authority.key, newPem, 'new', 'finish');
+  // A --csr user still signed by the old CA would be refused by every apiserver once trust is the new CA alone.
+  const stale = usersOf(existing.manifest).filter(u => u.signedBy === 'csr' && u.cert && !signedBy(readFileOrRefuse(out, u.cert), newPem)).map(u => u.name);
+  if (stale.length) {
+    throw new InputError([
+      `rotate finish: user${stale.length > 1 ? 's' : ''} ${stale.join(', ')} (signed by the cluster, --csr) still hold${stale.length > 1 ? '' : 's'} a certificate of the old CA, which nothing trusts after finish. Have the cluster sign ${stale.length > 1 ? 'them' : 'it'} again first (or kubepki user remove NAME); nothing was changed:`,
+      ...csrUserSteps(out, existing.manifest, stale),
+    ]);
+  }
+  const now = new Date();
+  const taken = existing.manifest.documents.map(d => d.path);
+  const retired = retiredDir(id, now, taken);
+  const record: RotationRecord = {
+    authority: id, startedAt: state.startedAt, ...(state.issuedAt ? {issuedAt: state.issuedAt} : {}), finishedAt: now.toISOString(),
+    old: {...caIdentity(oldPem), publicKey256: publicKey256(oldPem)}, new: caIdentity(newPem), retired,
+  };
+  const rotation: RotationBuild = {
+    trust: {[id]: {signerPem: newPem, trustPem: newPem}},
+    files: [
+      {path: `${retired}/${id}.crt`, content: oldPem, secret: false, kind: `retired: the ${id} certificate before the rotation finished ${now.toISOString().slice(0, 10)}`},
+      {path: `${retired}/${id}.key`, content: oldKey, secret: true, kind: `retired: the ${id} key before the rotation finished ${now.toISOString().slice(0, 10)}`},
+    ],
+    state: undefined,
+    record,
+    basedOn: state,
+  };
+  return {plan, rotation, report: build => finishReport(build, state, record)};
+}
+
+function signedBy(certPem: string, caPem: string): boolean {
+  try {
+    return new X509Certificate(certPem).verify(new X509Certificate(caPem).publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function finishReport(build: BuildReport, state: RotationState, record: RotationRecord): string {
+  const {plan, out} = build;
+  const newPem = readFileSync(join(out, plan.authorities.find(a => a.id === state.authority)!.cert), 'utf8');
+  return [
+    `Finished the rotation of CA ${state.authority} in ${out} (phase 3 of 3): trust is the new CA alone.`,
+    `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}`,
+    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: its certificate and key moved to ${record.retired}/ (in no node bundle; keep it offline or delete it)`,
+    trustLine(build, state.authority, 'the new CA alone'),
+    ...(plan.kubeadm && state.authority === 'ca' ? [`kubeadm join: --discovery-token-ca-cert-hash is now ${caCertHash(newPem)} (the join configurations and kubeadm-steps.sh carry it).`] : []),
+    ...(state.signing ? [plan.layout === 'hard-way'
+      ? `The controller-manager's unit names ${plan.authorities.find(a => a.id === 'ca')!.certInstalls[0]?.path ?? 'ca.crt'} again for --cluster-signing-cert-file (one certificate again); ${state.signing.installs[0]!.path} is no longer shipped (distribute.sh leaves the node's copy: remove it).`
+      : `Before the controller-manager restarts, set --cluster-signing-cert-file back to /etc/kubernetes/pki/ca.crt (one certificate again) in /etc/kubernetes/manifests/kube-controller-manager.yaml on each control-plane node; then remove ${state.signing.installs[0]!.path} there (distribute.sh leaves it).`] : []),
+    ...stepsAndNext(build, `Then: kubepki verify ${q(out)} (it names any file outside ${record.retired.split('/')[0]}/ that still holds or trusts the old CA).`),
+  ].join('\n').concat('\n');
+}
+
+function abortPhase(out: string, plan: Plan): Phase {
   const existing = readExisting(out);
   const state = rotationOf(existing.manifest);
   if (!state) throw new InputError([`rotate abort: no rotation is under way in ${out}; nothing was changed.`]);
-  const oldPem = readFileOrRefuse(out, state.old.cert);
-  if (caIdentity(oldPem).fingerprint256 !== state.old.fingerprint256) {
-    throw new InputError([`rotate abort: ${state.old.cert} is no longer the old CA the manifest records (SHA-256 ${state.old.fingerprint256}); nothing was changed.`]);
-  }
-  const rotation: RotationBuild = {trust: {[state.authority]: {signerPem: oldPem, trustPem: oldPem}}, files: [], state: undefined, basedOn: state};
+  const id = state.authority;
+  const oldPem = recordedCa(out, state.old.cert, state.old.fingerprint256, 'old', 'abort');
+  // After issue the old CA signs again (its key back in the authority's key file), and issues every leaf anew.
+  const issued = state.phase === 'issue';
+  const oldKey = issued ? keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'abort') : undefined;
+  const rotation: RotationBuild = {
+    trust: {[id]: {signerPem: oldPem, trustPem: oldPem, ...(oldKey ? {keyPem: oldKey} : {})}},
+    files: [],
+    ...(oldKey && id === 'ca' ? {users: {certPem: oldPem, keyPem: oldKey}} : {}),
+    state: undefined,
+    basedOn: state,
+  };
   return {
     plan,
     rotation,
+    ...(issued ? {only: leavesOf(plan, id), keepKeys: true} : {}),
     report: build => [
-      `Aborted the rotation of CA ${state.authority} in ${build.out}: every trust file holds the old CA alone again, and the new CA (${state.new.subject}) is gone.`,
-      '',
-      ...redistribution(build.nodesToRedistribute, build.out),
+      `Aborted the rotation of CA ${id} in ${build.out}: every trust file holds the old CA alone again${issued ? `, the old CA signs again (${plan.authorities.find(a => a.id === id)!.key} is its key), ${plan.certificates.filter(c => c.signer === id && build.written.includes(c.cert)).length} certificates were issued anew by it` : ''}, and the new CA (${state.new.subject}) is gone.`,
+      ...(issued && state.issued?.csrUsers.length ? ['Users signed by the cluster (--csr) after issue hold a certificate of the new CA; have the cluster sign them again once the controller-manager signs with the old CA:', ...csrUserSteps(out, existing.manifest, state.issued.csrUsers)] : []),
       ...(state.signing && plan.layout === 'kubeadm' ? [`Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`] : []),
-      ...restartLines(plan, build.restarts, build.out),
+      ...stepsAndNext(build, `Then: kubepki verify ${q(out)}`),
     ].join('\n').concat('\n'),
   };
 }

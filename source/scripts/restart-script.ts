@@ -17,7 +17,7 @@ export const GATE_SECONDS = {staticPod: 300, unit: 120};
  * 2s × rise 2, take 4 s) before it drains the next, or for a moment it has no backend at all.
  */
 export const APISERVER_SETTLE_SECONDS = 10;
-const apiserverCount = (plan: Plan) => new Set(plan.reads.filter(r => r.component === 'kube-apiserver').map(r => r.node)).size;
+export const apiserverCount = (plan: Plan) => new Set(plan.reads.filter(r => r.component === 'kube-apiserver').map(r => r.node)).size;
 const settle = (plan: Plan, c: Component) => (c === 'kube-apiserver' && apiserverCount(plan) > 1 ? [`sleep ${APISERVER_SETTLE_SECONDS}`] : []);
 
 /** restart.sh's default batch for kubelets and kube-proxies. */

@@ -14,7 +14,7 @@ import {subjectOf, subjectText} from '../pki/subject.js';
 import {groupProblem} from '../build/users.js';
 import {quote} from '../spec/quote.js';
 import {isControlPlane, type KeyType} from '../spec/types.js';
-import {pemBlocks, rotationOf} from '../build/rotate.js';
+import {pemBlocks, publicKey256, RETIRED_DIR, rotationOf, rotationsOf, type RotationRecord} from '../build/rotate.js';
 
 export interface Finding {
   file: string;
@@ -133,8 +133,10 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
         if (!c.ca) throw new Error('not a CA certificate (basicConstraints CA:FALSE)');
         if (!c.verify(c.publicKey)) throw new Error('self-signature does not verify');
       }
-      const matches = keyMatches(cert, a.key, a.keyType);
-      return {detail: rotating ? `CA ${a.id}, trust bundle old + new (rotation: start), old ${matches}` : `CA ${a.id}, ${matches}`, daysLeft: Math.min(...certs.map(inDate))};
+      // The key beside it is the signer's: the old CA's at start, the new CA's from issue on.
+      const signs = rotating && rotation.phase === 'issue' ? 'new' : 'old';
+      const matches = keyMatches(signs === 'new' ? certs[1]! : cert, a.key, a.keyType);
+      return {detail: rotating ? `CA ${a.id}, trust bundle old + new (rotation: ${rotation.phase}), ${signs} ${matches}` : `CA ${a.id}, ${matches}`, daysLeft: Math.min(...certs.map(inDate))};
     });
   }
 
@@ -144,7 +146,12 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       const signer = manifest.authorities.find(a => a.id === c.signer);
       if (!signer) throw new Error(`signer ${c.signer} is not in the manifest`);
       const cert = loadCert(c.cert);
-      if (!issuerIn(cert, loadCerts(signer.cert))) throw new Error(`not signed by ${c.signer} (${signer.cert})`);
+      const issuer = issuerIn(cert, loadCerts(signer.cert));
+      if (!issuer) throw new Error(`not signed by ${c.signer} (${signer.cert})`);
+      // From phase issue on, every leaf of the rotated authority is the new CA's.
+      if (rotation?.phase === 'issue' && rotation.authority === c.signer && issuer.fingerprint256 !== rotation.new.fingerprint256) {
+        throw new Error(`signed by the old ${c.signer}; in phase issue the new CA signs every leaf (kubepki rotate OUT issue issues them)`);
+      }
       if (cert.ca) throw new Error('is a CA certificate');
       const ekus = cert.keyUsage ?? [];
       for (const usage of c.usages) if (!ekus.includes(EKU[usage])) throw new Error(`lacks extended key usage ${usage}`);
@@ -228,7 +235,17 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     attempt(rotation.old.cert, `rotation: old ${rotation.authority}`, () => {
       const certs = loadCerts(rotation.old.cert);
       if (certs.length !== 1 || certs[0]!.fingerprint256 !== rotation.old.fingerprint256) throw new Error('is not the old CA alone, as the manifest records it');
+      if (rotation.old.key) return `the old CA alone (what abort restores), ${keyMatches(certs[0]!, rotation.old.key, undefined)} (${rotation.old.key})`;
       return 'the old CA alone (the controller-manager\'s signing certificate, and what abort restores)';
+    });
+  }
+
+  // A finished rotation's old CA lives in retired/ alone: no other file may hold it, its key, or trust it.
+  for (const record of rotationsOf(manifest)) {
+    attempt(record.retired, `rotation of ${record.authority} finished ${record.finishedAt.slice(0, 10)}`, () => {
+      const holders = filesHoldingCa(dir, record);
+      if (holders.length) throw new Error(`the old CA (SHA-256 ${record.old.fingerprint256.slice(0, 11)}…) is still in ${holders.slice(0, 5).join('; ')}${holders.length > 5 ? ` (and ${holders.length - 5} more)` : ''}: only ${RETIRED_DIR}/ may hold it`);
+      return `no file outside ${RETIRED_DIR}/ holds or trusts the old CA (SHA-256 ${record.old.fingerprint256.slice(0, 11)}…) or holds its key`;
     });
   }
 
@@ -255,7 +272,8 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
     ...manifest.authorities.map(a => a.key), ...manifest.certificates.map(c => c.key),
     ...manifest.kubeconfigs.map(k => k.file), manifest.serviceAccount.key,
     ...usersOf(manifest).flatMap(u => [u.key, ...(u.kubeconfig ? [u.kubeconfig] : [])]),
-    ...(rotationOf(manifest) ? [rotationOf(manifest)!.new.key] : []),
+    ...(rotationOf(manifest) ? [rotationOf(manifest)!.new.key, ...(rotationOf(manifest)!.old.key ? [rotationOf(manifest)!.old.key!] : [])] : []),
+    ...(manifest.documents ?? []).filter(d => d.secret && d.path.startsWith(`${RETIRED_DIR}/`)).map(d => d.path),
   ]);
   for (const [name, node] of Object.entries(manifest.nodes)) {
     for (const f of node.files) if (f.secret) secret.add(`${node.bundle}${f.path}`);
@@ -297,4 +315,53 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
       detail: problems.length ? problems.join('; ') : `${node.files.length} files as planned, no foreign keys`});
   }
   return findings;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g;
+/** Files larger than this are no PEM or kubeconfig kubepki writes: not read. */
+const SCAN_LIMIT = 1 << 20;
+
+/**
+ * Every file of the tree outside retired/ that holds the retired CA's certificate (as PEM, or in
+ * a kubeconfig's base64 data), a certificate it signed, or its private key: `path: what`.
+ */
+function filesHoldingCa(dir: string, record: RotationRecord): string[] {
+  const found: string[] = [];
+  const check = (rel: string, text: string) => {
+    const pems = [...text.matchAll(PEM_BLOCK)].map(m => m[0]);
+    // A kubeconfig's certificate-authority-data and client-certificate-data/client-key-data: base64 PEM.
+    for (const m of text.matchAll(/^\s*(?:certificate-authority-data|client-certificate-data|client-key-data):\s*(\S+)\s*$/gm)) {
+      pems.push(...[...Buffer.from(m[1]!, 'base64').toString('utf8').matchAll(PEM_BLOCK)].map(b => b[0]));
+    }
+    for (const pem of pems) {
+      const what = heldAs(pem, record);
+      if (what) { found.push(`${rel} (${what})`); return; }
+    }
+  };
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(join(dir, rel), {withFileTypes: true})) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (path === RETIRED_DIR) continue;
+      if (entry.isDirectory()) { walk(path); continue; }
+      if (!entry.isFile()) continue;
+      const read = readBounded(join(dir, path), SCAN_LIMIT);
+      if ('data' in read) check(path, read.data.toString('utf8'));
+    }
+  };
+  walk('');
+  return found;
+}
+
+/** Whether a PEM block is the retired CA, a certificate it signed, or its key; what, if so. */
+function heldAs(pem: string, record: RotationRecord): string | undefined {
+  try {
+    if (pem.includes('PRIVATE KEY')) return publicKey256(pem) === record.old.publicKey256 ? 'its key' : undefined;
+    if (!pem.startsWith('-----BEGIN CERTIFICATE-----')) return undefined;
+    const cert = new X509Certificate(pem);
+    if (cert.fingerprint256 === record.old.fingerprint256) return 'the old CA';
+    if (cert.fingerprint256 === record.new.fingerprint256) return undefined;
+    return cert.issuer.replaceAll('\n', ', ') === record.old.subject ? 'a certificate it signed' : undefined;
+  } catch {
+    return undefined;
+  }
 }
