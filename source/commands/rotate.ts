@@ -60,10 +60,10 @@ export interface Phase {
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
   switch (options.action) {
     case 'status': return rotationStatus(io, options.out, options.json);
-    case 'start': return run(io, options.out, (plan, signal) => startPhase(io, options, plan, signal));
-    case 'issue': return run(io, options.out, plan => issuePhase(options, plan));
-    case 'finish': return run(io, options.out, plan => finishPhase(options, plan));
-    case 'abort': return run(io, options.out, plan => abortPhase(options.out, plan));
+    case 'start': return run(io, options, (plan, signal) => startPhase(io, options, plan, signal));
+    case 'issue': return run(io, options, plan => issuePhase(options, plan));
+    case 'finish': return run(io, options, plan => finishPhase(options, plan));
+    case 'abort': return run(io, options, plan => abortPhase(options.out, plan));
     default: throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
   }
 }
@@ -110,11 +110,12 @@ function rotationStatus(io: Io, out: string, json: boolean): number {
 }
 
 /** One phase through the engine, with the same interrupt handling as renew. */
-async function run(io: Io, out: string, prepare: (plan: Plan, signal: AbortSignal) => Promise<Phase> | Phase): Promise<number> {
+async function run(io: Io, {out, action}: RotateOptions, prepare: (plan: Plan, signal: AbortSignal) => Promise<Phase> | Phase): Promise<number> {
   const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
   const interrupts = new Interrupts();
   try {
     const phase = await prepare(plan, interrupts.signal);
+    io.err(`kubepki: writing rotate ${action} into ${out}\n`);
     // samePlan: a phase changes trust and signers only; edits waiting in cluster.yaml are refused, as renew refuses them.
     const build = await buildCluster(phase.plan, out, {
       force: true, only: phase.only ?? new Set(), keepKeys: phase.keepKeys, rotation: phase.rotation, samePlan: true, signal: interrupts.signal,

@@ -1,13 +1,16 @@
-// kubepki rotate OUT start|status|abort: the first phase of a CA rotation, on both layouts and
-// every authority. Trust files become exactly old + new, leaves stay byte-identical, openssl
-// accepts old leaves and a leaf of the new CA against every trust file, verify passes, abort
-// restores the tree; each refusal leaves OUT unchanged.
+// kubepki rotate OUT start|issue|finish|status|abort. start, on both layouts and every authority:
+// trust files become exactly old + new, leaves stay byte-identical, openssl accepts old leaves and
+// a leaf of the new CA against every trust file, verify passes, abort restores the tree. The chain
+// start → issue → finish (cluster CA, both layouts): openssl verifies every leaf against the new CA
+// alone, no node bundle keeps the old CA, verify's retired check. Abort after issue, phase order,
+// --new-keys; each refusal leaves OUT unchanged.
 import {X509Certificate} from 'node:crypto';
-import {cpSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {buildCluster} from '../../source/build/index.js';
-import {pemBlocks} from '../../source/build/rotate.js';
+import {pemBlocks, publicKey256} from '../../source/build/rotate.js';
+import {caCertHash} from '../../source/scripts/kubeadm-config.js';
 import type {Manifest} from '../../source/output/manifest.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {InputError} from '../../source/spec/errors.js';
@@ -277,5 +280,231 @@ describe('verify during a rotation fails what is not old + new', () => {
     expect(kubepki(['rotate', aborted, 'abort']).status).toBe(0);
     writeFileSync(join(aborted, 'pki/ca.crt'), `${oldPem}${newPem}`);
     failsWith(aborted, /holds 2 certificates, and no rotation of ca is under way/);
+  });
+});
+
+/** Every PEM block a file holds, and those in a kubeconfig's base64 data fields. */
+function pemsIn(content: string): string[] {
+  const blocks = [...content.matchAll(/-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g)].map(m => m[0]);
+  for (const m of content.matchAll(/^\s*(?:certificate-authority-data|client-certificate-data|client-key-data):\s*(\S+)\s*$/gm)) {
+    blocks.push(...pemsIn(Buffer.from(m[1]!, 'base64').toString('utf8')));
+  }
+  return blocks;
+}
+
+/** A --csr user's request signed with openssl by (caCert, caKey), standing in for the controller-manager, and handed to user finish. */
+function signUser(out: string, name: string, caCert: string, caKey: string, tag: string) {
+  const ext = join(tmp.path, `${name}-${tag}.ext`);
+  const crt = join(tmp.path, `${name}-${tag}.crt`);
+  writeFileSync(ext, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+  const signed = openssl(['x509', '-req', '-in', join(out, `users/${name}/${name}.csr`), '-CA', join(out, caCert), '-CAkey', join(out, caKey), '-set_serial', `0x${tag.length}77`, '-days', '30', '-extfile', ext, '-out', crt]);
+  expect(signed.status, signed.stderr).toBe(0);
+  const finished = kubepki(['user', 'finish', name, '--certificate', crt, '--out', out]);
+  expect(finished.status, finished.stderr).toBe(0);
+}
+
+describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca start → issue → finish', layout => {
+  let out: string;
+  let before: Map<string, string>;
+  let oldPem: string;
+  let oldKey: string;
+  let caCert: string;
+  let caKey: string;
+  let issued: string;
+  const withCsrUser = layout === 'kubeadm';
+  beforeAll(async () => {
+    out = copyOf(await base(layout));
+    const ca = manifestOf(out).authorities.find(a => a.id === 'ca')!;
+    caCert = ca.cert;
+    caKey = ca.key;
+    if (withCsrUser) {
+      expect(kubepki(['user', 'add', 'bob', '--group', 'devs', '--csr', '--out', out]).status).toBe(0);
+      signUser(out, 'bob', caCert, caKey, 'old');
+    }
+    before = snapshot(out);
+    oldPem = text(out, caCert);
+    oldKey = text(out, caKey);
+    const started = kubepki(['rotate', out, 'start', 'ca']);
+    expect(started.status, started.stderr).toBe(0);
+    const r = kubepki(['rotate', out, 'issue']);
+    expect(r.status, r.stderr).toBe(0);
+    issued = r.stdout;
+  });
+
+  it('issue: every leaf of ca issued by the new CA around its key (openssl, new CA alone), others byte-identical; trust old + new; the CA key the new one, the old kept in pki/rotation/ only; the controller-manager signs with the new CA; alice issued again; verify passes', () => {
+    const m = manifestOf(out);
+    expect(m.rotation).toMatchObject({authority: 'ca', phase: 'issue', old: {key: 'pki/rotation/ca-old.key'}, new: {key: caKey}});
+    const newCa = join(out, m.rotation.new.cert);
+    const newPem = text(out, m.rotation.new.cert);
+    const ofCa = m.certificates.filter(c => c.signer === 'ca');
+    expect(ofCa.length).toBeGreaterThan(5);
+    for (const c of m.certificates) {
+      if (c.signer !== 'ca') { expect(text(out, c.cert), c.cert).toBe(before.get(c.cert)); continue; }
+      expect(text(out, c.cert), c.cert).not.toBe(before.get(c.cert));
+      expect(verifies(newCa, join(out, c.cert)).status, c.cert).toBe(0);
+      expect(verifies(join(out, m.rotation.old.cert), join(out, c.cert)).status, c.cert).not.toBe(0);
+      expect(text(out, c.key), c.key).toBe(before.get(c.key));
+    }
+    for (const f of trustFiles(out, 'ca')) expect(fingerprints(text(out, f)), f).toEqual([...fingerprints(oldPem), ...fingerprints(newPem)]);
+    expect(publicKey256(text(out, caKey))).toBe(publicKey256(newPem));
+    expect(text(out, m.rotation.old.key)).toBe(oldKey);
+    const nodeFiles = [...snapshot(out)].filter(([p]) => p.startsWith('nodes/'));
+    expect(nodeFiles.filter(([, content]) => content.includes(oldKey.trim()))).toEqual([]);
+    for (const i of m.rotation.signing.installs) expect(text(out, `nodes/${i.node}${i.path}`)).toBe(newPem);
+    const alice = (m as any).users.find((u: any) => u.name === 'alice');
+    expect(verifies(newCa, join(out, alice.cert)).status).toBe(0);
+    expect(text(out, alice.key)).toBe(before.get(alice.key));
+    expect(new X509Certificate(text(out, alice.cert)).validTo).toBe(new X509Certificate(before.get(alice.cert)!).validTo);
+    expect(issued).toContain('phase 2 of 3 (issue)');
+    expect(issued).toMatch(/bash .*distribute\.sh/);
+    expect(issued).toContain('# Then restart what reads the changed files');
+    expect(text(out, 'restart.sh')).toContain('kube-apiserver');
+    if (withCsrUser) expect(issued).toMatch(/bob \(signed by the cluster[\s\S]*kubectl certificate approve kubepki-user-bob/);
+    const v = kubepki(['verify', out]);
+    expect(v.status, v.stdout).toBe(0);
+    expect(v.stdout).toContain('trust bundle old + new (rotation: issue), new');
+    expect(JSON.parse(kubepki(['rotate', out, 'status', '--json']).stdout)).toMatchObject({rotation: {phase: 'issue'}, phase: {number: 2, of: 3}, next: 'finish'});
+  });
+
+  it('finish: every leaf verifies against the new CA alone, no node bundle holds the old CA or any CA key on a worker, the old CA retired, verify passes (and fails when a file outside retired/ holds or trusts it)', () => {
+    if (withCsrUser) {
+      // bob's certificate is still the old CA's: finish would leave him locked out.
+      const snap = snapshot(out);
+      const refused = kubepki(['rotate', out, 'finish']);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/user bob \(signed by the cluster, --csr\) still holds a certificate of the old CA[\s\S]*kubectl certificate approve/);
+      expect(differing(snap, snapshot(out))).toEqual([]);
+      // The cluster signs it again with the new CA (the certificate and key the controller-manager now reads).
+      signUser(out, 'bob', manifestOf(out).rotation.new.cert, caKey, 'new');
+    }
+    const r = kubepki(['rotate', out, 'finish']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(phase 3 of 3): trust is the new CA alone');
+    expect(r.stdout).toMatch(/bash .*distribute\.sh/);
+    const m = manifestOf(out);
+    expect(m.rotation).toBeUndefined();
+    const record = (m as any).rotations[0];
+    expect(record).toMatchObject({authority: 'ca', old: {fingerprint256: fingerprints(oldPem)[0]}, retired: expect.stringMatching(/^retired\/ca-\d{8}$/)});
+    const newPem = text(out, caCert);
+    expect(fingerprints(newPem)).toEqual([record.new.fingerprint256]);
+    // Every leaf of the cluster CA, and the users', against the new CA alone.
+    const leaves = [...m.certificates.filter(c => c.signer === 'ca').map(c => c.cert), ...(m as any).users.map((u: any) => u.cert)];
+    for (const leaf of leaves) expect(verifies(join(out, caCert), join(out, leaf)).status, leaf).toBe(0);
+    for (const f of trustFiles(out, 'ca')) expect(text(out, f), f).toBe(newPem);
+    // No node bundle holds the old CA (a file, a bundle, a kubeconfig's data) or its key; no worker any CA key.
+    const caKeys = new Set([...m.authorities.map(a => publicKey256(text(out, a.key))), record.old.publicKey256]);
+    for (const [path, content] of snapshot(out)) {
+      if (!path.startsWith('nodes/')) continue;
+      for (const pem of pemsIn(content)) {
+        if (pem.includes('PRIVATE KEY')) {
+          expect(publicKey256(pem) === record.old.publicKey256, path).toBe(false);
+          const node = path.split('/')[1]!;
+          if (!m.nodes[node]!.roles.includes('control-plane')) expect(caKeys.has(publicKey256(pem)), path).toBe(false);
+        } else if (pem.startsWith('-----BEGIN CERTIFICATE')) {
+          expect(new X509Certificate(pem).fingerprint256, path).not.toBe(record.old.fingerprint256);
+        }
+      }
+    }
+    // retired/: the old certificate and key, private, in no bundle; the rotation's own files gone.
+    expect(text(out, `${record.retired}/ca.crt`)).toBe(oldPem);
+    expect(text(out, `${record.retired}/ca.key`)).toBe(oldKey);
+    expect(statSync(join(out, record.retired)).mode & 0o777).toBe(0o700);
+    expect(statSync(join(out, `${record.retired}/ca.key`)).mode & 0o777).toBe(0o600);
+    expect(Object.values(m.nodes).flatMap(n => n.files).filter(f => f.source.startsWith('retired/') || f.source.startsWith('pki/rotation/'))).toEqual([]);
+    expect(existsSync(join(out, 'pki/rotation'))).toBe(false);
+    if (layout === 'kubeadm') {
+      const hashes = [...snapshot(out)].filter(([p]) => p.startsWith('kubeadm/')).flatMap(([, c]) => [...c.matchAll(/sha256:[0-9a-f]{64}/g)].map(x => x[0]));
+      expect(hashes.length).toBeGreaterThan(0);
+      expect(new Set(hashes)).toEqual(new Set([caCertHash(newPem)]));
+      expect(r.stdout).toContain(`--discovery-token-ca-cert-hash is now ${caCertHash(newPem)}`);
+      expect(r.stdout).toContain('set --cluster-signing-cert-file back to /etc/kubernetes/pki/ca.crt');
+    } else {
+      const unit = m.documents.find(d => d.kind === 'kube-controller-manager unit')!;
+      expect(text(out, unit.path)).not.toContain('ca-signing.crt');
+    }
+    const v = kubepki(['verify', out]);
+    expect(v.status, v.stdout).toBe(0);
+    expect(v.stdout).toMatch(/no file outside retired\/ holds or trusts the old CA/);
+    expect(kubepki(['rotate', out, 'status']).stdout).toMatch(/No rotation under way[\s\S]*finished: ca on \d{4}-\d\d-\d\d \(old CA .* retired to retired\/ca-\d{8}\/\)/);
+
+    // A node's CA file that still trusts the old CA, and the old key left beside the new: both named.
+    const stale = copyOf(out);
+    const cp1 = m.nodes.cp1!;
+    const caCopy = cp1.files.find(f => f.source === caCert)!.path;
+    const keyCopy = cp1.files.find(f => f.source === caKey)!.path;
+    writeFileSync(join(stale, `${cp1.bundle}${caCopy}`), `${oldPem}${newPem}`);
+    writeFileSync(join(stale, `${cp1.bundle}${keyCopy}.old`), oldKey);
+    const failed = kubepki(['verify', stale]);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toMatch(new RegExp(`FAIL.*old CA .* is still in .*${caCopy.replaceAll('/', '\\/')} \\(the old CA\\); .*${keyCopy.replaceAll('/', '\\/')}\\.old \\(its key\\)`));
+  });
+});
+
+describe('kubeadm layout: rotate etcd-ca, phases in order, issue --new-keys, abort after issue', () => {
+  it('issue and finish refuse out of order (exit 2, the phase named, nothing written); issue --new-keys gives the etcd leaves new keys; abort then restores the old CA, its key, and leaves it signs', async () => {
+    const out = copyOf(await base('kubeadm'));
+    const refused = (args: string[], message: RegExp) => {
+      const snap = snapshot(out);
+      const r = kubepki(['rotate', out, ...args]);
+      expect(r.status, r.stdout).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(differing(snap, snapshot(out))).toEqual([]);
+    };
+    refused(['issue'], /rotate issue: no rotation is under way .* issue comes after start/);
+    refused(['finish'], /rotate finish: no rotation is under way .* finish comes after issue/);
+    const m = manifestOf(out);
+    const etcd = m.authorities.find(a => a.id === 'etcd-ca')!;
+    const oldPem = text(out, etcd.cert);
+    const oldKey = text(out, etcd.key);
+    const before = snapshot(out);
+    expect(kubepki(['rotate', out, 'start', 'etcd-ca']).status).toBe(0);
+    refused(['finish'], /the rotation of etcd-ca .* is in phase start \(1 of 3\); finish comes after issue/);
+    const r = kubepki(['rotate', out, 'issue', '--new-keys']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(new keys; same names, SANs and usages)');
+    refused(['issue'], /already in phase issue \(2 of 3/);
+    const newCa = join(out, manifestOf(out).rotation.new.cert);
+    const leaves = m.certificates.filter(c => c.signer === 'etcd-ca');
+    for (const c of leaves) {
+      expect(text(out, c.key), c.key).not.toBe(before.get(c.key));
+      expect(verifies(newCa, join(out, c.cert)).status, c.cert).toBe(0);
+    }
+    expect(kubepki(['verify', out]).status).toBe(0);
+
+    const aborted = kubepki(['rotate', out, 'abort']);
+    expect(aborted.status, aborted.stderr).toBe(0);
+    expect(aborted.stdout).toMatch(/the old CA signs again .* \d+ certificates were issued anew by it/);
+    expect(aborted.stdout).toMatch(/bash .*distribute\.sh/);
+    expect(text(out, etcd.cert)).toBe(oldPem);
+    expect(text(out, etcd.key)).toBe(oldKey);
+    expect(existsSync(join(out, 'pki/rotation'))).toBe(false);
+    for (const f of trustFiles(out, 'etcd-ca')) expect(text(out, f), f).toBe(oldPem);
+    for (const c of leaves) expect(verifies(join(out, etcd.cert), join(out, c.cert)).status, c.cert).toBe(0);
+    // Leaves of the other CAs never changed.
+    for (const c of m.certificates.filter(x => x.signer !== 'etcd-ca')) expect(text(out, c.cert), c.cert).toBe(before.get(c.cert));
+    expect(manifestOf(out).rotation).toBeUndefined();
+    expect(kubepki(['verify', out]).status).toBe(0);
+  });
+});
+
+describe('a single apiserver: every phase restarts it, an outage', () => {
+  it('start and issue are refused (exit 2, how long, nothing written) without --allow-outage, and run with it', async () => {
+    const spec = specWith(c => {
+      c.pki.layout = 'kubeadm'; c.pki.key = 'ecdsa-p256';
+      c.nodes = [{name: 'cp1', ip: '192.168.56.21', roles: ['control-plane', 'etcd']}, {name: 'worker1', ip: '192.168.56.23', roles: ['worker']}];
+    });
+    const out = join(tmp.path, 'single-apiserver');
+    await buildCluster(buildPlan(spec), out);
+    const refused = (args: string[]) => {
+      const snap = snapshot(out);
+      const r = kubepki(['rotate', out, ...args]);
+      expect(r.status, r.stdout).toBe(2);
+      expect(r.stderr).toMatch(/single apiserver \(cp1\)[\s\S]*outage of the API: about 40-60 s each time[\s\S]*--allow-outage/);
+      expect(differing(snap, snapshot(out))).toEqual([]);
+    };
+    refused(['start', 'front-proxy-ca']);
+    expect(kubepki(['rotate', out, 'start', 'front-proxy-ca', '--allow-outage']).status).toBe(0);
+    refused(['issue']);
+    expect(kubepki(['rotate', out, 'issue', '--allow-outage']).status).toBe(0);
   });
 });
