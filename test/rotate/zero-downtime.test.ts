@@ -268,11 +268,69 @@ describe('CA rotation without downtime on a real control plane (hard way: 2 apis
     return {stdout: r.stdout, steps};
   }
 
-  it('cluster CA: start, then abort, each with the printed steps: no client request fails', async () => {
+  /** A curl on a lab host, with files the test holds; its answer (stdout + stderr). */
+  const curl = (host: string, args: string[]) => c.lab.run(host, ['curl', '-sS', '--max-time', '20', ...args], {timeout: 40_000});
+  const subjectOf = (file: string) => openssl(['x509', '-in', file, '-noout', '-subject', '-nameopt', 'RFC2253']).stdout.trim().replace(/^subject=/, '');
+  /** A certificate and key of `id` as OUT holds them now, kept by the test under `as`. */
+  function keep(id: string, as: string): {cert: string; key: string} {
+    const x = c.manifest.certificates.find(y => y.id === id && !y.node)!;
+    const kept = {cert: join(work, `${as}.crt`), key: join(work, `${as}.key`)};
+    copyFileSync(join(c.out, x.cert), kept.cert);
+    copyFileSync(join(c.out, x.key), kept.key);
+    return kept;
+  }
+
+  it('cluster CA: start, issue, finish, each followed by the printed steps: no client request fails', async () => {
+    const oldAdmin = keep('admin', 'admin-old');
     const started = await phase('ca start', ['start', 'ca']);
     expect(started.steps.stages.map(s => s.component)).toEqual(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy']);
-    await phase('ca abort', ['abort']);
+    await phase('ca issue', ['issue']);
+    const finished = await phase('ca finish', ['finish']);
+    expect(finished.stdout).toContain(`Then: kubepki verify ${c.out}`);
+    const verified = kubepki(['verify', c.out]);
+    expect(verified.status, verified.stdout).toBe(0);
+    expect(readFileSync(caFile(), 'utf8')).not.toContain(readFileSync(join(work, 'ca-old.crt'), 'utf8').trim());
+
+    // The old CA: its certificates are refused by every apiserver, which trusts the new CA alone.
+    for (const node of CONTROL_PLANES) {
+      const url = `https://${c.manifest.nodes[node]!.ip}:6443/api/v1/nodes`;
+      const refused = curl('worker1', ['-o', '/dev/null', '-w', '%{http_code}', '--cacert', caFile(), '--cert', oldAdmin.cert, '--key', oldAdmin.key, url]);
+      expect(refused.stdout, refused.stderr).toBe('401');
+      const now = keep('admin', 'admin-new');
+      const accepted = curl('worker1', ['-o', '/dev/null', '-w', '%{http_code}', '--cacert', caFile(), '--cert', now.cert, '--key', now.key, url]);
+      expect(accepted.stdout, accepted.stderr).toBe('200');
+    }
+    // The user's kubeconfig from before the rotation: refused (it trusts the old CA alone, and its certificate is the old CA's).
+    const before = c.kubectl('worker1', join(work, 'alice-before.conf'))(['get', 'nodes']);
+    expect(before.status).not.toBe(0);
+    expect(before.stderr).toMatch(/x509: certificate signed by unknown authority/);
+    timings.push(`after ca finish, alice's kubeconfig from before the rotation: ${before.stderr.trim()}`);
+    // The controller-manager signs a new CSR with the new CA.
+    const signed = await signUserCsr(c, 'after-ca-rotation', [], caFile());
+    expect(signed.issuer).toBe(subjectOf(caFile()));
+    expect(signed.issuer).not.toBe(subjectOf(join(work, 'ca-old.crt')));
+    expect(signed.verified).toBe(true);
+  }, 900_000);
+
+  it('etcd CA: start, issue, finish, etcd members one at a time and the apiservers after them: no client request fails; then etcd refuses the old CA\'s client certificate', async () => {
+    const oldClient = keep('apiserver-etcd-client', 'etcd-client-old');
+    const started = await phase('etcd-ca start', ['start', 'etcd-ca']);
+    expect(started.steps.stages.map(s => s.component)).toEqual(['etcd', 'kube-apiserver']);
+    expect(started.steps.stages[0]!.restarts.map(r => r.node)).toEqual(['cp1', 'cp2', 'etcd3']);
+    await phase('etcd-ca issue', ['issue']);
+    await phase('etcd-ca finish', ['finish']);
+    const newClient = keep('apiserver-etcd-client', 'etcd-client-new');
+    for (const node of ['cp1', 'cp2', 'etcd3']) {
+      const url = `https://${c.manifest.nodes[node]!.ip}:2379/health`;
+      // TLS 1.2: etcd checks the client certificate inside the handshake, so its refusal is the
+      // handshake's alert (with TLS 1.3 it may arrive after curl's first write, as a reset).
+      const refused = curl('worker1', ['--tls-max', '1.2', '--cacert', etcdCaFile(), '--cert', oldClient.cert, '--key', oldClient.key, url]);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/alert unknown ca/);
+      timings.push(`after etcd-ca finish, etcd on ${node} with the old etcd CA's client certificate: ${refused.stderr.trim()}`);
+      const accepted = curl('worker1', ['--cacert', etcdCaFile(), '--cert', newClient.cert, '--key', newClient.key, url]);
+      expect(accepted.status, accepted.stderr).toBe(0);
+      expect(json(accepted).health).toBe('true');
+    }
   }, 900_000);
 });
-
-export {json, openssl, signUserCsr};
