@@ -49,8 +49,10 @@ Usage:
                                              still trusts and how to end it
   kubepki rotate DIR start AUTHORITY        begin replacing a CA (ca, etcd-ca or
                                              front-proxy-ca): a new CA, every trust file
-                                             old + new, leaves kept; issue and finish (and
-                                             the service-account pair) are not built yet
+                                             old + new, leaves kept
+  kubepki rotate DIR issue [--new-keys]      the new CA signs every leaf of it
+  kubepki rotate DIR finish                  trust the new CA alone; the old one retired
+                                             (--allow-outage: a single apiserver)
   kubepki rotate DIR status [--json]         the rotation under way, if any
   kubepki rotate DIR abort                   back to the old CA alone
   kubepki inspect PATH... [--config FILE] [--json]

@@ -86,21 +86,30 @@ Flags:
 Example:
   kubepki inspect /etc/kubernetes/pki --config cluster.yaml
 `,
-  rotate: `Usage: kubepki rotate DIR start AUTHORITY | status [--json] | abort
+  rotate: `Usage: kubepki rotate DIR start AUTHORITY | issue [--new-keys] | finish | status [--json] | abort
 
-Replaces a CA in phases, each a complete tree that verify accepts. Built today: start (a new CA
-of the same key type; every trust file of AUTHORITY, on every node and in every kubeconfig,
-becomes old + new; every leaf kept byte-identical), status and abort (back to the old CA
-alone). issue, finish and the service-account pair are not built yet.
+Replaces a CA in three phases, each a complete tree that verify accepts, each printing (and
+writing to DIR/restart.sh) what to distribute and restart before the next:
+  start   a new CA of the same key type; every trust file of AUTHORITY, on every node and in
+          every kubeconfig, becomes old + new; every leaf kept byte-identical
+  issue   the new CA signs: every leaf of AUTHORITY issued anew (same names and SANs, keys
+          kept unless --new-keys), users signed here too; the CA key becomes the new one
+  finish  trust is the new CA alone; the old CA's certificate and key move to DIR/retired/
+status says where DIR stands; abort (before finish) goes back to the old CA alone. The
+service-account key pair is not built yet.
 
 Arguments:
   AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them)
 
 Flags:
-      --json    status as JSON
+      --new-keys       issue: new key pairs for the re-issued leaves
+      --allow-outage   rotate a cluster with a single apiserver (each phase's restart is an outage)
+      --json           status as JSON
 
 Examples:
   kubepki rotate pki-out start etcd-ca
+  kubepki rotate pki-out issue
+  kubepki rotate pki-out finish
   kubepki rotate pki-out status --json
 
 ${EXIT_CODES}
