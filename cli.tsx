@@ -47,14 +47,16 @@ Usage:
                                              (same key, name and groups)
   kubepki user remove NAME --out DIR         remove a user's files; says what the cluster
                                              still trusts and how to end it
-  kubepki rotate DIR start AUTHORITY        begin replacing a CA (ca, etcd-ca or
+  kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME]
+                                             begin replacing a CA (ca, etcd-ca or
                                              front-proxy-ca): a new CA, every trust file
-                                             old + new, leaves kept
+                                             old + new, leaves kept; or service-account
+                                             (the service-account key pair)
   kubepki rotate DIR issue [--new-keys]      the new CA signs every leaf of it
   kubepki rotate DIR finish                  trust the new CA alone; the old one retired
                                              (--allow-outage: a single apiserver)
   kubepki rotate DIR status [--json]         the rotation under way, if any
-  kubepki rotate DIR abort                   back to the old CA alone
+  kubepki rotate DIR abort                   back to the old CA alone (one phase back)
   kubepki inspect PATH... [--config FILE] [--json]
                                              read any PKI (kubeadm, The Hard Way, openssl or
                                              cfssl folders): each file's role and problems;
@@ -125,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
         json: {type: 'boolean'},
         format: {type: 'string'},
         node: {type: 'string', multiple: true},
+        'ca-bundle': {type: 'string', multiple: true},
         inspect: {type: 'boolean'},
         plain: {type: 'boolean'},
         debug: {type: 'boolean'},
@@ -198,7 +201,7 @@ async function main(argv: string[]): Promise<number> {
       if (extra.length || (action !== 'start' && authority !== undefined)) return usageError(`unexpected argument ${extra[0] ?? authority}`);
       if (values['new-keys'] && action !== 'issue') return usageError('--new-keys goes with rotate OUT issue (the leaves it issues anew)');
       if (values['allow-outage'] && !['start', 'issue', 'finish'].includes(action)) return usageError('--allow-outage goes with rotate OUT start, issue or finish');
-      return runCommand({command, out, action, authority, json: values.json ?? false, newKeys: values['new-keys'] ?? false, allowOutage: values['allow-outage'] ?? false});
+      return runCommand({command, out, action, authority, json: values.json ?? false, newKeys: values['new-keys'] ?? false, allowOutage: values['allow-outage'] ?? false, caBundles: values['ca-bundle'] ?? []});
     }
     case 'inspect':
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');

@@ -57,6 +57,7 @@ import {checkTarget, type Target} from './target.js';
 import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
 import {carryRetired, RETIRED_DIR, retrustUserKubeconfigs, rotationDocuments, rotationOf, rotationsOf, sameRotation, type RotationBuild, type RotationTrust} from './rotate.js';
+import {anyRotationOf, rotationName, useServiceAccountPair} from './rotate-service-account.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -156,9 +157,9 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     throw new InputError([`--out: ${printable(out)} changed since this plan was made against it (another run wrote it); nothing was changed. Look at the plan again.`]);
   }
   if (options.samePlan && target.existing) refuseUnapplied(out, plan, target.existing.manifest);
-  const rotating = target.existing && rotationOf(target.existing.manifest);
+  const rotating = target.existing && anyRotationOf(target.existing.manifest);
   if (rotating && !options.rotation) {
-    throw new InputError([`--out: ${printable(out)} is in the middle of a rotation of CA ${rotating.authority} (phase ${rotating.phase}); nothing was changed. See kubepki rotate ${printable(out)} status; finish it, or go back with kubepki rotate ${printable(out)} abort, first.`]);
+    throw new InputError([`--out: ${printable(out)} is in the middle of a rotation of ${rotationName(rotating.authority)} (phase ${rotating.phase}); nothing was changed. See kubepki rotate ${printable(out)} status; finish it, or go back with kubepki rotate ${printable(out)} abort, first.`]);
   }
   if (options.rotation && !sameRotation(rotating || undefined, options.rotation.basedOn)) {
     throw new InputError([`--out: ${printable(out)}'s rotation changed while this one was being prepared (another kubepki ran); nothing was changed. See kubepki rotate ${printable(out)} status.`]);
@@ -181,6 +182,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   options.signal?.addEventListener('abort', () => stop.abort(), {once: true});
   // Read (and refused) before anything is staged.
   const {keep, repaired} = options.only && target.existing ? keptLeaves(out, plan, target, options.only, options.keepKeys ?? false) : {keep: undefined, repaired: []};
+  const serviceAccountChanged = keep && options.rotation?.serviceAccount ? useServiceAccountPair(plan, keep, options.rotation.serviceAccount) : [];
   const staging = createStaging(claim.target);
   const kept = new Set(Object.keys(target.authorities).flatMap(id => {
     const a = plan.authorities.find(p => p.id === id)!;
@@ -189,6 +191,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
   for (const c of plan.certificates) if (keep?.certificates.has(c.ref)) kept.add(c.cert).add(c.key);
   for (const k of plan.kubeconfigs) if (keep?.kubeconfigs.has(k.ref)) kept.add(k.file);
   if (keep?.serviceAccount) kept.add(plan.serviceAccount.key).add(plan.serviceAccount.publicKey);
+  for (const path of serviceAccountChanged) kept.delete(path);
   // A rotated authority's certificate file is written anew when its trust changes, so its nodes get it again…
   for (const id of retrusted) kept.delete(plan.authorities.find(a => a.id === id)!.cert);
   // …and its key file, when the key changes (the nodes that hold the CA key get the new one).

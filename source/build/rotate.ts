@@ -23,6 +23,7 @@ import {subjectKeyIdOf} from '../pki/certificate.js';
 import type {MaterialFile} from '../pki/generate.js';
 import {bundlePath} from '../plan/paths.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
+import type {ServiceAccountRotationState} from './rotate-service-account.js';
 
 /** What identifies one CA certificate in the state (and in `status`). */
 export interface CaIdentity {
@@ -60,6 +61,13 @@ export interface RotationState {
    * where each control-plane node installs it.
    */
   signing?: {cert: string; installs: {node: string; path: string}[]};
+  /** --ca-bundle KIND/NAME given at start: what finish patches again with the new CA alone (scripts/rotate-outside.ts). */
+  caBundles?: string[];
+}
+
+/** One of the rotation's own files, and what the manifest's documents call it. */
+export interface RotationFile extends MaterialFile {
+  kind: string;
 }
 
 /** manifest.json's `rotations`: one entry per finished rotation (carried by every later build). */
@@ -73,11 +81,6 @@ export interface RotationRecord {
   new: CaIdentity;
   /** Where the old CA's certificate and key went (OUT-relative directory, in no bundle). */
   retired: string;
-}
-
-/** One of the rotation's own files, and what the manifest's documents call it. */
-export interface RotationFile extends MaterialFile {
-  kind: string;
 }
 
 /** Per authority: the one certificate that signs (with `keyPem`, a key other than the one OUT holds), and what its certificate file holds (and kubeconfigs embed). */
@@ -97,13 +100,15 @@ export interface RotationBuild {
   /** finish: appended to the manifest's `rotations`. */
   record?: RotationRecord;
   /** Recorded in manifest.json; undefined: the rotation is over (abort), the manifest has none. */
-  state: RotationState | undefined;
+  state: RotationState | ServiceAccountRotationState | undefined;
   /** The rotation OUT recorded when this phase was planned (read before the lock): the engine refuses if it has changed since. */
-  basedOn: RotationState | undefined;
+  basedOn: RotationState | ServiceAccountRotationState | undefined;
+  /** The service-account pair's rotation (build/rotate-service-account.ts): what the plan's key file and public key file hold in this phase. */
+  serviceAccount?: {keyPem: string; publicKeyPem: string};
 }
 
 /** Whether two recorded rotations are the same one (both absent, or the same new CA). */
-export const sameRotation = (a: RotationState | undefined, b: RotationState | undefined) =>
+export const sameRotation = (a: {new: {fingerprint256: string}} | undefined, b: {new: {fingerprint256: string}} | undefined) =>
   a?.new.fingerprint256 === b?.new.fingerprint256;
 
 export const ROTATION_DIR = 'pki/rotation';
@@ -153,10 +158,10 @@ export function signerIn(bundlePem: string, keyPem: string): string {
   return blocks.find(b => publicKey256(b) === key) ?? blocks[0] ?? bundlePem;
 }
 
-/** The rotation a manifest records, if any. */
+/** The rotation of a CA a manifest records, if any (the service-account pair's: rotate-service-account.ts). */
 export function rotationOf(manifest: object): RotationState | undefined {
   const rotation = (manifest as {rotation?: unknown}).rotation;
-  return rotation && typeof rotation === 'object' ? rotation as RotationState : undefined;
+  return rotation && typeof rotation === 'object' && (rotation as {authority?: unknown}).authority !== 'service-account' ? rotation as RotationState : undefined;
 }
 
 /** Every certificate of a PEM text, in order (a trust bundle holds several). */

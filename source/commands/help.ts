@@ -86,28 +86,37 @@ Flags:
 Example:
   kubepki inspect /etc/kubernetes/pki --config cluster.yaml
 `,
-  rotate: `Usage: kubepki rotate DIR start AUTHORITY | issue [--new-keys] | finish | status [--json] | abort
+  rotate: `Usage: kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME...] | issue [--new-keys] | finish | status [--json] | abort
 
-Replaces a CA in three phases, each a complete tree that verify accepts, each printing (and
-writing to DIR/restart.sh) what to distribute and restart before the next:
+Replaces a CA, or the service-account key pair, in three phases, each a complete tree that verify
+accepts, each printing (and writing to DIR/restart.sh) what to distribute and restart before the next:
   start   a new CA of the same key type; every trust file of AUTHORITY, on every node and in
-          every kubeconfig, becomes old + new; every leaf kept byte-identical
+          every kubeconfig, becomes old + new; every leaf kept byte-identical; and the steps for
+          the trust kubepki did not write (bootstrapped kubelets' kubelet.conf,
+          kube-public/cluster-info, the caBundles named, the pods) in DIR/rotate-steps.sh
   issue   the new CA signs: every leaf of AUTHORITY issued anew (same names and SANs, keys
           kept unless --new-keys), users signed here too; the CA key becomes the new one
   finish  trust is the new CA alone; the old CA's certificate and key move to DIR/retired/
 status says where DIR stands; abort (before finish) goes back to the old CA alone. The
-service-account key pair is not built yet.
+service-account pair (AUTHORITY service-account): start (the apiservers accept a new key beside
+the old), issue (the new key signs), finish (the new pair alone; the old one to DIR/retired/),
+abort (one phase back).
 
 Arguments:
-  AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them)
+  AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them), or service-account
 
 Flags:
       --new-keys       issue: new key pairs for the re-issued leaves
       --allow-outage   rotate a cluster with a single apiserver (each phase's restart is an outage)
+      --ca-bundle KIND/NAME   a caBundle in the cluster that trusts the CA (repeat): KIND is
+                              validatingwebhookconfiguration, mutatingwebhookconfiguration,
+                              apiservice or crd; the steps patch it with the bundle
       --json           status as JSON
 
 Examples:
   kubepki rotate pki-out start etcd-ca
+  kubepki rotate pki-out start ca --ca-bundle apiservice/v1beta1.metrics.k8s.io
+  kubepki rotate pki-out start service-account
   kubepki rotate pki-out issue
   kubepki rotate pki-out finish
   kubepki rotate pki-out status --json

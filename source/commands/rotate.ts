@@ -9,8 +9,9 @@ import {BuildInterrupted, buildCluster, type BuildReport} from '../build/index.j
 import {redistribution} from '../build/changes.js';
 import {
   caIdentity, PHASES, pemBlocks, publicKey256, retiredDir, rotationFiles, rotationOf, rotationPlan, rotationsOf, signingFor, trustBundle,
-  type RotationBuild, type RotationPhase, type RotationRecord, type RotationState,
+  type RotationBuild, type RotationFile, type RotationPhase, type RotationRecord, type RotationState,
 } from '../build/rotate.js';
+import {anyRotationOf} from '../build/rotate-service-account.js';
 import {csrObjectName, csrSigningCommands} from '../build/users.js';
 import {readExisting, readManifest, type ExistingOut} from '../output/existing.js';
 import {usersOf} from '../output/users.js';
@@ -27,6 +28,8 @@ import {caCertHash} from '../scripts/kubeadm-config.js';
 import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
 import {apiserverCount, APISERVER_SETTLE_SECONDS, GATE_SECONDS, restartLines} from '../scripts/restart-script.js';
 import {Interrupts} from './interrupts.js';
+import {isServiceAccountRotation, runServiceAccountRotation} from './rotate-service-account.js';
+import {outsideTrustLines, parseCaBundles, renderRotateSteps, ROTATE_STEPS_FILE, type CaBundleRef, type OutsideTrust} from '../scripts/rotate-outside.js';
 
 export const ROTATABLE: readonly AuthorityId[] = ['ca', 'etcd-ca', 'front-proxy-ca'];
 
@@ -39,9 +42,11 @@ export interface RotateOptions {
   newKeys?: boolean;
   /** A cluster with one apiserver: rotate anyway, each phase's restart an outage. */
   allowOutage?: boolean;
+  /** --ca-bundle KIND/NAME: caBundles in the cluster that trust the rotated CA (scripts/rotate-outside.ts). */
+  caBundles?: string[];
 }
 
-export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca or front-proxy-ca), kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver. (Rotating the service-account key pair is not built yet.)';
+export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca, front-proxy-ca or service-account), kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver.';
 
 const HOUR_MS = 3_600_000;
 const BACKDATE_MS = 5 * 60 * 1000;
@@ -58,6 +63,8 @@ export interface Phase {
 }
 
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
+  if (options.caBundles?.length && (options.action !== 'start' || options.authority === 'service-account')) throw new InputError(['--ca-bundle names caBundles that trust a CA: give it to rotate OUT start with a CA (finish patches the same objects again)']);
+  if (isServiceAccountRotation(options.out, options.action, options.authority)) return runServiceAccountRotation(io, options, (io, out, prepare) => run(io, {...options, out}, prepare));
   switch (options.action) {
     case 'status': return rotationStatus(io, options.out, options.json);
     case 'start': return run(io, options, (plan, signal) => startPhase(io, options, plan, signal));
@@ -164,8 +171,9 @@ function authorityToRotate(plan: Plan, name: string | undefined): AuthorityId {
 
 async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: AbortSignal): Promise<Phase> {
   const {out} = options;
+  const caBundles = parseCaBundles(options.caBundles ?? []);
   const existing = readExisting(out);
-  const running = rotationOf(existing.manifest);
+  const running = anyRotationOf(existing.manifest);
   if (running) throw new InputError([`rotate start: a rotation of ${running.authority} is already under way in ${out} (phase ${running.phase}, since ${running.startedAt}); one at a time. See kubepki rotate ${q(out)} status, or go back with kubepki rotate ${q(out)} abort.`]);
   const id = authorityToRotate(plan, options.authority);
   refuseOutage(plan, 'start', options.allowOutage);
@@ -196,18 +204,22 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
     old: {...caIdentity(oldPem), cert: paths.old},
     new: {...caIdentity(newPem), cert: paths.newCert, key: paths.newKey},
     ...(signing ? {signing} : {}),
+    ...(caBundles.length ? {caBundles: caBundles.map(r => `${r.kind}/${r.name}`)} : {}),
   };
+  const outside: OutsideTrust = {phase: 'start', authority: id, file: authority.cert, caBundles};
+  const steps: RotationFile = {path: ROTATE_STEPS_FILE, content: renderRotateSteps(plan, outside), secret: false, kind: 'rotation: the steps for trust kubepki did not write'};
   const rotation: RotationBuild = {
     trust: {[id]: {signerPem: oldPem, trustPem: trustBundle(oldPem, newPem)}},
     files: [
       {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
       {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
       {path: paths.newKey, content: pair.privateKeyPem, secret: true, kind: `rotation: the new ${id} key`},
+      steps,
     ],
     state,
     basedOn: undefined,
   };
-  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state)};
+  return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state) + outsideTrustLines(build.plan, out, outside).map(l => `${l}\n`).join('')};
 }
 
 /** How many copies of the authority's certificate file the nodes hold; the kubeconfigs and users' kubeconfigs this build rewrote. */

@@ -170,7 +170,8 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
 
   const serviceAccount = serviceAccountKey.then(pair => {
     put(plan.serviceAccount.key, pair.privateKeyPem, true);
-    put(plan.serviceAccount.publicKey, publicKeyPem(pair), false);
+    // A kept pair's public key file as given: during its rotation it holds a second key (build/rotate-service-account.ts).
+    put(plan.serviceAccount.publicKey, keptServiceAccount?.publicKeyPem ?? publicKeyPem(pair), false);
   });
 
   let failure: unknown;

@@ -15,6 +15,8 @@ import {groupProblem} from '../build/users.js';
 import {quote} from '../spec/quote.js';
 import {isControlPlane, type KeyType} from '../spec/types.js';
 import {pemBlocks, publicKey256, RETIRED_DIR, rotationOf, rotationsOf, type RotationRecord} from '../build/rotate.js';
+import {serviceAccountRotationOf} from '../build/rotate-service-account.js';
+import {checkServiceAccountKeys} from './service-account-rotation.js';
 
 export interface Finding {
   file: string;
@@ -249,10 +251,7 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     });
   }
 
-  attempt(manifest.serviceAccount.key, 'service-account keys', () => {
-    if (!samePublicKey(createPrivateKey(read(manifest.serviceAccount.key)), read(manifest.serviceAccount.publicKey))) throw new Error(`${manifest.serviceAccount.publicKey} does not match the private key`);
-    return 'public key matches';
-  });
+  attempt(manifest.serviceAccount.key, 'service-account keys', () => checkServiceAccountKeys(manifest, rel => read(rel).toString('utf8')));
 
   findings.push(...modeFindings(dir, manifest));
   return findings;
@@ -274,6 +273,7 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
     ...usersOf(manifest).flatMap(u => [u.key, ...(u.kubeconfig ? [u.kubeconfig] : [])]),
     ...(rotationOf(manifest) ? [rotationOf(manifest)!.new.key, ...(rotationOf(manifest)!.old.key ? [rotationOf(manifest)!.old.key!] : [])] : []),
     ...(manifest.documents ?? []).filter(d => d.secret && d.path.startsWith(`${RETIRED_DIR}/`)).map(d => d.path),
+    ...(serviceAccountRotationOf(manifest) ? [serviceAccountRotationOf(manifest)!.old.key, serviceAccountRotationOf(manifest)!.new.key] : []),
   ]);
   for (const [name, node] of Object.entries(manifest.nodes)) {
     for (const f of node.files) if (f.secret) secret.add(`${node.bundle}${f.path}`);

@@ -214,10 +214,9 @@ describe('refusals: exit 2, the reason named, OUT unchanged', () => {
     expect(differing(before, snapshot(out))).toEqual([]);
   });
 
-  it('an authority that is not one, the service-account pair (not yet), and one this topology lacks', async () => {
+  it('an authority that is not one, and one this topology lacks', async () => {
     const out = copyOf(await base('kubeadm'));
     refused(out, ['rotate', out, 'start', 'apiserver'], /"apiserver" is not an authority; the authorities are ca, etcd-ca, front-proxy-ca/);
-    refused(out, ['rotate', out, 'start', 'service-account'], /service-account key pair is not built yet/);
     refused(out, ['rotate', out, 'start'], /name the authority to rotate: ca, etcd-ca, front-proxy-ca/);
     const single = copyOf(await base('kubeadm', 'single'));
     refused(single, ['rotate', single, 'start', 'etcd-ca'], /\(pki.authorities: single\) has no etcd-ca; its CAs: ca/);

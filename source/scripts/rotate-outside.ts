@@ -1,0 +1,201 @@
+// The steps for trust kubepki did not write, in a CA rotation's start (the bundle, old + new) and
+// finish (the new CA alone): copies of the CA that live in the cluster or on nodes kubepki gave
+// no file for. Printed by the phase and written as OUT/rotate-steps.sh — apart from restart.sh,
+// which every build renders from the readers table and which only restarts components over ssh:
+// these steps call the cluster's API with kubectl (as a cluster admin, from where OUT is) and patch
+// files kubeadm made, once, in this phase; a renew's restart.sh must never run them again.
+//
+// - kubelet.conf of each node whose kubelet joined by TLS bootstrap (kubeadm join): it embeds the
+//   cluster CA, and a worker's /etc/kubernetes/pki/ca.crt (the kubelet's clientCAFile) is
+//   kubeadm's too: both get the bundle, then the kubelet restarts (with its health check).
+// - kube-public/cluster-info (kubeadm): what `kubeadm join` checks the endpoint with.
+// - caBundles the operator names (--ca-bundle KIND/NAME): webhooks, APIServices, CRD conversion.
+// - Pods: the controller-manager publishes --root-ca-file into every namespace's kube-root-ca.crt
+//   and into token Secrets; the steps check it did, then restart the workloads (before issue).
+import type {Plan} from '../plan/types.js';
+import {InputError} from '../spec/errors.js';
+import {runsKubelet} from '../spec/types.js';
+import {restartCommands} from './restart-script.js';
+import {shellQuote} from './shell.js';
+
+/** A caBundle the operator names, as --ca-bundle KIND/NAME gives it. */
+export interface CaBundleRef {
+  kind: CaBundleKind;
+  name: string;
+}
+
+export type CaBundleKind = 'validatingwebhookconfiguration' | 'mutatingwebhookconfiguration' | 'apiservice' | 'customresourcedefinition';
+
+/** What the option accepts for each kind (kubectl's names, plural and short forms). */
+const KIND_NAMES: Record<string, CaBundleKind> = {
+  validatingwebhookconfiguration: 'validatingwebhookconfiguration', validatingwebhookconfigurations: 'validatingwebhookconfiguration',
+  mutatingwebhookconfiguration: 'mutatingwebhookconfiguration', mutatingwebhookconfigurations: 'mutatingwebhookconfiguration',
+  apiservice: 'apiservice', apiservices: 'apiservice',
+  crd: 'customresourcedefinition', crds: 'customresourcedefinition', customresourcedefinition: 'customresourcedefinition', customresourcedefinitions: 'customresourcedefinition',
+};
+
+/** These objects are cluster-scoped; their names are DNS subdomains (an APIService's: v1beta1.metrics.k8s.io). */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** --ca-bundle KIND/NAME, each checked; a bad one is an InputError naming the option and what it accepts. */
+export function parseCaBundles(values: readonly string[]): CaBundleRef[] {
+  const problems: string[] = [];
+  const refs: CaBundleRef[] = [];
+  for (const value of values) {
+    const [kind, name, ...rest] = value.split('/');
+    const known = KIND_NAMES[kind?.toLowerCase() ?? ''];
+    if (!known || name === undefined || rest.length || !OBJECT_NAME.test(name)) {
+      problems.push(`--ca-bundle: ${JSON.stringify(value)} is not KIND/NAME with KIND one of validatingwebhookconfiguration, mutatingwebhookconfiguration, apiservice, crd and NAME the object's name`);
+      continue;
+    }
+    if (!refs.some(r => r.kind === known && r.name === name)) refs.push({kind: known, name});
+  }
+  if (problems.length) throw new InputError(problems);
+  return refs;
+}
+
+/**
+ * The commands that put `$data` (the base64 of the trust) into one object's caBundle: a webhook
+ * configuration holds one per webhook (each is set; JSON patch `add` also sets one that is absent).
+ */
+export function caBundleCommands(ref: CaBundleRef): string[] {
+  const object = `${ref.kind} ${ref.name}`;
+  switch (ref.kind) {
+    case 'validatingwebhookconfiguration':
+    case 'mutatingwebhookconfiguration':
+      return [
+        `n=$(kubectl get ${object} -o go-template='{{len .webhooks}}')`,
+        `for i in $(seq 0 $((n - 1))); do kubectl patch ${object} --type=json -p "[{\\"op\\":\\"add\\",\\"path\\":\\"/webhooks/$i/clientConfig/caBundle\\",\\"value\\":\\"$data\\"}]"; done`,
+      ];
+    case 'apiservice':
+      return [`kubectl patch ${object} --type=merge -p "{\\"spec\\":{\\"caBundle\\":\\"$data\\"}}"`];
+    case 'customresourcedefinition':
+      return [`kubectl patch ${object} --type=merge -p "{\\"spec\\":{\\"conversion\\":{\\"webhook\\":{\\"clientConfig\\":{\\"caBundle\\":\\"$data\\"}}}}}"`];
+  }
+}
+
+/** What the trust of a kubeconfig line becomes: sed on `certificate-authority-data:` (YAML or inside a JSON string), keeping what precedes it. */
+const caDataSed = (value: string) => `sed "s#\\(certificate-authority-data: *\\)[A-Za-z0-9+/=]*#\\1${value}#"`;
+
+/**
+ * On a node whose kubelet joined by TLS bootstrap: (a worker) its clientCAFile becomes the trust
+ * read from stdin, and kubelet.conf's certificate-authority-data that file's. Paths as arguments:
+ * the test runs it on files of its own.
+ */
+export function kubeletConfPatch(paths: {caFile: string; kubeletConf: string}, installCa: boolean): string {
+  return [
+    'set -e',
+    ...(installCa ? [`cat > ${paths.caFile}.kubepki`, `chmod 644 ${paths.caFile}.kubepki`, `mv ${paths.caFile}.kubepki ${paths.caFile}`] : []),
+    `data=$(base64 -w0 < ${paths.caFile})`,
+    // A kubelet.conf naming a CA file (certificate-authority:) reads that file instead: nothing to patch, and saying so beats a silent no-op.
+    `grep -q '^ *certificate-authority-data:' ${paths.kubeletConf} || { echo "${paths.kubeletConf} embeds no certificate-authority-data: give the file it names the trust" >&2; exit 1; }`,
+    `${caDataSed('$data')} ${paths.kubeletConf} > ${paths.kubeletConf}.kubepki`,
+    `chmod 600 ${paths.kubeletConf}.kubepki`,
+    `mv ${paths.kubeletConf}.kubepki ${paths.kubeletConf}`,
+  ].join('; ');
+}
+
+export const KUBEADM_CA = '/etc/kubernetes/pki/ca.crt';
+export const KUBEADM_KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
+
+/** Restarting every Deployment, DaemonSet and StatefulSet, namespace by namespace, each waited for (the kubeadm task page's step). */
+export const workloadRestart = [
+  'for ns in $(kubectl get namespaces -o jsonpath=\'{.items[*].metadata.name}\'); do',
+  '  for object in $(kubectl -n "$ns" get deployments,daemonsets,statefulsets -o name); do',
+  '    kubectl -n "$ns" rollout restart "$object" && kubectl -n "$ns" rollout status "$object" --timeout=10m',
+  '  done',
+  'done',
+];
+
+export interface OutsideSection {
+  title: string;
+  lines: string[];
+}
+
+export interface OutsideTrust {
+  phase: 'start' | 'finish';
+  /** The rotated authority; kubelet.conf, cluster-info and the pods' copies are the cluster CA's. */
+  authority: string;
+  /** OUT-relative: the authority's certificate file, which holds the trust of this phase. */
+  file: string;
+  caBundles: readonly CaBundleRef[];
+}
+
+/** The sections of the steps; empty when this rotation has no trust outside kubepki's files. */
+export function outsideTrustSections(plan: Plan, root: string, trust: OutsideTrust): OutsideSection[] {
+  const cluster = trust.authority === 'ca';
+  const what = trust.phase === 'start' ? 'the bundle (old + new)' : 'the new CA alone';
+  const sections: OutsideSection[] = [];
+  const {user, sudo} = plan.spec.ssh;
+  if (cluster && plan.layout === 'kubeadm') {
+    // A node with a kubelet and no kubelet kubeconfig from kubepki joined by TLS bootstrap: kubeadm wrote its kubelet.conf.
+    const ownKubeconfig = new Set(plan.kubeconfigs.filter(k => k.id === 'kubelet').flatMap(k => k.installs.map(i => i.node)));
+    const bootstrapped = plan.nodes.filter(runsKubelet).filter(n => !ownKubeconfig.has(n.name));
+    if (bootstrapped.length) {
+      const caInstalls = new Set(plan.authorities.find(a => a.id === 'ca')!.certInstalls.filter(i => i.path === KUBEADM_CA).map(i => i.node));
+      sections.push({
+        title: `kubelet.conf of the nodes that joined by TLS bootstrap (kubeadm wrote it; it embeds the cluster CA): ${what}; a worker's ${KUBEADM_CA} (the kubelet's clientCAFile, also kubeadm's) too; then the kubelet restarts, one node after another, each checked`,
+        lines: bootstrapped.map(node => {
+          const installCa = !caInstalls.has(node.name);
+          const restart = restartCommands(plan, {node: node.name, component: 'kubelet', because: []}, false);
+          const script = `${kubeletConfPatch({caFile: KUBEADM_CA, kubeletConf: KUBEADM_KUBELET_CONF}, installCa)}; ${restart.join('; ')}`;
+          const remote = sudo ? `sudo sh -c ${shellQuote(script)}` : script;
+          return `ssh ${user}@${node.name} ${shellQuote(remote)}${installCa ? ` < ${root}/${trust.file}` : ''}`;
+        }),
+      });
+    }
+    sections.push({
+      title: `kube-public/cluster-info, what kubeadm join checks the endpoint with: its kubeconfig's certificate-authority-data becomes ${what} (replace carries the resourceVersion read: a change in between is refused, not overwritten; the controller-manager signs it again for each bootstrap token)`,
+      lines: [`kubectl -n kube-public get configmap cluster-info -o json | ${caDataSed('$data')} | kubectl replace -f -`],
+    });
+  }
+  if (trust.caBundles.length) {
+    sections.push({
+      title: `caBundles named with --ca-bundle: ${what} (a caBundle a controller injects, such as cert-manager's cainjector, comes back unless its source changes too)`,
+      lines: trust.caBundles.flatMap(caBundleCommands),
+    });
+  }
+  if (cluster && trust.phase === 'start') {
+    sections.push({
+      title: 'Pods that read the cluster CA from the kube-root-ca.crt ConfigMap or a token Secret: once the controller-manager restarted above (its --root-ca-file is the bundle), it publishes the bundle into every namespace. Check that it did (no line printed), then restart the workloads so every pod trusts the new CA before issue',
+      lines: [
+        `for ns in $(kubectl get namespaces -o jsonpath='{.items[*].metadata.name}'); do [ "$(kubectl -n "$ns" get configmap kube-root-ca.crt -o jsonpath='{.data.ca\\.crt}' | grep -c 'BEGIN CERTIFICATE')" = 2 ] || echo "$ns: kube-root-ca.crt is not the bundle yet"; done`,
+        `kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token -o jsonpath='{range .items[*]}{.metadata.namespace}{"/"}{.metadata.name}{" "}{.data.ca\\.crt}{"\\n"}{end}' | while read -r secret ca; do [ "$(printf %s "$ca" | base64 -d | grep -c 'BEGIN CERTIFICATE')" = 2 ] || echo "$secret: ca.crt is not the bundle yet"; done`,
+        ...workloadRestart,
+      ],
+    });
+  }
+  return sections;
+}
+
+/** The line that reads the trust from OUT (`root`: OUT as the shell writes it) into $data, base64 on one line, for the commands after it. */
+const dataLine = (root: string, file: string) => `data=$(base64 -w0 < ${root}/${file})`;
+
+/** The steps as printed by the phase. */
+export function outsideTrustLines(plan: Plan, out: string, trust: OutsideTrust): string[] {
+  const root = shellQuote(out);
+  const sections = outsideTrustSections(plan, root, trust);
+  if (sections.length === 0) return [];
+  return [
+    `# Then the trust kubepki did not write (bash ${root}/${ROTATE_STEPS_FILE} runs these; kubectl as a cluster admin):`,
+    dataLine(root, trust.file),
+    ...sections.flatMap((s, i) => [`## ${i + 1}. ${s.title}`, ...s.lines]),
+  ];
+}
+
+export const ROTATE_STEPS_FILE = 'rotate-steps.sh';
+
+/** OUT/rotate-steps.sh: the same steps, stopping at the first that fails. */
+export function renderRotateSteps(plan: Plan, trust: OutsideTrust): string {
+  const root = '"$here"';
+  const sections = outsideTrustSections(plan, root, trust);
+  return `#!/usr/bin/env bash
+# Generated by kubepki for the ${trust.phase} of the rotation of ${trust.authority} in cluster ${plan.cluster}:
+# the trust kubepki did not write. Run after distribute.sh and restart.sh, as a cluster admin
+# (kubectl's current context is the cluster). Stops at the first step that fails.
+set -euo pipefail
+here=$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)
+${dataLine(root, trust.file)}
+${sections.length ? sections.map((s, i) => `# ${i + 1}. ${s.title}\n${s.lines.join('\n')}`).join('\n') : 'echo "rotate-steps.sh: no trust outside the files kubepki wrote"'}
+`;
+}
