@@ -396,21 +396,10 @@ export function repointUsers(staging: string, before: {cluster: string; endpoint
   if (before.cluster === after.cluster && before.endpoint === after.endpoint) return [];
   const rewritten: string[] = [];
   for (const user of usersOf(before)) {
-    if (!user.kubeconfig || !user.cert) continue;
-    let certPem: string;
-    let keyPem: string;
-    try {
-      certPem = readFileSync(join(staging, user.cert), 'utf8');
-      keyPem = readFileSync(join(staging, user.key), 'utf8');
-    } catch {
-      continue;
-    }
-    // Replaced by rename: a link placed where the kubeconfig was is replaced, never written through.
-    const path = join(staging, user.kubeconfig);
-    const fresh = `${path}.kubepki-${process.pid}`;
-    writeFileSync(fresh, userKubeconfig(after, user.name, caPem, certPem, keyPem), {mode: SECRET_MODE, flag: 'wx'});
-    renameSync(fresh, path);
-    rewritten.push(user.kubeconfig);
+    const pair = user.kubeconfig ? stagedPair(staging, user) : undefined;
+    if (!pair) continue;
+    replaceStaged(staging, user.kubeconfig!, userKubeconfig(after, user.name, caPem, pair.certPem, pair.keyPem), SECRET_MODE);
+    rewritten.push(user.kubeconfig!);
   }
   return rewritten;
 }
@@ -441,26 +430,32 @@ export function userNextSteps(out: string, result: UserResult): string[] {
 export function reissueUsers(staging: string, manifest: {cluster: string; endpoint: string; users?: unknown}, signer: {certPem: string; keyPem: string}, trustPem: string, now: Date): string[] {
   const rewritten: string[] = [];
   for (const user of usersOf(manifest)) {
-    if (user.signedBy !== 'ca' || !user.cert || !user.kubeconfig) continue;
-    let oldPem: string;
-    let keyPem: string;
-    try {
-      oldPem = readFileSync(join(staging, user.cert), 'utf8');
-      keyPem = readFileSync(join(staging, user.key), 'utf8');
-    } catch {
-      continue;
-    }
-    const old = new X509Certificate(oldPem);
+    const pair = user.signedBy === 'ca' && user.kubeconfig ? stagedPair(staging, user) : undefined;
+    if (!pair) continue;
+    const {keyPem} = pair;
     const {pem} = issueUserCertificateUntil(signer.certPem, signer.keyPem, {name: user.name, groups: user.groups},
-      createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithmOf(createPrivateKey(keyPem)), Date.parse(old.validTo), now);
-    // Replaced by rename: a link placed there is replaced, never written through.
-    for (const [rel, content, mode] of [[user.cert, pem, PUBLIC_MODE], [user.kubeconfig, userKubeconfig(manifest, user.name, trustPem, pem, keyPem), SECRET_MODE]] as const) {
-      const path = join(staging, rel);
-      const fresh = `${path}.kubepki-${process.pid}`;
-      writeFileSync(fresh, content, {mode, flag: 'wx'});
-      renameSync(fresh, path);
-      rewritten.push(rel);
-    }
+      createPublicKey(keyPem).export({type: 'spki', format: 'der'}), algorithmOf(createPrivateKey(keyPem)), Date.parse(new X509Certificate(pair.certPem).validTo), now);
+    replaceStaged(staging, user.cert!, pem, PUBLIC_MODE);
+    replaceStaged(staging, user.kubeconfig!, userKubeconfig(manifest, user.name, trustPem, pem, keyPem), SECRET_MODE);
+    rewritten.push(user.cert!, user.kubeconfig!);
   }
   return rewritten;
+}
+
+/** A user's certificate and key as staged; undefined when it has no certificate or they cannot be read (left as they are). */
+function stagedPair(staging: string, user: UserEntry): {certPem: string; keyPem: string} | undefined {
+  if (!user.cert) return undefined;
+  try {
+    return {certPem: readFileSync(join(staging, user.cert), 'utf8'), keyPem: readFileSync(join(staging, user.key), 'utf8')};
+  } catch {
+    return undefined;
+  }
+}
+
+/** A staged file replaced by rename: a link placed where it was is replaced, never written through. */
+function replaceStaged(staging: string, rel: string, content: string, mode: number): void {
+  const path = join(staging, rel);
+  const fresh = `${path}.kubepki-${process.pid}`;
+  writeFileSync(fresh, content, {mode, flag: 'wx'});
+  renameSync(fresh, path);
 }

@@ -304,15 +304,22 @@ function keyOf(out: string, path: string, certPem: string, what: string, action:
 /** The leaves an authority signs (plan refs): what issue (and abort after it) issues anew. */
 const leavesOf = (plan: Plan, id: AuthorityId) => new Set(plan.certificates.filter(c => c.signer === id).map(c => c.ref));
 
-function issuePhase(options: RotateOptions, plan: Plan): Phase {
+/** What issue and finish start from: the rotation in the phase before theirs, and both CAs as it records them. */
+function phaseBefore(options: RotateOptions, plan: Plan, action: 'issue' | 'finish') {
   const {out} = options;
   const existing = readExisting(out);
-  const state = rotationIn(out, existing, 'issue');
-  refuseOutage(plan, 'issue', options.allowOutage);
+  const state = rotationIn(out, existing, action);
+  refuseOutage(plan, action, options.allowOutage);
   const id = state.authority;
-  const authority = plan.authorities.find(a => a.id === id)!;
-  const oldPem = recordedCa(out, state.old.cert, state.old.fingerprint256, 'old', 'issue');
-  const newPem = recordedCa(out, state.new.cert, state.new.fingerprint256, 'new', 'issue');
+  return {
+    out, existing, state, id, authority: plan.authorities.find(a => a.id === id)!,
+    oldPem: recordedCa(out, state.old.cert, state.old.fingerprint256, 'old', action),
+    newPem: recordedCa(out, state.new.cert, state.new.fingerprint256, 'new', action),
+  };
+}
+
+function issuePhase(options: RotateOptions, plan: Plan): Phase {
+  const {out, existing, state, id, authority, oldPem, newPem} = phaseBefore(options, plan, 'issue');
   const newKey = keyOf(out, state.new.key, newPem, 'new', 'issue');
   const oldKey = keyOf(out, authority.key, oldPem, 'old', 'issue');
   const paths = rotationFiles(id);
@@ -371,14 +378,7 @@ function issueReport(build: BuildReport, state: RotationState): string {
 }
 
 function finishPhase(options: RotateOptions, plan: Plan): Phase {
-  const {out} = options;
-  const existing = readExisting(out);
-  const state = rotationIn(out, existing, 'finish');
-  refuseOutage(plan, 'finish', options.allowOutage);
-  const id = state.authority;
-  const authority = plan.authorities.find(a => a.id === id)!;
-  const oldPem = recordedCa(out, state.old.cert, state.old.fingerprint256, 'old', 'finish');
-  const newPem = recordedCa(out, state.new.cert, state.new.fingerprint256, 'new', 'finish');
+  const {out, existing, state, id, authority, oldPem, newPem} = phaseBefore(options, plan, 'finish');
   const oldKey = keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'finish');
   keyOf(out, authority.key, newPem, 'new', 'finish');
   // A --csr user still signed by the old CA would be refused by every apiserver once trust is the new CA alone.

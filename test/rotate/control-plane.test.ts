@@ -1,6 +1,8 @@
 // rotate start on a real control plane (hard way): once the bundle is in place and the apiserver
 // restarted, a client certificate signed by the new CA is accepted, and one by the old CA still is.
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+// Then issue (the controller-manager signs CSRs with the new CA) and finish (a client of the old
+// CA is refused, the admin's re-issued certificate accepted).
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {boot, json, type Booted} from '../helpers/control-plane.js';
@@ -109,5 +111,37 @@ describe('rotate start ca on a real control plane (hard way)', () => {
     } finally {
       await rotated.stop();
     }
+  }, 300_000);
+
+  it('issue, then the restarts: the controller-manager (its unit as issue wrote it) signs CSRs with the new CA; finish, then the apiserver\'s restart: a client of the old CA is refused, the admin accepted', async () => {
+    mkdirSync(work, {recursive: true});
+    const issued = kubepki(['rotate', c.out, 'issue', '--allow-outage']);
+    expect(issued.status, issued.stderr).toBe(0);
+    const rotation = JSON.parse(readFileSync(join(c.out, 'manifest.json'), 'utf8')).rotation;
+    expect(rotation.phase).toBe('issue');
+    // A client of the old CA (its key kept in pki/rotation/ until finish): accepted while trust is old + new.
+    const byOld = clientOf('old-ca-user-2', join(c.out, rotation.old.cert), join(c.out, rotation.old.key), join(c.out, 'pki/ca.crt'));
+    await c.restart('cp1', 'kube-apiserver');
+    await waitReady('cp1 apiserver after issue', c.admin);
+    expect(whoami(byOld).status).toBe(0);
+    const manager = c.lab.start('cp1', [bin('kube-controller-manager'), ...parseUnit(readFileSync(unitFile(), 'utf8')).args], c.bundle('cp1'));
+    try {
+      const signed = await signUserCsr(c, 'csr-after-issue', [], join(c.out, rotation.new.cert));
+      expect(signed.issuer).toBe(rotation.new.subject.replace(/, /g, ','));
+      expect(signed.verified).toBe(true);
+    } finally {
+      await manager.stop();
+    }
+
+    const finished = kubepki(['rotate', c.out, 'finish', '--allow-outage']);
+    expect(finished.status, finished.stderr).toBe(0);
+    expect(readFileSync(unitFile(), 'utf8')).not.toContain('ca-signing.crt');
+    await c.restart('cp1', 'kube-apiserver');
+    await waitReady('cp1 apiserver after finish', c.admin);
+    const refused = whoami(byOld);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/Unauthorized|must be logged in/i);
+    expect(json(c.admin(['auth', 'whoami', '-o', 'json'])).status.userInfo.username).toBe('admin');
+    rmSync(work, {recursive: true, force: true});
   }, 300_000);
 });

@@ -359,6 +359,9 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca start â
     expect(issued).toContain('# Then restart what reads the changed files');
     expect(text(out, 'restart.sh')).toContain('kube-apiserver');
     if (withCsrUser) expect(issued).toMatch(/bob \(signed by the cluster[\s\S]*kubectl certificate approve kubepki-user-bob/);
+    // A user added now is signed by the new CA (the certificate of the bundle whose key pki/ holds).
+    expect(kubepki(['user', 'add', 'carol', '--group', 'devs', '--out', out]).status).toBe(0);
+    expect(verifies(newCa, join(out, 'users/carol/carol.crt')).status).toBe(0);
     const v = kubepki(['verify', out]);
     expect(v.status, v.stdout).toBe(0);
     expect(v.stdout).toContain('trust bundle old + new (rotation: issue), new');
@@ -436,6 +439,23 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca start â
     const failed = kubepki(['verify', stale]);
     expect(failed.status).toBe(1);
     expect(failed.stdout).toMatch(new RegExp(`FAIL.*old CA .* is still in .*${caCopy.replaceAll('/', '\\/')} \\(the old CA\\); .*${keyCopy.replaceAll('/', '\\/')}\\.old \\(its key\\)`));
+  });
+
+  it('a later build (renew) carries retired/ and the rotations record; a second rotation of the authority retires beside it', () => {
+    const record = (manifestOf(out) as any).rotations[0];
+    const retired = snapshot(join(out, record.retired));
+    expect(kubepki(['renew', out, 'apiserver']).status).toBe(0);
+    expect(snapshot(join(out, record.retired))).toEqual(retired);
+    expect((manifestOf(out) as any).rotations).toEqual([record]);
+    expect(manifestOf(out).documents.filter(d => d.path.startsWith('retired/')).map(d => d.path).sort()).toEqual([`${record.retired}/ca.crt`, `${record.retired}/ca.key`]);
+    // bob (--csr) would hold a certificate of this CA, now the old one: finish would refuse (tested above).
+    if (withCsrUser) expect(kubepki(['user', 'remove', 'bob', '--out', out]).status).toBe(0);
+    for (const phase of ['start ca', 'issue', 'finish']) expect(kubepki(['rotate', out, ...phase.split(' ')]).status, phase).toBe(0);
+    const records = (manifestOf(out) as any).rotations;
+    expect(records).toHaveLength(2);
+    expect(records[1].retired).toBe(`${record.retired}-2`);
+    expect(snapshot(join(out, record.retired))).toEqual(retired);
+    expect(kubepki(['verify', out]).status).toBe(0);
   });
 });
 
