@@ -63,10 +63,18 @@ export class Lab {
     return this;
   }
 
-  /** argv that runs a command on a host: in its namespace, in a sandbox holding `bundle`. */
-  argv(host: string, command: string[], bundle?: string): string[] {
+  /** A new sandbox directory: what a process's writes under /etc and /var/lib land in. */
+  private sandbox(): string {
     const work = join(this.dir, `sandbox-${++this.sandboxes}`);
     mkdirSync(work);
+    return work;
+  }
+
+  /**
+   * argv that runs a command on a host: in its namespace, in a sandbox holding `bundle`. `work`:
+   * the sandbox of an earlier process, whose writes it sees (a restarted etcd finds its data dir).
+   */
+  argv(host: string, command: string[], bundle?: string, work = this.sandbox()): string[] {
     return ['ip', 'netns', 'exec', this.ns(host), SANDBOX, host, bundle ?? '/nonexistent', work, this.hostsFile, ...command];
   }
 
@@ -82,12 +90,15 @@ export class Lab {
     return {status: r.status, stdout: r.stdout, stderr: r.stderr};
   }
 
-  /** Starts a long-running process on a host; down() stops it by PID. */
-  start(host: string, command: string[], bundle?: string): Started {
-    const [cmd, ...args] = this.argv(host, command, bundle);
+  /**
+   * Starts a long-running process on a host; down() stops it by PID. `work` as for argv(); the
+   * result names the sandbox it runs in, for a restart on the same disk.
+   */
+  start(host: string, command: string[], bundle?: string, work = this.sandbox()): Started & {work: string} {
+    const [cmd, ...args] = this.argv(host, command, bundle, work);
     const started = start(cmd!, args);
     this.processes.push(started);
-    return started;
+    return {...started, work};
   }
 
   async down() {

@@ -1,6 +1,7 @@
 // A load balancer for the lab that behaves like HAProxy with `option httpchk GET /readyz` (or a
 // cloud load balancer's health check): every INTERVAL ms it asks each backend's /readyz over
-// HTTPS (verified with CA, no client certificate: /readyz is public), marks a backend down at the
+// HTTPS (verified with CA, read anew for each check so the operator can hand it a new trust
+// bundle during a CA rotation; no client certificate: /readyz is public), marks a backend down at the
 // first failed check and up again after two passed ones, and sends each new connection to the
 // next healthy backend only. No retry to another backend once a connection was sent: a backend
 // that refuses it fails that client, as HAProxy without `option redispatch` does. With no
@@ -11,7 +12,6 @@ import {readFileSync} from 'node:fs';
 import {request} from 'node:https';
 
 const [host, port, caFile, interval, ...targets] = process.argv.slice(2);
-const ca = readFileSync(caFile);
 const RISE = 2;
 const FALL = 1;
 const backends = targets.map(t => {
@@ -22,7 +22,7 @@ const log = line => process.stdout.write(`${new Date().toISOString()} ${line}\n`
 
 function check(b) {
   return new Promise(resolve => {
-    const req = request({host: b.host, port: b.port, path: '/readyz', ca, agent: false, timeout: Number(interval) * 2}, res => {
+    const req = request({host: b.host, port: b.port, path: '/readyz', ca: readFileSync(caFile), agent: false, timeout: Number(interval) * 2}, res => {
       let body = '';
       res.on('data', d => { body += d; });
       res.on('end', () => resolve(res.statusCode === 200 && body.trim() === 'ok'));
