@@ -211,7 +211,7 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
   const files = existing.authorities.get(id);
   if (files?.cert.pem === undefined) throw new InputError([`rotate start: ${authority.cert} cannot be read (${files?.cert.problem ?? 'not in the manifest'}); nothing was changed.`]);
   if (files.key.pem === undefined) {
-    throw new InputError([`rotate start: ${out} does not hold the ${id} key (${authority.key}: ${files.key.problem}): the CA is external. kubepki can rotate a CA only with its key; with an external CA the new CA comes from you (a CSR for it is not built yet). Nothing was changed.`]);
+    throw new InputError([`rotate start: ${out} does not hold the ${id} key (${authority.key}: ${files.key.problem}): the CA is external. kubepki can rotate a CA only with its key; with an external CA the new CA comes from you (kubepki has no CSR flow for a new CA). Nothing was changed.`]);
   }
   const oldPem = files.cert.pem;
   if (pemBlocks(oldPem).length !== 1) throw new InputError([`rotate start: ${authority.cert} holds ${pemBlocks(oldPem).length} certificates, expected the CA's one; nothing was changed.`]);
@@ -274,7 +274,12 @@ function trustWritten(build: BuildReport, id: AuthorityId) {
 
 const trustLine = (build: BuildReport, id: AuthorityId, what: string) => {
   const t = trustWritten(build, id);
-  return `Trust now ${what}: ${t.cert} and its ${t.copies} copies on the nodes${t.kubeconfigs.length ? `; ${t.kubeconfigs.length} kubeconfigs (${t.kubeconfigs.join(', ')})` : ''}${t.users.length ? `; ${t.users.length} users' kubeconfigs` : ''}.`;
+  return [
+    `Trust now ${what}: ${t.cert} and its ${t.copies} copies on the nodes${t.kubeconfigs.length ? `; ${t.kubeconfigs.length} kubeconfigs (${t.kubeconfigs.join(', ')})` : ''}${t.users.length ? `; ${t.users.length} users' kubeconfigs` : ''}.`,
+    // Found by the zero-downtime proof: nothing else tells the operator that these leave OUT by hand.
+    ...(t.users.length ? [`Hand each user their kubeconfig again before the restarts below (a user left with an earlier one is refused once the rotation finishes): ${t.users.join(', ')}.`] : []),
+    ...(id === 'ca' ? [`A load balancer in front of the apiservers that verifies their certificates must trust ${t.cert} as it is now before the apiservers restart (from issue on they present certificates of the new CA).`] : []),
+  ].join('\n');
 };
 
 /** What every phase ends with: which nodes get files, what restarts (from the plan's readers of the files written, as restart.sh holds them), the next step. */

@@ -92,6 +92,10 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout', layout => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain(`Started the rotation of CA ${authority}`);
       expect(r.stdout).toMatch(/bash .*distribute\.sh/);
+      // The cluster CA: alice's kubeconfig must be handed to her again, a verifying balancer given the bundle.
+      expect(r.stdout.includes('Hand each user their kubeconfig again before the restarts below'), r.stdout).toBe(authority === 'ca');
+      if (authority === 'ca') expect(r.stdout).toMatch(/Hand each user .*: users\/alice\/[^ ]+\.conf\./);
+      expect(r.stdout.includes('A load balancer in front of the apiservers that verifies their certificates must trust'), r.stdout).toBe(authority === 'ca');
     });
 
     it('every trust file (pki/, every node bundle, every kubeconfig of the authority, the users\') holds exactly old + new', () => {
