@@ -272,12 +272,18 @@ function trustWritten(build: BuildReport, id: AuthorityId) {
   };
 }
 
+/** Users' kubeconfigs the build rewrote: they leave OUT by hand. */
+const usersAgain = (build: BuildReport) => {
+  const users = build.written.filter(f => f.startsWith('users/') && f.endsWith('.conf'));
+  return users.length ? [`Hand each user their kubeconfig again before the restarts below (a user left with an earlier one is refused once the rotation finishes): ${users.join(', ')}.`] : [];
+};
+
 const trustLine = (build: BuildReport, id: AuthorityId, what: string) => {
   const t = trustWritten(build, id);
   return [
     `Trust now ${what}: ${t.cert} and its ${t.copies} copies on the nodes${t.kubeconfigs.length ? `; ${t.kubeconfigs.length} kubeconfigs (${t.kubeconfigs.join(', ')})` : ''}${t.users.length ? `; ${t.users.length} users' kubeconfigs` : ''}.`,
     // Found by the zero-downtime proof: nothing else tells the operator that these leave OUT by hand.
-    ...(t.users.length ? [`Hand each user their kubeconfig again before the restarts below (a user left with an earlier one is refused once the rotation finishes): ${t.users.join(', ')}.`] : []),
+    ...usersAgain(build),
     ...(id === 'ca' ? [`A load balancer in front of the apiservers that verifies their certificates must trust ${t.cert} as it is now before the apiservers restart (from issue on they present certificates of the new CA).`] : []),
   ].join('\n');
 };
@@ -394,9 +400,9 @@ function issuePhase(options: RotateOptions, plan: Plan): Phase {
 }
 
 /** The steps that have the cluster sign a --csr user again (its CSR object as before, now signed by the controller-manager's new CA). */
-function csrUserSteps(out: string, existing: object, names: string[]): string[] {
+function csrUserSteps(out: string, existing: object, names: string[], ca: 'new' | 'old' = 'new'): string[] {
   return usersOf(existing).filter(u => names.includes(u.name) && u.request).flatMap(u => [
-    `  ${u.name} (signed by the cluster: kubepki holds no certificate of the new CA for it). Once the controller-manager signs with the new CA, as a cluster admin:`,
+    `  ${u.name} (signed by the cluster: kubepki holds no certificate of the ${ca} CA for it). Once the controller-manager signs with the ${ca} CA, as a cluster admin:`,
     `    kubectl delete csr ${csrObjectName(u.name)} --ignore-not-found`,
     ...csrSigningCommands(out, u.name, u.request!, `${u.name}-rotated.crt`).map(c => `    ${c}`),
   ]);
@@ -417,6 +423,7 @@ function issueReport(build: BuildReport, state: RotationState): string {
     ...(state.signing ? [plan.layout === 'hard-way'
       ? `The controller-manager signs with the new CA alone: ${state.signing.installs[0]!.path} (its unit's --cluster-signing-cert-file) now holds the new certificate, and its key file the new key.`
       : `The controller-manager signs with the new CA alone: ${state.signing.installs[0]!.path} (its --cluster-signing-cert-file since start) now holds the new certificate, and ca.key the new key; keep the flag as start set it.`] : []),
+    ...(plan.layout === 'kubeadm' ? [`Until finish, do not run kubeadm certs renew or kubeadm upgrade apply (which renews certificates): kubeadm signs with the first certificate of ${authority.cert.replace(/^pki\//, '/etc/kubernetes/pki/')} (still the old CA) and ${authority.key.replace(/^pki\//, '/etc/kubernetes/pki/')} (now the new key), and what it makes verifies against neither (kubepki renew, too, waits for finish).`] : []),
     ...(issued.csrUsers.length ? ['Users signed by the cluster (--csr) still hold a certificate of the old CA, refused after finish. Have the cluster sign them again:', ...csrUserSteps(out, build.before ?? {}, issued.csrUsers)] : []),
     ...stepsAndNext(build, `Next: ${nextStep(out, 'issue')}. To go back to the old CA alone (leaves issued by it again): kubepki rotate ${q(out)} abort.`),
   ].join('\n').concat('\n');
@@ -512,8 +519,12 @@ function abortPhase(out: string, plan: Plan): Phase {
     ...(issued ? {only: leavesOf(plan, id), keepKeys: true} : {}),
     report: build => [
       `Aborted the rotation of CA ${id} in ${build.out}: every trust file holds the old CA alone again${issued ? `, the old CA signs again (${plan.authorities.find(a => a.id === id)!.key} is its key), ${plan.certificates.filter(c => c.signer === id && build.written.includes(c.cert)).length} certificates were issued anew by it` : ''}, and the new CA (${state.new.subject}) is gone.`,
-      ...(issued && state.issued?.csrUsers.length ? ['Users signed by the cluster (--csr) after issue hold a certificate of the new CA; have the cluster sign them again once the controller-manager signs with the old CA:', ...csrUserSteps(out, existing.manifest, state.issued.csrUsers)] : []),
-      ...(state.signing && plan.layout === 'kubeadm' ? [`Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`] : []),
+      ...(issued && state.issued?.csrUsers.length ? ['Users signed by the cluster (--csr) after issue hold a certificate of the new CA; have the cluster sign them again once the controller-manager signs with the old CA:', ...csrUserSteps(out, existing.manifest, state.issued.csrUsers, 'old')] : []),
+      ...(state.signing && plan.layout === 'kubeadm' ? [issued
+        // After issue the copy on the nodes holds the new CA while ca.key is the old key again: a controller-manager left on it signs nothing valid.
+        ? `Before the controller-manager restarts, set its --cluster-signing-cert-file back to /etc/kubernetes/pki/ca.crt in /etc/kubernetes/manifests/kube-controller-manager.yaml on each control-plane node, then remove ${state.signing.installs[0]!.path} there: it holds the new CA, which ca.key no longer matches (kubepki no longer ships it; distribute.sh leaves the copy on the nodes).`
+        : `Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`] : []),
+      ...usersAgain(build),
       ...stepsAndNext(build, `Then: kubepki verify ${q(out)}`),
     ].join('\n').concat('\n'),
   };

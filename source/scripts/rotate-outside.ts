@@ -95,6 +95,7 @@ const caDataSed = (value: string) => `sed "s#\\(certificate-authority-data: *\\)
 export function kubeletConfPatch(paths: {caFile: string; kubeletConf: string}, installCa: boolean): string {
   return [
     'set -e',
+    'umask 077',
     ...(installCa ? [`cat > ${paths.caFile}.kubepki`, `chmod 644 ${paths.caFile}.kubepki`, `mv ${paths.caFile}.kubepki ${paths.caFile}`] : []),
     `data=$(base64 -w0 < ${paths.caFile})`,
     // A kubelet.conf naming a CA file (certificate-authority:) reads that file instead: nothing to patch, and saying so beats a silent no-op.
@@ -150,6 +151,8 @@ export function kubeletClientRenewal(paths: {pki: string; kubeletConf: string; b
   const verified = `openssl verify -CAfile ${paths.newCa} ${current} >/dev/null 2>&1`;
   return [
     'set -e',
+    // The bootstrap kubeconfig embeds the node's private key: created 0600, never readable in between.
+    'umask 077',
     `cat > ${paths.newCa}`,
     `grep -q '^ *client-certificate: ' ${paths.kubeletConf} || { echo "${paths.kubeletConf} names no client-certificate file: not a kubelet that bootstrapped" >&2; exit 1; }`,
     `pem=$(readlink -f ${current})`,

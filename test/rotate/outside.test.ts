@@ -175,7 +175,11 @@ describe('a bootstrapped kubelet\'s client certificate, signed anew (issue)', ()
 
   it('the bootstrap kubeconfig is kubelet.conf with the current certificate embedded; the old one moved aside; done once the new one verifies against the new CA alone', () => {
     const n = node('renew-ok', 'new');
-    const r = run('sh', ['-c', kubeletClientRenewal(n.paths, n.restart, 4)], {input: n.next.ca});
+    const script = kubeletClientRenewal(n.paths, n.restart, 4);
+    // The bootstrap kubeconfig embeds the node's key: created under umask 077, never 0644 before its chmod.
+    expect(script.split('; ').slice(0, 2)).toEqual(['set -e', 'umask 077']);
+    expect(kubeletConfPatch({caFile: 'ca.crt', kubeletConf: 'kubelet.conf'}, true).split('; ').slice(0, 2)).toEqual(['set -e', 'umask 077']);
+    const r = run('sh', ['-c', script], {input: n.next.ca});
     expect(r.status, r.stderr).toBe(0);
     const data = Buffer.from(n.old.client).toString('base64');
     expect(readFileSync(join(n.dir, 'seen-bootstrap.conf'), 'utf8')).toBe(conf

@@ -332,6 +332,9 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca start â
     const r = kubepki(['rotate', out, 'issue']);
     expect(r.status, r.stderr).toBe(0);
     issued = r.stdout;
+    // kubeadm's own renewal would sign with the old CA's certificate (first in ca.crt) and the new key.
+    expect(issued.includes('Until finish, do not run kubeadm certs renew or kubeadm upgrade apply'), issued).toBe(layout === 'kubeadm');
+    expect(issued).toMatch(/Hand each user their kubeconfig again .*users\/alice\//);
   });
 
   it('issue: every leaf of ca issued by the new CA around its key (openssl, new CA alone), others byte-identical; trust old + new; the CA key the new one, the old kept in pki/rotation/ only; the controller-manager signs with the new CA; alice issued again; verify passes', () => {
@@ -459,6 +462,20 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca start â
     expect(records).toHaveLength(2);
     expect(records[1].retired).toBe(`${record.retired}-2`);
     expect(snapshot(join(out, record.retired))).toEqual(retired);
+    expect(kubepki(['verify', out]).status).toBe(0);
+  });
+});
+
+describe('kubeadm layout: rotate ca, abort after issue', () => {
+  it('says the controller-manager must sign from ca.crt again (ca-signing.crt on the nodes holds the new CA, which ca.key no longer matches) and to hand alice her kubeconfig again; verify passes', async () => {
+    const out = copyOf(await base('kubeadm'));
+    for (const step of ['start', 'issue']) expect(kubepki(['rotate', out, step, ...(step === 'start' ? ['ca'] : [])]).status).toBe(0);
+    const r = kubepki(['rotate', out, 'abort']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('set its --cluster-signing-cert-file back to /etc/kubernetes/pki/ca.crt');
+    expect(r.stdout).toContain('then remove /etc/kubernetes/pki/ca-signing.crt there');
+    expect(r.stdout).not.toContain('may name ca.crt again');
+    expect(r.stdout).toMatch(/Hand each user their kubeconfig again .*users\/alice\//);
     expect(kubepki(['verify', out]).status).toBe(0);
   });
 });
