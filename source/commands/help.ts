@@ -100,7 +100,8 @@ A CA's phases also print the steps for the trust kubepki did not write (bootstra
 kubelet.conf and client certificates, kube-public/cluster-info, the caBundles named, the pods),
 written to DIR/rotate-steps.sh. The service-account pair: start (the apiservers accept a new key
 beside the old), issue (the new key signs), finish (the new pair alone; the old one to
-DIR/retired/). status says where DIR stands; abort (before finish) goes one phase back.
+DIR/retired/). status says where DIR stands; abort (before finish) goes back to the old CA alone
+(the service-account pair: one phase back, since tokens of the new key are in use after issue).
 
 Arguments:
   AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them), or service-account
