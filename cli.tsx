@@ -4,7 +4,7 @@
 import {parseArgs} from 'node:util';
 import {readFileSync} from 'node:fs';
 import {printable} from './source/spec/quote.js';
-import {closedStreams, watchStreams, writeTo} from './source/commands/streams.js';
+import {closedStreams, flushed, watchStreams, writeTo} from './source/commands/streams.js';
 
 const HELP = `kubepki — plan, generate, verify and ship the TLS PKI of a Kubernetes cluster
 
@@ -243,10 +243,14 @@ function unexpected(error: unknown) {
 process.on('uncaughtException', error => { unexpected(error); process.exit(1); });
 process.on('unhandledRejection', error => { unexpected(error); process.exit(1); });
 
-main(process.argv.slice(2)).then(code => {
-  process.exitCode = code;
-  // Interrupted or its output closed, and cleaned up: leave now rather than wait for a key still being made.
-  if (code >= 128) process.exit(code);
+main(process.argv.slice(2)).then(async code => {
+  // What is written must reach the reader first, and a late EPIPE or ENOSPC surface.
+  await flushed();
   // A command that writes OUT whose output closed has cleaned up; its report was lost: exit 1 at least.
-  if (closedStreams().length > 0) process.exit(code || 1);
+  if (closedStreams().length > 0) code ||= 1;
+  // Leave explicitly, never by the event loop running dry: then Node closes its signal watchers
+  // before the process ends, and a signal in that instant takes the default action (killed with no
+  // word, though OUT was complete: seen in CI, and 288 of 300 times in a bare Node script signalled
+  // as it ended). process.exit keeps the handlers (source/commands/interrupts.ts) to the end.
+  process.exit(code);
 }, unexpected);

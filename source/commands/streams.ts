@@ -55,6 +55,20 @@ export const writeTo = (name: StreamName) => (text: string): void => {
   if (!closed.has(name)) process[name].write(text);
 };
 
+/**
+ * Resolves once what was written to stdout and stderr has left the process (or its reader is gone)
+ * and an error reported late (EPIPE, ENOSPC) has surfaced. Before process.exit: a write to a pipe
+ * whose buffer is full is queued, and exiting would cut the output short.
+ */
+export async function flushed(): Promise<void> {
+  await Promise.all((['stdout', 'stderr'] as const).map(name => new Promise<void>(resolve => {
+    const stream = process[name];
+    if (closed.has(name) || stream.destroyed || stream.writableLength === 0) return resolve();
+    stream.write('', () => resolve());
+  })));
+  await new Promise(resolve => setImmediate(resolve));
+}
+
 /** For tests: a stream closes (as an EPIPE would report it). */
 export function closeStreamForTest(name: StreamName): void {
   if (closed.has(name)) return;
