@@ -311,11 +311,43 @@ function modeFindings(dir: string, manifest: Manifest): Finding[] {
         return true;
       }
     }).map(f => f.path);
-    const problems = [...leaked.map(p => `must not hold CA key ${p}`), ...others.map(p => `must not hold another node's key ${p}`), ...stale.map(p => `${p} missing or differs from its master copy`)];
+    const listed = new Set(node.files.map(f => `${node.bundle}${f.path}`));
+    const unlisted = filesUnder(dir, node.bundle).filter(p => !listed.has(p)).map(p => p.slice(node.bundle.length));
+    const problems = [
+      ...leaked.map(p => `must not hold CA key ${p}`), ...others.map(p => `must not hold another node's key ${p}`), ...stale.map(p => `${p} missing or differs from its master copy`),
+      ...unlisted.map(p => `${p} is not in the manifest: ${UNLISTED}`),
+    ];
     findings.push({file: node.bundle, check: 'bundle', ok: problems.length === 0,
-      detail: problems.length ? problems.join('; ') : `${node.files.length} files as planned, no foreign keys`});
+      detail: problems.length ? problems.join('; ') : `${node.files.length} files as planned, no foreign keys, nothing else`});
+  }
+  // A directory under nodes/ for no node of the manifest: every file in it is one no node should receive.
+  const bundles = new Set(Object.values(manifest.nodes).map(n => n.bundle));
+  for (const bundle of filesUnder(dir, NODES_DIR, 1).filter(p => !bundles.has(p))) {
+    const files = filesUnder(dir, bundle);
+    findings.push({file: bundle, check: 'bundle', ok: false, detail: `${(files.length ? files : [bundle]).join(', ')} ${files.length > 1 ? 'are' : 'is'} not in the manifest (it has no node ${bundle.slice(NODES_DIR.length + 1)}): ${UNLISTED}`});
   }
   return findings;
+}
+
+const NODES_DIR = 'nodes';
+const UNLISTED = 'a node bundle holds exactly what the manifest lists';
+
+/**
+ * Every file under `rel` (OUT-relative paths, anything that is not a directory: a symlink or a
+ * device too); with `depth` 1 the entries of `rel` itself. Nothing when `rel` is absent.
+ */
+function filesUnder(dir: string, rel: string, depth = Infinity): string[] {
+  let entries;
+  try {
+    entries = readdirSync(join(dir, rel), {withFileTypes: true});
+  } catch {
+    return [];
+  }
+  return entries.flatMap(e => {
+    const path = `${rel}/${e.name}`;
+    if (depth === 1) return [path];
+    return e.isDirectory() ? filesUnder(dir, path, depth - 1) : [path];
+  }).sort();
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----/g;

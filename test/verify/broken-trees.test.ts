@@ -145,6 +145,23 @@ describe('verify and verify.sh against broken trees', () => {
     expect(script.stderr).toMatch(/^FAIL pki\/apiserver\.crt: /m);
   });
 
+  it('a file in a node bundle that the manifest does not list (a stray CA key on a worker, an old rotation file, a directory for no node): FAIL naming the file and the node', () => {
+    const {verify} = broken(dir => {
+      cpSync(join(dir, 'pki/ca.key'), join(dir, 'nodes/worker1/var/lib/kubelet/pki/ca.key'));
+      cpSync(join(dir, 'pki/ca.crt'), join(dir, 'nodes/cp1/etc/kubernetes/pki/ca-signing.crt'));
+      mkdirSync(join(dir, 'nodes/gone/etc'), {recursive: true, mode: 0o700});
+      chmodSync(join(dir, 'nodes/gone'), 0o700);
+      writeFileSync(join(dir, 'nodes/gone/etc/kubelet.key'), 'x', {mode: 0o600});
+    });
+    expect(verify.status, verify.stdout).toBe(1);
+    const reason = 'is not in the manifest: a node bundle holds exactly what the manifest lists';
+    expect(verify.stdout).toMatch(new RegExp(`nodes/worker1\\s+bundle\\s+FAIL\\s+/var/lib/kubelet/pki/ca\\.key ${reason}`));
+    expect(verify.stdout).toMatch(new RegExp(`nodes/cp1\\s+bundle\\s+FAIL\\s+/etc/kubernetes/pki/ca-signing\\.crt ${reason}`));
+    expect(verify.stdout).toMatch(/nodes\/gone\s+bundle\s+FAIL\s+nodes\/gone\/etc\/kubelet\.key is not in the manifest \(it has no node gone\)/);
+    // Only those: the rest of each bundle is as listed.
+    expect(verify.stdout).toMatch(/3 of the \d+ files and bundles above failed/);
+  });
+
   it('verify.sh: a bundle copy that differs from its master copy', () => {
     // kubeadm layout: the control plane holds ca.crt (a worker learns it from kubeadm join).
     const {verify, script} = broken(dir => cpSync(join(other.dir, 'pki/ca.crt'), join(dir, 'nodes/cp1/etc/kubernetes/pki/ca.crt')));
