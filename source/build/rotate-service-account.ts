@@ -18,8 +18,11 @@
 // --service-account-key-file in the unit kubepki writes.
 //
 // pki/rotation/service-account-{old,new}.{key,pub} hold both pairs for the whole rotation: what
-// abort restores, and what finish retires. No worker receives any of them.
-import {createHash, createPrivateKey, createPublicKey} from 'node:crypto';
+// abort restores, and what finish retires. No worker receives any of them. A certificate made for
+// the key (The Hard Way's service-accounts.crt) is kept as it was beside them
+// (pki/rotation/service-accounts-old.crt): issue makes one for the new key, and whenever the old key
+// signs again (abort) the file it had comes back byte-identical rather than issued anew.
+import {X509Certificate, createHash, createPrivateKey, createPublicKey} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {basename, dirname, isAbsolute, join} from 'node:path';
 import {readExisting, type ExistingOut} from '../output/existing.js';
@@ -98,15 +101,34 @@ export function keyIdentity(keyPem: string): KeyIdentity {
 const publicOf = (keyPem: string) => publicKeyPem({privateKeyPem: keyPem, spki: createPublicKey(keyPem).export({type: 'spki', format: 'der'})});
 const joined = (first: string, second: string) => `${first.endsWith('\n') ? first : `${first}\n`}${second}`;
 
+/** Both pairs of a rotation, and the certificates made for the old key as they were before it (by plan ref). */
+export interface ServiceAccountPairs {
+  oldKey: string;
+  newKey: string;
+  oldCertificates: Map<string, string>;
+}
+
+/** What the plan's pair files hold in a phase (BuildOptions.rotation.serviceAccount). */
+export interface ServiceAccountPairFiles {
+  keyPem: string;
+  publicKeyPem: string;
+  /** By plan ref: a certificate made for `keyPem` as it was before the rotation, put back rather than issued anew. */
+  certificates?: Map<string, string>;
+}
+
 /** The pair the plan's files hold in a phase: the signing key, and its public key first then the one still trusted beside it. */
-export function servicePairFor(phase: 'start' | 'issue' | 'finish' | 'none', pairs: {oldKey: string; newKey: string}): {keyPem: string; publicKeyPem: string} {
+export function servicePairFor(phase: 'start' | 'issue' | 'finish' | 'none', pairs: ServiceAccountPairs): ServiceAccountPairFiles {
   switch (phase) {
-    case 'start': return {keyPem: pairs.oldKey, publicKeyPem: joined(publicOf(pairs.oldKey), publicOf(pairs.newKey))};
+    case 'start': return {keyPem: pairs.oldKey, publicKeyPem: joined(publicOf(pairs.oldKey), publicOf(pairs.newKey)), certificates: pairs.oldCertificates};
     case 'issue': return {keyPem: pairs.newKey, publicKeyPem: joined(publicOf(pairs.newKey), publicOf(pairs.oldKey))};
     case 'finish': return {keyPem: pairs.newKey, publicKeyPem: publicOf(pairs.newKey)};
-    case 'none': return {keyPem: pairs.oldKey, publicKeyPem: publicOf(pairs.oldKey)};
+    case 'none': return {keyPem: pairs.oldKey, publicKeyPem: publicOf(pairs.oldKey), certificates: pairs.oldCertificates};
   }
 }
+
+/** The certificates the plan makes for the service-account key, and where the rotation keeps each as it was before it. */
+const keyCertificates = (plan: Plan) => plan.certificates.filter(c => c.key === plan.serviceAccount.key)
+  .map(c => ({ref: c.ref, copy: `${ROTATION_DIR}/${basename(c.cert).replace(/\.crt$/, '')}-old.crt`}));
 
 /** The apiserver's token checks that read a file other than the plan's public key (The Hard Way: the service-accounts certificate). */
 const otherKeyReads = (plan: Plan) => plan.reads.filter(r => r.component === 'kube-apiserver' && r.via === '--service-account-key-file' && r.source !== plan.serviceAccount.publicKey);
@@ -153,17 +175,19 @@ export interface ServiceAccountPhase {
   retired?: string;
 }
 
-const rotationFilesOf = (pairs: {oldKey: string; newKey: string}): RotationFile[] => [
+const rotationFilesOf = (plan: Plan, pairs: ServiceAccountPairs): RotationFile[] => [
   {path: serviceAccountRotationFiles.oldKey, content: pairs.oldKey, secret: true, kind: 'rotation: the service-account key before the rotation'},
   {path: serviceAccountRotationFiles.oldPublicKey, content: publicOf(pairs.oldKey), secret: false, kind: 'rotation: the service-account public key before the rotation'},
   {path: serviceAccountRotationFiles.newKey, content: pairs.newKey, secret: true, kind: 'rotation: the new service-account key'},
   {path: serviceAccountRotationFiles.newPublicKey, content: publicOf(pairs.newKey), secret: false, kind: 'rotation: the new service-account public key'},
+  ...keyCertificates(plan).filter(c => pairs.oldCertificates.has(c.ref)).map(c =>
+    ({path: c.copy, content: pairs.oldCertificates.get(c.ref)!, secret: false, kind: 'rotation: a certificate of the service-account key before the rotation (what abort puts back)'})),
 ];
 
-function phaseOf(plan: Plan, pairs: {oldKey: string; newKey: string}, state: ServiceAccountRotationState | undefined, basedOn: ServiceAccountRotationState | undefined, pairPhase: Parameters<typeof servicePairFor>[0], extraFiles: RotationFile[] = []): ServiceAccountPhase {
+function phaseOf(plan: Plan, pairs: ServiceAccountPairs, state: ServiceAccountRotationState | undefined, basedOn: ServiceAccountRotationState | undefined, pairPhase: Parameters<typeof servicePairFor>[0], extraFiles: RotationFile[] = []): ServiceAccountPhase {
   return {
     plan: serviceAccountRotationPlan(plan, state),
-    rotation: {trust: {}, files: [...(state ? rotationFilesOf(pairs) : []), ...extraFiles], state, basedOn, serviceAccount: servicePairFor(pairPhase, pairs)},
+    rotation: {trust: {}, files: [...(state ? rotationFilesOf(plan, pairs) : []), ...extraFiles], state, basedOn, serviceAccount: servicePairFor(pairPhase, pairs)},
     state,
   };
 }
@@ -185,7 +209,12 @@ export async function serviceAccountStart(out: string, plan: Plan, signal: Abort
   const oldKey = currentPair(out, existing);
   // The same key type as the pair it replaces: tokens keep their signature algorithm.
   const pair = await createKeyGenerator(1, signal)(KEY_ALGORITHMS[keyTypeOf(oldKey)]);
-  const pairs = {oldKey, newKey: pair.privateKeyPem};
+  // The certificates of the old key as they are: abort puts them back byte-identical.
+  const oldCertificates = new Map(keyCertificates(plan).flatMap(c => {
+    const pem = existing.certificates.get(c.ref)?.cert.pem;
+    return pem === undefined ? [] : [[c.ref, pem] as const];
+  }));
+  const pairs = {oldKey, newKey: pair.privateKeyPem, oldCertificates};
   const f = serviceAccountRotationFiles;
   const state: ServiceAccountRotationState = {
     authority: SERVICE_ACCOUNT_AUTHORITY, phase: 'start', startedAt: now.toISOString(),
@@ -196,7 +225,7 @@ export async function serviceAccountStart(out: string, plan: Plan, signal: Abort
 }
 
 /** The rotation under way and both pairs, read from OUT and checked against what the manifest records. */
-function rotationInOut(out: string, action: string): {state: ServiceAccountRotationState; pairs: {oldKey: string; newKey: string}; existing: ExistingOut} {
+function rotationInOut(out: string, plan: Plan, action: string): {state: ServiceAccountRotationState; pairs: ServiceAccountPairs; existing: ExistingOut} {
   const existing = readExisting(out);
   const state = serviceAccountRotationOf(existing.manifest);
   if (!state) throw new InputError([`rotate ${action}: the service-account key pair is not being rotated in ${out}; nothing was changed.`]);
@@ -213,18 +242,37 @@ function rotationInOut(out: string, action: string): {state: ServiceAccountRotat
     }
     throw new InputError([`rotate ${action}: ${path} is no longer the ${what} service-account key the manifest records (SHA-256 ${identity.fingerprint256}); nothing was changed.`]);
   };
-  return {state, pairs: {oldKey: read(state.old.key, state.old, 'old'), newKey: read(state.new.key, state.new, 'new')}, existing};
+  const oldKey = read(state.old.key, state.old, 'old');
+  return {state, pairs: {oldKey, newKey: read(state.new.key, state.new, 'new'), oldCertificates: oldCertificatesIn(out, plan, oldKey)}, existing};
+}
+
+/**
+ * The certificates of the old key start kept in pki/rotation/, each still of that key and in date;
+ * one that is not (or an OUT started before they were kept) is issued anew around the key instead.
+ */
+function oldCertificatesIn(out: string, plan: Plan, oldKey: string): Map<string, string> {
+  const kept = new Map<string, string>();
+  for (const c of keyCertificates(plan)) {
+    try {
+      const pem = readFileSync(join(out, c.copy), 'utf8');
+      const cert = new X509Certificate(pem);
+      if (publicKey256(pem) === publicKey256(oldKey) && Date.parse(cert.validTo) > Date.now()) kept.set(c.ref, pem);
+    } catch {
+      // Absent or unreadable: issued anew.
+    }
+  }
+  return kept;
 }
 
 export function serviceAccountIssue(out: string, plan: Plan, now = new Date()): ServiceAccountPhase {
-  const {state, pairs} = rotationInOut(out, 'issue');
+  const {state, pairs} = rotationInOut(out, plan, 'issue');
   if (state.phase !== 'start') throw new InputError([`rotate issue: the new service-account key already signs (phase issue since ${state.issuedAt}); next: kubepki rotate ${shellQuote(out)} finish. Nothing was changed.`]);
   const next: ServiceAccountRotationState = {...state, phase: 'issue', issuedAt: now.toISOString()};
   return phaseOf(plan, pairs, next, state, 'issue');
 }
 
 export function serviceAccountFinish(out: string, plan: Plan, now = new Date()): ServiceAccountPhase {
-  const {state, pairs, existing} = rotationInOut(out, 'finish');
+  const {state, pairs, existing} = rotationInOut(out, plan, 'finish');
   if (state.phase !== 'issue') throw new InputError([`rotate finish: the new service-account key does not sign yet (phase start): run kubepki rotate ${shellQuote(out)} issue first, and let the tokens signed by the old key be replaced, before the apiservers stop trusting it. Nothing was changed.`]);
   // The old pair leaves every node and stays in OUT only, in no bundle: what signed the tokens of the past.
   const dir = retiredDir(SERVICE_ACCOUNT_AUTHORITY, now, (existing.manifest.documents ?? []).map(d => d.path));
@@ -246,7 +294,7 @@ export function serviceAccountFinish(out: string, plan: Plan, now = new Date()):
  * then drops it.
  */
 export function serviceAccountAbort(out: string, plan: Plan): ServiceAccountPhase {
-  const {state, pairs} = rotationInOut(out, 'abort');
+  const {state, pairs} = rotationInOut(out, plan, 'abort');
   if (state.phase === 'issue') {
     const back: ServiceAccountRotationState = {...state, phase: 'start'};
     delete back.issuedAt;
@@ -260,13 +308,19 @@ export function serviceAccountAbort(out: string, plan: Plan): ServiceAccountPhas
  * phase. Returns those of them that change (written, so their readers restart); a certificate
  * made for the key (The Hard Way's service-accounts) is issued anew around a key that changes.
  */
-export function useServiceAccountPair(plan: Plan, keep: KeptLeaves, pair: {keyPem: string; publicKeyPem: string}): string[] {
+export function useServiceAccountPair(plan: Plan, keep: KeptLeaves, pair: ServiceAccountPairFiles): string[] {
   const before = keep.serviceAccount;
-  keep.serviceAccount = pair;
+  keep.serviceAccount = {keyPem: pair.keyPem, publicKeyPem: pair.publicKeyPem};
   const changed: string[] = [];
   if (before?.keyPem !== pair.keyPem) {
     changed.push(plan.serviceAccount.key);
-    for (const c of plan.certificates) if (c.key === plan.serviceAccount.key) keep.certificates.delete(c.ref);
+    for (const c of plan.certificates.filter(c => c.key === plan.serviceAccount.key)) {
+      // The old key signs again: its certificate as it was before the rotation, else one issued anew.
+      const kept = pair.certificates?.get(c.ref);
+      if (kept && keep.certificates.get(c.ref)?.certPem !== kept) changed.push(c.cert);
+      if (kept) keep.certificates.set(c.ref, {certPem: kept, keyPem: pair.keyPem});
+      else keep.certificates.delete(c.ref);
+    }
   }
   if (before?.publicKeyPem !== pair.publicKeyPem) changed.push(plan.serviceAccount.publicKey);
   return changed;

@@ -23,7 +23,7 @@ import {subjectKeyIdOf} from '../pki/certificate.js';
 import type {MaterialFile} from '../pki/generate.js';
 import {bundlePath} from '../plan/paths.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
-import type {ServiceAccountRotationRecord, ServiceAccountRotationState} from './rotate-service-account.js';
+import type {ServiceAccountPairFiles, ServiceAccountRotationRecord, ServiceAccountRotationState} from './rotate-service-account.js';
 
 /** What identifies one CA certificate in the state (and in `status`). */
 export interface CaIdentity {
@@ -107,7 +107,7 @@ export interface RotationBuild {
   /** The rotation OUT recorded when this phase was planned (read before the lock): the engine refuses if it has changed since. */
   basedOn: RotationState | ServiceAccountRotationState | undefined;
   /** The service-account pair's rotation (build/rotate-service-account.ts): what the plan's key file and public key file hold in this phase. */
-  serviceAccount?: {keyPem: string; publicKeyPem: string};
+  serviceAccount?: ServiceAccountPairFiles;
 }
 
 /** Whether two recorded rotations are the same one (both absent, or the same new CA). */

@@ -1,4 +1,5 @@
-import {readFileSync, readdirSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 
 /** Every file under a directory, by its path relative to that directory, with its content. */
@@ -13,3 +14,20 @@ export function snapshot(dir: string): Map<string, string> {
 /** Paths added, changed or removed between two snapshots, sorted. */
 export const differing = (before: Map<string, string>, after: Map<string, string>) =>
   [...new Set([...before.keys(), ...after.keys()])].filter(p => before.get(p) !== after.get(p)).sort();
+
+/** Every file and directory under `dir`: its SHA-256 (a directory: none) and its mode, by relative path. */
+export function digests(dir: string): Map<string, string> {
+  const entries = readdirSync(dir, {recursive: true, withFileTypes: true});
+  return new Map(entries.map(e => {
+    const path = join(e.parentPath, e.name);
+    const mode = (statSync(path).mode & 0o7777).toString(8);
+    return [path.slice(dir.length + 1), e.isFile() ? `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${mode}` : `${e.isDirectory() ? 'dir' : 'other'} ${mode}`];
+  }));
+}
+
+/** manifest.json without what every build stamps anew (`generatedAt`, the time of the build). */
+export function manifestBody(dir: string): object {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  delete manifest.generatedAt;
+  return manifest;
+}
