@@ -55,7 +55,8 @@ Usage:
   kubepki rotate DIR finish                  trust the new CA (or key) alone; the old one
                                              retired (--allow-outage: a single apiserver)
   kubepki rotate DIR status [--json]         the rotation under way, if any
-  kubepki rotate DIR abort                   back to the old CA alone (SA pair: one phase back)
+  kubepki rotate DIR abort                   one phase back: from start to the old CA
+                                             alone; from issue to start (abort again after)
   kubepki inspect PATH... [--config FILE] [--json]
                                              read any PKI (kubeadm, The Hard Way, openssl or
                                              cfssl folders): each file's role and problems;

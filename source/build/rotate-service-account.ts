@@ -33,7 +33,7 @@ import {bundlePath} from '../plan/paths.js';
 import type {ComponentRead, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {shellQuote} from '../scripts/shell.js';
-import {publicKey256, retiredDir, ROTATION_DIR, type RotationBuild, type RotationFile} from './rotate.js';
+import {backToStart, publicKey256, retiredDir, ROTATION_DIR, type RotationBuild, type RotationFile} from './rotate.js';
 
 export const SERVICE_ACCOUNT_AUTHORITY = 'service-account';
 
@@ -295,11 +295,7 @@ export function serviceAccountFinish(out: string, plan: Plan, now = new Date()):
  */
 export function serviceAccountAbort(out: string, plan: Plan): ServiceAccountPhase {
   const {state, pairs} = rotationInOut(out, plan, 'abort');
-  if (state.phase === 'issue') {
-    const back: ServiceAccountRotationState = {...state, phase: 'start'};
-    delete back.issuedAt;
-    return phaseOf(plan, pairs, back, state, 'start');
-  }
+  if (state.phase === 'issue') return phaseOf(plan, pairs, backToStart(state), state, 'start');
   return phaseOf(plan, pairs, undefined, state, 'none');
 }
 

@@ -7,13 +7,21 @@
 // subject of its own so no chain confuses old and new); every trust file of the authority — its
 // certificate file in pki/, each node's copy, every kubeconfig's certificate-authority-data, the
 // users' kubeconfigs — holds old + new; every leaf stays byte-identical and signed by the old CA.
-// `abort` is the same build with the trust back to the old certificate alone and the state gone.
+// `abort` from start is the same build with the trust back to the old certificate alone and the
+// state gone: every file as it was before start.
 //
 // Phase `issue`: the authority's key file becomes the new CA's key (the old key kept in
 // pki/rotation/<id>-old.key), the new CA signs, every leaf it signs is issued anew (the engine's
 // `only`, keys kept unless asked), the users kubepki signed too; trust stays old + new. Phase
 // `finish`: trust is the new CA alone; the old certificate and key move to retired/<id>-<date>/
 // (listed in the manifest's documents, in no node bundle) and a `rotations` entry records it.
+//
+// `abort` after issue goes one phase back, as the service-account pair's does: to start again
+// (startRotation, the build start wrote), the old key back in the authority's key file and every
+// leaf issued anew by the old CA, trust still old + new. Going straight to the old CA alone would
+// break the cluster while the nodes take the files one by one: a component already trusting the
+// old CA alone refuses one that still presents a leaf of the new CA. A second abort, once every
+// node has start's files again, goes to the old CA alone.
 import {X509Certificate, createHash, createPrivateKey, createPublicKey} from 'node:crypto';
 import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
@@ -219,6 +227,39 @@ export function rotationPlan(plan: Plan, state: RotationState | undefined): Plan
     return {...c, flags: c.flags.map(([flag, value]): [string, string] => (flag === '--cluster-signing-cert-file' ? [flag, install.path] : [flag, value]))};
   });
   return {...plan, bundles, components};
+}
+
+/**
+ * Phase start for the engine: every trust file of `id` old + new, the old CA signing, the
+ * rotation's files (the old certificate as it was, the new CA and its key). What `start` writes,
+ * and what abort after issue goes back to: then `oldKeyPem` puts the old key back in the
+ * authority's key file (and the users kubepki signed are issued by it again).
+ */
+export function startRotation(id: AuthorityId, cas: {oldPem: string; newPem: string; newKeyPem: string; oldKeyPem?: string}, state: RotationState, basedOn: RotationState | undefined, extraFiles: RotationFile[] = []): RotationBuild {
+  const paths = rotationFiles(id);
+  const {oldPem, newPem, newKeyPem, oldKeyPem} = cas;
+  return {
+    trust: {[id]: {signerPem: oldPem, trustPem: trustBundle(oldPem, newPem), ...(oldKeyPem === undefined ? {} : {keyPem: oldKeyPem})}},
+    files: [
+      {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
+      {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
+      {path: paths.newKey, content: newKeyPem, secret: true, kind: `rotation: the new ${id} key`},
+      ...extraFiles,
+    ],
+    ...(oldKeyPem !== undefined && id === 'ca' ? {users: {certPem: oldPem, keyPem: oldKeyPem}} : {}),
+    state,
+    basedOn,
+  };
+}
+
+/** One phase back from issue: the rotation as start recorded it (the pair's and a CA's alike); a CA's files where start keeps them. */
+export function backToStart<T extends RotationState | ServiceAccountRotationState>(state: T): T {
+  const {issuedAt: _issuedAt, ...rest} = state;
+  if (rest.authority === 'service-account') return {...rest, phase: 'start'} as T;
+  const {issued: _issued, ...ca} = rest as RotationState;
+  const paths = rotationFiles(ca.authority);
+  const {key: _oldKey, ...old} = ca.old;
+  return {...ca, phase: 'start', old, new: {...ca.new, key: paths.newKey}, ...(ca.signing ? {signing: {...ca.signing, cert: paths.old}} : {})} as T;
 }
 
 /** The documents manifest.json lists for the rotation's files (so a later build knows them as kubepki's own). */

@@ -212,17 +212,25 @@ function nextChange(plan: Plan, manifest: object, subject: RotationSubject, done
 
 function abortChange(plan: Plan, manifest: object, subject: RotationSubject, done: number): StepChange {
   const parts = partsOf(plan, manifest, subject);
-  const issued = done >= 2;
-  if (subject === SERVICE_ACCOUNT && issued) {
-    // The pair's abort after issue goes one phase back: tokens the new key signed since issue are in use.
-    return change(plan, 'abort', subject, parts, {
-      trust: 'old + new', key: true,
-      extra: ['Back to phase start: the new key pair stays accepted for the tokens it signed; a second abort deletes it'],
-    });
+  if (done >= 2) {
+    // Abort after issue goes one phase back: tokens the new key signed since issue are in use; a
+    // component already trusting the old CA alone would refuse a node still presenting a leaf of the new one.
+    return subject === SERVICE_ACCOUNT
+      ? change(plan, 'abort', subject, parts, {
+        trust: 'old + new', key: true,
+        extra: ['Back to phase start: the new key pair stays accepted for the tokens it signed; a second abort deletes it'],
+      })
+      : change(plan, 'abort', subject, parts, {
+        reissue: true, key: true,
+        extra: [
+          `Back to phase start: trust stays old + new while the nodes take the files; the new CA's key goes back to ${rotationFiles(subject).newKey}; a second abort, once every node has them, goes to the old CA alone`,
+          ...signsWith(plan, subject, 'old'),
+        ],
+      });
   }
   return change(plan, 'abort', subject, parts, {
-    trust: 'old alone', reissue: issued, key: issued,
-    extra: [subject === SERVICE_ACCOUNT ? 'The new key pair is deleted' : `The new CA is deleted (${rotationFiles(subject).newCert}, its key${issued ? ` now in ${parts.key}` : ''})`],
+    trust: 'old alone',
+    extra: [subject === SERVICE_ACCOUNT ? 'The new key pair is deleted' : `The new CA is deleted (${rotationFiles(subject).newCert}, its key)`],
   });
 }
 
@@ -253,7 +261,7 @@ export function rotationTimeline(plan: Plan, manifest: object, chosen?: Rotation
     subject, underWay: Boolean(state), done, ...(state?.startedAt ? {since: state.startedAt} : {}), phases, position,
     next: subject ? nextChange(plan, manifest, subject, done, now) : undefined,
     abort: state && subject ? abortChange(plan, manifest, subject, done) : undefined,
-    abortTo: state && subject ? (subject !== SERVICE_ACCOUNT ? 'back to the old CA alone' : done >= 2 ? 'back to phase start (the old key signs again)' : 'back to the old key pair alone') : undefined,
+    abortTo: state && subject ? (done >= 2 ? `back to phase start (the old ${subject === SERVICE_ACCOUNT ? 'key' : 'CA'} signs again)` : `back to the old ${subject === SERVICE_ACCOUNT ? 'key pair' : 'CA'} alone`) : undefined,
   };
 }
 

@@ -100,8 +100,11 @@ A CA's phases also print the steps for the trust kubepki did not write (bootstra
 kubelet.conf and client certificates, kube-public/cluster-info, the caBundles named, the pods),
 written to DIR/rotate-steps.sh. The service-account pair: start (the apiservers accept a new key
 beside the old), issue (the new key signs), finish (the new pair alone; the old one to
-DIR/retired/). status says where DIR stands; abort (before finish) goes back to the old CA alone
-(the service-account pair: one phase back, since tokens of the new key are in use after issue).
+DIR/retired/). status says where DIR stands. abort (before finish) goes one phase back: from
+start to the old CA (or pair) alone, every file as it was before start; from issue to start (the
+old CA signs again and re-issues every leaf, trust stays old + new, so nodes that still present a
+leaf of the new CA are accepted while they take the files; for the pair: the old key signs, the
+new one stays accepted), then a second abort, once every node has those files, to the old alone.
 
 Arguments:
   AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them), or service-account

@@ -8,7 +8,7 @@ import {isAbsolute, join} from 'node:path';
 import {BuildInterrupted, buildCluster, type BuildReport} from '../build/index.js';
 import {redistribution} from '../build/changes.js';
 import {
-  caIdentity, PHASES, pemBlocks, publicKey256, retiredDir, rotationFiles, rotationOf, rotationPlan, rotationsOf, signingFor, trustBundle,
+  backToStart, caIdentity, PHASES, pemBlocks, publicKey256, retiredDir, rotationFiles, rotationOf, rotationPlan, rotationsOf, signingFor, startRotation, trustBundle,
   type RotationBuild, type RotationFile, type RotationPhase, type RotationRecord, type RotationState,
 } from '../build/rotate.js';
 import {anyRotationOf, SERVICE_ACCOUNT_AUTHORITY} from '../build/rotate-service-account.js';
@@ -116,6 +116,13 @@ export async function runRotationStep(out: string, step: RotationStep, options: 
 const phaseNumber = (phase: RotationPhase | 'finish') => PHASES.indexOf(phase) + 1;
 const q = shellQuote;
 
+/** What abort does in `phase`, as a command: from issue one phase back (a second abort then goes to the old CA alone). */
+function abortStep(out: string, phase: RotationPhase): string {
+  return phase === 'start'
+    ? `To go back to the old CA alone: kubepki rotate ${q(out)} abort`
+    : `To go back to phase start (the old CA signs again, leaves issued anew by it, trust still old + new): kubepki rotate ${q(out)} abort; a second abort, once every node has those files, goes back to the old CA alone`;
+}
+
 /** The next step of a rotation in `phase`, as a command. */
 function nextStep(out: string, phase: RotationPhase): string {
   return phase === 'start'
@@ -148,7 +155,7 @@ function rotationStatus(io: Io, out: string, json: boolean): number {
     '  1. start: every trust file of the authority became old + new; every leaf kept.',
     ...(issued ? [`  2. issue: ${issued.leaves} certificates issued anew by the new CA (${issued.newKeys ? 'new keys' : 'keys kept'})${issued.users.length ? `; users ${issued.users.join(', ')}` : ''}${issued.csrUsers.length ? `; --csr users left to the cluster to sign: ${issued.csrUsers.join(', ')}` : ''}.`] : []),
     ...(state.signing ? [`  The controller-manager signs with ${state.phase === 'start' ? 'the old' : 'the new'} CA alone: ${state.signing.installs.map(i => `${i.node}:${i.path}`).join(', ')}`] : []),
-    `Next: ${nextStep(out, state.phase)}. To go back to the old CA alone: kubepki rotate ${q(out)} abort`,
+    `Next: ${nextStep(out, state.phase)}. ${abortStep(out, state.phase)}.`,
     ...finished,
   ].join('\n').concat('\n'));
   return EXIT.ok;
@@ -237,24 +244,13 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
     ...(caBundles.length ? {caBundles: caBundles.map(r => `${r.kind}/${r.name}`)} : {}),
   };
   const outside: OutsideTrust = {phase: 'start', authority: id, file: authority.cert, caBundles};
-  const steps = rotateStepsFile(plan, outside);
-  const rotation: RotationBuild = {
-    trust: {[id]: {signerPem: oldPem, trustPem: trustBundle(oldPem, newPem)}},
-    files: [
-      {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
-      {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
-      {path: paths.newKey, content: pair.privateKeyPem, secret: true, kind: `rotation: the new ${id} key`},
-      steps,
-    ],
-    state,
-    basedOn: undefined,
-  };
+  const rotation = startRotation(id, {oldPem, newPem, newKeyPem: pair.privateKeyPem}, state, undefined, [rotateStepsFile(plan, outside)]);
   return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state) + outsideLines(build, outside)};
 }
 
 /** OUT/rotate-steps.sh of a CA's phase: the steps for the trust kubepki did not write (scripts/rotate-outside.ts). */
 const rotateStepsFile = (plan: Plan, outside: OutsideTrust): RotationFile =>
-  ({path: ROTATE_STEPS_FILE, content: renderRotateSteps(plan, outside), secret: false, kind: `rotation: the steps for trust kubepki did not write (${outside.phase})`});
+  ({path: ROTATE_STEPS_FILE, content: renderRotateSteps(plan, outside), secret: false, kind: `rotation: the steps for trust kubepki did not write (${outside.phase === 'back' ? 'abort after issue' : outside.phase})`});
 
 /** Those steps as the phase prints them, after its own report. */
 const outsideLines = (build: BuildReport, outside: OutsideTrust) => outsideTrustLines(build.plan, build.out, outside).map(l => `${l}\n`).join('');
@@ -272,10 +268,10 @@ function trustWritten(build: BuildReport, id: AuthorityId) {
   };
 }
 
-/** Users' kubeconfigs the build rewrote: they leave OUT by hand. */
-const usersAgain = (build: BuildReport) => {
+/** Users' kubeconfigs the build rewrote: they leave OUT by hand (`why`: what an earlier one does wrong). */
+const usersAgain = (build: BuildReport, why = 'a user left with an earlier one is refused once the rotation finishes') => {
   const users = build.written.filter(f => f.startsWith('users/') && f.endsWith('.conf'));
-  return users.length ? [`Hand each user their kubeconfig again before the restarts below (a user left with an earlier one is refused once the rotation finishes): ${users.join(', ')}.`] : [];
+  return users.length ? [`Hand each user their kubeconfig again before the restarts below (${why}): ${users.join(', ')}.`] : [];
 };
 
 const trustLine = (build: BuildReport, id: AuthorityId, what: string) => {
@@ -310,7 +306,7 @@ function startReport(build: BuildReport, state: RotationState): string {
     ...(state.signing ? [plan.layout === 'hard-way'
       ? `The controller-manager keeps signing with the old CA alone: its unit's --cluster-signing-cert-file now names ${state.signing.installs[0]!.path} (one certificate; its signer refuses a bundle) and --root-ca-file the bundle.`
       : `The controller-manager must keep signing with the old CA alone: its signer refuses a file with two certificates, and kubeadm points --cluster-signing-cert-file at ca.crt, now the bundle. Before restarting it, set --cluster-signing-cert-file=${state.signing.installs[0]!.path} in /etc/kubernetes/manifests/kube-controller-manager.yaml on each control-plane node (the workaround of the Kubernetes task page "Manual Rotation of CA Certificates"); --root-ca-file keeps ca.crt, the bundle.`] : []),
-    ...stepsAndNext(build, `Next: ${nextStep(out, 'start')}. To go back to the old CA alone: kubepki rotate ${q(out)} abort.`),
+    ...stepsAndNext(build, `Next: ${nextStep(out, 'start')}. ${abortStep(out, 'start')}.`),
   ].join('\n').concat('\n');
 }
 
@@ -425,7 +421,7 @@ function issueReport(build: BuildReport, state: RotationState): string {
       : `The controller-manager signs with the new CA alone: ${state.signing.installs[0]!.path} (its --cluster-signing-cert-file since start) now holds the new certificate, and ca.key the new key; keep the flag as start set it.`] : []),
     ...(plan.layout === 'kubeadm' ? [`Until finish, do not run kubeadm certs renew or kubeadm upgrade apply (which renews certificates): kubeadm signs with the first certificate of ${authority.cert.replace(/^pki\//, '/etc/kubernetes/pki/')} (still the old CA) and ${authority.key.replace(/^pki\//, '/etc/kubernetes/pki/')} (now the new key), and what it makes verifies against neither (kubepki renew, too, waits for finish).`] : []),
     ...(issued.csrUsers.length ? ['Users signed by the cluster (--csr) still hold a certificate of the old CA, refused after finish. Have the cluster sign them again:', ...csrUserSteps(out, build.before ?? {}, issued.csrUsers)] : []),
-    ...stepsAndNext(build, `Next: ${nextStep(out, 'issue')}. To go back to the old CA alone (leaves issued by it again): kubepki rotate ${q(out)} abort.`),
+    ...stepsAndNext(build, `Next: ${nextStep(out, 'issue')}. ${abortStep(out, 'issue')}.`),
   ].join('\n').concat('\n');
 }
 
@@ -434,13 +430,7 @@ function finishPhase(options: RotateOptions, plan: Plan): Phase {
   const oldKey = keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'finish');
   keyOf(out, authority.key, newPem, 'new', 'finish');
   // A --csr user still signed by the old CA would be refused by every apiserver once trust is the new CA alone.
-  const stale = usersOf(existing.manifest).filter(u => u.signedBy === 'csr' && u.cert && !signedBy(readFileOrRefuse(out, u.cert), newPem)).map(u => u.name);
-  if (stale.length) {
-    throw new InputError([
-      `rotate finish: user${stale.length > 1 ? 's' : ''} ${stale.join(', ')} (signed by the cluster, --csr) still hold${stale.length > 1 ? '' : 's'} a certificate of the old CA, which nothing trusts after finish. Have the cluster sign ${stale.length > 1 ? 'them' : 'it'} again first (or kubepki user remove NAME); nothing was changed:`,
-      ...csrUserSteps(out, existing.manifest, stale),
-    ]);
-  }
+  refuseStaleCsrUsers(out, existing, newPem, 'new', 'finish');
   const now = new Date();
   const taken = existing.manifest.documents.map(d => d.path);
   const retired = retiredDir(id, now, taken);
@@ -462,6 +452,17 @@ function finishPhase(options: RotateOptions, plan: Plan): Phase {
     basedOn: state,
   };
   return {plan, rotation, report: build => finishReport(build, state, record) + outsideLines(build, outside)};
+}
+
+/** finish, and abort from start: every --csr user must hold a certificate of the one CA trusted afterwards (`ca`), else exit 2 with the steps that have the cluster sign it again. */
+function refuseStaleCsrUsers(out: string, existing: ExistingOut, caPem: string, ca: 'new' | 'old', action: 'finish' | 'abort'): void {
+  const stale = usersOf(existing.manifest).filter(u => u.signedBy === 'csr' && u.cert && !signedBy(readFileOrRefuse(out, u.cert), caPem)).map(u => u.name);
+  if (stale.length === 0) return;
+  const other = ca === 'new' ? 'old' : 'new';
+  throw new InputError([
+    `rotate ${action}: user${stale.length > 1 ? 's' : ''} ${stale.join(', ')} (signed by the cluster, --csr) still hold${stale.length > 1 ? '' : 's'} a certificate of the ${other} CA, which nothing trusts after ${action}. Have the cluster sign ${stale.length > 1 ? 'them' : 'it'} again first (or kubepki user remove NAME); nothing was changed:`,
+    ...csrUserSteps(out, existing.manifest, stale, ca),
+  ]);
 }
 
 function signedBy(certPem: string, caPem: string): boolean {
@@ -489,12 +490,18 @@ function finishReport(build: BuildReport, state: RotationState, record: Rotation
   ].join('\n').concat('\n');
 }
 
-/** finish of the cluster CA: the kubelets whose client certificate the cluster signed are refused unless issue's steps had it signed by the new CA. */
-function bootstrappedWarning(plan: Plan, id: AuthorityId): string[] {
+/**
+ * finish (`new`) or abort from start (`old`) of the cluster CA: the kubelets whose client
+ * certificate the cluster signed are refused unless it is that CA's (issue's steps had it signed
+ * by the new CA; after an abort from issue, that abort's steps by the old CA again).
+ */
+function bootstrappedWarning(plan: Plan, id: AuthorityId, ca: 'new' | 'old' = 'new'): string[] {
   const nodes = id === 'ca' ? bootstrappedKubelets(plan) : [];
-  return nodes.length
-    ? [`Warning: the kubelets of ${nodes.join(', ')} joined by TLS bootstrap: the apiservers refuse their client certificate (${KUBELET_PKI}/kubelet-client-current.pem) once they trust the new CA alone, unless issue's ${ROTATE_STEPS_FILE} had it signed by the new CA (check on each: openssl verify -CAfile <the new CA> ${KUBELET_PKI}/kubelet-client-current.pem). Those nodes go NotReady otherwise.`]
-    : [];
+  if (nodes.length === 0) return [];
+  const check = `check on each: openssl verify -CAfile <the ${ca} CA> ${KUBELET_PKI}/kubelet-client-current.pem`;
+  return [ca === 'new'
+    ? `Warning: the kubelets of ${nodes.join(', ')} joined by TLS bootstrap: the apiservers refuse their client certificate (${KUBELET_PKI}/kubelet-client-current.pem) once they trust the new CA alone, unless issue's ${ROTATE_STEPS_FILE} had it signed by the new CA (${check}). Those nodes go NotReady otherwise.`
+    : `Warning: the kubelets of ${nodes.join(', ')} joined by TLS bootstrap: if this rotation went through issue, the apiservers refuse their client certificate (${KUBELET_PKI}/kubelet-client-current.pem) once they trust the old CA alone, unless the ${ROTATE_STEPS_FILE} of the abort from issue had it signed by the old CA again (${check}). Those nodes go NotReady otherwise.`];
 }
 
 function abortPhase(out: string, plan: Plan): Phase {
@@ -503,30 +510,55 @@ function abortPhase(out: string, plan: Plan): Phase {
   if (!state) throw new InputError([`rotate abort: no rotation is under way in ${out}; nothing was changed.`]);
   const id = state.authority;
   const oldPem = recordedCa(out, state.old.cert, state.old.fingerprint256, 'old', 'abort');
-  // After issue the old CA signs again (its key back in the authority's key file), and issues every leaf anew.
-  const issued = state.phase === 'issue';
-  const oldKey = issued ? keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'abort') : undefined;
-  const rotation: RotationBuild = {
-    trust: {[id]: {signerPem: oldPem, trustPem: oldPem, ...(oldKey ? {keyPem: oldKey} : {})}},
-    files: [],
-    ...(oldKey && id === 'ca' ? {users: {certPem: oldPem, keyPem: oldKey}} : {}),
-    state: undefined,
-    basedOn: state,
-  };
+  if (state.phase === 'issue') return backToStartPhase(out, plan, existing, state, oldPem);
+  // A --csr user the cluster signed with the new CA (after an abort from issue) would be refused once trust is the old CA alone.
+  refuseStaleCsrUsers(out, existing, oldPem, 'old', 'abort');
+  const rotation: RotationBuild = {trust: {[id]: {signerPem: oldPem, trustPem: oldPem}}, files: [], state: undefined, basedOn: state};
   return {
     plan,
     rotation,
-    ...(issued ? {only: leavesOf(plan, id), keepKeys: true} : {}),
     report: build => [
-      `Aborted the rotation of CA ${id} in ${build.out}: every trust file holds the old CA alone again${issued ? `, the old CA signs again (${plan.authorities.find(a => a.id === id)!.key} is its key), ${plan.certificates.filter(c => c.signer === id && build.written.includes(c.cert)).length} certificates were issued anew by it` : ''}, and the new CA (${state.new.subject}) is gone.`,
-      ...(issued && state.issued?.csrUsers.length ? ['Users signed by the cluster (--csr) after issue hold a certificate of the new CA; have the cluster sign them again once the controller-manager signs with the old CA:', ...csrUserSteps(out, existing.manifest, state.issued.csrUsers, 'old')] : []),
-      ...(state.signing && plan.layout === 'kubeadm' ? [issued
-        // After issue the copy on the nodes holds the new CA while ca.key is the old key again: a controller-manager left on it signs nothing valid.
-        ? `Before the controller-manager restarts, set its --cluster-signing-cert-file back to /etc/kubernetes/pki/ca.crt in /etc/kubernetes/manifests/kube-controller-manager.yaml on each control-plane node, then remove ${state.signing.installs[0]!.path} there: it holds the new CA, which ca.key no longer matches (kubepki no longer ships it; distribute.sh leaves the copy on the nodes).`
-        : `Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`] : []),
-      ...usersAgain(build),
+      `Aborted the rotation of CA ${id} in ${build.out}: every trust file holds the old CA alone again, and the new CA (${state.new.subject}) is gone.`,
+      ...(state.signing && plan.layout === 'kubeadm'
+        ? [`Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`] : []),
+      ...usersAgain(build, 'the one they have trusts the new CA too, which is gone'),
+      ...bootstrappedWarning(plan, id, 'old'),
       ...stepsAndNext(build, `Then: kubepki verify ${q(out)}`),
     ].join('\n').concat('\n'),
+  };
+}
+
+/**
+ * Abort after issue: one phase back, to start (the build start writes): the old CA signs again,
+ * its key back in the authority's key file, every leaf it signs issued anew by it (keys kept),
+ * and trust stays old + new while the nodes take the files one by one. A second abort, from start,
+ * then goes to the old CA alone.
+ */
+function backToStartPhase(out: string, plan: Plan, existing: ExistingOut, state: RotationState, oldPem: string): Phase {
+  const id = state.authority;
+  const authority = plan.authorities.find(a => a.id === id)!;
+  const newPem = recordedCa(out, state.new.cert, state.new.fingerprint256, 'new', 'abort');
+  const oldKey = keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'abort');
+  const newKey = keyOf(out, authority.key, newPem, 'new', 'abort');
+  const back = backToStart(state);
+  // The kubelets that bootstrapped again at issue hold a client certificate of the new CA: the cluster signs them with the old one again.
+  const outside: OutsideTrust = {phase: 'back', authority: id, file: back.old.cert, caBundles: []};
+  const rotation = startRotation(id, {oldPem, newPem, newKeyPem: newKey, oldKeyPem: oldKey}, back, state, [rotateStepsFile(plan, outside)]);
+  return {
+    plan: rotationPlan(plan, back),
+    rotation,
+    only: leavesOf(plan, id),
+    keepKeys: true,
+    report: build => [
+      `Back to phase start (1 of 3) of the rotation of CA ${id} in ${build.out}: the old CA signs again (${authority.key} is its key again; the new CA's key is back in ${back.new.key}), and ${plan.certificates.filter(c => c.signer === id && build.written.includes(c.cert)).length} certificates were issued anew by it (each keeps its key).`,
+      `Trust stays old + new (${authority.cert} and its copies are unchanged): while the nodes take these files one by one, every component still accepts a leaf of either CA.`,
+      ...usersAgain(build, 'the one from issue holds a certificate of the new CA, refused once a second abort makes trust the old CA alone'),
+      ...(state.signing ? [plan.layout === 'hard-way'
+        ? `The controller-manager signs with the old CA alone again: ${state.signing.installs[0]!.path} (its unit's --cluster-signing-cert-file since start) holds the old certificate again, and its key file the old key.`
+        : `The controller-manager signs with the old CA alone again: ${state.signing.installs[0]!.path} (its --cluster-signing-cert-file since start) holds the old certificate again, and ca.key the old key; keep the flag as start set it (ca.crt is still the bundle).`] : []),
+      ...(state.issued?.csrUsers.length ? ['Users signed by the cluster (--csr) after issue hold a certificate of the new CA; have the cluster sign them again once the controller-manager signs with the old CA (a second abort refuses while one still holds a certificate of the new CA):', ...csrUserSteps(out, existing.manifest, state.issued.csrUsers, 'old')] : []),
+      ...stepsAndNext(build, `Next, once every node has these files and restarted${outsideTrustLines(plan, out, outside).length ? ' (and the steps below ran)' : ''}: kubepki rotate ${q(out)} abort again goes back to the old CA alone (the new CA deleted). Or go on: kubepki rotate ${q(out)} issue.`),
+    ].join('\n').concat('\n') + outsideLines(build, outside),
   };
 }
 

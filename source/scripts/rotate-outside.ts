@@ -22,6 +22,8 @@
 //   controller-manager's csrapproving controller approves as selfnodeclient, kubeadm's
 //   kubeadm:node-autoapprove-certificate-rotation binding), move the old certificate aside, restart
 //   the kubelet, and wait until its new certificate verifies against the new CA alone.
+// - abort after issue (back to start): those kubelets hold a certificate of the new CA, refused
+//   once a second abort makes trust the old CA alone: the same steps, with the old CA signing.
 import type {Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {runsKubelet} from '../spec/types.js';
@@ -124,7 +126,8 @@ export interface OutsideSection {
 }
 
 export interface OutsideTrust {
-  phase: 'start' | 'issue' | 'finish';
+  /** `back`: abort after issue, back to start (the old CA signs again). */
+  phase: 'start' | 'issue' | 'back' | 'finish';
   /** The rotated authority; kubelet.conf, cluster-info and the pods' copies are the cluster CA's. */
   authority: string;
   /** OUT-relative: the authority's certificate file, which holds the trust of this phase (issue: the new CA alone, what the kubelets' new certificates must chain to). */
@@ -146,7 +149,7 @@ export function bootstrappedKubelets(plan: Plan): string[] {
  * On a bootstrapped node: its kubelet's client certificate signed anew by the cluster, the new CA
  * (read from stdin) the one it must verify against. Paths as arguments: the test runs it on files of its own.
  */
-export function kubeletClientRenewal(paths: {pki: string; kubeletConf: string; bootstrapConf: string; newCa: string}, restart: string[], waitSeconds = 120): string {
+export function kubeletClientRenewal(paths: {pki: string; kubeletConf: string; bootstrapConf: string; newCa: string}, restart: string[], waitSeconds = 120, signer: 'new' | 'old' = 'new'): string {
   const current = `${paths.pki}/kubelet-client-current.pem`;
   const verified = `openssl verify -CAfile ${paths.newCa} ${current} >/dev/null 2>&1`;
   return [
@@ -164,7 +167,7 @@ export function kubeletClientRenewal(paths: {pki: string; kubeletConf: string; b
     `mv "$pem" "$pem.old-ca"`,
     `rm -f ${current}`,
     ...restart,
-    `i=0; until ${verified}; do i=$((i + 2)); [ $i -le ${waitSeconds} ] || { echo "${current}: no certificate of the new CA after ${waitSeconds} s (kubectl get csr: approved? the controller-manager signs with the new CA?)" >&2; exit 1; }; sleep 2; done`,
+    `i=0; until ${verified}; do i=$((i + 2)); [ $i -le ${waitSeconds} ] || { echo "${current}: no certificate of the ${signer} CA after ${waitSeconds} s (kubectl get csr: approved? the controller-manager signs with the new CA?)" >&2; exit 1; }; sleep 2; done`,
     `rm -f ${paths.bootstrapConf} ${paths.newCa}`,
   ].join('; ');
 }
@@ -178,13 +181,15 @@ export function outsideTrustSections(plan: Plan, root: string, trust: OutsideTru
   const remote = (node: string, script: string, stdin?: string) =>
     `ssh ${user}@${node} ${shellQuote(sudo ? `sudo sh -c ${shellQuote(script)}` : script)}${stdin ? ` < ${root}/${stdin}` : ''}`;
   const bootstrapped = cluster ? bootstrappedKubelets(plan) : [];
-  if (trust.phase === 'issue') {
+  if (trust.phase === 'issue' || trust.phase === 'back') {
+    // issue: from the old CA to the new; back (abort after issue): from the new CA to the old again.
+    const [from, to, after] = trust.phase === 'issue' ? ['old', 'new', 'finish'] as const : ['new', 'old', 'a second abort'] as const;
     if (bootstrapped.length) {
       sections.push({
-        title: `The client certificates of the kubelets that joined by TLS bootstrap (${KUBELET_PKI}/kubelet-client-current.pem, signed by the old CA: refused after finish): on each node the kubelet asks for a new one with its current certificate (still trusted), the controller-manager's csrapproving controller approves it and the new CA signs it; the step waits until it verifies against the new CA alone. One node after another, after issue's restarts (the controller-manager must sign with the new CA)`,
+        title: `The client certificates of the kubelets that joined by TLS bootstrap (${KUBELET_PKI}/kubelet-client-current.pem, signed by the ${from} CA: refused after ${after}): on each node the kubelet asks for a new one with its current certificate (still trusted), the controller-manager's csrapproving controller approves it and the ${to} CA signs it; the step waits until it verifies against the ${to} CA alone. One node after another, after this phase's restarts (the controller-manager must sign with the ${to} CA)`,
         lines: bootstrapped.map(node => {
           const restart = restartCommands(plan, {node, component: 'kubelet', because: []}, false);
-          return remote(node, kubeletClientRenewal({pki: KUBELET_PKI, kubeletConf: KUBEADM_KUBELET_CONF, bootstrapConf: KUBEADM_BOOTSTRAP_KUBELET_CONF, newCa: `${KUBELET_PKI}/kubepki-new-ca.crt`}, restart), trust.file);
+          return remote(node, kubeletClientRenewal({pki: KUBELET_PKI, kubeletConf: KUBEADM_KUBELET_CONF, bootstrapConf: KUBEADM_BOOTSTRAP_KUBELET_CONF, newCa: `${KUBELET_PKI}/kubepki-new-ca.crt`}, restart, undefined, to), trust.file);
         }),
       });
     }
@@ -248,7 +253,7 @@ export function renderRotateSteps(plan: Plan, trust: OutsideTrust): string {
   const root = '"$here"';
   const sections = outsideTrustSections(plan, root, trust);
   return `#!/usr/bin/env bash
-# Generated by kubepki for the ${trust.phase} of the rotation of ${trust.authority} in cluster ${plan.cluster}:
+# Generated by kubepki for the ${trust.phase === 'back' ? 'abort after issue (back to start)' : trust.phase} of the rotation of ${trust.authority} in cluster ${plan.cluster}:
 # the trust kubepki did not write. Run after distribute.sh and restart.sh, as a cluster admin
 # (kubectl's current context is the cluster). Stops at the first step that fails.
 set -euo pipefail

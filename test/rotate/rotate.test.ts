@@ -18,7 +18,7 @@ import {specFromFile} from '../../source/spec/load.js';
 import type {Layout} from '../../source/spec/types.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {kubepki, openssl} from '../helpers/run.js';
-import {differing, snapshot} from '../helpers/snapshot.js';
+import {differing, digests, manifestBody, snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-rotate-');
 afterAll(() => tmp.remove());
@@ -83,10 +83,14 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout', layout => {
   describe.each(['ca', 'etcd-ca', 'front-proxy-ca'])('rotate start %s', authority => {
     let out: string;
     let before: Map<string, string>;
+    let digestsBefore: Map<string, string>;
+    let manifestBefore: object;
     let oldPem: string;
     beforeAll(async () => {
       out = copyOf(await base(layout));
       before = snapshot(out);
+      digestsBefore = digests(out);
+      manifestBefore = manifestBody(out);
       oldPem = text(out, manifestOf(out).authorities.find(a => a.id === authority)!.cert);
       const r = kubepki(['rotate', out, 'start', authority]);
       expect(r.status, r.stderr).toBe(0);
@@ -174,13 +178,13 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout', layout => {
       expect(kubepki(['rotate', out, 'status']).stdout).toContain(`Rotation of CA ${authority}`);
     });
 
-    it('abort restores every trust file byte-identical and removes the new CA', () => {
+    it('abort gives back every file of OUT byte-identical (SHA-256 and mode: every node bundle, trust file and leaf) and removes the new CA', () => {
       const newCert = manifestOf(out).rotation.new.cert;
       const r = kubepki(['rotate', out, 'abort']);
       expect(r.status, r.stderr).toBe(0);
-      // Only the manifest (its generatedAt), cluster.yaml's "Written by" comment and restart.sh (the
-      // restarts that read abort's trust files) may differ from before the rotation.
-      expect(differing(before, snapshot(out)).filter(p => p !== 'cluster.yaml')).toEqual(['manifest.json', 'restart.sh']);
+      // Only the manifest's generatedAt and restart.sh (the restarts that read abort's trust files) differ from before the rotation.
+      expect(differing(digestsBefore, digests(out))).toEqual(['manifest.json', 'restart.sh']);
+      expect(manifestBody(out)).toEqual(manifestBefore);
       expect(existsSync(join(out, newCert))).toBe(false);
       expect(manifestOf(out).rotation).toBeUndefined();
       expect(kubepki(['verify', out]).status).toBe(0);
@@ -466,22 +470,80 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca start â
   });
 });
 
-describe('kubeadm layout: rotate ca, abort after issue', () => {
-  it('says the controller-manager must sign from ca.crt again (ca-signing.crt on the nodes holds the new CA, which ca.key no longer matches) and to hand alice her kubeconfig again; verify passes', async () => {
-    const out = copyOf(await base('kubeadm'));
-    for (const step of ['start', 'issue']) expect(kubepki(['rotate', out, step, ...(step === 'start' ? ['ca'] : [])]).status).toBe(0);
+describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort after issue', layout => {
+  it('goes back to start, not to the old CA alone: trust stays old + new (a leaf of the new CA still verifies against every trust file while the nodes take the files), the old CA signs every leaf again, the controller-manager signs with the old CA from ca-signing.crt, alice issued again; a second abort then goes to the old CA alone', async () => {
+    const out = copyOf(await base(layout));
+    const m = manifestOf(out);
+    const ca = m.authorities.find(a => a.id === 'ca')!;
+    const oldPem = text(out, ca.cert);
+    const oldKey = text(out, ca.key);
+    const beforeStart = digests(out);
+    const manifestBefore = manifestBody(out);
+    expect(kubepki(['rotate', out, 'start', 'ca']).status).toBe(0);
+    const atStart = manifestOf(out).rotation;
+    const trustAtStart = new Map(trustFiles(out, 'ca').map(f => [f, text(out, f)]));
+    const newKey = text(out, atStart.new.key);
+    expect(kubepki(['rotate', out, 'issue']).status).toBe(0);
+    // What a node presents until it has the abort's files: a leaf of the new CA.
+    const leaves = m.certificates.filter(c => c.signer === 'ca');
+    const ofNewCa = join(tmp.path, `of-new-ca-${layout}.crt`);
+    cpSync(join(out, leaves[0]!.cert), ofNewCa);
+
     const r = kubepki(['rotate', out, 'abort']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('set its --cluster-signing-cert-file back to /etc/kubernetes/pki/ca.crt');
-    expect(r.stdout).toContain('then remove /etc/kubernetes/pki/ca-signing.crt there');
-    expect(r.stdout).not.toContain('may name ca.crt again');
-    expect(r.stdout).toMatch(/Hand each user their kubeconfig again .*users\/alice\//);
+    expect(r.stdout).toContain('Back to phase start (1 of 3) of the rotation of CA ca');
+    expect(r.stdout).toMatch(/Trust stays old \+ new/);
+    expect(r.stdout).toMatch(/Next, once every node has these files and restarted[^:]*: kubepki rotate \S+ abort again goes back to the old CA alone/);
+    expect(r.stdout).toMatch(/bash .*distribute\.sh/);
+    expect(r.stdout).toContain('# Then restart what reads the changed files');
+    expect(r.stdout).toMatch(/Hand each user their kubeconfig again before the restarts below \(the one from issue holds a certificate of the new CA, refused once a second abort makes trust the old CA alone\): users\/alice\//);
+    expect(r.stdout).toContain(layout === 'kubeadm' ? '(its --cluster-signing-cert-file since start) holds the old certificate again, and ca.key the old key; keep the flag as start set it' : "(its unit's --cluster-signing-cert-file since start) holds the old certificate again");
+    expect(r.stdout).not.toContain('back to /etc/kubernetes/pki/ca.crt');
+    // The rotation as start recorded it, and trust as start left it, byte for byte.
+    expect(manifestOf(out).rotation).toEqual(atStart);
+    for (const [f, content] of trustAtStart) {
+      expect(text(out, f), f).toBe(content);
+      expect(verifies(join(out, f), ofNewCa).status, f).toBe(0);
+    }
+    expect(text(out, ca.key)).toBe(oldKey);
+    expect(text(out, atStart.new.key)).toBe(newKey);
+    expect(existsSync(join(out, 'pki/rotation/ca-old.key'))).toBe(false);
+    for (const i of atStart.signing.installs) expect(text(out, `nodes/${i.node}${i.path}`)).toBe(oldPem);
+    if (layout === 'hard-way') {
+      const unit = manifestOf(out).documents.find(d => d.kind === 'kube-controller-manager unit')!;
+      expect(text(out, unit.path)).toContain(`--cluster-signing-cert-file=${atStart.signing.installs[0].path}`);
+    }
+    const oldCa = join(out, atStart.old.cert);
+    for (const c of leaves) {
+      expect(verifies(oldCa, join(out, c.cert)).status, c.cert).toBe(0);
+      expect(digests(out).get(c.key), c.key).toBe(beforeStart.get(c.key));
+    }
+    expect(verifies(oldCa, join(out, 'users/alice/alice.crt')).status).toBe(0);
+    const v = kubepki(['verify', out]);
+    expect(v.status, v.stdout).toBe(0);
+    expect(v.stdout).toContain('trust bundle old + new (rotation: start), old');
+    expect(kubepki(['rotate', out, 'status']).stdout).toMatch(/phase start \(1 of 3\)[\s\S]*To go back to the old CA alone: kubepki rotate \S+ abort/);
+
+    const second = kubepki(['rotate', out, 'abort']);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toContain('Aborted the rotation of CA ca');
+    if (layout === 'kubeadm') expect(second.stdout).toContain('may name ca.crt again');
+    expect(second.stdout).toMatch(/Hand each user their kubeconfig again before the restarts below \(the one they have trusts the new CA too, which is gone\): users\/alice\//);
+    for (const f of trustFiles(out, 'ca')) expect(text(out, f), f).toBe(oldPem);
+    expect(verifies(join(out, ca.cert), ofNewCa).status).not.toBe(0);
+    // As before start, but for the leaves the old CA issued anew (and what embeds one): certificates and kubeconfigs, never a key or a trust file.
+    const reissued = new Set([...leaves.map(c => c.cert), ...m.kubeconfigs.map(k => k.file), 'users/alice/alice.crt', 'users/alice/alice.conf']);
+    const copies = Object.values(m.nodes).flatMap(n => n.files.filter(f => reissued.has(f.source)).map(f => `${n.bundle}${f.path}`));
+    const changed = differing(beforeStart, digests(out));
+    expect(changed.filter(p => !reissued.has(p) && !copies.includes(p))).toEqual(['manifest.json', 'restart.sh']);
+    expect(changed.length).toBeGreaterThan(leaves.length);
+    expect(manifestBody(out)).toEqual(manifestBefore);
     expect(kubepki(['verify', out]).status).toBe(0);
   });
 });
 
 describe('kubeadm layout: rotate etcd-ca, phases in order, issue --new-keys, abort after issue', () => {
-  it('issue and finish refuse out of order (exit 2, the phase named, nothing written); issue --new-keys gives the etcd leaves new keys; abort then restores the old CA, its key, and leaves it signs', async () => {
+  it('issue and finish refuse out of order (exit 2, the phase named, nothing written); issue --new-keys gives the etcd leaves new keys; abort goes back to start (the old CA and its key sign the leaves again, trust old + new), a second abort to the old CA alone', async () => {
     const out = copyOf(await base('kubeadm'));
     const refused = (args: string[], message: RegExp) => {
       const snap = snapshot(out);
@@ -511,10 +573,17 @@ describe('kubeadm layout: rotate etcd-ca, phases in order, issue --new-keys, abo
     }
     expect(kubepki(['verify', out]).status).toBe(0);
 
+    const back = kubepki(['rotate', out, 'abort']);
+    expect(back.status, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/Back to phase start .* the old CA signs again .* \d+ certificates were issued anew by it/);
+    expect(back.stdout).toMatch(/bash .*distribute\.sh/);
+    expect(text(out, etcd.key)).toBe(oldKey);
+    for (const f of trustFiles(out, 'etcd-ca')) expect(fingerprints(text(out, f)), f).toEqual([...fingerprints(oldPem), ...fingerprints(text(out, manifestOf(out).rotation.new.cert))]);
+    for (const c of leaves) expect(verifies(join(out, manifestOf(out).rotation.old.cert), join(out, c.cert)).status, c.cert).toBe(0);
+    expect(kubepki(['verify', out]).status).toBe(0);
     const aborted = kubepki(['rotate', out, 'abort']);
     expect(aborted.status, aborted.stderr).toBe(0);
-    expect(aborted.stdout).toMatch(/the old CA signs again .* \d+ certificates were issued anew by it/);
-    expect(aborted.stdout).toMatch(/bash .*distribute\.sh/);
+    expect(aborted.stdout).toContain('Aborted the rotation of CA etcd-ca');
     expect(text(out, etcd.cert)).toBe(oldPem);
     expect(text(out, etcd.key)).toBe(oldKey);
     expect(existsSync(join(out, 'pki/rotation'))).toBe(false);

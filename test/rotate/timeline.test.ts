@@ -71,7 +71,7 @@ describe('rotation timeline: where OUT stands', () => {
     expect(abort.reissued).toEqual([]);
   });
 
-  it('after issue: finish leaves the new CA alone, moves the old one to retired/<id>-<date>/, and abort re-issues by the old CA', () => {
+  it('after issue: finish leaves the new CA alone, moves the old one to retired/<id>-<date>/, and abort goes back to start: re-issues by the old CA, trust unchanged (old + new)', () => {
     const plan = planOf('kubeadm');
     const t = rotationTimeline(plan, underWay('ca', 'issue'), undefined, NOW);
     expect(t.done).toBe(2);
@@ -87,6 +87,10 @@ describe('rotation timeline: where OUT stands', () => {
     expect(next.lines).toContain("kubeadm's --discovery-token-ca-cert-hash is computed again from the new CA");
     expect(t.abort!.reissued).toEqual(plan.certificates.filter(c => c.signer === 'ca').map(c => c.ref));
     expect(t.abort!.lines).toContain('pki/ca.key on the nodes becomes the old key');
+    expect(t.abort!.trust).toBeUndefined();
+    expect(t.abortTo).toBe('back to phase start (the old CA signs again)');
+    expect(t.abort!.lines.some(l => l.startsWith('Back to phase start: trust stays old + new') && l.includes('a second abort'))).toBe(true);
+    expect(t.abort!.lines).toContain('The controller-manager signs with the old CA alone: /etc/kubernetes/pki/ca-signing.crt on 2 nodes');
   });
 
   it('a rotation under way names its own authority, whatever was chosen', () => {
