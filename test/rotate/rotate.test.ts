@@ -471,12 +471,18 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca start â
 });
 
 describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort after issue', layout => {
-  it('goes back to start, not to the old CA alone: trust stays old + new (a leaf of the new CA still verifies against every trust file while the nodes take the files), the old CA signs every leaf again, the controller-manager signs with the old CA from ca-signing.crt, alice issued again; a second abort then goes to the old CA alone', async () => {
+  it('goes back to start, not to the old CA alone: trust stays old + new (a leaf of the new CA still verifies against every trust file while the nodes take the files), the old CA signs every leaf again, the controller-manager signs with the old CA from ca-signing.crt, alice issued again (kubeadm: bob, a --csr user the cluster signed with the new CA, gets the steps, and the second abort is refused until the old CA signs him again); a second abort then goes to the old CA alone', async () => {
     const out = copyOf(await base(layout));
     const m = manifestOf(out);
     const ca = m.authorities.find(a => a.id === 'ca')!;
     const oldPem = text(out, ca.cert);
     const oldKey = text(out, ca.key);
+    // kubeadm: bob, a user the cluster signs (--csr), signed by the old CA.
+    const withCsrUser = layout === 'kubeadm';
+    if (withCsrUser) {
+      expect(kubepki(['user', 'add', 'bob', '--group', 'devs', '--csr', '--out', out]).status).toBe(0);
+      signUser(out, 'bob', ca.cert, ca.key, 'old');
+    }
     const beforeStart = digests(out);
     const manifestBefore = manifestBody(out);
     expect(kubepki(['rotate', out, 'start', 'ca']).status).toBe(0);
@@ -484,6 +490,8 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort 
     const trustAtStart = new Map(trustFiles(out, 'ca').map(f => [f, text(out, f)]));
     const newKey = text(out, atStart.new.key);
     expect(kubepki(['rotate', out, 'issue']).status).toBe(0);
+    // The cluster signs bob again with the new CA, as issue's steps say.
+    if (withCsrUser) signUser(out, 'bob', atStart.new.cert, ca.key, 'new');
     // What a node presents until it has the abort's files: a leaf of the new CA.
     const leaves = m.certificates.filter(c => c.signer === 'ca');
     const ofNewCa = join(tmp.path, `of-new-ca-${layout}.crt`);
@@ -499,6 +507,7 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort 
     expect(r.stdout).toMatch(/Hand each user their kubeconfig again before the restarts below \(the one from issue holds a certificate of the new CA, refused once a second abort makes trust the old CA alone\): users\/alice\//);
     expect(r.stdout).toContain(layout === 'kubeadm' ? '(its --cluster-signing-cert-file since start) holds the old certificate again, and ca.key the old key; keep the flag as start set it' : "(its unit's --cluster-signing-cert-file since start) holds the old certificate again");
     expect(r.stdout).not.toContain('back to /etc/kubernetes/pki/ca.crt');
+    if (withCsrUser) expect(r.stdout).toMatch(/bob \(signed by the cluster: kubepki holds no certificate of the old CA for it\)[\s\S]*kubectl certificate approve kubepki-user-bob/);
     // The rotation as start recorded it, and trust as start left it, byte for byte.
     expect(manifestOf(out).rotation).toEqual(atStart);
     for (const [f, content] of trustAtStart) {
@@ -524,6 +533,15 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort 
     expect(v.stdout).toContain('trust bundle old + new (rotation: start), old');
     expect(kubepki(['rotate', out, 'status']).stdout).toMatch(/phase start \(1 of 3\)[\s\S]*To go back to the old CA alone: kubepki rotate \S+ abort/);
 
+    if (withCsrUser) {
+      // bob's certificate is the new CA's: the old CA alone would lock him out.
+      const snap = digests(out);
+      const refused = kubepki(['rotate', out, 'abort']);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/rotate abort: user bob \(signed by the cluster, --csr\) still holds a certificate of the new CA, which nothing trusts after abort[\s\S]*kubectl certificate approve kubepki-user-bob/);
+      expect(differing(snap, digests(out))).toEqual([]);
+      signUser(out, 'bob', atStart.old.cert, ca.key, 'old-again');
+    }
     const second = kubepki(['rotate', out, 'abort']);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain('Aborted the rotation of CA ca');
@@ -532,7 +550,7 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort 
     for (const f of trustFiles(out, 'ca')) expect(text(out, f), f).toBe(oldPem);
     expect(verifies(join(out, ca.cert), ofNewCa).status).not.toBe(0);
     // As before start, but for the leaves the old CA issued anew (and what embeds one): certificates and kubeconfigs, never a key or a trust file.
-    const reissued = new Set([...leaves.map(c => c.cert), ...m.kubeconfigs.map(k => k.file), 'users/alice/alice.crt', 'users/alice/alice.conf']);
+    const reissued = new Set([...leaves.map(c => c.cert), ...m.kubeconfigs.map(k => k.file), 'users/alice/alice.crt', 'users/alice/alice.conf', 'users/bob/bob.crt', 'users/bob/bob.conf']);
     const copies = Object.values(m.nodes).flatMap(n => n.files.filter(f => reissued.has(f.source)).map(f => `${n.bundle}${f.path}`));
     const changed = differing(beforeStart, digests(out));
     expect(changed.filter(p => !reissued.has(p) && !copies.includes(p))).toEqual(['manifest.json', 'restart.sh']);
