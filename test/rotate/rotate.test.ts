@@ -492,6 +492,9 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort 
     expect(kubepki(['rotate', out, 'issue']).status).toBe(0);
     // The cluster signs bob again with the new CA, as issue's steps say.
     if (withCsrUser) signUser(out, 'bob', atStart.new.cert, ca.key, 'new');
+    // What abort does from here, as status and --help say it.
+    expect(kubepki(['rotate', out, 'status']).stdout).toMatch(/To go back to phase start \(the old CA signs again, leaves issued anew by it, trust still old \+ new\): kubepki rotate \S+ abort; a second abort, once every node has those files, goes back to the old CA alone/);
+    expect(kubepki(['rotate', '--help']).stdout.replace(/\s+/g, ' ')).toContain('from issue to start (the old CA signs again and re-issues every leaf, trust stays old + new');
     // What a node presents until it has the abort's files: a leaf of the new CA.
     const leaves = m.certificates.filter(c => c.signer === 'ca');
     const ofNewCa = join(tmp.path, `of-new-ca-${layout}.crt`);
