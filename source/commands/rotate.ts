@@ -519,8 +519,9 @@ function abortPhase(out: string, plan: Plan): Phase {
     rotation,
     report: build => [
       `Aborted the rotation of CA ${id} in ${build.out}: every trust file holds the old CA alone again, and the new CA (${state.new.subject}) is gone.`,
-      ...(state.signing && plan.layout === 'kubeadm'
-        ? [`Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`] : []),
+      ...(state.signing ? [plan.layout === 'kubeadm'
+        ? `Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`
+        : `The controller-manager's unit names ${plan.authorities.find(a => a.id === 'ca')!.certInstalls[0]?.path ?? 'ca.crt'} again for --cluster-signing-cert-file (one certificate again); ${state.signing.installs[0]!.path} is no longer shipped (distribute.sh leaves the node's copy: remove it).`] : []),
       ...usersAgain(build, 'the one they have trusts the new CA too, which is gone'),
       ...bootstrappedWarning(plan, id, 'old'),
       ...stepsAndNext(build, `Then: kubepki verify ${q(out)}`),
