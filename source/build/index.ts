@@ -58,6 +58,7 @@ import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
 import {carryRetired, RETIRED_DIR, retrustUserKubeconfigs, rotationDocuments, rotationsOf, sameRotation, type RotationBuild, type RotationTrust} from './rotate.js';
 import {anyRotationOf, rotationName, useServiceAccountPair} from './rotate-service-account.js';
+import {carryRequest} from './rotate-request.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -152,7 +153,7 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
 }
 
 async function buildClaimed(plan: Plan, out: string, claim: Claim, options: BuildOptions): Promise<BuildReport> {
-  const target = checkTarget(out, plan, options.force ?? false, claim.target);
+  const target = checkTarget(out, plan, options.force ?? false, claim.target, new Set(Object.keys(options.rotation?.trust ?? {}) as AuthorityId[]));
   if (options.expectManifest && target.existing && JSON.stringify(target.existing.manifest) !== JSON.stringify(options.expectManifest)) {
     throw new InputError([`--out: ${printable(out)} changed since this plan was made against it (another run wrote it); nothing was changed. Look at the plan again.`]);
   }
@@ -276,6 +277,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     if (target.existing) {
       carryUsers(out, staging);
       carryRetired(out, staging);
+      carryRequest(out, staging, target.existing.manifest, options.rotation);
       usersRepointed.push(...repointUsers(staging, target.existing.manifest, manifest, caPem));
     }
     const clusterTrust = options.rotation?.trust.ca;

@@ -5,6 +5,7 @@ import {createPublicKey} from 'node:crypto';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import type {KeyType} from '../spec/types.js';
 import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
+import {InputError} from '../spec/errors.js';
 import {KEY_ALGORITHMS} from './algorithms.js';
 import {createKeyGenerator, publicKeyPem, type KeyPair} from './keys.js';
 import {renderKubeconfig} from './kubeconfig.js';
@@ -25,7 +26,8 @@ export interface ProgressEvent {
 
 export interface ExistingAuthority {
   certPem: string;
-  keyPem: string;
+  /** Absent: an external CA whose key OUT does not hold (during a rotation from it): it signs nothing here. */
+  keyPem?: string;
   /** During a CA rotation: what the authority's certificate file holds and kubeconfigs embed (old + new); certPem alone signs. */
   trustPem?: string;
 }
@@ -97,11 +99,17 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   for (const authority of plan.authorities) {
     const kept = existing[authority.id];
     if (kept) {
-      issuers.set(authority.id, Promise.resolve().then(() => {
+      const issuer = Promise.resolve().then(() => {
         put(authority.cert, kept.trustPem ?? kept.certPem, false);
+        if (kept.keyPem === undefined) {
+          throw new InputError([`--out: CA ${authority.id}'s key ${authority.key} is not in OUT (an external CA): a certificate it would sign cannot be issued here; nothing was changed. Restore the certificate from a backup, or finish the rotation to the new CA first.`]);
+        }
         put(authority.key, kept.keyPem, true);
         return loadIssuer(kept.certPem, kept.keyPem);
-      }));
+      });
+      // Awaited only by a leaf it must sign: unsigned, its refusal is nobody's to handle.
+      issuer.catch(() => {});
+      issuers.set(authority.id, issuer);
       continue;
     }
     const algorithm = KEY_ALGORITHMS[authority.keyType];
