@@ -95,21 +95,17 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   };
 
   // Queue authority keys first: every leaf waits for its signer.
-  const issuers = new Map<AuthorityId, Promise<Issuer>>();
+  const issuers = new Map<AuthorityId, Promise<Issuer | undefined>>();
   for (const authority of plan.authorities) {
     const kept = existing[authority.id];
     if (kept) {
-      const issuer = Promise.resolve().then(() => {
+      issuers.set(authority.id, Promise.resolve().then(() => {
         put(authority.cert, kept.trustPem ?? kept.certPem, false);
-        if (kept.keyPem === undefined) {
-          throw new InputError([`--out: CA ${authority.id}'s key ${authority.key} is not in OUT (an external CA): a certificate it would sign cannot be issued here; nothing was changed. Restore the certificate from a backup, or finish the rotation to the new CA first.`]);
-        }
+        // An external CA (its key not in OUT) signs nothing here: a leaf that needs it is refused below.
+        if (kept.keyPem === undefined) return undefined;
         put(authority.key, kept.keyPem, true);
         return loadIssuer(kept.certPem, kept.keyPem);
-      });
-      // Awaited only by a leaf it must sign: unsigned, its refusal is nobody's to handle.
-      issuer.catch(() => {});
-      issuers.set(authority.id, issuer);
+      }));
       continue;
     }
     const algorithm = KEY_ALGORITHMS[authority.keyType];
@@ -156,10 +152,15 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     // The Hard Way's service-accounts certificate carries the service-account key, not a key of its own.
     const sharesServiceAccountKey = c.key === plan.serviceAccount.key;
     const ownKey = keep.keys?.get(c.ref);
-    const [pair, issuer] = await Promise.all([
+    const [pair, signer] = await Promise.all([
       sharesServiceAccountKey ? serviceAccountKey : ownKey === undefined ? key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id) : keyPairOf(ownKey),
       issuers.get(c.signer)!,
     ]);
+    if (!signer) {
+      const caKey = plan.authorities.find(a => a.id === c.signer)!.key;
+      throw new InputError([`--out: ${c.cert} must be issued anew, and CA ${c.signer}'s key ${caKey} is not in OUT (an external CA); nothing was changed. Put back the certificate and key OUT held (from a backup or a node), or finish the rotation to the new CA first.`]);
+    }
+    const issuer = signer;
     // A reused CA may expire before the requested validity: never outlive the signer.
     const wanted = now.getTime() + c.validityHours * HOUR_MS;
     const notAfter = new Date(Math.min(wanted, issuer.notAfter.getTime()));
