@@ -46,7 +46,7 @@ function copyOf(from: string): string {
   return out;
 }
 
-const manifestOf = (out: string): Manifest & {rotation?: any} => JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+const manifestOf = (out: string): Manifest & {rotation?: any; rotations?: any[]} => JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
 const text = (out: string, rel: string) => readFileSync(join(out, rel), 'utf8');
 
 function refused(out: string, args: string[], message: RegExp) {
@@ -190,6 +190,9 @@ describe('an OUT without the CA key (external CA)', () => {
     expect(text(out, `${retired}/ca.crt`)).toBe(oldPem);
     expect(existsSync(join(out, `${retired}/ca.key`))).toBe(false);
 
+    // verify.sh's openssl checks trust the CA file as Go does (-partial_chain): the intermediate alone.
+    const script = run('bash', [join(out, 'verify.sh')]);
+    expect(script.status, script.stderr).toBe(0);
     const m = manifestOf(out);
     const leaves = m.certificates.filter(c => c.signer === 'ca');
     expect(leaves.length).toBeGreaterThan(5);
