@@ -32,7 +32,7 @@ import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/gene
 import {buildManifest, type Manifest} from '../output/manifest.js';
 import {carryUsers, sweepUserChanges, withUsers} from '../output/users.js';
 import {reissueUsers, repointUsers} from './users.js';
-import {claimOutput, fileSystemFailure, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
+import {claimOutputForCommand, fileSystemFailure, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
 import {printable} from '../spec/quote.js';
 import {shellQuote} from '../scripts/shell.js';
 import {keyPairProblem, keyProblem, leafProblem} from '../pki/reuse.js';
@@ -136,13 +136,7 @@ export interface Repaired {
 export async function buildCluster(plan: Plan, out: string, options: BuildOptions = {}): Promise<BuildReport> {
   const signal = options.signal;
   if (signal?.aborted) throw new BuildInterrupted('absent');
-  let claim: Claim;
-  try {
-    claim = claimOutput(out);
-  } catch (error) {
-    if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
-    throw error;
-  }
+  const claim = claimOutputForCommand(out);
   try {
     // What a killed user command left inside OUT, undone before OUT is read.
     sweepUserChanges(claim.target);

@@ -16,9 +16,9 @@
 // intermediate there verifies what it signs, and the root in that file would also admit whatever
 // else the root signs (any other intermediate of the organisation could mint system:masters).
 import {X509Certificate, randomBytes} from 'node:crypto';
-import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, cpSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync, cpSync} from 'node:fs';
 import {basename, join} from 'node:path';
-import {claimOutput, OutputRefused} from '../output/claim.js';
+import {claimOutputForCommand} from '../output/claim.js';
 import {readManifest} from '../output/existing.js';
 import {readBounded} from '../output/read-bounded.js';
 import {DIR_MODE, PUBLIC_MODE, SECRET_MODE} from '../output/write.js';
@@ -81,15 +81,7 @@ const TEMP_PREFIX = '.rotation.kubepki-';
  * that private directory, removed by the next request).
  */
 export function writeRequest(out: string, id: AuthorityId, keyPem: string, csrPem: string): PendingRequest {
-  let claim;
-  try {
-    claim = claimOutput(out);
-  } catch (error) {
-    if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
-    throw error;
-  }
-  try {
-    const dir = claim.target;
+  return underLock(out, dir => {
     const manifest = readManifest(dir);
     refuseRequest(out, dir, manifest);
     const pki = join(dir, 'pki');
@@ -101,6 +93,14 @@ export function writeRequest(out: string, id: AuthorityId, keyPem: string, csrPe
     writeFileSync(join(temp, basename(files.csr)), csrPem, {mode: PUBLIC_MODE, flag: 'wx'});
     renameSync(temp, join(dir, ROTATION_DIR));
     return {authority: id, ...files};
+  });
+}
+
+/** `body` on OUT (its resolved directory) while this process holds OUT's lock: no build or other command writes it meanwhile. */
+function underLock<T>(out: string, body: (dir: string) => T): T {
+  const claim = claimOutputForCommand(out);
+  try {
+    return body(claim.target);
   } finally {
     claim.release();
   }
@@ -117,22 +117,13 @@ export function refuseRequest(out: string, dir: string, manifest: object): void 
 
 /** `rotate OUT abort` with a request waiting: the request (its key and CSR) is removed, under OUT's lock. */
 export function dropRequest(out: string): PendingRequest | undefined {
-  let claim;
-  try {
-    claim = claimOutput(out);
-  } catch (error) {
-    if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
-    throw error;
-  }
-  try {
-    const pending = pendingRequestOf(claim.target, readManifest(claim.target));
+  return underLock(out, dir => {
+    const pending = pendingRequestOf(dir, readManifest(dir));
     if (!pending) return undefined;
-    for (const f of [pending.csr, pending.key]) rmSync(join(claim.target, f), {force: true});
-    try { rmSync(join(claim.target, ROTATION_DIR)); } catch { /* other files: left */ }
+    for (const f of [pending.csr, pending.key]) rmSync(join(dir, f), {force: true});
+    try { rmdirSync(join(dir, ROTATION_DIR)); } catch { /* not empty: what else is there stays */ }
     return pending;
-  } finally {
-    claim.release();
-  }
+  });
 }
 
 /**
