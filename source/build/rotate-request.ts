@@ -74,6 +74,9 @@ export function carryRequest(out: string, staging: string, manifest: object, rot
 
 const TEMP_PREFIX = '.rotation.kubepki-';
 
+/** The private directory of a request being written (OUT-relative), left behind only by a run killed while writing it. */
+export const isRequestLeftover = (path: string) => path.startsWith(`pki/${TEMP_PREFIX}`) && !path.slice(4).includes('/');
+
 /**
  * Writes a request under OUT's lock: refused when a rotation is under way or a request already
  * waits (checked again under the lock); the key and request are made in a private directory beside

@@ -10,7 +10,7 @@ import type {ExistingAuthority} from '../pki/generate.js';
 import {keyTypeOf} from '../pki/algorithms.js';
 import {authorityProblem} from '../pki/reuse.js';
 import {rotationOf, signingCertificate} from './rotate.js';
-import {pendingRequestPaths} from './rotate-request.js';
+import {isRequestLeftover, pendingRequestPaths} from './rotate-request.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {printable} from '../spec/quote.js';
@@ -45,6 +45,8 @@ export function foreignFiles(dir: string, manifest: Manifest): string[] {
   const walk = (rel: string) => {
     for (const entry of readdirSync(join(dir, rel), {withFileTypes: true})) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
+      // What a killed `rotate start --csr` left (it writes only under the lock this run holds): the swap drops it.
+      if (entry.isDirectory() && isRequestLeftover(path)) continue;
       if (entry.isDirectory()) walk(path);
       else if (!own.has(path) || !lstatSync(join(dir, path)).isFile()) foreign.push(path);
     }

@@ -345,6 +345,7 @@ function startReport(build: BuildReport, state: RotationState): string {
     `Started the rotation of CA ${state.authority} in ${out} (phase 1 of 3: start).`,
     `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still signs every certificate`,
     `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256} (${state.new.cert}): trusted from now on, signs nothing yet`,
+    ...(state.new.issuer ? [`  new CA signed by your root ${state.new.issuer}: the cluster trusts the new CA certificate itself, not the root${state.old.keyless ? `; the old CA's key is not in ${out} (external), so no leaf is issued until issue` : ''}`] : []),
     trustLine(build, state.authority, 'old + new'),
     `Kept byte-identical: ${leaves} of ${plan.certificates.length} certificates (every leaf; the old CA still signs them).`,
     ...(state.signing ? [plan.layout === 'hard-way'

@@ -5,7 +5,7 @@
 // and finish pass verify with every leaf chaining to the new CA (openssl with -partial_chain and
 // with the root; Go, through the real kubectl, trusting the intermediate alone).
 import {X509Certificate, createPublicKey, type KeyObject} from 'node:crypto';
-import {cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:https';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -162,6 +162,7 @@ describe('an OUT without the CA key (external CA)', () => {
     const started = kubepki(['rotate', out, 'start', 'ca', '--certificate', withChain]);
     expect(started.status, started.stderr).toBe(0);
     expect(started.stdout).toMatch(/Started the rotation of CA ca/);
+    expect(started.stdout).toMatch(/new CA signed by your root CN=corp-root: the cluster trusts the new CA certificate itself, not the root/);
     expect(text(out, 'pki/ca.crt')).toBe(`${oldPem}${newPem}`);
     expect(text(out, 'pki/rotation/ca-new.crt')).toBe(newPem);
     expect(existsSync(join(out, 'pki/rotation/ca-new.csr'))).toBe(false);
@@ -230,8 +231,15 @@ describe('an OUT without the CA key (external CA)', () => {
 });
 
 describe('an OUT that holds the CA key may have its new CA signed by a root too', () => {
-  it('a waiting request survives renew (the engine carries it); the signed certificate starts the rotation; issue keeps the old key', () => {
+  it('a killed request\'s leftover does not block renew; a waiting request survives renew (the engine carries it); the signed certificate starts the rotation; issue keeps the old key', () => {
     const out = copyOf(keyed);
+    // What a --csr killed while writing leaves (its private directory in pki/): no build takes it for a file of the user's; the swap drops it.
+    const leftover = join(out, 'pki/.rotation.kubepki-99999-deadbeef');
+    mkdirSync(leftover, {mode: 0o700});
+    writeFileSync(join(leftover, 'ca-new.key'), 'half a key\n', {mode: 0o600});
+    const swept = kubepki(['renew', out, 'apiserver']);
+    expect(swept.status, swept.stderr).toBe(0);
+    expect(existsSync(leftover)).toBe(false);
     const requested = kubepki(['rotate', out, 'start', 'ca', '--csr']);
     expect(requested.status, requested.stderr).toBe(0);
     const request = {key: text(out, 'pki/rotation/ca-new.key'), csr: text(out, 'pki/rotation/ca-new.csr')};
