@@ -108,7 +108,8 @@ want signed by your own root: start --csr writes the new CA's key (0600) and a r
 DIR/pki/rotation/, prints the openssl command your root's holder runs, and changes nothing else
 (status: waiting for the certificate; abort drops it); start --certificate FILE checks the
 certificate issued for it and starts the rotation with it. The cluster trusts that certificate
-itself, never the root; verify.sh's openssl checks then need -partial_chain.
+itself, never the root (verify.sh runs openssl verify with -partial_chain; by hand, add it too).
+An external old CA signs nothing here: after issue, abort is refused (finish instead).
 
 Arguments:
   AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them), or service-account

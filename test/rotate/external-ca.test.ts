@@ -82,6 +82,10 @@ describe('an OUT without the CA key (external CA)', () => {
   it('start without --csr is refused, naming --csr and --certificate; nothing written', () => {
     const out = copyOf(keyless);
     refused(out, ['rotate', out, 'start', 'ca'], /does not hold the ca key .*the CA is external.*start ca --csr writes the new CA's key and a request.*start ca --certificate FILE/);
+    const help = kubepki(['rotate', '--help']).stdout;
+    expect(help).toMatch(/\[--csr \| --certificate FILE\]/);
+    expect(help).toMatch(/--csr {19}start: the new CA's key and certification request/);
+    expect(help).toMatch(/--certificate FILE {6}start: the certificate your root issued/);
   });
 
   it('--csr writes the new key (0600) and a request openssl verifies, asking for a CA; nothing else changes; status says it waits', () => {
