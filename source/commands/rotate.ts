@@ -80,9 +80,8 @@ export async function runRotate(io: Io, options: RotateOptions): Promise<number>
     refuseOutage(plan, 'start', options.allowOutage);
     return requestNewCa(io, options.out, plan, id);
   }
-  // A request waiting (no rotation yet): status says so, abort drops it.
-  const waiting = options.action === 'abort' ? pendingRequestIn(options.out) : undefined;
-  if (waiting && options.action === 'abort') {
+  // A request waiting (no rotation yet): abort drops it (status says so, start of another authority is refused).
+  if (options.action === 'abort' && pendingRequestIn(options.out)) {
     const dropped = dropRequest(options.out);
     io.out(dropped ? `Dropped the request for a new ${dropped.authority} CA in ${options.out}: ${dropped.csr} and its key ${dropped.key} are removed; no rotation had started, nothing else changed.\n` : `Nothing to drop in ${options.out}.\n`);
     return EXIT.ok;
@@ -123,6 +122,8 @@ export async function runRotationStep(out: string, step: RotationStep, options: 
   const {authority, newKeys, allowOutage, caBundles, certificate} = options;
   const io = options.io ?? SILENT;
   const stepOptions = {out, action: step, json: false, authority, newKeys, allowOutage, caBundles, certificate};
+  const waiting = step === 'start' && authority === SERVICE_ACCOUNT_AUTHORITY ? pendingRequestIn(out) : undefined;
+  if (waiting) throw new InputError([`rotate start: a request for a new ${waiting.authority} CA waits in ${out} (${waiting.csr}): one rotation at a time. Give its certificate with kubepki rotate ${q(out)} start ${waiting.authority} --certificate FILE, or drop it with kubepki rotate ${q(out)} abort. Nothing was changed.`]);
   // The service-account pair rotates through the same steps (commands/rotate-service-account.ts says what each does).
   const phase = isServiceAccountRotation(out, step, authority)
     ? await serviceAccountStep(stepOptions, plan, signal, io, refuseOutage)

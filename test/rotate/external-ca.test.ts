@@ -121,6 +121,7 @@ describe('an OUT without the CA key (external CA)', () => {
     expect(again.stdout).toMatch(/already waits/);
     expect(differing(waiting, snapshot(out))).toEqual([]);
     refused(out, ['rotate', out, 'start', 'etcd-ca'], /a request for a new ca CA waits .*--certificate FILE, or drop it with kubepki rotate \S+ abort/);
+    refused(out, ['rotate', out, 'start', 'service-account'], /a request for a new ca CA waits .*one rotation at a time/);
     // abort drops it: OUT is as before --csr.
     expect(kubepki(['rotate', out, 'abort']).status).toBe(0);
     expect(differing(before, snapshot(out))).toEqual([]);
