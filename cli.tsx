@@ -51,6 +51,10 @@ Usage:
                                              begin replacing a CA (ca, etcd-ca or
                                              front-proxy-ca): a new CA, every trust file
                                              old + new, leaves kept; or service-account
+  kubepki rotate DIR start AUTHORITY --csr, then … --certificate FILE
+                                             a new CA signed by your own root (an
+                                             external CA): its key and request, then
+                                             the start with the certificate issued
   kubepki rotate DIR issue [--new-keys]      the new CA (or key) signs every leaf of it
   kubepki rotate DIR finish                  trust the new CA (or key) alone; the old one
                                              retired (--allow-outage: a single apiserver)
@@ -199,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
       const {ROTATE_USAGE} = await import('./source/commands/rotate.js');
       if (out === undefined || action === undefined) return usageError(ROTATE_USAGE);
       if (extra.length || (action !== 'start' && authority !== undefined)) return usageError(`unexpected argument ${extra[0] ?? authority}`);
-      return runCommand({command, out, action, authority, json: values.json ?? false, newKeys: values['new-keys'] ?? false, allowOutage: values['allow-outage'] ?? false, caBundles: values['ca-bundle'] ?? []});
+      return runCommand({command, out, action, authority, json: values.json ?? false, newKeys: values['new-keys'] ?? false, allowOutage: values['allow-outage'] ?? false, caBundles: values['ca-bundle'] ?? [], csr: values.csr ?? false, certificate: values.certificate});
     }
     case 'inspect':
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');

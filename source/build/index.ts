@@ -32,7 +32,7 @@ import {generateMaterial, type KeptLeaves, type ProgressEvent} from '../pki/gene
 import {buildManifest, type Manifest} from '../output/manifest.js';
 import {carryUsers, sweepUserChanges, withUsers} from '../output/users.js';
 import {reissueUsers, repointUsers} from './users.js';
-import {claimOutput, fileSystemFailure, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
+import {claimOutputForCommand, fileSystemFailure, OutputFailed, OutputRefused, type Claim} from '../output/claim.js';
 import {printable} from '../spec/quote.js';
 import {shellQuote} from '../scripts/shell.js';
 import {keyPairProblem, keyProblem, leafProblem} from '../pki/reuse.js';
@@ -58,6 +58,7 @@ import {refuseUnapplied} from './unapplied.js';
 import {kubeconfigDifferences, leafDifferences, SERVICE_ACCOUNT_REF, serviceAccountDifferences} from './changes.js';
 import {carryRetired, RETIRED_DIR, retrustUserKubeconfigs, rotationDocuments, rotationsOf, sameRotation, type RotationBuild, type RotationTrust} from './rotate.js';
 import {anyRotationOf, rotationName, useServiceAccountPair} from './rotate-service-account.js';
+import {carryRequest} from './rotate-request.js';
 
 export {checkTarget} from './target.js';
 export {finalReport} from './report.js';
@@ -135,13 +136,7 @@ export interface Repaired {
 export async function buildCluster(plan: Plan, out: string, options: BuildOptions = {}): Promise<BuildReport> {
   const signal = options.signal;
   if (signal?.aborted) throw new BuildInterrupted('absent');
-  let claim: Claim;
-  try {
-    claim = claimOutput(out);
-  } catch (error) {
-    if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
-    throw error;
-  }
+  const claim = claimOutputForCommand(out);
   try {
     // What a killed user command left inside OUT, undone before OUT is read.
     sweepUserChanges(claim.target);
@@ -152,7 +147,7 @@ export async function buildCluster(plan: Plan, out: string, options: BuildOption
 }
 
 async function buildClaimed(plan: Plan, out: string, claim: Claim, options: BuildOptions): Promise<BuildReport> {
-  const target = checkTarget(out, plan, options.force ?? false, claim.target);
+  const target = checkTarget(out, plan, options.force ?? false, claim.target, new Set(Object.keys(options.rotation?.trust ?? {}) as AuthorityId[]));
   if (options.expectManifest && target.existing && JSON.stringify(target.existing.manifest) !== JSON.stringify(options.expectManifest)) {
     throw new InputError([`--out: ${printable(out)} changed since this plan was made against it (another run wrote it); nothing was changed. Look at the plan again.`]);
   }
@@ -276,6 +271,7 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     if (target.existing) {
       carryUsers(out, staging);
       carryRetired(out, staging);
+      carryRequest(out, staging, target.existing.manifest, options.rotation);
       usersRepointed.push(...repointUsers(staging, target.existing.manifest, manifest, caPem));
     }
     const clusterTrust = options.rotation?.trust.ca;

@@ -57,10 +57,15 @@ export interface RotationState {
   /**
    * The authority's certificate as it was: a copy, byte-identical, so abort restores it exactly.
    * `key`: from issue on, where its key is kept (pki/rotation/<id>-old.key) while the new one signs.
+   * `keyless`: an external CA whose key OUT never held (the new CA then came from --csr): it signs
+   * nothing here, and abort after issue cannot go back to it.
    */
-  old: CaIdentity & {cert: string; key?: string};
-  /** `key`: at start pki/rotation/<id>-new.key; from issue on the authority's own key file. */
-  new: CaIdentity & {cert: string; key: string};
+  old: CaIdentity & {cert: string; key?: string; keyless?: boolean};
+  /**
+   * `key`: at start pki/rotation/<id>-new.key; from issue on the authority's own key file.
+   * `issuer`: a new CA signed by the user's own root (rotate start --csr, --certificate): the root's subject.
+   */
+  new: CaIdentity & {cert: string; key: string; issuer?: string};
   /** What issue did: the leaves issued anew by the new CA, the users re-issued here, the --csr users left to the cluster. */
   issued?: {leaves: number; newKeys: boolean; users: string[]; csrUsers: string[]};
   /**

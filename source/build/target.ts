@@ -10,6 +10,7 @@ import type {ExistingAuthority} from '../pki/generate.js';
 import {keyTypeOf} from '../pki/algorithms.js';
 import {authorityProblem} from '../pki/reuse.js';
 import {rotationOf, signingCertificate} from './rotate.js';
+import {isRequestLeftover, pendingRequestPaths} from './rotate-request.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {printable} from '../spec/quote.js';
@@ -36,12 +37,16 @@ export function foreignFiles(dir: string, manifest: Manifest): string[] {
   for (const k of manifest.kubeconfigs) own.add(k.file);
   own.add(manifest.serviceAccount.key).add(manifest.serviceAccount.publicKey);
   for (const d of manifest.documents ?? []) own.add(d.path);
+  // A --csr request for a new CA waiting in pki/rotation/ (the engine carries it over).
+  for (const f of pendingRequestPaths(dir, manifest)) own.add(f);
   for (const u of usersOf(manifest)) for (const f of [u.key, u.cert, u.kubeconfig, u.csr, u.request]) if (f !== undefined) own.add(f);
   for (const entry of Object.values(manifest.nodes ?? {})) for (const f of entry.files) own.add(`${entry.bundle}${f.path}`);
   const foreign: string[] = [];
   const walk = (rel: string) => {
     for (const entry of readdirSync(join(dir, rel), {withFileTypes: true})) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
+      // What a killed `rotate start --csr` left (it writes only under the lock this run holds): the swap drops it.
+      if (entry.isDirectory() && isRequestLeftover(path)) continue;
       if (entry.isDirectory()) walk(path);
       else if (!own.has(path) || !lstatSync(join(dir, path)).isFile()) foreign.push(path);
     }
@@ -54,7 +59,11 @@ export function foreignFiles(dir: string, manifest: Manifest): string[] {
  * Nothing is touched when this throws (an InputError naming --out). `out` is what the user
  * wrote (for messages); `dir` is where it really is (the target of a symbolic link).
  */
-export function checkTarget(out: string, plan: Plan, force: boolean, dir: string = out): Target {
+/**
+ * `keyless`: authorities a rotation's phase may find without their key in OUT (an external CA: the
+ * rotation records it; its leaves are kept, never issued by it, and from issue on the new key signs).
+ */
+export function checkTarget(out: string, plan: Plan, force: boolean, dir: string = out, keyless: ReadonlySet<AuthorityId> = new Set()): Target {
   let snapshot: OutputSnapshot;
   try {
     snapshot = snapshotOutput(dir);
@@ -92,6 +101,10 @@ export function checkTarget(out: string, plan: Plan, force: boolean, dir: string
   for (const [id, a] of existing.authorities) {
     if (!plan.authorities.some(p => p.id === id)) {
       throw new InputError([`--out: ${shown} holds CA ${id} (${a.key.path}), which the new plan does not use; replacing the directory would lose that key. Move it away first.`]);
+    }
+    if (a.cert.pem !== undefined && a.key.pem === undefined && keyless.has(id)) {
+      kept[id] = {certPem: a.cert.pem};
+      continue;
     }
     if (a.cert.pem === undefined || a.key.pem === undefined) {
       throw new InputError([`--out: ${shown}'s manifest names CA ${id} but ${a.cert.path} or ${a.key.path} cannot be read; refusing to replace it.`]);

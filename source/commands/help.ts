@@ -86,7 +86,7 @@ Flags:
 Example:
   kubepki inspect /etc/kubernetes/pki --config cluster.yaml
 `,
-  rotate: `Usage: kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME...] | issue [--new-keys] | finish | status [--json] | abort
+  rotate: `Usage: kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME...] [--csr | --certificate FILE] | issue [--new-keys] | finish | status [--json] | abort
 
 Replaces a CA, or the service-account key pair, in three phases, each a complete tree that
 verify accepts, each printing (and writing to DIR/restart.sh) what to distribute and restart
@@ -106,6 +106,14 @@ old CA signs again and re-issues every leaf, trust stays old + new, so nodes tha
 leaf of the new CA are accepted while they take the files; for the pair: the old key signs, the
 new one stays accepted), then a second abort, once every node has those files, to the old alone.
 
+A CA whose key DIR does not hold (external, as kubeadm's external-CA mode has it), or any CA you
+want signed by your own root: start --csr writes the new CA's key (0600) and a request for it to
+DIR/pki/rotation/, prints the openssl command your root's holder runs, and changes nothing else
+(status: waiting for the certificate; abort drops it); start --certificate FILE checks the
+certificate issued for it and starts the rotation with it. The cluster trusts that certificate
+itself, never the root (verify.sh runs openssl verify with -partial_chain; by hand, add it too).
+An external old CA signs nothing here: after issue, abort is refused (finish instead).
+
 Arguments:
   AUTHORITY     ca, etcd-ca or front-proxy-ca (as manifest.json names them), or service-account
 
@@ -113,6 +121,10 @@ Flags:
       --ca-bundle KIND/NAME   a caBundle in the cluster that trusts the CA (repeat): KIND is
                               validatingwebhookconfiguration, mutatingwebhookconfiguration,
                               apiservice or crd; the steps patch it with the bundle
+      --csr                   start: the new CA's key and certification request, for your
+                              root CA to sign as an intermediate; nothing else written
+      --certificate FILE      start: the certificate your root issued for that request (its
+                              issuer chain may follow it in FILE); checked, then the start
       --new-keys              issue: new key pairs for the re-issued leaves
       --allow-outage          rotate a cluster with a single apiserver (each phase's restart
                               is an outage)
@@ -121,6 +133,8 @@ Flags:
 Examples:
   kubepki rotate pki-out start etcd-ca
   kubepki rotate pki-out start ca --ca-bundle apiservice/v1beta1.metrics.k8s.io
+  kubepki rotate pki-out start ca --csr
+  kubepki rotate pki-out start ca --certificate ca-new.crt
   kubepki rotate pki-out start service-account
   kubepki rotate pki-out issue
   kubepki rotate pki-out finish

@@ -14,6 +14,8 @@ import {
 import {anyRotationOf, SERVICE_ACCOUNT_AUTHORITY} from '../build/rotate-service-account.js';
 import {csrObjectName, csrSigningCommands} from '../build/users.js';
 import type {RotationStep} from '../build/rotation-timeline.js';
+import {checkNewCaCertificate, dropRequest, pendingRequestOf, type SuppliedCa} from '../build/rotate-request.js';
+import {newCaCn, pendingRequestIn, requestNewCa, requestStatus} from './rotate-request.js';
 import {readExisting, readManifest, type ExistingOut} from '../output/existing.js';
 import {usersOf} from '../output/users.js';
 import {KEY_ALGORITHMS, keyTypeOf} from '../pki/algorithms.js';
@@ -45,9 +47,13 @@ export interface RotateOptions {
   allowOutage?: boolean;
   /** --ca-bundle KIND/NAME: caBundles in the cluster that trust the rotated CA (scripts/rotate-outside.ts). */
   caBundles?: string[];
+  /** start: the new CA's key and a certification request for the user's own root to sign (commands/rotate-request.ts); nothing else written. */
+  csr?: boolean;
+  /** start: the certificate the root issued for the waiting --csr request: the new CA. */
+  certificate?: string;
 }
 
-export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca, front-proxy-ca or service-account) [--ca-bundle KIND/NAME], kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver.';
+export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca, front-proxy-ca or service-account) [--ca-bundle KIND/NAME] [--csr | --certificate FILE], kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver.';
 
 const HOUR_MS = 3_600_000;
 const BACKDATE_MS = 5 * 60 * 1000;
@@ -65,6 +71,21 @@ export interface Phase {
 
 export async function runRotate(io: Io, options: RotateOptions): Promise<number> {
   if (options.caBundles?.length && (options.action !== 'start' || options.authority === SERVICE_ACCOUNT_AUTHORITY)) throw new InputError(['--ca-bundle names caBundles that trust a CA: give it to rotate OUT start with a CA (finish patches the same objects again)']);
+  if ((options.csr || options.certificate !== undefined) && (options.action !== 'start' || options.authority === SERVICE_ACCOUNT_AUTHORITY)) throw new InputError([`${options.csr ? '--csr' : '--certificate'} asks for a new CA signed by your own root: give it to rotate OUT start with a CA (ca, etcd-ca, front-proxy-ca)`]);
+  if (options.csr && options.certificate !== undefined) throw new InputError(['--csr and --certificate: first --csr (the request), then, with the certificate your root issued for it, --certificate FILE']);
+  if (options.csr) {
+    const plan = buildPlan(specFromFile(join(options.out, 'cluster.yaml')));
+    const id = authorityToRotate(plan, options.authority);
+    // Refused now rather than after the root's holder has signed.
+    refuseOutage(plan, 'start', options.allowOutage);
+    return requestNewCa(io, options.out, plan, id);
+  }
+  // A request waiting (no rotation yet): abort drops it (status says so, start of another authority is refused).
+  if (options.action === 'abort' && pendingRequestIn(options.out)) {
+    const dropped = dropRequest(options.out);
+    io.out(dropped ? `Dropped the request for a new ${dropped.authority} CA in ${options.out}: ${dropped.csr} and its key ${dropped.key} are removed; no rotation had started, nothing else changed.\n` : `Nothing to drop in ${options.out}.\n`);
+    return EXIT.ok;
+  }
   if (options.action === 'status') return isServiceAccountRotation(options.out, 'status', undefined) ? serviceAccountStatus(io, options.out, options.json) : rotationStatus(io, options.out, options.json);
   if (!isRotationStep(options.action)) throw new InputError([`rotate: ${JSON.stringify(options.action)} is not an action here. ${ROTATE_USAGE}`]);
   return run(io, options.out, options.action, options);
@@ -80,7 +101,7 @@ const ROTATION_STEPS: Record<RotationStep, (options: RotateOptions, plan: Plan, 
 
 export const isRotationStep = (name: string): name is RotationStep => Object.hasOwn(ROTATION_STEPS, name);
 
-export interface RotationStepOptions extends Pick<RotateOptions, 'authority' | 'newKeys' | 'allowOutage' | 'caBundles'> {
+export interface RotationStepOptions extends Pick<RotateOptions, 'authority' | 'newKeys' | 'allowOutage' | 'caBundles' | 'certificate'> {
   signal?: AbortSignal;
   /** Where a step says what it is doing while it runs (the CLI's stderr); none: silent. */
   io?: Io;
@@ -98,9 +119,11 @@ const SILENT: Io = {out: () => {}, err: () => {}};
 export async function runRotationStep(out: string, step: RotationStep, options: RotationStepOptions = {}): Promise<RotationStepOutcome> {
   const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
   const signal = options.signal ?? new AbortController().signal;
-  const {authority, newKeys, allowOutage, caBundles} = options;
+  const {authority, newKeys, allowOutage, caBundles, certificate} = options;
   const io = options.io ?? SILENT;
-  const stepOptions = {out, action: step, json: false, authority, newKeys, allowOutage, caBundles};
+  const stepOptions = {out, action: step, json: false, authority, newKeys, allowOutage, caBundles, certificate};
+  const waiting = step === 'start' && authority === SERVICE_ACCOUNT_AUTHORITY ? pendingRequestIn(out) : undefined;
+  if (waiting) throw new InputError([`rotate start: a request for a new ${waiting.authority} CA waits in ${out} (${waiting.csr}): one rotation at a time. Give its certificate with kubepki rotate ${q(out)} start ${waiting.authority} --certificate FILE, or drop it with kubepki rotate ${q(out)} abort. Nothing was changed.`]);
   // The service-account pair rotates through the same steps (commands/rotate-service-account.ts says what each does).
   const phase = isServiceAccountRotation(out, step, authority)
     ? await serviceAccountStep(stepOptions, plan, signal, io, refuseOutage)
@@ -134,17 +157,20 @@ function rotationStatus(io: Io, out: string, json: boolean): number {
   const manifest = readManifest(out);
   const state = rotationOf(manifest) ?? null;
   const history = rotationsOf(manifest);
+  // A --csr request waiting for its certificate: the rotation has not started.
+  const request = pendingRequestOf(out, manifest);
   if (json) {
     io.out(`${JSON.stringify({
       rotation: state,
       ...(state ? {phase: {name: state.phase, number: phaseNumber(state.phase), of: PHASES.length}, next: state.phase === 'start' ? 'issue' : 'finish'} : {}),
+      ...(request ? {request: {...request, waitsFor: 'certificate'}, next: 'start --certificate'} : {}),
       rotations: history,
     }, null, 2)}\n`);
     return EXIT.ok;
   }
   const finished = history.map(r => `  finished: ${r.authority} on ${r.finishedAt.slice(0, 10)} (old ${r.authority === SERVICE_ACCOUNT_AUTHORITY ? 'key' : 'CA'} ${r.old.fingerprint256.slice(0, 11)}… retired to ${r.retired}/)`);
   if (!state) {
-    io.out([`No rotation under way in ${out}. Start one with: kubepki rotate ${q(out)} start AUTHORITY`, ...finished].join('\n').concat('\n'));
+    io.out([...(request ? requestStatus(out, request) : [`No rotation under way in ${out}. Start one with: kubepki rotate ${q(out)} start AUTHORITY`]), ...finished].join('\n').concat('\n'));
     return EXIT.ok;
   }
   const issued = state.issued;
@@ -217,34 +243,49 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
   const authority = plan.authorities.find(a => a.id === id)!;
   const files = existing.authorities.get(id);
   if (files?.cert.pem === undefined) throw new InputError([`rotate start: ${authority.cert} cannot be read (${files?.cert.problem ?? 'not in the manifest'}); nothing was changed.`]);
-  if (files.key.pem === undefined) {
-    throw new InputError([`rotate start: ${out} does not hold the ${id} key (${authority.key}: ${files.key.problem}): the CA is external. kubepki can rotate a CA only with its key; with an external CA the new CA comes from you (kubepki has no CSR flow for a new CA). Nothing was changed.`]);
+  const request = pendingRequestOf(out, existing.manifest);
+  if (request && (request.authority !== id || options.certificate === undefined)) {
+    throw new InputError([`rotate start: a request for a new ${request.authority} CA waits in ${out} (${request.csr}): give its certificate with kubepki rotate ${q(out)} start ${request.authority} --certificate FILE, or drop it with kubepki rotate ${q(out)} abort. Nothing was changed.`]);
+  }
+  if (options.certificate !== undefined && !request) throw new InputError([`rotate start --certificate: no request for a new ${id} CA waits in ${out}: first kubepki rotate ${q(out)} start ${id} --csr (its key is made here), then have your root CA sign it. Nothing was changed.`]);
+  if (files.key.pem === undefined && !request) {
+    throw new InputError([`rotate start: ${out} does not hold the ${id} key (${authority.key}: ${files.key.problem}): the CA is external, and kubepki cannot make the new CA alone. Have your own root CA sign it: kubepki rotate ${q(out)} start ${id} --csr writes the new CA's key and a request for it (and prints the openssl command that signs it), then kubepki rotate ${q(out)} start ${id} --certificate FILE starts the rotation with the certificate. Nothing was changed.`]);
   }
   const oldPem = files.cert.pem;
   if (pemBlocks(oldPem).length !== 1) throw new InputError([`rotate start: ${authority.cert} holds ${pemBlocks(oldPem).length} certificates, expected the CA's one; nothing was changed.`]);
-  // The same key type as the old CA; a subject of its own (openssl and Go build chains by
-  // subject and key id: a distinct name keeps old and new apart in every chain and every log).
   const now = new Date();
-  const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '');
-  const cn = `${authority.cn}-${stamp}Z`;
-  const algorithm = KEY_ALGORITHMS[keyTypeOf(files.key.pem)];
-  io.err(`kubepki: making the new ${id} CA (${KEY_LABELS[algorithm.type]})\n`);
-  const pair = await createKeyGenerator(1, signal)(algorithm);
-  const {pem: newPem} = createAuthority({
-    subject: {cn, organizations: []}, publicKey: pair.spki, algorithm, dnsNames: [cn], ipAddresses: [],
-    notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter: new Date(now.getTime() + authority.validityHours * HOUR_MS),
-  }, pair.privateKeyPem);
+  let newPem: string;
+  let newKeyPem: string;
+  let supplied: SuppliedCa | undefined;
+  if (request) {
+    // The new CA from the user's root: the key --csr made, the certificate checked against it (build/rotate-request.ts).
+    newKeyPem = readFileOrRefuse(out, request.key);
+    supplied = checkNewCaCertificate(options.certificate!, request, newKeyPem, oldPem, now);
+    newPem = supplied.pem;
+  } else {
+    // The same key type as the old CA; a subject of its own (openssl and Go build chains by
+    // subject and key id: a distinct name keeps old and new apart in every chain and every log).
+    const cn = newCaCn(authority.cn, now);
+    const algorithm = KEY_ALGORITHMS[keyTypeOf(files.key.pem!)];
+    io.err(`kubepki: making the new ${id} CA (${KEY_LABELS[algorithm.type]})\n`);
+    const pair = await createKeyGenerator(1, signal)(algorithm);
+    newKeyPem = pair.privateKeyPem;
+    newPem = createAuthority({
+      subject: {cn, organizations: []}, publicKey: pair.spki, algorithm, dnsNames: [cn], ipAddresses: [],
+      notBefore: new Date(now.getTime() - BACKDATE_MS), notAfter: new Date(now.getTime() + authority.validityHours * HOUR_MS),
+    }, pair.privateKeyPem).pem;
+  }
   const paths = rotationFiles(id);
   const signing = signingFor(plan, id, paths.old);
   const state: RotationState = {
     authority: id, phase: 'start', startedAt: now.toISOString(),
-    old: {...caIdentity(oldPem), cert: paths.old},
-    new: {...caIdentity(newPem), cert: paths.newCert, key: paths.newKey},
+    old: {...caIdentity(oldPem), cert: paths.old, ...(files.key.pem === undefined ? {keyless: true} : {})},
+    new: {...caIdentity(newPem), cert: paths.newCert, key: paths.newKey, ...(supplied ? {issuer: supplied.issuer} : {})},
     ...(signing ? {signing} : {}),
     ...(caBundles.length ? {caBundles: caBundles.map(r => `${r.kind}/${r.name}`)} : {}),
   };
   const outside: OutsideTrust = {phase: 'start', authority: id, file: authority.cert, caBundles};
-  const rotation = startRotation(id, {oldPem, newPem, newKeyPem: pair.privateKeyPem}, state, undefined, [rotateStepsFile(plan, outside)]);
+  const rotation = startRotation(id, {oldPem, newPem, newKeyPem}, state, undefined, [rotateStepsFile(plan, outside)]);
   return {plan: rotationPlan(plan, state), rotation, report: build => startReport(build, state) + outsideLines(build, outside)};
 }
 
@@ -301,6 +342,7 @@ function startReport(build: BuildReport, state: RotationState): string {
     `Started the rotation of CA ${state.authority} in ${out} (phase 1 of 3: start).`,
     `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still signs every certificate`,
     `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256} (${state.new.cert}): trusted from now on, signs nothing yet`,
+    ...(state.new.issuer ? [`  new CA signed by your root ${state.new.issuer}: the cluster trusts the new CA certificate itself, not the root${state.old.keyless ? `; the old CA's key is not in ${out} (external), so no leaf is issued until issue` : ''}`] : []),
     trustLine(build, state.authority, 'old + new'),
     `Kept byte-identical: ${leaves} of ${plan.certificates.length} certificates (every leaf; the old CA still signs them).`,
     ...(state.signing ? [plan.layout === 'hard-way'
@@ -365,12 +407,13 @@ function phaseBefore(options: RotateOptions, plan: Plan, action: 'issue' | 'fini
 function issuePhase(options: RotateOptions, plan: Plan): Phase {
   const {out, existing, state, id, authority, oldPem, newPem} = phaseBefore(options, plan, 'issue');
   const newKey = keyOf(out, state.new.key, newPem, 'new', 'issue');
-  const oldKey = keyOf(out, authority.key, oldPem, 'old', 'issue');
+  // An external old CA (its key never in OUT): nothing of it to keep; the new key becomes the authority's key file.
+  const oldKey = state.old.keyless ? undefined : keyOf(out, authority.key, oldPem, 'old', 'issue');
   const paths = rotationFiles(id);
   const users = id === 'ca' ? usersOf(existing.manifest).filter(u => u.cert) : [];
   const next: RotationState = {
     ...state, phase: 'issue', issuedAt: new Date().toISOString(),
-    old: {...state.old, key: paths.oldKey},
+    old: {...state.old, ...(oldKey ? {key: paths.oldKey} : {})},
     new: {...state.new, key: authority.key},
     ...(state.signing ? {signing: {...state.signing, cert: paths.newCert}} : {}),
     issued: {
@@ -384,7 +427,7 @@ function issuePhase(options: RotateOptions, plan: Plan): Phase {
     trust: {[id]: {signerPem: newPem, keyPem: newKey, trustPem: trustBundle(oldPem, newPem)}},
     files: [
       {path: paths.old, content: oldPem, secret: false, kind: `rotation: the ${id} certificate before the rotation`},
-      {path: paths.oldKey, content: oldKey, secret: true, kind: `rotation: the ${id} key before the rotation`},
+      ...(oldKey ? [{path: paths.oldKey, content: oldKey, secret: true, kind: `rotation: the ${id} key before the rotation`}] : []),
       {path: paths.newCert, content: newPem, secret: false, kind: `rotation: the new ${id} certificate`},
       rotateStepsFile(plan, outside),
     ],
@@ -413,7 +456,7 @@ function issueReport(build: BuildReport, state: RotationState): string {
   return [
     `Issued: the rotation of CA ${state.authority} in ${out} is in phase 2 of 3 (issue).`,
     `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}: signs every certificate of ${state.authority} now; ${authority.key} is its key${holders.length ? ` (and the copy on ${holders.join(', ')})` : ''}`,
-    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still trusted, signs nothing; its key is kept in ${state.old.key} (on no node)`,
+    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still trusted, signs nothing; ${state.old.key ? `its key is kept in ${state.old.key} (on no node)` : `its key was never in ${out} (an external CA)`}`,
     `Issued anew by the new CA: ${reissued} of ${plan.certificates.length} certificates (${issued.newKeys ? 'new keys' : 'each keeps its key'}; same names, SANs and usages)${issued.users.length ? `; users ${issued.users.join(', ')} (same key, groups and end date)` : ''}.`,
     trustLine(build, state.authority, 'still old + new'),
     ...(state.signing ? [plan.layout === 'hard-way'
@@ -427,7 +470,7 @@ function issueReport(build: BuildReport, state: RotationState): string {
 
 function finishPhase(options: RotateOptions, plan: Plan): Phase {
   const {out, existing, state, id, authority, oldPem, newPem} = phaseBefore(options, plan, 'finish');
-  const oldKey = keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'finish');
+  const oldKey = state.old.keyless ? undefined : keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'finish');
   keyOf(out, authority.key, newPem, 'new', 'finish');
   // A --csr user still signed by the old CA would be refused by every apiserver once trust is the new CA alone.
   refuseStaleCsrUsers(out, existing, newPem, 'new', 'finish');
@@ -444,7 +487,7 @@ function finishPhase(options: RotateOptions, plan: Plan): Phase {
     trust: {[id]: {signerPem: newPem, trustPem: newPem}},
     files: [
       {path: `${retired}/${id}.crt`, content: oldPem, secret: false, kind: `retired: the ${id} certificate before the rotation finished ${now.toISOString().slice(0, 10)}`},
-      {path: `${retired}/${id}.key`, content: oldKey, secret: true, kind: `retired: the ${id} key before the rotation finished ${now.toISOString().slice(0, 10)}`},
+      ...(oldKey ? [{path: `${retired}/${id}.key`, content: oldKey, secret: true, kind: `retired: the ${id} key before the rotation finished ${now.toISOString().slice(0, 10)}`}] : []),
       rotateStepsFile(plan, outside),
     ],
     state: undefined,
@@ -479,7 +522,7 @@ function finishReport(build: BuildReport, state: RotationState, record: Rotation
   return [
     `Finished the rotation of CA ${state.authority} in ${out} (phase 3 of 3): trust is the new CA alone.`,
     `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}`,
-    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: its certificate and key moved to ${record.retired}/ (in no node bundle; keep it offline or delete it)`,
+    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: its certificate${state.old.keyless ? '' : ' and key'} moved to ${record.retired}/ (in no node bundle; keep it offline or delete it)`,
     trustLine(build, state.authority, 'the new CA alone'),
     ...(plan.kubeadm && state.authority === 'ca' ? [`kubeadm join: --discovery-token-ca-cert-hash is now ${caCertHash(newPem)} (the join configurations and kubeadm-steps.sh carry it).`] : []),
     ...(state.signing ? [plan.layout === 'hard-way'
@@ -510,6 +553,8 @@ function abortPhase(out: string, plan: Plan): Phase {
   if (!state) throw new InputError([`rotate abort: no rotation is under way in ${out}; nothing was changed.`]);
   const id = state.authority;
   const oldPem = recordedCa(out, state.old.cert, state.old.fingerprint256, 'old', 'abort');
+  // After issue the old CA signs again and issues every leaf anew: it needs its key.
+  if (state.phase === 'issue' && state.old.keyless) throw new InputError([`rotate abort: the old ${id} CA is external (its key was never in ${out}), so its leaves cannot be issued by it again here after issue; go on with kubepki rotate ${q(out)} finish. Nothing was changed.`]);
   if (state.phase === 'issue') return backToStartPhase(out, plan, existing, state, oldPem);
   // A --csr user the cluster signed with the new CA (after an abort from issue) would be refused once trust is the old CA alone.
   refuseStaleCsrUsers(out, existing, oldPem, 'old', 'abort');

@@ -3,6 +3,7 @@
 // run (SIGKILL, power loss) left behind, only once its owner is dead.
 import {closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
+import {InputError} from '../spec/errors.js';
 import {printable} from '../spec/quote.js';
 
 /** A file inside every staging directory (and every old tree being swapped out): who owns it. */
@@ -288,6 +289,16 @@ export function claimOutput(out: string): Claim {
       removeCreated();
     },
   };
+}
+
+/** claimOutput, its refusal (busy, not creatable) the `--out` input error every command reports (exit 2). */
+export function claimOutputForCommand(out: string): Claim {
+  try {
+    return claimOutput(out);
+  } catch (error) {
+    if (error instanceof OutputRefused) throw new InputError([`--out: ${error.message}`]);
+    throw error;
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import {KEY_LABELS, type KeyType} from '../spec/types.js';
 import {children, nullValue, oid, read, sequence} from './der.js';
 
 /** keyUsage bits (RFC 5280 4.2.1.3). */
-export const KEY_USAGE = {digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5} as const;
+export const KEY_USAGE = {digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6} as const;
 export type KeyUsageName = keyof typeof KEY_USAGE;
 
 /**

@@ -117,6 +117,15 @@ export function createLeaf(req: CertificateRequest, usages: Usage[], issuer: Iss
   ], issuer);
 }
 
+/**
+ * The extensions a new CA's certification request asks its signer for (pki/csr.ts, `rotate start
+ * --csr`): basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign, both critical.
+ */
+export const authorityRequestExtensions = () => sequence(
+  extension(OID.basicConstraints, true, sequence(boolean(true))),
+  keyUsage(['keyCertSign', 'cRLSign']),
+);
+
 /** A certificate's subject, public key and subject key identifier (absent when it has none), read from its DER. */
 function certificateParts(certPem: string) {
   const der = fromPem(certPem, 'CERTIFICATE');

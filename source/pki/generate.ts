@@ -5,6 +5,7 @@ import {createPublicKey} from 'node:crypto';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import type {KeyType} from '../spec/types.js';
 import {createAuthority, createLeaf, loadIssuer, type Issuer} from './certificate.js';
+import {InputError} from '../spec/errors.js';
 import {KEY_ALGORITHMS} from './algorithms.js';
 import {createKeyGenerator, publicKeyPem, type KeyPair} from './keys.js';
 import {renderKubeconfig} from './kubeconfig.js';
@@ -25,7 +26,8 @@ export interface ProgressEvent {
 
 export interface ExistingAuthority {
   certPem: string;
-  keyPem: string;
+  /** Absent: an external CA whose key OUT does not hold (during a rotation from it): it signs nothing here. */
+  keyPem?: string;
   /** During a CA rotation: what the authority's certificate file holds and kubeconfigs embed (old + new); certPem alone signs. */
   trustPem?: string;
 }
@@ -93,12 +95,14 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
   };
 
   // Queue authority keys first: every leaf waits for its signer.
-  const issuers = new Map<AuthorityId, Promise<Issuer>>();
+  const issuers = new Map<AuthorityId, Promise<Issuer | undefined>>();
   for (const authority of plan.authorities) {
     const kept = existing[authority.id];
     if (kept) {
       issuers.set(authority.id, Promise.resolve().then(() => {
         put(authority.cert, kept.trustPem ?? kept.certPem, false);
+        // An external CA (its key not in OUT) signs nothing here: a leaf that needs it is refused below.
+        if (kept.keyPem === undefined) return undefined;
         put(authority.key, kept.keyPem, true);
         return loadIssuer(kept.certPem, kept.keyPem);
       }));
@@ -148,10 +152,15 @@ export async function generateMaterial(plan: Plan, options: GenerateOptions = {}
     // The Hard Way's service-accounts certificate carries the service-account key, not a key of its own.
     const sharesServiceAccountKey = c.key === plan.serviceAccount.key;
     const ownKey = keep.keys?.get(c.ref);
-    const [pair, issuer] = await Promise.all([
+    const [pair, signer] = await Promise.all([
       sharesServiceAccountKey ? serviceAccountKey : ownKey === undefined ? key(c.keyType, c.node ? `${c.id} ${c.node}` : c.id) : keyPairOf(ownKey),
       issuers.get(c.signer)!,
     ]);
+    if (!signer) {
+      const caKey = plan.authorities.find(a => a.id === c.signer)!.key;
+      throw new InputError([`--out: ${c.cert} must be issued anew, and CA ${c.signer}'s key ${caKey} is not in OUT (an external CA); nothing was changed. Put back the certificate and key OUT held (from a backup or a node), or finish the rotation to the new CA first.`]);
+    }
+    const issuer = signer;
     // A reused CA may expire before the requested validity: never outlive the signer.
     const wanted = now.getTime() + c.validityHours * HOUR_MS;
     const notAfter = new Date(Math.min(wanted, issuer.notAfter.getTime()));

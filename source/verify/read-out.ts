@@ -133,11 +133,13 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
       }
       for (const c of certs) {
         if (!c.ca) throw new Error('not a CA certificate (basicConstraints CA:FALSE)');
-        if (!c.verify(c.publicKey)) throw new Error('self-signature does not verify');
+        // A CA signed by the user's own root (rotate start --csr) is trusted as it is, as Go takes it: only a self-issued one must verify itself.
+        if (c.subject === c.issuer && !c.verify(c.publicKey)) throw new Error('self-signature does not verify');
       }
-      // The key beside it is the signer's: the old CA's at start, the new CA's from issue on.
+      // The key beside it is the signer's: the old CA's at start, the new CA's from issue on (an external old CA's is not in OUT).
       const signs = rotating && rotation.phase === 'issue' ? 'new' : 'old';
-      const matches = keyMatches(signs === 'new' ? certs[1]! : cert, a.key, a.keyType);
+      const matches = rotating && signs === 'old' && rotation.old.keyless ? `the old CA's key not in OUT (an external CA; it signs nothing here)`
+        : keyMatches(signs === 'new' ? certs[1]! : cert, a.key, a.keyType);
       return {detail: rotating ? `CA ${a.id}, trust bundle old + new (rotation: ${rotation.phase}), ${signs} ${matches}` : `CA ${a.id}, ${matches}`, daysLeft: Math.min(...certs.map(inDate))};
     });
   }
@@ -230,9 +232,10 @@ export function inspectDirectory(dir: string, now = new Date()): Finding[] {
     attempt(rotation.new.cert, `rotation: new ${rotation.authority}`, () => {
       const cert = loadCert(rotation.new.cert);
       if (cert.fingerprint256 !== rotation.new.fingerprint256) throw new Error('is not the new CA the manifest records');
-      if (!cert.ca || !cert.verify(cert.publicKey)) throw new Error('not a self-signed CA certificate');
+      if (!cert.ca) throw new Error('not a CA certificate');
+      if (rotation.new.issuer === undefined && !cert.verify(cert.publicKey)) throw new Error('not a self-signed CA certificate');
       if (cert.subject.replaceAll('\n', ', ') === rotation.old.subject) throw new Error('has the old CA\'s subject: chains could confuse them');
-      return {detail: `new CA, ${keyMatches(cert, rotation.new.key, undefined)}`, daysLeft: inDate(cert)};
+      return {detail: `new CA${rotation.new.issuer ? ` (signed by ${rotation.new.issuer})` : ''}, ${keyMatches(cert, rotation.new.key, undefined)}`, daysLeft: inDate(cert)};
     });
     attempt(rotation.old.cert, `rotation: old ${rotation.authority}`, () => {
       const certs = loadCerts(rotation.old.cert);
