@@ -54,6 +54,8 @@ export interface RotationState {
   phase: RotationPhase;
   startedAt: string;
   issuedAt?: string;
+  /** When an abort took the rotation from issue back to start (the old CA then issued every leaf anew). */
+  backFromIssueAt?: string;
   /**
    * The authority's certificate as it was: a copy, byte-identical, so abort restores it exactly.
    * `key`: from issue on, where its key is kept (pki/rotation/<id>-old.key) while the new one signs.

@@ -178,7 +178,7 @@ function rotationStatus(io: Io, out: string, json: boolean): number {
     `Rotation of CA ${state.authority} in ${out}: phase ${state.phase} (${phaseNumber(state.phase)} of ${PHASES.length}), started ${state.startedAt}${state.issuedAt ? `, issued ${state.issuedAt}` : ''}.`,
     `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}, key id ${state.old.keyId || 'none'}: ${state.phase === 'start' ? 'still signs every certificate' : `trusted, signs nothing (its key: ${state.old.key})`}`,
     `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}, key id ${state.new.keyId} (${state.new.cert}): ${state.phase === 'start' ? 'trusted, signs nothing yet' : `signs every certificate of ${state.authority} (its key: ${state.new.key})`}`,
-    '  1. start: every trust file of the authority became old + new; every leaf kept.',
+    `  1. start: every trust file of the authority became old + new; ${state.backFromIssueAt ? `every leaf kept, then issued anew by the old CA when an abort went back from issue (${state.backFromIssueAt})` : 'every leaf kept'}.`,
     ...(issued ? [`  2. issue: ${issued.leaves} certificates issued anew by the new CA (${issued.newKeys ? 'new keys' : 'keys kept'})${issued.users.length ? `; users ${issued.users.join(', ')}` : ''}${issued.csrUsers.length ? `; --csr users left to the cluster to sign: ${issued.csrUsers.join(', ')}` : ''}.`] : []),
     ...(state.signing ? [`  The controller-manager signs with ${state.phase === 'start' ? 'the old' : 'the new'} CA alone: ${state.signing.installs.map(i => `${i.node}:${i.path}`).join(', ')}`] : []),
     `Next: ${nextStep(out, state.phase)}. ${abortStep(out, state.phase)}.`,
@@ -586,7 +586,7 @@ function backToStartPhase(out: string, plan: Plan, existing: ExistingOut, state:
   const newPem = recordedCa(out, state.new.cert, state.new.fingerprint256, 'new', 'abort');
   const oldKey = keyOf(out, state.old.key ?? rotationFiles(id).oldKey, oldPem, 'old', 'abort');
   const newKey = keyOf(out, authority.key, newPem, 'new', 'abort');
-  const back = backToStart(state);
+  const back: RotationState = {...backToStart(state), backFromIssueAt: new Date().toISOString()};
   // The kubelets that bootstrapped again at issue hold a client certificate of the new CA: the cluster signs them with the old one again.
   const outside: OutsideTrust = {phase: 'back', authority: id, file: back.old.cert, caBundles: []};
   const rotation = startRotation(id, {oldPem, newPem, newKeyPem: newKey, oldKeyPem: oldKey}, back, state, [rotateStepsFile(plan, outside)]);

@@ -504,6 +504,10 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort 
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Back to phase start (1 of 3) of the rotation of CA ca');
     expect(r.stdout).toMatch(/Trust stays old \+ new/);
+    // status tells the history as it is: the leaves were not kept, the old CA issued them anew.
+    const status = kubepki(['rotate', out, 'status']).stdout;
+    expect(status).toMatch(/phase start \(1 of 3\)/);
+    expect(status).toMatch(/1\. start: every trust file of the authority became old \+ new; every leaf kept, then issued anew by the old CA when an abort went back from issue \(\d{4}-\d\d-\d\dT/);
     expect(r.stdout).toMatch(/Next, once every node has these files and restarted[^:]*: kubepki rotate \S+ abort again goes back to the old CA alone/);
     expect(r.stdout).toMatch(/bash .*distribute\.sh/);
     expect(r.stdout).toContain('# Then restart what reads the changed files');
@@ -511,8 +515,8 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca, abort 
     expect(r.stdout).toContain(layout === 'kubeadm' ? '(its --cluster-signing-cert-file since start) holds the old certificate again, and ca.key the old key; keep the flag as start set it' : "(its unit's --cluster-signing-cert-file since start) holds the old certificate again");
     expect(r.stdout).not.toContain('back to /etc/kubernetes/pki/ca.crt');
     if (withCsrUser) expect(r.stdout).toMatch(/bob \(signed by the cluster: kubepki holds no certificate of the old CA for it\)[\s\S]*kubectl certificate approve kubepki-user-bob/);
-    // The rotation as start recorded it, and trust as start left it, byte for byte.
-    expect(manifestOf(out).rotation).toEqual(atStart);
+    // The rotation as start recorded it (and when the abort went back), and trust as start left it, byte for byte.
+    expect(manifestOf(out).rotation).toEqual({...atStart, backFromIssueAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)});
     for (const [f, content] of trustAtStart) {
       expect(text(out, f), f).toBe(content);
       expect(verifies(join(out, f), ofNewCa).status, f).toBe(0);
