@@ -13,6 +13,7 @@ import type {LabHost} from './lab.js';
 import {realKubectl, waitFor, type Started} from './processes.js';
 import {kubepki, openssl, ROOT, runAsync} from './run.js';
 import {NODE_SHARED} from './static-pods.js';
+import {signUserCsr} from '../controlplane/checks.js';
 
 export interface RestartJson {
   stages: {component: string; order: string; restarts: {node: string; commands: string[]; check: string}[]}[];
@@ -148,10 +149,10 @@ export class RotationProof {
     this.poll('token', 'service-account token rotation-probe/prober: GET /api/v1/nodes', from, this.pollerArgv('reload', join(this.clients, 'prober.conf'), '/api/v1/nodes'));
   }
 
-  /** A client polling from a lab host for the whole run. */
-  poll(key: string, name: string, host: string, argv: string[]): Poller {
+  /** A client polling from a lab host for the whole run; `disk`: a node's files it reads (a kubelet's kubeconfig). */
+  poll(key: string, name: string, host: string, argv: string[], disk?: string): Poller {
     const poller = this.pollers[key] ?? (this.pollers[key] = new Poller(name));
-    poller.instances.push(this.c.lab.start(host, argv));
+    poller.instances.push(this.c.lab.start(host, argv, disk));
     return poller;
   }
 
@@ -277,6 +278,52 @@ export class RotationProof {
     copyFileSync(join(this.c.out, x.cert), kept.cert);
     copyFileSync(join(this.c.out, x.key), kept.key);
     return kept;
+  }
+
+  /**
+   * After the cluster CA's finish: every apiserver refuses `old` (a client certificate of the old
+   * CA, 401) and accepts the admin's certificate as OUT holds it now; alice's kubeconfig from before
+   * the rotation is refused; the controller-manager signs an approved CSR with the new CA.
+   */
+  async expectOldCaRefused(old: {cert: string; key: string}) {
+    const {c} = this;
+    const now = this.keep('admin', 'admin-new');
+    for (const node of this.controlPlanes) {
+      const url = `https://${c.manifest.nodes[node]!.ip}:6443/api/v1/nodes`;
+      const refused = this.curl('worker1', ['-o', '/dev/null', '-w', '%{http_code}', '--cacert', this.caFile(), '--cert', old.cert, '--key', old.key, url]);
+      expect(refused.stdout, refused.stderr).toBe('401');
+      this.timings.push(`after ca finish, ${node}'s apiserver with the admin certificate of the old CA: HTTP ${refused.stdout}`);
+      const accepted = this.curl('worker1', ['-o', '/dev/null', '-w', '%{http_code}', '--cacert', this.caFile(), '--cert', now.cert, '--key', now.key, url]);
+      expect(accepted.stdout, accepted.stderr).toBe('200');
+    }
+    // The user's kubeconfig from before the rotation: refused (it trusts the old CA alone, and its certificate is the old CA's).
+    const before = c.kubectl('worker1', join(this.work, 'alice-before.conf'))(['get', 'nodes']);
+    expect(before.status).not.toBe(0);
+    expect(before.stderr).toMatch(/x509: certificate signed by unknown authority/);
+    this.timings.push(`after ca finish, alice's kubeconfig from before the rotation: ${before.stderr.trim()}`);
+    const signed = await signUserCsr(c, 'after-ca-rotation', [], this.caFile());
+    expect(signed.issuer).toBe(this.subjectOf(this.caFile()));
+    expect(signed.issuer).not.toBe(this.subjectOf(join(this.work, 'ca-old.crt')));
+    expect(signed.verified).toBe(true);
+    this.timings.push(`after ca finish, a CSR approved for after-ca-rotation: issued by ${signed.issuer}, verifies against the new ca.crt`);
+  }
+
+  /** After the etcd CA's finish: every member refuses `old` (the apiserver's etcd client certificate of the old CA) and accepts the one OUT holds now. */
+  expectOldEtcdCaRefused(members: string[], old: {cert: string; key: string}) {
+    const now = this.keep('apiserver-etcd-client', 'etcd-client-new');
+    const ca = this.authorityCert('etcd-ca');
+    for (const node of members) {
+      const url = `https://${this.c.manifest.nodes[node]!.ip}:2379/health`;
+      // TLS 1.2: etcd checks the client certificate inside the handshake, so its refusal is the
+      // handshake's alert (with TLS 1.3 it may arrive after curl's first write, as a reset).
+      const refused = this.curl('worker1', ['--tls-max', '1.2', '--cacert', ca, '--cert', old.cert, '--key', old.key, url]);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/alert unknown ca/);
+      this.timings.push(`after etcd-ca finish, etcd on ${node} with the old etcd CA's client certificate: ${refused.stderr.trim()}`);
+      const accepted = this.curl('worker1', ['--cacert', ca, '--cert', now.cert, '--key', now.key, url]);
+      expect(accepted.status, accepted.stderr).toBe(0);
+      expect(JSON.parse(accepted.stdout).health).toBe('true');
+    }
   }
 
   /** Over the whole run so far (between phases too): no client saw a failed request. */
