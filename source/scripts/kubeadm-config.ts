@@ -5,6 +5,7 @@
 import {createHash, randomBytes, X509Certificate} from 'node:crypto';
 import {yamlText} from './yaml-text.js';
 import type {KubeadmNodeConfig, Plan} from '../plan/types.js';
+import {APISERVER_SHUTDOWN_DELAY_SECONDS} from '../plan/components.js';
 import type {RenderedFile} from './units.js';
 
 /** How long a bootstrap token made by kubepki lives: kubeadm's default (apis/bootstraptoken/v1 DefaultTokenDuration, 24h). */
@@ -78,7 +79,16 @@ export function clusterConfiguration(plan: Plan) {
       certSANs: [...apiserver.dnsNames, ...apiserver.ipAddresses],
       // kubepki signs every kubelet's serving certificate with the cluster CA, so the apiserver can
       // verify kubelets instead of trusting any certificate they present (kubeadm leaves this off).
-      extraArgs: extraArgs(plan, [['kubelet-certificate-authority', `/etc/kubernetes/pki/${plan.authorities.find(a => a.id === 'ca')!.cert.replace(/^pki\//, '')}`]]),
+      // A graceful shutdown behind the load balancer, as the hard-way unit has it (plan/components.ts):
+      // when a restart step moves the static pod's manifest out, /readyz fails at once and the port
+      // serves 10 s more, so the balancer drains it first; kubeadm sets neither, and a connection
+      // sent in that window was refused (found by test/rotate/zero-downtime-kubeadm.test.ts). Well
+      // inside the kubelet's 30 s grace period for the pod.
+      extraArgs: extraArgs(plan, [
+        ['kubelet-certificate-authority', `/etc/kubernetes/pki/${plan.authorities.find(a => a.id === 'ca')!.cert.replace(/^pki\//, '')}`],
+        ['shutdown-delay-duration', `${APISERVER_SHUTDOWN_DELAY_SECONDS}s`],
+        ['shutdown-send-retry-after', 'true'],
+      ]),
     },
     ...(k.apiVersion.endsWith('v1beta4') ? {encryptionAlgorithm: ENCRYPTION[plan.keyType]} : {}),
     etcd: k.etcd === 'stacked'

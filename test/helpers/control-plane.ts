@@ -1,11 +1,15 @@
 // Boots a real control plane on a generated PKI inside a lab: etcd, kube-apiserver,
 // kube-controller-manager and kube-scheduler, each on its own node's address, started with the
 // flags kubepki wrote (hard-way units) or kubeadm wrote from kubepki's configuration (kubeadm).
-import {existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+// kubeadm with staticPods: kubeadm writes the manifests onto each node's disk and the static-pod
+// stand-in (static-pods.ts) starts them, as the kubelet would; else the lab starts each command.
+import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse} from 'yaml';
 import {Lab, type LabHost} from './lab.js';
-import {bin, json, kubectlOn, manifestCommand, waitReady, type Kubectl} from './k8s.js';
+import {bin, json, k8sBin, kubectlOn, waitReady, type Kubectl} from './k8s.js';
+import {builtArgv, staticPod} from './static-pod-manifest.mjs';
+import {NODE_SHARED, StaticPods} from './static-pods.js';
 import {kubepki, ROOT} from './run.js';
 import {requireCommand, waitFor, type Started} from './processes.js';
 import {parseUnit} from '../../source/scripts/units.js';
@@ -17,6 +21,10 @@ export interface Booted {
   manifest: Manifest;
   /** Path of a node's bundle (what that node received). */
   bundle: (node: string) => string;
+  /** A node's disk (lab.dir/disk/NODE): with staticPods, the bundle as installed and what kubeadm wrote, which the static pods run from. */
+  disk: (node: string) => string;
+  /** kubeadm with staticPods: the kubelet's static pods and crictl, stood in for. */
+  staticPods?: StaticPods;
   /** kubectl on a node, with a kubeconfig path as that node has it. */
   kubectl: (node: string, kubeconfig: string) => Kubectl;
   /** The admin's kubectl (on the first control-plane node). */
@@ -38,6 +46,12 @@ export interface BootOptions {
   /** Lab hosts for machines that are not in the config yet (nodes a test adds later with --update). */
   spare?: LabHost[];
   prefix?: number;
+  /**
+   * kubeadm layout: each node's bundle is installed on its disk, kubeadm writes the static pod
+   * manifests there, and the static-pod stand-in runs them (so the printed restart steps, which
+   * move manifests and ask crictl, act on them); else the lab starts each manifest's command itself.
+   */
+  staticPods?: boolean;
 }
 
 /**
@@ -71,6 +85,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
   if (options.endpoint) hosts.push(options.endpoint);
   hosts.push(...(options.spare ?? []));
   const lab = new Lab(hosts, options.prefix ?? 24);
+  let staticPodsOf: StaticPods | undefined;
   const processes = new Map<string, Started>();
   const launches = new Map<string, Launch>();
   const log: string[] = [];
@@ -79,6 +94,17 @@ export async function boot(options: BootOptions): Promise<Booted> {
     lab.up();
     const {out, manifest} = generate(lab, options.config);
     const bundle = (node: string) => join(out, 'nodes', node);
+    const disk = (node: string) => join(lab.dir, 'disk', node);
+    const staticPods = kubeadmLayout(spec) && options.staticPods ? new StaticPods(lab, disk) : undefined;
+    staticPodsOf = staticPods;
+    if (staticPods) for (const n of spec.nodes) cpSync(bundle(n.name), disk(n.name), {recursive: true});
+    /** kubeadm's commands on a node, then what runs its manifests: the static pods (nothing left to launch), or the lab (the launches). */
+    const manifests = (node: string, commands: string[]): Launch[] => {
+      if (!staticPods) return kubeadmManifests(lab, bundle(node), node, commands, log);
+      kubeadmManifests(lab, disk(node), node, commands, log, NODE_SHARED);
+      staticPods.ensure(node);
+      return [];
+    };
     const launch = (l: Launch) => {
       launches.set(`${l.node}/${l.component}`, l);
       processes.set(`${l.node}/${l.component}`, lab.start(l.node, l.argv, bundle(l.node)));
@@ -86,7 +112,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     const ipOf = (node: string) => spec.nodes.find(x => x.name === node)!.ip;
     const controlPlanes = spec.nodes.filter(n => n.roles.includes('control-plane')).map(n => n.name);
     const etcdMembers = manifest.certificates.filter(c => c.id === 'etcd-server').map(c => c.node!);
-    const kubeadm = spec.pki.layout === 'kubeadm';
+    const kubeadm = kubeadmLayout(spec);
     const adminConfig = kubeadm ? '/etc/kubernetes/admin.conf' : '/var/lib/kubernetes/admin.kubeconfig';
     const kubectl = (node: string, kubeconfig: string) => kubectlOn(lab, node, bundle(node), kubeconfig);
     const admin = kubectl(controlPlanes[0]!, adminConfig);
@@ -111,12 +137,12 @@ export async function boot(options: BootOptions): Promise<Booted> {
       const stacked = etcdMembers.every(m => controlPlanes.includes(m));
       for (const node of etcdMembers) {
         const config = stacked ? '/etc/kubernetes/kubeadm-config.yaml' : '/etc/kubernetes/kubeadm-etcd.yaml';
-        for (const c of kubeadmManifests(lab, out, node, [`init phase etcd local --config ${config}`], log)) launch(c);
+        for (const c of manifests(node, [`init phase etcd local --config ${config}`])) launch(c);
       }
       await waitEtcd(lab, bundle, manifest, etcdMembers, processes);
       // The first control-plane node: kubeadm init's phases, reading the pre-made files.
       const [first, ...joining] = controlPlanes;
-      await startControlPlane(kubeadmManifests(lab, out, first!, ['init phase control-plane all --config /etc/kubernetes/kubeadm-config.yaml'], log), first!);
+      await startControlPlane(manifests(first!, ['init phase control-plane all --config /etc/kubernetes/kubeadm-config.yaml']), first!);
       // kubeadm's own RBAC and bootstrap token, from its phases against the running apiserver.
       for (const phase of ['init phase upload-config all', 'init phase bootstrap-token']) {
         const r = lab.run(first!, [bin('kubeadm'), ...phase.split(' '), '--config', '/etc/kubernetes/kubeadm-config.yaml'], {bundle: bundle(first!), timeout: 120_000});
@@ -132,7 +158,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
         // kubeadm's own preflight for a control-plane join, before anything runs on the node
         // (--dry-run: its image pull needs a container runtime).
         preflight.set(node, lab.run(node, [bin('kubeadm'), 'join', 'phase', 'preflight', '--dry-run', '--config', '/etc/kubernetes/kubeadm-config.yaml', `--ignore-preflight-errors=${ALLOWED_PREFLIGHT_ERRORS}`], {bundle: bundle(node), timeout: 180_000}));
-        await startControlPlane(kubeadmManifests(lab, out, node, ['join phase control-plane-prepare control-plane --config /etc/kubernetes/kubeadm-config.yaml'], log), node);
+        await startControlPlane(manifests(node, ['join phase control-plane-prepare control-plane --config /etc/kubernetes/kubeadm-config.yaml']), node);
       }
     }
 
@@ -149,13 +175,18 @@ export async function boot(options: BootOptions): Promise<Booted> {
       await processes.get(key)?.stop();
       launch(launches.get(key)!);
     };
-    return {lab, out, manifest, bundle, kubectl, admin, processes, restart, kubeadmLog: log, preflight, down: () => lab.down()};
+    const down = async () => { await staticPods?.stop(); await lab.down(); };
+    return {lab, out, manifest, bundle, disk, staticPods, kubectl, admin, processes, restart, kubeadmLog: log, preflight, down};
   } catch (error) {
-    const logs = [...processes.entries()].map(([k, p]) => `--- ${k}\n${p.output().slice(-1500)}`).join('\n');
+    const logs = [...processes.entries()].map(([k, p]) => `--- ${k}\n${p.output().slice(-1500)}`)
+      .concat((staticPodsOf?.nodes() ?? []).flatMap(n => staticPodsOf!.containers(n).map(c => `--- ${n}/${c.name} (static pod, ${c.state})\n${staticPodsOf!.log(n, c.name, 1500)}`))).join('\n');
+    await staticPodsOf?.stop();
     await lab.down();
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${log.join('\n')}\n${logs}`);
   }
 }
+
+const kubeadmLayout = (spec: {pki: {layout: string}}) => spec.pki.layout === 'kubeadm';
 
 function manifestApiPort(out: string): number {
   const spec = parse(readFileSync(join(out, 'cluster.yaml'), 'utf8')) as {apiServer?: {port?: number}};
@@ -179,17 +210,18 @@ function hardWayCommands(out: string, nodes: string[]): Launch[] {
 
 /**
  * kubeadm: runs kubeadm commands in the node's sandbox (so it reads exactly the files the node
- * received) and returns the static pods it wrote as processes to start, with the built binaries.
+ * received: its bundle, or its disk with `share`, where what kubeadm writes stays) and returns
+ * the static pods it wrote as processes to start, with the built binaries.
  */
-function kubeadmManifests(lab: Lab, out: string, node: string, commands: string[], log: string[]): Launch[] {
+function kubeadmManifests(lab: Lab, root: string, node: string, commands: string[], log: string[], share: string[] = []): Launch[] {
   const dump = mkdtempSync(join(lab.dir, `manifests-${node}-`));
   const script = [...commands.map(c => `${bin('kubeadm')} ${c}`), `cp /etc/kubernetes/manifests/*.yaml ${dump}/`].join(' && ');
-  const r = lab.run(node, ['sh', '-c', script], {bundle: join(out, 'nodes', node), timeout: 180_000});
+  const r = lab.run(node, ['sh', '-c', script], {bundle: root, timeout: 180_000, share});
   log.push(`$ kubeadm ${commands.join('; ')} (${node})\n${r.stdout}${r.stderr}`);
   if (r.status !== 0) throw new Error(`kubeadm on ${node} failed: ${r.stderr}\n${r.stdout}`);
   return readdirSync(dump).map(file => {
-    const [binary, ...args] = manifestCommand(readFileSync(join(dump, file), 'utf8'));
-    return {node, component: binary!, argv: [bin(binary!), ...args]};
+    const {command} = staticPod(readFileSync(join(dump, file), 'utf8'));
+    return {node, component: command[0]!, argv: builtArgv(command, k8sBin())};
   });
 }
 

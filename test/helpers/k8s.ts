@@ -3,7 +3,6 @@
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {parse} from 'yaml';
 import {ROOT} from './run.js';
 import {realKubectl, waitFor} from './processes.js';
 import type {Lab} from './lab.js';
@@ -48,8 +47,4 @@ export async function waitReady(what: string, kubectl: Kubectl, timeoutMs = 120_
   }, timeoutMs, 1000).catch(error => { throw new Error(`${error}\nlast answer: ${last}`); });
 }
 
-/** The command of a static pod manifest that kubeadm wrote: [binary name, ...args]. */
-export function manifestCommand(text: string): string[] {
-  const pod = parse(text) as {spec: {containers: {command: string[]}[]}};
-  return pod.spec.containers[0]!.command;
-}
+export {manifestCommand} from './static-pod-manifest.mjs';

@@ -73,14 +73,17 @@ export class Lab {
   /**
    * argv that runs a command on a host: in its namespace, in a sandbox holding `bundle`. `work`:
    * the sandbox of an earlier process, whose writes it sees (a restarted etcd finds its data dir).
+   * `share`: absolute paths that are `bundle`'s own directories, bound in place rather than copied
+   * (`bundle` is then a node's disk: every process on the node reads and writes the same files there).
    */
-  argv(host: string, command: string[], bundle?: string, work = this.sandbox()): string[] {
-    return ['ip', 'netns', 'exec', this.ns(host), SANDBOX, host, bundle ?? '/nonexistent', work, this.hostsFile, ...command];
+  argv(host: string, command: string[], bundle?: string, work = this.sandbox(), share: string[] = []): string[] {
+    if (share.length && !bundle) throw new Error('share needs the disk it shares from');
+    return ['ip', 'netns', 'exec', this.ns(host), ...(share.length ? ['env', `KUBEPKI_SHARE=${share.join(' ')}`] : []), SANDBOX, host, bundle ?? '/nonexistent', work, this.hostsFile, ...command];
   }
 
   /** Runs to completion on a host. */
-  run(host: string, command: string[], options: {bundle?: string; input?: string; timeout?: number} = {}) {
-    const [cmd, ...args] = this.argv(host, command, options.bundle);
+  run(host: string, command: string[], options: {bundle?: string; input?: string; timeout?: number; share?: string[]} = {}) {
+    const [cmd, ...args] = this.argv(host, command, options.bundle, undefined, options.share);
     const r = spawnSync(cmd!, args, {encoding: 'utf8', input: options.input ?? '', timeout: options.timeout ?? 60_000});
     // Timed out (a loaded machine): an answer like any failure, so bounded waits can try again.
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
@@ -94,8 +97,8 @@ export class Lab {
    * Starts a long-running process on a host; down() stops it by PID. `work` as for argv(); the
    * result names the sandbox it runs in, for a restart on the same disk.
    */
-  start(host: string, command: string[], bundle?: string, work = this.sandbox()): Started & {work: string} {
-    const [cmd, ...args] = this.argv(host, command, bundle, work);
+  start(host: string, command: string[], bundle?: string, work = this.sandbox(), share: string[] = []): Started & {work: string} {
+    const [cmd, ...args] = this.argv(host, command, bundle, work, share);
     const started = start(cmd!, args);
     this.processes.push(started);
     return {...started, work};

@@ -5,6 +5,8 @@
 # paths and /etc/hosts naming the lab's hosts. Nothing on the host changes: every write lands in
 # WORK, which the test removes.
 # The host name is the node's own (a UTS namespace), as leader-election identities show it.
+# KUBEPKI_SHARE="PATH ...": those paths are not copies but BUNDLE's own directories, bound in place
+# (a node's disk: what one process writes there, the node's other processes see, as on a machine).
 #   sandbox.sh NODE BUNDLE WORK HOSTS COMMAND [ARG...]
 set -eu
 node=$1 bundle=$2 work=$3 hosts=$4
@@ -20,4 +22,8 @@ for d in etc var/lib; do
 done
 cp "$hosts" /etc/hosts
 [ -d "$bundle" ] && cp -a "$bundle/." /
+for path in ${KUBEPKI_SHARE:-}; do
+  mkdir -p "$bundle$path" "$path"
+  mount --bind "$bundle$path" "$path"
+done
 exec "$@"

@@ -56,6 +56,14 @@ describe('ports, subjects and files', () => {
     expect(config.controlPlaneEndpoint).toBe('192.168.56.20:443');
   });
 
+  it('kubeadm: the apiserver shuts down gracefully behind a load balancer, as the hard-way unit does (its static pod moved out: /readyz fails at once, the port serves 10 s more)', () => {
+    // test/rotate/zero-downtime-kubeadm.test.ts: without these, a restart step refused a connection the balancer sent before it saw /readyz fail.
+    const args = (version: string) => clusterConfiguration(buildPlan(specWith(c => { c.kubernetesVersion = version; }))).apiServer.extraArgs;
+    expect(args('v1.34.4')).toEqual(expect.arrayContaining([{name: 'shutdown-delay-duration', value: '10s'}, {name: 'shutdown-send-retry-after', value: 'true'}]));
+    // v1beta3 (before v1.31): a map.
+    expect(args('v1.30.0')).toMatchObject({'shutdown-delay-duration': '10s', 'shutdown-send-retry-after': 'true'});
+  });
+
   it('kubeadm from v1.33: a control-plane kubelet dials its own apiserver (ControlPlaneKubeletLocalMode); workers and older releases the endpoint', () => {
     const server = (version: string, node: string) => buildPlan(specWith(c => { c.kubernetesVersion = version; c.kubeadm = {flow: 'external-ca'}; c.endpoint.port = 443; }))
       .kubeconfigs.find(k => k.id === 'kubelet' && k.node === node)!.server;
