@@ -3,10 +3,12 @@
 // identities made before the rotation, the lab's systemd for `systemctl restart X`, and the phase
 // runner: `kubepki rotate OUT ...`, the bundles onto the nodes' disks, the files clients hold
 // handed over, then every printed restart step run on its node exactly as printed, and the
-// clients' requests and failures counted per phase.
+// clients' requests and failures counted per phase. The service-account key pair's three phases
+// (with the token replaced as issue says and finish's removals) and the checks after each
+// authority's finish are here too, so both layouts run them the same way.
 import {expect} from 'vitest';
 import {execFileSync} from 'node:child_process';
-import {copyFileSync, cpSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
+import {copyFileSync, cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Booted} from './control-plane.js';
 import type {LabHost} from './lab.js';
@@ -324,6 +326,52 @@ export class RotationProof {
       expect(accepted.status, accepted.stderr).toBe(0);
       expect(JSON.parse(accepted.stdout).health).toBe('true');
     }
+  }
+
+  /** A bearer token on one apiserver (GET /api/v1/nodes, from worker1): the HTTP code and the body. */
+  bearer(node: string, token: string) {
+    const r = this.curl('worker1', ['-w', '\n%{http_code}', '--cacert', this.caFile(), '-H', `Authorization: Bearer ${token}`, `https://${this.c.manifest.nodes[node]!.ip}:6443/api/v1/nodes`]);
+    const lines = r.stdout.trim().split('\n');
+    return {code: lines.at(-1), body: lines.slice(0, -1).join(' '), stderr: r.stderr};
+  }
+
+  /**
+   * The service-account key pair: start, issue, finish, each through phase() with its printed
+   * steps (`hooks` per phase). After issue, issue's steps for the token made before the rotation:
+   * tokens handed out of the cluster are made again (kubectl create token NAME -n NAMESPACE), and
+   * the pod's client reads its token file anew, as a projected token is refreshed. (The lab runs
+   * no workloads: the steps' rollout restarts and token Secrets have nothing to act on here.)
+   * After finish, its printed removals (`ssh USER@NODE [sudo] rm -f PATH…`, the rotation's extra
+   * public keys) done on those nodes' disks. Then every apiserver refuses the token made before
+   * the rotation (401 Unauthorized) and accepts the one made after issue.
+   * Returns the phases' output and the nodes finish removed files on.
+   */
+  async rotateServiceAccount(hooks: Partial<Record<'start' | 'issue' | 'finish', PhaseHooks>> = {}) {
+    const {c} = this;
+    const oldToken = readFileSync(join(this.work, 'prober.token'), 'utf8');
+    const started = await this.phase('service-account start', ['start', 'service-account'], hooks.start);
+    const issued = await this.phase('service-account issue', ['issue'], hooks.issue);
+    expect(issued.stdout).toContain('kubectl create token NAME -n NAMESPACE');
+    const token = c.admin(['create', 'token', 'prober', '-n', 'rotation-probe', '--duration=2h']);
+    expect(token.status, token.stderr).toBe(0);
+    const newToken = token.stdout.trim();
+    expect(newToken).not.toBe(oldToken);
+    writeFileSync(join(this.work, 'prober.token'), newToken);
+    await this.refreshPodCa();
+    const finished = await this.phase('service-account finish', ['finish'], hooks.finish);
+    const removals = [...finished.stdout.matchAll(/^ssh \S+@(\S+) (?:sudo )?rm -f (.+)$/gm)];
+    for (const [, node, paths] of removals) for (const path of paths!.split(' ')) rmSync(join(this.disk(node!), path), {force: true});
+    this.timings.push(`  finish's printed removals: ${removals.length ? removals.map(m => `${m[1]}: ${m[2]}`).join('; ') : 'none'}`);
+    for (const node of this.controlPlanes) {
+      const refused = this.bearer(node, oldToken);
+      expect(refused.code, refused.stderr).toBe('401');
+      expect(refused.body).toMatch(/"reason": ?"Unauthorized"/);
+      this.timings.push(`after service-account finish, ${node} with the token made before the rotation: HTTP ${refused.code} ${refused.body.replace(/\s+/g, ' ')}`);
+      const accepted = this.bearer(node, newToken);
+      expect(accepted.code, `${accepted.stderr}\n${accepted.body}`).toBe('200');
+      this.timings.push(`after service-account finish, ${node} with the token made after issue: HTTP ${accepted.code}`);
+    }
+    return {started, issued, finished, removedOn: removals.map(m => m[1]!)};
   }
 
   /** Over the whole run so far (between phases too): no client saw a failed request. */

@@ -1,5 +1,6 @@
 // Issue 24's proof on a real control plane, kubeadm layout (zero-downtime.test.ts is the hard-way
-// one): the cluster CA, then the etcd CA, is replaced (start → issue → finish) while the cluster serves. Two
+// one): the cluster CA, then the etcd CA, then the service-account key pair is replaced (start →
+// issue → finish) while the cluster serves. Two
 // control-plane nodes behind an endpoint whose load balancer health-checks /readyz, etcd as three
 // members (cp1, cp2 and etcd3: one restarting keeps quorum), a worker. Three clients poll through
 // the endpoint the whole run, each with an identity made before the rotation: a user made with
@@ -14,6 +15,12 @@
 // client's requests and failures are counted: none may fail. After the cluster CA's finish, the
 // old CA's client certificate is refused by every apiserver and the controller-manager signs a CSR
 // with the new CA; after the etcd CA's, every etcd member refuses the old etcd CA's client certificate.
+// The service-account pair's rotation needs no manifest edit: sa.pub holds both public keys while it
+// runs and the real apiserver's --service-account-key-file=/etc/kubernetes/pki/sa.pub reads every
+// key in it; the token made before the rotation is made again after issue, as issue's steps say
+// (the client then reads it anew); after finish every apiserver refuses the token made before the
+// rotation (401) and accepts the one made after issue; the static-pod manifests are byte for byte
+// as kubeadm wrote them.
 //
 // STAND-INS: the lab has no container runtime, so the kubelet's static-pod mechanism and crictl
 // are stood in for (test/helpers/static-pods.mjs: a supervisor per node that starts, restarts and
@@ -172,6 +179,38 @@ describe('CA rotation without downtime on a real control plane (kubeadm: 2 apise
       expect(c.staticPods!.running(node, 'etcd')).toHaveLength(1);
     }
     proof.expectOldEtcdCaRefused(['cp1', 'cp2', 'etcd3'], oldClient);
+    proof.noFailureSoFar();
+  }, 900_000);
+
+  it('service-account key pair: start, issue, finish with the printed steps (sa.pub holds both keys, the manifests untouched), the token made before the rotation replaced as issue\'s steps say: no client request fails; then a token signed by the old key is refused', async () => {
+    const pki = (node: string, file: string) => join(proof.disk(node), 'etc/kubernetes/pki', file);
+    const manifest = (node: string, component: string) => readFileSync(join(proof.disk(node), `etc/kubernetes/manifests/${component}.yaml`), 'utf8');
+    const components = ['kube-apiserver', 'kube-controller-manager'];
+    const manifestsBefore = CONTROL_PLANES.map(node => components.map(x => manifest(node, x)));
+    const apiserverStarts = (node: string) => c.staticPods!.containers(node).filter(x => x.name === 'kube-apiserver').length;
+    const startsBefore = CONTROL_PLANES.map(apiserverStarts);
+    const publicKeys = (node: string) => (readFileSync(pki(node, 'sa.pub'), 'utf8').match(/-----BEGIN PUBLIC KEY-----/g) ?? []).length;
+    const oldPub = readFileSync(pki('cp1', 'sa.pub'), 'utf8').trim();
+    // Each phase's sa.pub on the control-plane nodes: both public keys while the rotation runs, the signing one first.
+    const saPub = (keys: number, first: 'old' | 'new') => ({afterRestarts: () => {
+      for (const node of CONTROL_PLANES) {
+        expect(publicKeys(node), node).toBe(keys);
+        expect(readFileSync(pki(node, 'sa.pub'), 'utf8').startsWith(oldPub), node).toBe(first === 'old');
+      }
+    }});
+    const {started, issued, finished, removedOn} = await proof.rotateServiceAccount({start: saPub(2, 'old'), issue: saPub(2, 'new'), finish: saPub(1, 'new')});
+    expect(started.stdout).toContain('the static-pod manifests stay as kubeadm wrote them');
+    expect(started.steps.stages.map(s => s.component)).toEqual(['kube-apiserver']);
+    expect(issued.steps.stages.map(s => s.component)).toEqual(['kube-apiserver', 'kube-controller-manager']);
+    expect(finished.steps.stages.map(s => s.component)).toEqual(['kube-apiserver']);
+    // sa.pub is the file the apiserver checks tokens with: no extra key file, nothing to remove.
+    expect(removedOn).toEqual([]);
+    CONTROL_PLANES.forEach((node, i) => {
+      expect(components.map(x => manifest(node, x)), node).toEqual(manifestsBefore[i]);
+      // Each phase restarted the node's apiserver through its manifest.
+      expect(apiserverStarts(node), node).toBeGreaterThanOrEqual(startsBefore[i]! + 3);
+      expect(c.staticPods!.running(node, 'kube-apiserver')).toHaveLength(1);
+    });
     proof.noFailureSoFar();
   }, 900_000);
 });
