@@ -26,14 +26,16 @@ function bundleLines(plan: Plan): string[] {
     ...plan.kubeconfigs.map(k => k.file), plan.serviceAccount.key,
   ];
   const lines = ['section \'node bundles and file modes\''];
+  const copies: string[] = [];
   for (const node of plan.nodes) {
     for (const f of plan.bundles[node.name]!) {
       const copy = `nodes/${node.name}${f.target}`;
       lines.push(`same_file ${q(copy)} ${q(f.source)}`);
+      copies.push(copy);
       if (f.secret) secret.push(copy);
     }
   }
-  lines.push(`modes_are 600 ${secret.map(q).join(' ')}`, 'directories_are_700');
+  lines.push(`modes_are 600 ${secret.map(q).join(' ')}`, 'directories_are_700', `bundles_hold_only ${copies.map(q).join(' ')}`);
   return lines;
 }
 
@@ -133,6 +135,14 @@ directories_are_700() {
     got=$(mode_of "$dir")
     [ "$got" = 700 ] || fail "$dir" "directory mode $got, expected 700"
   done < <(find . -type d -print0)
+  passed=$((passed + 1))
+}
+bundles_hold_only() { # FILE...: nodes/ holds these files and no other (a file no bundle lists, such as a CA key, is a leak)
+  local extra=
+  if [ -d nodes ]; then
+    extra=$(LC_ALL=C comm -13 <(printf './%s\\n' "$@" | LC_ALL=C sort) <(find ./nodes \\( -type f -o -type l \\) -print | LC_ALL=C sort) | head -n1)
+  fi
+  [ -z "$extra" ] || fail "\${extra#./}" "not in the manifest: a node bundle holds exactly what the manifest lists"
   passed=$((passed + 1))
 }
 

@@ -145,8 +145,8 @@ describe('verify and verify.sh against broken trees', () => {
     expect(script.stderr).toMatch(/^FAIL pki\/apiserver\.crt: /m);
   });
 
-  it('a file in a node bundle that the manifest does not list (a stray CA key on a worker, an old rotation file, a directory for no node): FAIL naming the file and the node', () => {
-    const {verify} = broken(dir => {
+  it('a file in a node bundle that the manifest does not list (a stray CA key on a worker, an old rotation file, a directory for no node): FAIL naming the file and the node; verify.sh too', () => {
+    const {verify, script} = broken(dir => {
       cpSync(join(dir, 'pki/ca.key'), join(dir, 'nodes/worker1/var/lib/kubelet/pki/ca.key'));
       cpSync(join(dir, 'pki/ca.crt'), join(dir, 'nodes/cp1/etc/kubernetes/pki/ca-signing.crt'));
       mkdirSync(join(dir, 'nodes/gone/etc'), {recursive: true, mode: 0o700});
@@ -160,6 +160,12 @@ describe('verify and verify.sh against broken trees', () => {
     expect(verify.stdout).toMatch(/nodes\/gone\s+bundle\s+FAIL\s+nodes\/gone\/etc\/kubelet\.key is not in the manifest \(it has no node gone\)/);
     // Only those: the rest of each bundle is as listed.
     expect(verify.stdout).toMatch(/3 of the \d+ files and bundles above failed/);
+    // verify.sh (openssl alone, on another machine) stops at the first such file, by name.
+    expect(script.status, script.stdout).toBe(1);
+    expect(script.stderr).toMatch(/^FAIL nodes\/(worker1\/var\/lib\/kubelet\/pki\/ca\.key|cp1\/etc\/kubernetes\/pki\/ca-signing\.crt|gone\/etc\/kubelet\.key): not in the manifest: a node bundle holds exactly what the manifest lists$/m);
+    const stray = broken(dir => cpSync(join(dir, 'pki/ca.key'), join(dir, 'nodes/worker1/var/lib/kubelet/pki/ca.key')));
+    expect(stray.script.status).toBe(1);
+    expect(stray.script.stderr).toMatch(/^FAIL nodes\/worker1\/var\/lib\/kubelet\/pki\/ca\.key: not in the manifest/m);
   });
 
   it('verify.sh: a bundle copy that differs from its master copy', () => {
