@@ -47,7 +47,7 @@ Usage:
                                              (same key, name and groups)
   kubepki user remove NAME --out DIR         remove a user's files; says what the cluster
                                              still trusts and how to end it
-  kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME]
+  kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME] [--key-type TYPE]
                                              begin replacing a CA (ca, etcd-ca or
                                              front-proxy-ca): a new CA, every trust file
                                              old + new, leaves kept; or service-account
@@ -124,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
         'expiring-within': {type: 'string'},
         'new-keys': {type: 'boolean'},
         'allow-outage': {type: 'boolean'},
+        'key-type': {type: 'string'},
         group: {type: 'string', multiple: true},
         validity: {type: 'string'},
         csr: {type: 'boolean'},
@@ -203,7 +204,7 @@ async function main(argv: string[]): Promise<number> {
       const {ROTATE_USAGE} = await import('./source/commands/rotate.js');
       if (out === undefined || action === undefined) return usageError(ROTATE_USAGE);
       if (extra.length || (action !== 'start' && authority !== undefined)) return usageError(`unexpected argument ${extra[0] ?? authority}`);
-      return runCommand({command, out, action, authority, json: values.json ?? false, newKeys: values['new-keys'] ?? false, allowOutage: values['allow-outage'] ?? false, caBundles: values['ca-bundle'] ?? [], csr: values.csr ?? false, certificate: values.certificate});
+      return runCommand({command, out, action, authority, json: values.json ?? false, newKeys: values['new-keys'] ?? false, allowOutage: values['allow-outage'] ?? false, caBundles: values['ca-bundle'] ?? [], csr: values.csr ?? false, certificate: values.certificate, keyType: values['key-type']});
     }
     case 'inspect':
       if (values.out || values.force || values.plain) return usageError('inspect takes PATH... [--config FILE] [--json]');

@@ -27,7 +27,9 @@ import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {usersOf} from '../output/users.js';
 import {SECRET_MODE} from '../output/write.js';
+import {KEY_ALGORITHMS} from '../pki/algorithms.js';
 import {subjectKeyIdOf} from '../pki/certificate.js';
+import {KEY_LABELS, KEY_TYPES, type KeyType} from '../spec/types.js';
 import type {MaterialFile} from '../pki/generate.js';
 import {bundlePath} from '../plan/paths.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
@@ -41,6 +43,8 @@ export interface CaIdentity {
   /** Subject key identifier, hex ('' when the certificate has none). */
   keyId: string;
   notAfter: string;
+  /** Its key type (absent in rotations recorded before kubepki wrote it, or a key kubepki makes none of). */
+  keyType?: KeyType;
 }
 
 /** manifest.json's `rotation`: present while a rotation is under way. */
@@ -193,13 +197,18 @@ export const trustBundle = (oldPem: string, newPem: string) => `${oldPem.endsWit
 
 export function caIdentity(pem: string): CaIdentity {
   const cert = new X509Certificate(pem);
+  const keyType = KEY_TYPES.find(t => KEY_ALGORITHMS[t].matches(cert.publicKey));
   return {
     subject: cert.subject.replaceAll('\n', ', '),
     fingerprint256: cert.fingerprint256,
     keyId: subjectKeyIdOf(pem),
     notAfter: new Date(cert.validTo).toISOString(),
+    ...(keyType ? {keyType} : {}),
   };
 }
+
+/** ", RSA-2048" and so on, after a CA's subject in the reports; nothing when unknown. */
+export const keyLabel = (ca: Pick<CaIdentity, 'keyType'>) => ca.keyType ? `, ${KEY_LABELS[ca.keyType]}` : '';
 
 /** Where the controller-manager's signing certificate goes: beside the CA key it reads, on each node that holds it. */
 function signingInstalls(plan: Plan, id: AuthorityId): {node: string; path: string}[] {

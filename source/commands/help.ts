@@ -86,12 +86,12 @@ Flags:
 Example:
   kubepki inspect /etc/kubernetes/pki --config cluster.yaml
 `,
-  rotate: `Usage: kubepki rotate DIR start AUTHORITY [--ca-bundle KIND/NAME...] [--csr | --certificate FILE] | issue [--new-keys] | finish | status [--json] | abort
+  rotate: `Usage: kubepki rotate DIR start AUTHORITY [--key-type TYPE] [--ca-bundle KIND/NAME...] [--csr | --certificate FILE] | issue [--new-keys] | finish | status [--json] | abort
 
 Replaces a CA, or the service-account key pair, in three phases, each a complete tree that
 verify accepts, each printing (and writing to DIR/restart.sh) what to distribute and restart
 before the next:
-  start   a new CA of the same key type; every trust file of AUTHORITY, on every node and in
+  start   a new CA (the old one's key type unless --key-type); every trust file of AUTHORITY, on every node and in
           every kubeconfig, becomes old + new; every leaf kept byte-identical
   issue   the new CA signs: every leaf of AUTHORITY issued anew (same names and SANs, keys
           kept unless --new-keys), users signed here too; the CA key becomes the new one
@@ -125,6 +125,8 @@ Flags:
                               root CA to sign as an intermediate; nothing else written
       --certificate FILE      start: the certificate your root issued for that request (its
                               issuer chain may follow it in FILE); checked, then the start
+      --key-type TYPE         start (or --csr): the new CA's or pair's key type, one of rsa-2048,
+                              rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384 (default: the old one's)
       --new-keys              issue: new key pairs for the re-issued leaves
       --allow-outage          rotate a cluster with a single apiserver (each phase's restart
                               is an outage)
@@ -132,6 +134,7 @@ Flags:
 
 Examples:
   kubepki rotate pki-out start etcd-ca
+  kubepki rotate pki-out start ca --key-type ecdsa-p256
   kubepki rotate pki-out start ca --ca-bundle apiservice/v1beta1.metrics.k8s.io
   kubepki rotate pki-out start ca --csr
   kubepki rotate pki-out start ca --certificate ca-new.crt

@@ -13,7 +13,7 @@ import {children, fromPem, read} from '../pki/der.js';
 import {readName, subjectText} from '../pki/subject.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
-import {KEY_LABELS} from '../spec/types.js';
+import {KEY_LABELS, type KeyType} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
 import {EXIT, type Io} from './io.js';
 
@@ -22,7 +22,7 @@ const q = shellQuote;
 /** The new CA's CN: the old one with a timestamp, as a generated new CA's (a subject of its own keeps chains and logs apart). */
 export const newCaCn = (cn: string, now: Date) => `${cn}-${now.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
 
-export async function requestNewCa(io: Io, out: string, plan: Plan, id: AuthorityId): Promise<number> {
+export async function requestNewCa(io: Io, out: string, plan: Plan, id: AuthorityId, keyType?: KeyType): Promise<number> {
   const existing = readExisting(out);
   const authority = plan.authorities.find(a => a.id === id)!;
   const waiting = pendingRequestOf(out, existing.manifest);
@@ -34,8 +34,8 @@ export async function requestNewCa(io: Io, out: string, plan: Plan, id: Authorit
   refuseRequest(out, out, existing.manifest);
   const files = existing.authorities.get(id);
   if (files?.cert.pem === undefined) throw new InputError([`rotate start --csr: ${authority.cert} cannot be read (${files?.cert.problem ?? 'not in the manifest'}); nothing was changed.`]);
-  // The old CA's key type, read from its certificate (an external CA's key is not here).
-  const algorithm = algorithmOf(new X509Certificate(pemBlocks(files.cert.pem)[0] ?? files.cert.pem).publicKey);
+  // --key-type, or the old CA's key type, read from its certificate (an external CA's key is not here).
+  const algorithm = KEY_ALGORITHMS[keyType ?? algorithmOf(new X509Certificate(pemBlocks(files.cert.pem)[0] ?? files.cert.pem).publicKey).type];
   io.err(`kubepki: making the new ${id} CA's key (${KEY_LABELS[algorithm.type]}) and its request\n`);
   const pair = await createKeyGenerator(1)(KEY_ALGORITHMS[algorithm.type]);
   const csr = createCertificationRequest({cn: newCaCn(authority.cn, new Date()), organizations: []}, pair.privateKeyPem, {authority: true});

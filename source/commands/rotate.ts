@@ -8,7 +8,7 @@ import {isAbsolute, join} from 'node:path';
 import {BuildInterrupted, buildCluster, type BuildReport} from '../build/index.js';
 import {redistribution} from '../build/changes.js';
 import {
-  backToStart, caIdentity, PHASES, pemBlocks, publicKey256, retiredDir, rotationFiles, rotationOf, rotationPlan, rotationsOf, signingFor, startRotation, trustBundle,
+  backToStart, caIdentity, keyLabel, PHASES, pemBlocks, publicKey256, retiredDir, rotationFiles, rotationOf, rotationPlan, rotationsOf, signingFor, startRotation, trustBundle,
   type RotationBuild, type RotationFile, type RotationPhase, type RotationRecord, type RotationState,
 } from '../build/rotate.js';
 import {anyRotationOf, SERVICE_ACCOUNT_AUTHORITY} from '../build/rotate-service-account.js';
@@ -25,7 +25,7 @@ import {buildPlan} from '../plan/plan.js';
 import type {AuthorityId, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {specFromFile} from '../spec/load.js';
-import {KEY_LABELS} from '../spec/types.js';
+import {KEY_LABELS, KEY_TYPES, type KeyType} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
 import {caCertHash} from '../scripts/kubeadm-config.js';
 import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
@@ -51,9 +51,11 @@ export interface RotateOptions {
   csr?: boolean;
   /** start: the certificate the root issued for the waiting --csr request: the new CA. */
   certificate?: string;
+  /** start (and --csr): the new CA's (or pair's) key type; none: the old one's. */
+  keyType?: string;
 }
 
-export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca, front-proxy-ca or service-account) [--ca-bundle KIND/NAME] [--csr | --certificate FILE], kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver.';
+export const ROTATE_USAGE = 'rotate needs OUT and an action: kubepki rotate OUT start AUTHORITY (ca, etcd-ca, front-proxy-ca or service-account) [--key-type TYPE] [--ca-bundle KIND/NAME] [--csr | --certificate FILE], kubepki rotate OUT issue [--new-keys], kubepki rotate OUT finish, kubepki rotate OUT status [--json], kubepki rotate OUT abort; --allow-outage with a single apiserver.';
 
 const HOUR_MS = 3_600_000;
 const BACKDATE_MS = 5 * 60 * 1000;
@@ -73,12 +75,13 @@ export async function runRotate(io: Io, options: RotateOptions): Promise<number>
   if (options.caBundles?.length && (options.action !== 'start' || options.authority === SERVICE_ACCOUNT_AUTHORITY)) throw new InputError(['--ca-bundle names caBundles that trust a CA: give it to rotate OUT start with a CA (finish patches the same objects again)']);
   if ((options.csr || options.certificate !== undefined) && (options.action !== 'start' || options.authority === SERVICE_ACCOUNT_AUTHORITY)) throw new InputError([`${options.csr ? '--csr' : '--certificate'} asks for a new CA signed by your own root: give it to rotate OUT start with a CA (ca, etcd-ca, front-proxy-ca)`]);
   if (options.csr && options.certificate !== undefined) throw new InputError(['--csr and --certificate: first --csr (the request), then, with the certificate your root issued for it, --certificate FILE']);
+  const keyType = newKeyType(options);
   if (options.csr) {
     const plan = buildPlan(specFromFile(join(options.out, 'cluster.yaml')));
     const id = authorityToRotate(plan, options.authority);
     // Refused now rather than after the root's holder has signed.
     refuseOutage(plan, 'start', options.allowOutage);
-    return requestNewCa(io, options.out, plan, id);
+    return requestNewCa(io, options.out, plan, id, keyType);
   }
   // A request waiting (no rotation yet): abort drops it (status says so, start of another authority is refused).
   if (options.action === 'abort' && pendingRequestIn(options.out)) {
@@ -91,6 +94,19 @@ export async function runRotate(io: Io, options: RotateOptions): Promise<number>
   return run(io, options.out, options.action, options);
 }
 
+/**
+ * --key-type: the new CA's (or pair's) key type, given to start (or --csr, which makes the key)
+ * alone; none: the old one's.
+ */
+function newKeyType(options: Pick<RotateOptions, 'keyType' | 'action' | 'certificate'>): KeyType | undefined {
+  const {keyType} = options;
+  if (keyType === undefined) return undefined;
+  if (!(KEY_TYPES as readonly string[]).includes(keyType)) throw new InputError([`--key-type: ${JSON.stringify(keyType)} is not a key type; one of ${KEY_TYPES.join(', ')}. Nothing was changed.`]);
+  if (options.action !== 'start') throw new InputError([`--key-type is the new CA's (or key pair's) key type: give it to rotate OUT start; ${options.action} makes no CA. Nothing was changed.`]);
+  if (options.certificate !== undefined) throw new InputError(['--key-type with --certificate: the new CA\'s key was made by start --csr (give --key-type there); nothing was changed.']);
+  return keyType as KeyType;
+}
+
 /** Each step of a rotation by name: the CLI and the wizard's "Rotate a CA" run the same ones. */
 const ROTATION_STEPS: Record<RotationStep, (options: RotateOptions, plan: Plan, signal: AbortSignal, io: Io) => Promise<Phase> | Phase> = {
   start: (options, plan, signal, io) => startPhase(io, options, plan, signal, parseCaBundles(options.caBundles ?? [])),
@@ -101,7 +117,7 @@ const ROTATION_STEPS: Record<RotationStep, (options: RotateOptions, plan: Plan, 
 
 export const isRotationStep = (name: string): name is RotationStep => Object.hasOwn(ROTATION_STEPS, name);
 
-export interface RotationStepOptions extends Pick<RotateOptions, 'authority' | 'newKeys' | 'allowOutage' | 'caBundles' | 'certificate'> {
+export interface RotationStepOptions extends Pick<RotateOptions, 'authority' | 'newKeys' | 'allowOutage' | 'caBundles' | 'certificate' | 'keyType'> {
   signal?: AbortSignal;
   /** Where a step says what it is doing while it runs (the CLI's stderr); none: silent. */
   io?: Io;
@@ -119,9 +135,10 @@ const SILENT: Io = {out: () => {}, err: () => {}};
 export async function runRotationStep(out: string, step: RotationStep, options: RotationStepOptions = {}): Promise<RotationStepOutcome> {
   const plan = buildPlan(specFromFile(join(out, 'cluster.yaml')));
   const signal = options.signal ?? new AbortController().signal;
-  const {authority, newKeys, allowOutage, caBundles, certificate} = options;
+  const {authority, newKeys, allowOutage, caBundles, certificate, keyType} = options;
   const io = options.io ?? SILENT;
-  const stepOptions = {out, action: step, json: false, authority, newKeys, allowOutage, caBundles, certificate};
+  const stepOptions = {out, action: step, json: false, authority, newKeys, allowOutage, caBundles, certificate, keyType};
+  newKeyType(stepOptions);
   const waiting = step === 'start' && authority === SERVICE_ACCOUNT_AUTHORITY ? pendingRequestIn(out) : undefined;
   if (waiting) throw new InputError([`rotate start: a request for a new ${waiting.authority} CA waits in ${out} (${waiting.csr}): one rotation at a time. Give its certificate with kubepki rotate ${q(out)} start ${waiting.authority} --certificate FILE, or drop it with kubepki rotate ${q(out)} abort. Nothing was changed.`]);
   // The service-account pair rotates through the same steps (commands/rotate-service-account.ts says what each does).
@@ -176,8 +193,8 @@ function rotationStatus(io: Io, out: string, json: boolean): number {
   const issued = state.issued;
   io.out([
     `Rotation of CA ${state.authority} in ${out}: phase ${state.phase} (${phaseNumber(state.phase)} of ${PHASES.length}), started ${state.startedAt}${state.issuedAt ? `, issued ${state.issuedAt}` : ''}.`,
-    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}, key id ${state.old.keyId || 'none'}: ${state.phase === 'start' ? 'still signs every certificate' : `trusted, signs nothing (its key: ${state.old.key})`}`,
-    `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}, key id ${state.new.keyId} (${state.new.cert}): ${state.phase === 'start' ? 'trusted, signs nothing yet' : `signs every certificate of ${state.authority} (its key: ${state.new.key})`}`,
+    `  old CA: ${state.old.subject}${keyLabel(state.old)}, SHA-256 ${state.old.fingerprint256}, key id ${state.old.keyId || 'none'}: ${state.phase === 'start' ? 'still signs every certificate' : `trusted, signs nothing (its key: ${state.old.key})`}`,
+    `  new CA: ${state.new.subject}${keyLabel(state.new)}, SHA-256 ${state.new.fingerprint256}, key id ${state.new.keyId} (${state.new.cert}): ${state.phase === 'start' ? 'trusted, signs nothing yet' : `signs every certificate of ${state.authority} (its key: ${state.new.key})`}`,
     `  1. start: every trust file of the authority became old + new; ${state.backFromIssueAt ? `every leaf kept, then issued anew by the old CA when an abort went back from issue (${state.backFromIssueAt})` : 'every leaf kept'}.`,
     ...(issued ? [`  2. issue: ${issued.leaves} certificates issued anew by the new CA (${issued.newKeys ? 'new keys' : 'keys kept'})${issued.users.length ? `; users ${issued.users.join(', ')}` : ''}${issued.csrUsers.length ? `; --csr users left to the cluster to sign: ${issued.csrUsers.join(', ')}` : ''}.`] : []),
     ...(state.signing ? [`  The controller-manager signs with ${state.phase === 'start' ? 'the old' : 'the new'} CA alone: ${state.signing.installs.map(i => `${i.node}:${i.path}`).join(', ')}`] : []),
@@ -263,10 +280,10 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
     supplied = checkNewCaCertificate(options.certificate!, request, newKeyPem, oldPem, now);
     newPem = supplied.pem;
   } else {
-    // The same key type as the old CA; a subject of its own (openssl and Go build chains by
+    // The old CA's key type unless --key-type; a subject of its own (openssl and Go build chains by
     // subject and key id: a distinct name keeps old and new apart in every chain and every log).
     const cn = newCaCn(authority.cn, now);
-    const algorithm = KEY_ALGORITHMS[keyTypeOf(files.key.pem!)];
+    const algorithm = KEY_ALGORITHMS[newKeyType(options) ?? keyTypeOf(files.key.pem!)];
     io.err(`kubepki: making the new ${id} CA (${KEY_LABELS[algorithm.type]})\n`);
     const pair = await createKeyGenerator(1, signal)(algorithm);
     newKeyPem = pair.privateKeyPem;
@@ -340,8 +357,8 @@ function startReport(build: BuildReport, state: RotationState): string {
   const leaves = plan.certificates.filter(c => build.kept.includes(c.cert)).length;
   return [
     `Started the rotation of CA ${state.authority} in ${out} (phase 1 of 3: start).`,
-    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still signs every certificate`,
-    `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256} (${state.new.cert}): trusted from now on, signs nothing yet`,
+    `  old CA: ${state.old.subject}${keyLabel(state.old)}, SHA-256 ${state.old.fingerprint256}: still signs every certificate`,
+    `  new CA: ${state.new.subject}${keyLabel(state.new)}, SHA-256 ${state.new.fingerprint256} (${state.new.cert}): trusted from now on, signs nothing yet`,
     ...(state.new.issuer ? [`  new CA signed by your root ${state.new.issuer}: the cluster trusts the new CA certificate itself, not the root${state.old.keyless ? `; the old CA's key is not in ${out} (external), so no leaf is issued until issue` : ''}`] : []),
     trustLine(build, state.authority, 'old + new'),
     `Kept byte-identical: ${leaves} of ${plan.certificates.length} certificates (every leaf; the old CA still signs them).`,
@@ -455,8 +472,8 @@ function issueReport(build: BuildReport, state: RotationState): string {
   const holders = [...new Set(authority.keyInstalls.map(i => i.node))];
   return [
     `Issued: the rotation of CA ${state.authority} in ${out} is in phase 2 of 3 (issue).`,
-    `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}: signs every certificate of ${state.authority} now; ${authority.key} is its key${holders.length ? ` (and the copy on ${holders.join(', ')})` : ''}`,
-    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: still trusted, signs nothing; ${state.old.key ? `its key is kept in ${state.old.key} (on no node)` : `its key was never in ${out} (an external CA)`}`,
+    `  new CA: ${state.new.subject}${keyLabel(state.new)}, SHA-256 ${state.new.fingerprint256}: signs every certificate of ${state.authority} now; ${authority.key} is its key${holders.length ? ` (and the copy on ${holders.join(', ')})` : ''}`,
+    `  old CA: ${state.old.subject}${keyLabel(state.old)}, SHA-256 ${state.old.fingerprint256}: still trusted, signs nothing; ${state.old.key ? `its key is kept in ${state.old.key} (on no node)` : `its key was never in ${out} (an external CA)`}`,
     `Issued anew by the new CA: ${reissued} of ${plan.certificates.length} certificates (${issued.newKeys ? 'new keys' : 'each keeps its key'}; same names, SANs and usages)${issued.users.length ? `; users ${issued.users.join(', ')} (same key, groups and end date)` : ''}.`,
     trustLine(build, state.authority, 'still old + new'),
     ...(state.signing ? [plan.layout === 'hard-way'
@@ -521,8 +538,8 @@ function finishReport(build: BuildReport, state: RotationState, record: Rotation
   const newPem = readFileSync(join(out, plan.authorities.find(a => a.id === state.authority)!.cert), 'utf8');
   return [
     `Finished the rotation of CA ${state.authority} in ${out} (phase 3 of 3): trust is the new CA alone.`,
-    `  new CA: ${state.new.subject}, SHA-256 ${state.new.fingerprint256}`,
-    `  old CA: ${state.old.subject}, SHA-256 ${state.old.fingerprint256}: its certificate${state.old.keyless ? '' : ' and key'} moved to ${record.retired}/ (in no node bundle; keep it offline or delete it)`,
+    `  new CA: ${state.new.subject}${keyLabel(state.new)}, SHA-256 ${state.new.fingerprint256}`,
+    `  old CA: ${state.old.subject}${keyLabel(state.old)}, SHA-256 ${state.old.fingerprint256}: its certificate${state.old.keyless ? '' : ' and key'} moved to ${record.retired}/ (in no node bundle; keep it offline or delete it)`,
     trustLine(build, state.authority, 'the new CA alone'),
     ...(plan.kubeadm && state.authority === 'ca' ? [`kubeadm join: --discovery-token-ca-cert-hash is now ${caCertHash(newPem)} (the join configurations and kubeadm-steps.sh carry it).`] : []),
     ...(state.signing ? [plan.layout === 'hard-way'

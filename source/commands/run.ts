@@ -14,7 +14,7 @@ export type Command =
   | {command: 'user-remove'; out: string; name: string}
   | {command: 'renew'; out: string; names: string[]; expiringWithin?: string; newKeys: boolean}
   | ({command: 'map'} & import('./map.js').MapOptions)
-  | {command: 'rotate'; out: string; action: string; authority?: string; json: boolean; newKeys?: boolean; allowOutage?: boolean; caBundles?: string[]; csr?: boolean; certificate?: string}
+  | {command: 'rotate'; out: string; action: string; authority?: string; json: boolean; newKeys?: boolean; allowOutage?: boolean; caBundles?: string[]; csr?: boolean; certificate?: string; keyType?: string}
   | {command: 'wizard'; config?: string; plain: boolean; open?: string; terminal?: boolean};
 
 /** Runs one command; bad input becomes exit 2 with every message, before anything is written. */
