@@ -32,7 +32,7 @@ import {EXIT, STOP_EXIT, stopped, type Io, type Stop} from './io.js';
 import {apiserverCount, APISERVER_SETTLE_SECONDS, GATE_SECONDS, restartLines} from '../scripts/restart-script.js';
 import {Interrupts} from './interrupts.js';
 import {isServiceAccountRotation, serviceAccountStatus, serviceAccountStep} from './rotate-service-account.js';
-import {bootstrappedKubelets, KUBELET_PKI, outsideTrustLines, parseCaBundles, renderRotateSteps, ROTATE_STEPS_FILE, type CaBundleRef, type OutsideTrust} from '../scripts/rotate-outside.js';
+import {bootstrappedKubelets, KUBELET_PKI, outsideTrustLines, outsideTrustSections, parseCaBundles, renderRotateSteps, ROTATE_STEPS_FILE, type CaBundleRef, type OutsideTrust} from '../scripts/rotate-outside.js';
 
 export const ROTATABLE: readonly AuthorityId[] = ['ca', 'etcd-ca', 'front-proxy-ca'];
 
@@ -561,7 +561,7 @@ function bootstrappedWarning(plan: Plan, id: AuthorityId, ca: 'new' | 'old' = 'n
   const check = `check on each: openssl verify -CAfile <the ${ca} CA> ${KUBELET_PKI}/kubelet-client-current.pem`;
   return [ca === 'new'
     ? `Warning: the kubelets of ${nodes.join(', ')} joined by TLS bootstrap: the apiservers refuse their client certificate (${KUBELET_PKI}/kubelet-client-current.pem) once they trust the new CA alone, unless issue's ${ROTATE_STEPS_FILE} had it signed by the new CA (${check}). Those nodes go NotReady otherwise.`
-    : `Warning: the kubelets of ${nodes.join(', ')} joined by TLS bootstrap: if this rotation went through issue, the apiservers refuse their client certificate (${KUBELET_PKI}/kubelet-client-current.pem) once they trust the old CA alone, unless the ${ROTATE_STEPS_FILE} of the abort from issue had it signed by the old CA again (${check}). Those nodes go NotReady otherwise.`];
+    : `Warning: the kubelets of ${nodes.join(', ')} joined by TLS bootstrap: this rotation went through issue (and back), so the apiservers refuse their client certificate (${KUBELET_PKI}/kubelet-client-current.pem) once they trust the old CA alone, unless the ${ROTATE_STEPS_FILE} of the abort from issue had it signed by the old CA again (${check}). Those nodes go NotReady otherwise.`];
 }
 
 function abortPhase(out: string, plan: Plan): Phase {
@@ -575,7 +575,10 @@ function abortPhase(out: string, plan: Plan): Phase {
   if (state.phase === 'issue') return backToStartPhase(out, plan, existing, state, oldPem);
   // A --csr user the cluster signed with the new CA (after an abort from issue) would be refused once trust is the old CA alone.
   refuseStaleCsrUsers(out, existing, oldPem, 'old', 'abort');
-  const rotation: RotationBuild = {trust: {[id]: {signerPem: oldPem, trustPem: oldPem}}, files: [], state: undefined, basedOn: state};
+  // What start's steps made old + new outside OUT (bootstrapped kubelets' kubelet.conf, cluster-info, the caBundles named): the old CA alone again.
+  const outside: OutsideTrust = {phase: 'abort', authority: id, file: plan.authorities.find(a => a.id === id)!.cert, caBundles: parseCaBundles(state.caBundles ?? [])};
+  const steps = outsideTrustSections(plan, '', outside).length ? [rotateStepsFile(plan, outside)] : [];
+  const rotation: RotationBuild = {trust: {[id]: {signerPem: oldPem, trustPem: oldPem}}, files: steps, state: undefined, basedOn: state};
   return {
     plan,
     rotation,
@@ -585,9 +588,10 @@ function abortPhase(out: string, plan: Plan): Phase {
         ? `Before the controller-manager restarts, its --cluster-signing-cert-file may name ca.crt again, a single certificate once more (kubepki no longer ships ${state.signing.installs[0]!.path}; distribute.sh leaves the copy on the nodes).`
         : `The controller-manager's unit names ${plan.authorities.find(a => a.id === 'ca')!.certInstalls[0]?.path ?? 'ca.crt'} again for --cluster-signing-cert-file (one certificate again); ${state.signing.installs[0]!.path} is no longer shipped (distribute.sh leaves the node's copy: remove it).`] : []),
       ...usersAgain(build, 'the one they have trusts the new CA too, which is gone'),
-      ...bootstrappedWarning(plan, id, 'old'),
+      // Only a rotation that went through issue had them signed by the new CA; from start alone, their certificates are the old CA's.
+      ...(state.backFromIssueAt ? bootstrappedWarning(plan, id, 'old') : []),
       ...stepsAndNext(build, `Then: kubepki verify ${q(out)}`),
-    ].join('\n').concat('\n'),
+    ].join('\n').concat('\n') + outsideLines(build, outside),
   };
 }
 
