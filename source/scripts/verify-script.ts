@@ -80,11 +80,20 @@ check() { # FILE COMMAND...: COMMAND must succeed
   fi
   passed=$((passed + 1))
 }
-key_matches() { # CERT KEY
-  local a b
-  a=$(openssl x509 -noout -pubkey -in "$1" 2>/dev/null) || fail "$1" "not a readable certificate"
+key_matches() { # CERT KEY: KEY is CERT's (a CA's file during a rotation holds old + new: KEY is one of them, the one that signs)
+  local a b pem= line read=0 found=
   b=$(openssl pkey -pubout -in "$2" 2>/dev/null) || fail "$2" "not a readable private key"
-  [ "$a" = "$b" ] || fail "$2" "private key does not match certificate $1"
+  [ -r "$1" ] || fail "$1" "not a readable certificate"
+  while IFS= read -r line || [ -n "$line" ]; do
+    pem="$pem$line
+"
+    if [ "$line" = '-----END CERTIFICATE-----' ]; then
+      a=$(printf '%s' "$pem" | openssl x509 -noout -pubkey 2>/dev/null) && read=$((read + 1)) && [ "$a" = "$b" ] && found=1
+      pem=
+    fi
+  done < "$1"
+  [ "$read" -gt 0 ] || fail "$1" "not a readable certificate"
+  [ -n "$found" ] || fail "$2" "private key does not match certificate $1"
   passed=$((passed + 1))
 }
 public_key_matches() { # PUB KEY

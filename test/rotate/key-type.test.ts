@@ -55,7 +55,12 @@ describe('rotate start --key-type', () => {
     expect(start.stdout).toMatch(/new CA: CN=kubernetes-\d{8}T\d{6}Z, ECDSA P-256, SHA-256/);
     expect(curveOf(text(out, 'pki/rotation/ca-new.crt'))).toBe('prime256v1');
     expect(ok(['rotate', out, 'status']).stdout).toMatch(/new CA: CN=kubernetes-\S+, ECDSA P-256,/);
+    // verify.sh passes in every phase (in issue, pki/ca.key is the new CA's, the second certificate of pki/ca.crt).
+    const verifyScript = () => run('bash', [join(out, 'verify.sh')], {cwd: '/'});
+    expect(verifyScript().status).toBe(0);
     ok(['rotate', out, 'issue']);
+    const inIssue = verifyScript();
+    expect(inIssue.status, inIssue.stderr).toBe(0);
     ok(['rotate', out, 'finish']);
     expect(curveOf(text(out, 'pki/ca.crt'))).toBe('prime256v1');
     expect(createPrivateKey(text(out, 'pki/ca.key')).asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
@@ -68,7 +73,7 @@ describe('rotate start --key-type', () => {
     expect(openssl(['verify', '-CAfile', join(out, 'pki/ca.crt'), join(out, 'pki/apiserver.crt')]).status).toBe(0);
     const verify = kubepki(['verify', out]);
     expect(verify.status, verify.stdout).toBe(0);
-    const script = run('bash', [join(out, 'verify.sh')], {cwd: '/'});
+    const script = verifyScript();
     expect(script.status, script.stderr).toBe(0);
   });
 
