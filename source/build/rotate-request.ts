@@ -23,6 +23,7 @@ import {readManifest} from '../output/existing.js';
 import {readBounded} from '../output/read-bounded.js';
 import {DIR_MODE, PUBLIC_MODE, SECRET_MODE} from '../output/write.js';
 import {allows, readCertificate} from '../inspect/x509.js';
+import {nameConstraintsOf, pathLenOf, refusedNames} from '../pki/name-constraints.js';
 import type {AuthorityId} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
 import {printable} from '../spec/quote.js';
@@ -160,10 +161,13 @@ export interface SuppliedCa {
  * request key's, a CA (basicConstraints CA:TRUE, keyUsage keyCertSign; an extendedKeyUsage, if any,
  * allowing serverAuth and clientAuth, as Go checks a chain's usages up to its anchor), valid now,
  * not the old CA and not of the old CA's subject, signed with no weak algorithm. Certificates after
- * it in FILE are its issuer chain: each must be a CA that signed the one before. The root is not
+ * it in FILE are its issuer chain: each must be a CA that signed the one before, its
+ * pathLenConstraint leaving room for the CAs under it. No certificate in FILE may hold
+ * nameConstraints that refuse a name of the leaves the new CA must sign (`leafNames`: Go refuses
+ * such a leaf, an outage at issue), nor a critical one of a kind Go does not handle. The root is not
  * required (the cluster trusts the new CA itself). Every problem is named; nothing is written.
  */
-export function checkNewCaCertificate(file: string, request: PendingRequest, keyPem: string, oldPem: string, now = new Date()): SuppliedCa {
+export function checkNewCaCertificate(file: string, request: PendingRequest, keyPem: string, oldPem: string, leafNames: {dns: string[]; ip: string[]}, now = new Date()): SuppliedCa {
   const shown = `--certificate: ${printable(file)}`;
   const read = readBounded(file);
   if (!('data' in read)) throw new InputError([`${shown} cannot be read: it ${read.reason}; nothing was changed.`]);
@@ -207,7 +211,19 @@ export function checkNewCaCertificate(file: string, request: PendingRequest, key
     }
     if (!parent.ca) problems.push(`holds, as certificate ${i + 1}, ${parent.subject.replaceAll('\n', ', ')}, which is not a CA: after the new CA, FILE may hold only its issuer chain`);
     else if (!signs) problems.push(`holds, as certificate ${i + 1}, ${parent.subject.replaceAll('\n', ', ')}, which did not sign certificate ${i}: after the new CA, FILE may hold only its issuer chain, in order`);
+    const pathLen = pathLenOf(parent.raw);
+    // Certificates 1..i are CAs under it on every chain to a leaf.
+    if (parent.ca && pathLen !== undefined && pathLen < i) problems.push(`holds, as certificate ${i + 1}, ${parent.subject.replaceAll('\n', ', ')}, whose pathLenConstraint ${pathLen} allows ${pathLen === 0 ? 'no CA' : `${pathLen} CA${pathLen === 1 ? '' : 's'}`} under it, and ${i} ${i === 1 ? 'is' : 'are'} (the new CA${i > 1 ? ' and the chain after it' : ''}): a verifier that trusts the root refuses the new CA's leaves`);
   }
+  const names = leafNames.dns.length + leafNames.ip.length;
+  certs.forEach((cert, i) => {
+    const constraints = nameConstraintsOf(cert.raw);
+    if (!constraints) return;
+    const which = i === 0 ? 'has' : `holds, as certificate ${i + 1}, ${cert.subject.replaceAll('\n', ', ')}, which has`;
+    if (constraints.critical && constraints.unhandled.length) problems.push(`${which} a critical nameConstraints extension with ${constraints.unhandled.join(', ')} constraints, which Go does not handle: every component refuses the certificate`);
+    const refused = refusedNames(constraints, leafNames);
+    if (refused.length) problems.push(`${which} nameConstraints that refuse ${refused.length} of the ${names} names the new CA must sign: ${refused.slice(0, 5).join('; ')}${refused.length > 5 ? `; and ${refused.length - 5} more` : ''}. Go refuses each such certificate: have the root sign the request without those constraints (or with ones that permit the cluster's names)`);
+  });
   if (problems.length) throw new InputError([...problems.map(p => `${shown} ${p}`), `nothing was changed: the waiting request stays (${request.csr}).`]);
   return {pem: pem.endsWith('\n') ? pem : `${pem}\n`, issuer: ca.issuer.replaceAll('\n', ', ')};
 }

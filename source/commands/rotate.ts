@@ -277,7 +277,9 @@ async function startPhase(io: Io, options: RotateOptions, plan: Plan, signal: Ab
   if (request) {
     // The new CA from the user's root: the key --csr made, the certificate checked against it (build/rotate-request.ts).
     newKeyPem = readFileOrRefuse(out, request.key);
-    supplied = checkNewCaCertificate(options.certificate!, request, newKeyPem, oldPem, now);
+    const leaves = plan.certificates.filter(c => c.signer === id);
+    const leafNames = {dns: [...new Set(leaves.flatMap(c => c.dnsNames))], ip: [...new Set(leaves.flatMap(c => c.ipAddresses))]};
+    supplied = checkNewCaCertificate(options.certificate!, request, newKeyPem, oldPem, leafNames, now);
     newPem = supplied.pem;
   } else {
     // The old CA's key type unless --key-type; a subject of its own (openssl and Go build chains by

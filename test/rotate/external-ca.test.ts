@@ -152,6 +152,38 @@ describe('an OUT without the CA key (external CA)', () => {
     refused(none, ['rotate', none, 'start', 'ca', '--certificate', good], /no request for a new ca CA waits/);
   });
 
+  it('--certificate: nameConstraints that refuse a name of the leaves, a critical kind Go does not handle, a root whose pathlen allows no CA: each exit 2, naming it; constraints every leaf meets: accepted, and openssl (which enforces them) verifies the leaves issued', () => {
+    const out = copyOf(keyless);
+    expect(kubepki(['rotate', out, 'start', 'ca', '--csr']).status).toBe(0);
+    const csr = join(out, 'pki/rotation/ca-new.csr');
+    const start = (file: string) => ['rotate', out, 'start', 'ca', '--certificate', file];
+    refused(out, start(signed(csr, 'nc-dns', [...CA_EXTENSIONS, 'nameConstraints = critical, permitted;DNS:.corp.example'])),
+      /has nameConstraints that refuse 8 of the 14 names the new CA must sign: DNS name cp1 \(not under "\.corp\.example"\);[^\n]*DNS name kubernetes \(not under "\.corp\.example"\);[^\n]*; and 3 more\. Go refuses each such certificate/);
+    refused(out, start(signed(csr, 'nc-ip', [...CA_EXTENSIONS, 'nameConstraints = critical, excluded;IP:10.32.0.0/255.255.0.0'])),
+      /refuse 1 of the \d+ names the new CA must sign: IP address 10\.32\.0\.1 \(excluded by 10\.32\.0\.0\/16\)/);
+    refused(out, start(signed(csr, 'nc-dir', [...CA_EXTENSIONS, 'nameConstraints = critical, permitted;dirName:dir_sect', '[dir_sect]', 'CN = corp'])),
+      /a critical nameConstraints extension with directoryName constraints, which Go does not handle/);
+    // A root that may sign no CA (pathlen:0) above the new CA, in the chain given.
+    const leafOnly = {crt: join(tmp.path, 'leaf-only-root.crt'), key: join(tmp.path, 'leaf-only-root.key')};
+    expect(openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', leafOnly.key, '-subj', '/CN=leaf-only-root', '-days', '30',
+      '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', leafOnly.crt]).status).toBe(0);
+    const ext = join(tmp.path, 'under-leaf-only.ext');
+    writeFileSync(ext, `${CA_EXTENSIONS.join('\n')}\n`);
+    const under = join(tmp.path, 'under-leaf-only.crt');
+    expect(openssl(['x509', '-req', '-in', csr, '-CA', leafOnly.crt, '-CAkey', leafOnly.key, '-set_serial', '0x7701', '-days', '30', '-sha256', '-extfile', ext, '-out', under]).status).toBe(0);
+    const chained = join(tmp.path, 'under-leaf-only-chain.pem');
+    writeFileSync(chained, readFileSync(under, 'utf8') + readFileSync(leafOnly.crt, 'utf8'));
+    refused(out, start(chained), /holds, as certificate 2, CN=leaf-only-root, whose pathLenConstraint 0 allows no CA under it, and 1 is \(the new CA\)/);
+    // Constraints that every leaf meets: accepted; the leaves issue signs pass openssl, which enforces them.
+    const fine = signed(csr, 'nc-fine', [...CA_EXTENSIONS, 'nameConstraints = critical, excluded;DNS:evil.example, excluded;IP:192.0.2.0/255.255.255.0']);
+    const started = kubepki(start(fine));
+    expect(started.status, started.stderr).toBe(0);
+    expect(kubepki(['rotate', out, 'issue']).status).toBe(0);
+    const script = run('bash', [join(out, 'verify.sh')]);
+    expect(script.status, script.stderr).toBe(0);
+    expect(openssl(['x509', '-in', join(out, 'pki/ca.key').replace('ca.key', 'rotation/ca-new.crt'), '-noout', '-ext', 'nameConstraints']).stdout).toMatch(/Excluded:\s+DNS:evil\.example/);
+  });
+
   it('signed by a real openssl root with the printed command: start, issue, finish pass verify; leaves chain to the new CA (openssl and Go)', async () => {
     const out = copyOf(keyless);
     const requested = kubepki(['rotate', out, 'start', 'ca', '--csr']);
