@@ -149,6 +149,8 @@ async function main(argv: string[]): Promise<number> {
   if (values.version) { process.stdout.write(`${version()}\n`); return 0; }
 
   const [command, ...rest] = positionals;
+  // Refused rather than ignored: every other command's keys follow pki.key in the config.
+  if (values['key-type'] !== undefined && command !== 'rotate') return usageError('--key-type is for kubepki rotate OUT start (a new CA of another key type); the key type of every other key is pki.key in the config');
   const {runCommand} = await import('./source/commands/run.js');
   if (command === undefined) {
     // --plain needs only a keyboard: its output may be logged (kubepki --plain | tee log).

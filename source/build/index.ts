@@ -37,6 +37,7 @@ import {printable} from '../spec/quote.js';
 import {shellQuote} from '../scripts/shell.js';
 import {keyPairProblem, keyProblem, leafProblem} from '../pki/reuse.js';
 import {commitStagingNow, createStaging, discardStagingNow, keepOwner, PUBLIC_MODE, SCRIPT_MODE, stagingWriter, type ExtraFile} from '../output/write.js';
+import {keyTypeOf} from '../pki/algorithms.js';
 import {InputError} from '../spec/errors.js';
 import {renderDistributeScript} from '../scripts/distribute-script.js';
 import {renderVerifyScript} from '../scripts/verify-script.js';
@@ -169,6 +170,9 @@ async function buildClaimed(plan: Plan, out: string, claim: Claim, options: Buil
     if (trust.trustPem !== target.existing?.authorities.get(id)?.cert.pem) retrusted.add(id);
     if (trust.keyPem !== undefined && trust.keyPem !== kept.keyPem) rekeyed.add(id);
     target.authorities[id] = {...kept, certPem: trust.signerPem, trustPem: trust.trustPem, keyPem: trust.keyPem ?? kept.keyPem};
+    // The manifest names the key type of the key that signs (a rotation's new CA may be of another type: rotate start --key-type).
+    const signingKey = trust.keyPem ?? kept.keyPem;
+    if (signingKey !== undefined) plan.authorities.find(p => p.id === id)!.keyType = keyTypeOf(signingKey);
   }
   const now = new Date();
   const interrupted = aborted(options.signal);

@@ -32,7 +32,6 @@ import {createKeyGenerator, publicKeyPem} from '../pki/keys.js';
 import {bundlePath} from '../plan/paths.js';
 import type {ComponentRead, Plan} from '../plan/types.js';
 import {InputError} from '../spec/errors.js';
-import type {KeyType} from '../spec/types.js';
 import {shellQuote} from '../scripts/shell.js';
 import {backToStart, publicKey256, retiredDir, ROTATION_DIR, type RotationBuild, type RotationFile} from './rotate.js';
 
@@ -203,13 +202,13 @@ function currentPair(out: string, existing: ExistingOut): string {
   return key.pem;
 }
 
-export async function serviceAccountStart(out: string, plan: Plan, signal: AbortSignal, keyType?: KeyType, now = new Date()): Promise<ServiceAccountPhase> {
+export async function serviceAccountStart(out: string, plan: Plan, signal: AbortSignal, now = new Date()): Promise<ServiceAccountPhase> {
   const existing = readExisting(out);
   const running = anyRotationOf(existing.manifest);
   if (running) throw new InputError([`rotate start: a rotation of ${rotationName(running.authority)} is already under way in ${out} (phase ${running.phase}); one at a time. See kubepki rotate ${shellQuote(out)} status, or go back with kubepki rotate ${shellQuote(out)} abort.`]);
   const oldKey = currentPair(out, existing);
-  // The same key type as the pair it replaces unless --key-type (tokens then change their signature algorithm: RS256 → ES256, which the apiservers verify by the key).
-  const pair = await createKeyGenerator(1, signal)(KEY_ALGORITHMS[keyType ?? keyTypeOf(oldKey)]);
+  // The same key type as the pair it replaces: tokens keep their signature algorithm.
+  const pair = await createKeyGenerator(1, signal)(KEY_ALGORITHMS[keyTypeOf(oldKey)]);
   // The certificates of the old key as they are: abort puts them back byte-identical.
   const oldCertificates = new Map(keyCertificates(plan).flatMap(c => {
     const pem = existing.certificates.get(c.ref)?.cert.pem;

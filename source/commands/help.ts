@@ -125,7 +125,7 @@ Flags:
                               root CA to sign as an intermediate; nothing else written
       --certificate FILE      start: the certificate your root issued for that request (its
                               issuer chain may follow it in FILE); checked, then the start
-      --key-type TYPE         start (or --csr): the new CA's or pair's key type, one of rsa-2048,
+      --key-type TYPE         start (or --csr): the new CA's key type (a CA only), one of rsa-2048,
                               rsa-3072, rsa-4096, ecdsa-p256, ecdsa-p384 (default: the old one's)
       --new-keys              issue: new key pairs for the re-issued leaves
       --allow-outage          rotate a cluster with a single apiserver (each phase's restart

@@ -6,7 +6,7 @@ import {join} from 'node:path';
 import {pemBlocks} from '../build/rotate.js';
 import {intermediateSigningCommands, pendingRequestOf, refuseRequest, writeRequest, type PendingRequest} from '../build/rotate-request.js';
 import {readExisting, readManifest} from '../output/existing.js';
-import {algorithmOf, KEY_ALGORITHMS} from '../pki/algorithms.js';
+import {algorithmOf, KEY_ALGORITHMS, keyTypeOf} from '../pki/algorithms.js';
 import {createCertificationRequest} from '../pki/csr.js';
 import {createKeyGenerator} from '../pki/keys.js';
 import {children, fromPem, read} from '../pki/der.js';
@@ -28,6 +28,8 @@ export async function requestNewCa(io: Io, out: string, plan: Plan, id: Authorit
   const waiting = pendingRequestOf(out, existing.manifest);
   // The same request again: its steps again, nothing written.
   if (waiting?.authority === id && !(existing.manifest as {rotation?: unknown}).rotation) {
+    const waitingType = keyType === undefined ? undefined : waitingKeyType(out, waiting);
+    if (keyType !== undefined && waitingType !== undefined && keyType !== waitingType) throw new InputError([`rotate start --csr --key-type ${keyType}: the request that waits (${waiting.csr}) is for a key of type ${KEY_LABELS[waitingType]}; drop it with kubepki rotate ${shellQuote(out)} abort, then ask again. Nothing was changed.`]);
     io.out(requestReport(out, plan, waiting, true));
     return EXIT.ok;
   }
@@ -42,6 +44,15 @@ export async function requestNewCa(io: Io, out: string, plan: Plan, id: Authorit
   const request = writeRequest(out, id, pair.privateKeyPem, csr);
   io.out(requestReport(out, plan, request, false));
   return EXIT.ok;
+}
+
+/** The waiting request's key type; undefined when its key cannot be read (start --certificate then says why). */
+function waitingKeyType(out: string, waiting: PendingRequest): KeyType | undefined {
+  try {
+    return keyTypeOf(readFileSync(join(out, waiting.key), 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 function requestReport(out: string, plan: Plan, request: PendingRequest, again: boolean): string {

@@ -15,7 +15,6 @@ import {restartLines} from '../scripts/restart-script.js';
 import {workloadRestart} from '../scripts/rotate-outside.js';
 import {shellQuote} from '../scripts/shell.js';
 import {InputError} from '../spec/errors.js';
-import {KEY_LABELS, type KeyType} from '../spec/types.js';
 import {EXIT, type Io} from './io.js';
 
 /** Whether `kubepki rotate OUT ACTION [AUTHORITY]` is about the service-account pair. */
@@ -42,8 +41,8 @@ export async function serviceAccountStep(options: RotateOptions, plan: Plan, sig
     ({plan: prepared.plan, rotation: prepared.rotation, only: new Set(), report: build => `${report(build, prepared).join('\n')}\n`});
   switch (action) {
     case 'start':
-      io.err(`kubepki: making the new service-account key pair${options.keyType ? ` (${KEY_LABELS[options.keyType as KeyType]})` : ''}\n`);
-      return phase(await serviceAccountStart(out, plan, signal, options.keyType as KeyType | undefined), startReport);
+      io.err('kubepki: making the new service-account key pair\n');
+      return phase(await serviceAccountStart(out, plan, signal), startReport);
     case 'issue': return phase(serviceAccountIssue(out, plan), issueReport);
     case 'finish': return phase(serviceAccountFinish(out, plan), finishReport);
     case 'abort': return phase(serviceAccountAbort(out, plan), abortReport);

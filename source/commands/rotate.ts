@@ -51,7 +51,7 @@ export interface RotateOptions {
   csr?: boolean;
   /** start: the certificate the root issued for the waiting --csr request: the new CA. */
   certificate?: string;
-  /** start (and --csr): the new CA's (or pair's) key type; none: the old one's. */
+  /** start (and --csr): the new CA's key type (a CA only: the service-account pair's is pki.key's); none: the old one's. */
   keyType?: string;
 }
 
@@ -95,15 +95,17 @@ export async function runRotate(io: Io, options: RotateOptions): Promise<number>
 }
 
 /**
- * --key-type: the new CA's (or pair's) key type, given to start (or --csr, which makes the key)
+ * --key-type: the new CA's key type, given to start (or --csr, which makes the key)
  * alone; none: the old one's.
  */
-function newKeyType(options: Pick<RotateOptions, 'keyType' | 'action' | 'certificate'>): KeyType | undefined {
+function newKeyType(options: Pick<RotateOptions, 'keyType' | 'action' | 'certificate' | 'authority'>): KeyType | undefined {
   const {keyType} = options;
   if (keyType === undefined) return undefined;
   if (!(KEY_TYPES as readonly string[]).includes(keyType)) throw new InputError([`--key-type: ${JSON.stringify(keyType)} is not a key type; one of ${KEY_TYPES.join(', ')}. Nothing was changed.`]);
-  if (options.action !== 'start') throw new InputError([`--key-type is the new CA's (or key pair's) key type: give it to rotate OUT start; ${options.action} makes no CA. Nothing was changed.`]);
+  if (options.action !== 'start') throw new InputError([`--key-type is the new CA's key type: give it to rotate OUT start; ${options.action} makes no CA. Nothing was changed.`]);
   if (options.certificate !== undefined) throw new InputError(['--key-type with --certificate: the new CA\'s key was made by start --csr (give --key-type there); nothing was changed.']);
+  // The pair's key type is pki.key's, as every leaf's (generate --update makes a new pair when they differ, and that ends every token): a CA's is its own.
+  if (options.authority === SERVICE_ACCOUNT_AUTHORITY) throw new InputError([`--key-type: the service-account key pair's key type is pki.key in cluster.yaml, as every leaf's (a pair of another type would be replaced by the next generate --update, ending every token); the new pair is of the old one's type. --key-type is for a CA (${ROTATABLE.join(', ')}). Nothing was changed.`]);
   return keyType as KeyType;
 }
 

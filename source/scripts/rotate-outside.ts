@@ -232,7 +232,8 @@ export function outsideTrustSections(plan: Plan, root: string, trust: OutsideTru
 }
 
 /** The line that reads the trust from OUT (`root`: OUT as the shell writes it) into $data, base64 on one line, for the commands after it. */
-const dataLine = (root: string, file: string) => `data=$(base64 -w0 < ${root}/${file})`;
+// On the admin's machine, which may be a Mac (its base64 has no -w0): newlines removed by tr.
+const dataLine = (root: string, file: string) => `data=$(base64 < ${root}/${file} | tr -d '\\n')`;
 
 /** The steps as printed by the phase. */
 export function outsideTrustLines(plan: Plan, out: string, trust: OutsideTrust): string[] {

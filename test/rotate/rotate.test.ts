@@ -17,7 +17,7 @@ import {InputError} from '../../source/spec/errors.js';
 import {specFromFile} from '../../source/spec/load.js';
 import type {Layout} from '../../source/spec/types.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
-import {kubepki, openssl} from '../helpers/run.js';
+import {kubepki, openssl, run} from '../helpers/run.js';
 import {differing, digests, manifestBody, snapshot} from '../helpers/snapshot.js';
 
 /** The manifest without one document (a file a step adds that was not there before). */
@@ -382,6 +382,9 @@ describe.each(['kubeadm', 'hard-way'] as Layout[])('%s layout: rotate ca start â
     const v = kubepki(['verify', out]);
     expect(v.status, v.stdout).toBe(0);
     expect(v.stdout).toContain('trust bundle old + new (rotation: issue), new');
+    // verify.sh too (openssl alone): the CA key is the new one, the second certificate of the bundle.
+    const script = run('bash', [join(out, 'verify.sh')], {cwd: '/'});
+    expect(script.status, script.stderr).toBe(0);
     expect(JSON.parse(kubepki(['rotate', out, 'status', '--json']).stdout)).toMatchObject({rotation: {phase: 'issue'}, phase: {number: 2, of: 3}, next: 'finish'});
   });
 

@@ -166,6 +166,9 @@ describe('verify and verify.sh against broken trees', () => {
     const stray = broken(dir => cpSync(join(dir, 'pki/ca.key'), join(dir, 'nodes/worker1/var/lib/kubelet/pki/ca.key')));
     expect(stray.script.status).toBe(1);
     expect(stray.script.stderr).toMatch(/^FAIL nodes\/worker1\/var\/lib\/kubelet\/pki\/ca\.key: not in the manifest/m);
+    const ghost = broken(dir => mkdirSync(join(dir, 'nodes/ghost'), {mode: 0o700}));
+    expect(ghost.script.status).toBe(1);
+    expect(ghost.script.stderr).toMatch(/^FAIL nodes\/ghost: not in the manifest/m);
   });
 
   it('verify.sh: a bundle copy that differs from its master copy', () => {
