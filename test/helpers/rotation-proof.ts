@@ -7,7 +7,7 @@
 // (with the token replaced as issue says and finish's removals) and the checks after each
 // authority's finish are here too, so both layouts run them the same way.
 import {expect} from 'vitest';
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawnSync} from 'node:child_process';
 import {copyFileSync, cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Booted} from './control-plane.js';
@@ -222,6 +222,11 @@ export class RotationProof {
     const r = kubepki(['rotate', c.out, ...args]);
     expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
     this.timings.push(`${label}: kubepki rotate ${args.join(' ')} in ${Date.now() - t0} ms`);
+    // Each phase leaves a tree both verifiers accept: kubepki verify, and verify.sh (openssl alone).
+    const verified = kubepki(['verify', c.out]);
+    expect(verified.status, `${label}: ${verified.stdout.split('\n').filter(l => /FAIL/.test(l)).join('\n')}`).toBe(0);
+    const script = spawnSync('bash', [join(c.out, 'verify.sh')], {encoding: 'utf8', timeout: 120_000});
+    expect(script.status, `${label}: verify.sh ${script.stderr}`).toBe(0);
     const steps = JSON.parse(execFileSync('bash', [join(c.out, 'restart.sh'), '--json'], {encoding: 'utf8', timeout: 30_000})) as RestartJson;
     for (const line of steps.stages.flatMap(s => s.restarts.flatMap(x => x.commands))) expect(r.stdout).toContain(line);
     this.distribute();
