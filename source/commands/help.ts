@@ -91,8 +91,9 @@ Example:
 Replaces a CA, or the service-account key pair, in three phases, each a complete tree that
 verify accepts, each printing (and writing to DIR/restart.sh) what to distribute and restart
 before the next:
-  start   a new CA (the old one's key type unless --key-type); every trust file of AUTHORITY, on every node and in
-          every kubeconfig, becomes old + new; every leaf kept byte-identical
+  start   a new CA (the old one's key type unless --key-type); every trust file of AUTHORITY,
+          on every node and in every kubeconfig, becomes old + new; every leaf kept
+          byte-identical
   issue   the new CA signs: every leaf of AUTHORITY issued anew (same names and SANs, keys
           kept unless --new-keys), users signed here too; the CA key becomes the new one
   finish  trust is the new CA alone; the old CA's certificate and key move to DIR/retired/
