@@ -2,8 +2,9 @@
 // one): the cluster CA, then the etcd CA, then the service-account key pair is replaced (start →
 // issue → finish) while the cluster serves. Two
 // control-plane nodes behind an endpoint whose load balancer health-checks /readyz, etcd as three
-// members (cp1, cp2 and etcd3: one restarting keeps quorum), a worker. Three clients poll through
-// the endpoint the whole run, each with an identity made before the rotation: a user made with
+// members (cp1, cp2 and etcd3: one restarting keeps quorum), a worker. Four clients poll through
+// the endpoint the whole run, each with an identity made before the rotation: cp1's kubelet
+// (system:node:cp1 from the kubelet.conf kubepki wrote, read when its kubelet starts), a user made with
 // `kubepki user add` running `kubectl get nodes` (with the kubeconfig kubepki rewrote, handed to
 // her after each phase), the admin (kubernetes-admin, admin.conf as distributed to cp1, re-read
 // before each request) and a service-account token (with the ca.crt a pod reads, which follows
@@ -71,10 +72,28 @@ describe('CA rotation without downtime on a real control plane (kubeadm: 2 apise
     const workerCa = join(proof.disk('worker1'), 'etc/kubernetes/pki/ca.crt');
     mkdirSync(dirname(workerCa), {recursive: true});
     copyFileSync(proof.caFile(), workerCa);
+    // The kubelet identity: system:node:cp1, the kubelet.conf kubepki wrote for the init node (the
+    // other kubelets bootstrap). Its Node object, made by that identity as a kubelet registers.
+    const cp1KubeletConf = join(proof.disk('cp1'), 'etc/kubernetes/kubelet.conf');
+    const registered = c.kubectl('cp1', '/etc/kubernetes/kubelet.conf')(['create', '-f', '-'], {input: JSON.stringify({
+      apiVersion: 'v1', kind: 'Node', metadata: {name: 'cp1'},
+      status: {addresses: [{type: 'InternalIP', address: c.manifest.nodes.cp1!.ip}], daemonEndpoints: {kubeletEndpoint: {Port: 10250}}},
+    })});
+    expect(registered.status, registered.stderr).toBe(0);
     // The kubelets: stand-ins serving 10250 (the node's kubelet serving certificate, clients of the cluster CA) and healthz on 10248.
+    // cp1's also polls with its identity, read once when it starts, as a kubelet reads kubelet.conf;
+    // through the endpoint (kubeadm points a control-plane kubelet at its own apiserver, which every
+    // phase restarts: a real kubelet retries that; through the balancer the poll measures the identity).
     for (const n of KUBELETS) {
-      proof.services.set(`${n}/kubelet`, {running: [], start: () => [c.lab.start(n, [process.execPath, join(ROOT, 'test/helpers/kubelet-standin.mjs'),
-        '/var/lib/kubelet/pki/kubelet.crt', '/var/lib/kubelet/pki/kubelet.key', '/etc/kubernetes/pki/ca.crt', c.manifest.nodes[n]!.ip, '10250', '10248'], proof.disk(n))]});
+      proof.services.set(`${n}/kubelet`, {running: [], start: () => {
+        const kubelet = c.lab.start(n, [process.execPath, join(ROOT, 'test/helpers/kubelet-standin.mjs'),
+          '/var/lib/kubelet/pki/kubelet.crt', '/var/lib/kubelet/pki/kubelet.key', '/etc/kubernetes/pki/ca.crt', c.manifest.nodes[n]!.ip, '10250', '10248'], proof.disk(n));
+        if (n !== 'cp1') return [kubelet];
+        const identity = join(proof.clients, 'cp1-kubelet.conf');
+        writeFileSync(identity, readFileSync(cp1KubeletConf, 'utf8').replace(/^( *server: ).*$/m, `$1https://${LB.ip}:${LB.port}`), {mode: 0o600});
+        const poller = proof.poll('kubelet', 'kubelet cp1 (system:node:cp1, kubelet.conf): GET /api/v1/nodes/cp1', 'worker1', proof.pollerArgv('once', identity, '/api/v1/nodes/cp1'));
+        return [kubelet, poller.instances.at(-1)! as typeof kubelet];
+      }});
       proof.services.get(`${n}/kubelet`)!.running = proof.services.get(`${n}/kubelet`)!.start();
     }
     await proof.startClients('worker1');
