@@ -1,6 +1,8 @@
 import {createHash} from 'node:crypto';
-import {readFileSync, readdirSync, statSync} from 'node:fs';
+import {cpSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
+import {expect} from 'vitest';
+import {kubepki} from './run.js';
 
 /** Every file under a directory, by its path relative to that directory, with its content. */
 export function snapshot(dir: string): Map<string, string> {
@@ -30,4 +32,23 @@ export function manifestBody(dir: string): object {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   delete manifest.generatedAt;
   return manifest;
+}
+
+/** Copies of an OUT under `dir` (out-1, out-2, …), its files' times kept: one per test that changes it. */
+export function outCopier(dir: string): (from: string) => string {
+  let copies = 0;
+  return from => {
+    const out = join(dir, `out-${++copies}`);
+    cpSync(from, out, {recursive: true, preserveTimestamps: true});
+    return out;
+  };
+}
+
+/** `kubepki ARGS` on `out` is refused: exit 2, stderr matching `message`, not one file of `out` changed. */
+export function refusedUnchanged(out: string, args: string[], message: RegExp) {
+  const before = snapshot(out);
+  const r = kubepki(args);
+  expect(r.status, r.stdout).toBe(2);
+  expect(r.stderr).toMatch(message);
+  expect(differing(before, snapshot(out))).toEqual([]);
 }

@@ -16,7 +16,7 @@ import {buildPlan} from '../../source/plan/plan.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {realKubectl} from '../helpers/processes.js';
 import {kubepki, openssl, run, runAsync} from '../helpers/run.js';
-import {differing, snapshot} from '../helpers/snapshot.js';
+import {differing, outCopier, refusedUnchanged, snapshot} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-external-ca-');
 afterAll(() => tmp.remove());
@@ -39,23 +39,13 @@ beforeAll(async () => {
   expect(made.status, made.stderr).toBe(0);
 }, 60_000);
 
-let copies = 0;
-function copyOf(from: string): string {
-  const out = join(tmp.path, `out-${++copies}`);
-  cpSync(from, out, {recursive: true, preserveTimestamps: true});
-  return out;
-}
+const copyOf = outCopier(tmp.path);
+let serials = 0;
 
 const manifestOf = (out: string): Manifest & {rotation?: any; rotations?: any[]} => JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
 const text = (out: string, rel: string) => readFileSync(join(out, rel), 'utf8');
 
-function refused(out: string, args: string[], message: RegExp) {
-  const before = snapshot(out);
-  const r = kubepki(args);
-  expect(r.status, r.stdout).toBe(2);
-  expect(r.stderr).toMatch(message);
-  expect(differing(before, snapshot(out))).toEqual([]);
-}
+const refused = refusedUnchanged;
 
 /** Runs the printed signing lines (the root holder's, in a directory holding root-ca.crt and root-ca.key); the certificate they write. */
 function signAsPrinted(printed: string, dir: string): string {
@@ -71,7 +61,7 @@ function signed(csr: string, name: string, extensions: string[], days = '30'): s
   const ext = join(tmp.path, `${name}.ext`);
   const crt = join(tmp.path, `${name}.crt`);
   writeFileSync(ext, `${extensions.join('\n')}\n`);
-  const r = openssl(['x509', '-req', '-in', csr, '-CA', root.crt, '-CAkey', root.key, '-set_serial', `0x${(++copies).toString(16)}01`, '-days', days, '-sha256', '-extfile', ext, '-out', crt]);
+  const r = openssl(['x509', '-req', '-in', csr, '-CA', root.crt, '-CAkey', root.key, '-set_serial', `0x${(++serials).toString(16)}01`, '-days', days, '-sha256', '-extfile', ext, '-out', crt]);
   expect(r.status, r.stderr).toBe(0);
   return crt;
 }

@@ -3,14 +3,14 @@
 // issue included) passes verify and verify.sh, every leaf is signed by the new ECDSA CA (openssl),
 // and the reports say the key types. Bad values and misplaced flags are refused (exit 2, nothing written).
 import {X509Certificate, createPrivateKey} from 'node:crypto';
-import {cpSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {buildCluster} from '../../source/build/index.js';
 import {buildPlan} from '../../source/plan/plan.js';
 import {specWith, tempDir} from '../helpers/cluster.js';
 import {kubepki, openssl, run} from '../helpers/run.js';
-import {differing, snapshot} from '../helpers/snapshot.js';
+import {outCopier, refusedUnchanged} from '../helpers/snapshot.js';
 
 const tmp = tempDir('kubepki-key-type-');
 afterAll(() => tmp.remove());
@@ -22,12 +22,7 @@ beforeAll(async () => {
   await buildCluster(buildPlan(spec), base);
 }, 60_000);
 
-let copies = 0;
-function copyOf(from: string): string {
-  const out = join(tmp.path, `out-${++copies}`);
-  cpSync(from, out, {recursive: true, preserveTimestamps: true});
-  return out;
-}
+const copyOf = outCopier(tmp.path);
 
 const curveOf = (pem: string) => new X509Certificate(pem).publicKey.asymmetricKeyDetails?.namedCurve;
 const text = (out: string, rel: string) => readFileSync(join(out, rel), 'utf8');
@@ -38,13 +33,7 @@ function ok(args: string[]) {
   return r;
 }
 
-function refused(out: string, args: string[], message: RegExp) {
-  const before = snapshot(out);
-  const r = kubepki(args);
-  expect(r.status, r.stdout).toBe(2);
-  expect(r.stderr).toMatch(message);
-  expect(differing(before, snapshot(out))).toEqual([]);
-}
+const refused = refusedUnchanged;
 
 describe('rotate start --key-type', () => {
   it('an RSA-2048 cluster CA replaced by an ECDSA P-256 one: every phase passes verify, every leaf is signed by the new CA', () => {
