@@ -91,14 +91,20 @@ const caDataSed = (value: string) => `sed "s#\\(certificate-authority-data: *\\)
 
 /**
  * On a node whose kubelet joined by TLS bootstrap: (a worker) its clientCAFile becomes the trust
- * read from stdin, and kubelet.conf's certificate-authority-data that file's. Paths as arguments:
- * the test runs it on files of its own.
+ * read from stdin, and kubelet.conf's certificate-authority-data that file's. With `clientCert`
+ * (trust narrowed to one CA: finish, abort), first the kubelet's client certificate must verify
+ * against that trust, else the apiservers refuse the kubelet: the step stops, naming the steps that
+ * had it signed anew, and leaves the node's files as they were. Paths as arguments: the test runs
+ * it on files of its own.
  */
-export function kubeletConfPatch(paths: {caFile: string; kubeletConf: string}, installCa: boolean): string {
+export function kubeletConfPatch(paths: {caFile: string; kubeletConf: string; clientCert?: string}, installCa: boolean): string {
+  const trust = installCa ? `${paths.caFile}.kubepki` : paths.caFile;
   return [
     'set -e',
     'umask 077',
-    ...(installCa ? [`cat > ${paths.caFile}.kubepki`, `chmod 644 ${paths.caFile}.kubepki`, `mv ${paths.caFile}.kubepki ${paths.caFile}`] : []),
+    ...(installCa ? [`cat > ${trust}`, `chmod 644 ${trust}`] : []),
+    ...(paths.clientCert ? [`openssl verify -CAfile ${trust} ${paths.clientCert} >/dev/null 2>&1 || { ${installCa ? `rm -f ${trust}; ` : ''}echo "${paths.clientCert} is not signed by the CA the trust becomes: the apiservers refuse this kubelet. Run the steps that had it signed anew first (issue's rotate-steps.sh; after an abort from issue, that abort's); kubelet.conf left as it was" >&2; exit 1; }`] : []),
+    ...(installCa ? [`mv ${trust} ${paths.caFile}`] : []),
     `data=$(base64 -w0 < ${paths.caFile})`,
     // A kubelet.conf naming a CA file (certificate-authority:) reads that file instead: nothing to patch, and saying so beats a silent no-op.
     `grep -q '^ *certificate-authority-data:' ${paths.kubeletConf} || { echo "${paths.kubeletConf} embeds no certificate-authority-data: give the file it names the trust" >&2; exit 1; }`,
@@ -203,7 +209,9 @@ export function outsideTrustSections(plan: Plan, root: string, trust: OutsideTru
         lines: bootstrapped.map(node => {
           const installCa = !caInstalls.has(node);
           const restart = restartCommands(plan, {node, component: 'kubelet', because: []}, false);
-          return remote(node, `${kubeletConfPatch({caFile: KUBEADM_CA, kubeletConf: KUBEADM_KUBELET_CONF}, installCa)}; ${restart.join('; ')}`, installCa ? trust.file : undefined);
+          // Trust narrowed to one CA (finish, abort): the kubelet's client certificate must be of it.
+          const clientCert = trust.phase === 'start' ? undefined : `${KUBELET_PKI}/kubelet-client-current.pem`;
+          return remote(node, `${kubeletConfPatch({caFile: KUBEADM_CA, kubeletConf: KUBEADM_KUBELET_CONF, clientCert}, installCa)}; ${restart.join('; ')}`, installCa ? trust.file : undefined);
         }),
       });
     }

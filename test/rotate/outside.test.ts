@@ -192,6 +192,30 @@ describe('a bootstrapped kubelet\'s client certificate, signed anew (issue)', ()
     expect(existsSync(n.paths.newCa)).toBe(false);
   });
 
+  it('finish (and abort) narrow a bootstrapped worker\'s trust only once its kubelet\'s client certificate is of the CA it becomes: else the step stops, naming the steps to run first, the node\'s files as they were', () => {
+    const n = node('narrow', 'new');
+    const caFile = join(n.dir, 'ca.crt');
+    writeFileSync(caFile, n.old.ca + n.next.ca, {mode: 0o644});
+    const patch = kubeletConfPatch({caFile, kubeletConf: n.paths.kubeletConf, clientCert: join(n.pki, 'kubelet-client-current.pem')}, true);
+    // Its client certificate is still the old CA's (issue's steps never ran here): refused, nothing changed.
+    const before = [readFileSync(caFile, 'utf8'), readFileSync(n.paths.kubeletConf, 'utf8')];
+    const refused = run('sh', ['-c', patch], {input: n.next.ca});
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('kubelet-client-current.pem is not signed by the CA the trust becomes: the apiservers refuse this kubelet. Run the steps that had it signed anew first');
+    expect([readFileSync(caFile, 'utf8'), readFileSync(n.paths.kubeletConf, 'utf8')]).toEqual(before);
+    expect(existsSync(`${caFile}.kubepki`)).toBe(false);
+    // Once it is the new CA's, the same step narrows the trust.
+    writeFileSync(join(n.pki, 'kubelet-client-2026-01-01-00-00-00.pem'), n.next.client);
+    const done = run('sh', ['-c', patch], {input: n.next.ca});
+    expect(done.status, done.stderr).toBe(0);
+    expect(readFileSync(caFile, 'utf8')).toBe(n.next.ca);
+    // In the phases' own steps: finish and abort check, start (old + new) does not.
+    const plan = buildPlan(specWith(c => { c.pki.layout = 'kubeadm'; }));
+    const steps = (phase: OutsideTrust['phase']) => outsideTrustSections(plan, 'OUT', {phase, authority: 'ca', file: 'pki/ca.crt', caBundles: []})[0]!.lines;
+    for (const phase of ['finish', 'abort'] as const) for (const line of steps(phase)) expect(line).toContain('openssl verify -CAfile /etc/kubernetes/pki/ca.crt');
+    for (const line of steps('start')) expect(line).not.toContain('openssl verify');
+  });
+
   it('a kubelet that got no certificate of the new CA fails the step after the wait, naming the file and what to check', () => {
     const n = node('renew-old', 'old');
     const r = run('sh', ['-c', kubeletClientRenewal(n.paths, n.restart, 2)], {input: n.next.ca});
