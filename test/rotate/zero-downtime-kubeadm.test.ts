@@ -90,7 +90,7 @@ describe('CA rotation without downtime on a real control plane (kubeadm: 2 apise
           '/var/lib/kubelet/pki/kubelet.crt', '/var/lib/kubelet/pki/kubelet.key', '/etc/kubernetes/pki/ca.crt', c.manifest.nodes[n]!.ip, '10250', '10248'], proof.disk(n));
         if (n !== 'cp1') return [kubelet];
         const identity = join(proof.clients, 'cp1-kubelet.conf');
-        writeFileSync(identity, readFileSync(cp1KubeletConf, 'utf8').replace(/^( *server: ).*$/m, `$1https://${LB.ip}:${LB.port}`), {mode: 0o600});
+        writeFileSync(identity, readFileSync(cp1KubeletConf, 'utf8').replace(/^( *server: ).*$/m, `$1https://${LB.aliases[0]}:${LB.port}`), {mode: 0o600});
         const poller = proof.poll('kubelet', 'kubelet cp1 (system:node:cp1, kubelet.conf): GET /api/v1/nodes/cp1', 'worker1', proof.pollerArgv('once', identity, '/api/v1/nodes/cp1'));
         return [kubelet, poller.instances.at(-1)! as typeof kubelet];
       }});
