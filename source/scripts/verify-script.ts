@@ -81,7 +81,7 @@ check() { # FILE COMMAND...: COMMAND must succeed
   passed=$((passed + 1))
 }
 key_matches() { # CERT KEY: KEY is CERT's (a CA's file during a rotation holds old + new: KEY is one of them, the one that signs)
-  local a b pem= line read=0 found=
+  local a b pem='' line read=0 found=''
   b=$(openssl pkey -pubout -in "$2" 2>/dev/null) || fail "$2" "not a readable private key"
   [ -r "$1" ] || fail "$1" "not a readable certificate"
   while IFS= read -r line || [ -n "$line" ]; do
@@ -147,7 +147,7 @@ directories_are_700() {
   passed=$((passed + 1))
 }
 bundles_hold_only() { # FILE...: nodes/ holds these files and no other (a file no bundle lists, such as a CA key, is a leak)
-  local extra=
+  local extra=''
   if [ -d nodes ]; then
     extra=$(LC_ALL=C comm -13 <(printf './%s\\n' "$@" | LC_ALL=C sort) <(find ./nodes \\( -type f -o -type l \\) -print | LC_ALL=C sort) | head -n1)
     # A directory for no node, even an empty one.
